@@ -1,0 +1,32 @@
+"""The FastAPI application: routers, problem handlers and middleware, assembled once."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from birge_api import health, problems
+from birge_api.auth.router import router as auth_router
+from birge_api.events.router import router as events_router
+from birge_api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from birge_api.participants.router import router as participants_router
+from birge_shared.settings import get_settings
+
+DESCRIPTION = """
+Birge schedules intergroup social activities in Bishkek and Osh: coordinators register
+participants, create events and invite a balanced mix of host-community members and migrants.
+
+Errors are RFC 9457 problem details (`application/problem+json`) with a stable `type`.
+"""
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(title="Birge", version="0.1.0", description=DESCRIPTION)
+    problems.install(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health.router)
+    app.include_router(auth_router)
+    app.include_router(events_router)
+    app.include_router(participants_router)
+    return app

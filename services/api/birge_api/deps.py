@@ -1,0 +1,111 @@
+"""Request dependencies: the session (the edge owns the transaction) and the current user."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from birge_api.auth import tokens
+from birge_api.problems import Problem, forbidden
+from birge_shared.db import get_sessionmaker
+from birge_shared.models import Role, User
+from birge_shared.settings import Settings, get_settings
+
+
+def get_session() -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    session = get_sessionmaker()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(
+        status=401,
+        type_="unauthorized",
+        title="Authentication required",
+        detail=detail,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def get_current_user(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+) -> User:
+    if not token:
+        raise _unauthorized("Send a bearer token from POST /v1/auth/token.")
+    try:
+        user_id = tokens.subject(settings=settings, token=token)
+    except tokens.InvalidTokenError:
+        raise _unauthorized("The token is invalid or has expired.") from None
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise _unauthorized("The account no longer exists or is disabled.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling and which cities they may see (`None`: every city)."""
+
+    user_id: uuid.UUID
+    role: Role
+    cities: frozenset[str] | None
+
+    def can_see_city(self, city_code: str) -> bool:
+        return self.cities is None or city_code in self.cities
+
+
+def _actor(user: User) -> Actor:
+    cities = None if user.role is Role.ADMIN else user.city_codes
+    return Actor(user_id=user.id, role=user.role, cities=cities)
+
+
+def get_reader(user: CurrentUser) -> Actor:
+    return _actor(user)
+
+
+def get_writer(user: CurrentUser) -> Actor:
+    if user.role is Role.VIEWER:
+        raise forbidden("Viewers can read but not change anything.")
+    return _actor(user)
+
+
+def get_coordinator_reader(user: CurrentUser) -> Actor:
+    """Participants' data is for coordinators and admins; viewers read reports only."""
+    if user.role is Role.VIEWER:
+        raise forbidden("Viewers read events and reports, not participants.")
+    return _actor(user)
+
+
+def get_admin(user: CurrentUser) -> Actor:
+    if user.role is not Role.ADMIN:
+        raise forbidden("Only administrators can do this.")
+    return _actor(user)
+
+
+Reader = Annotated[Actor, Depends(get_reader)]
+Writer = Annotated[Actor, Depends(get_writer)]
+ParticipantReader = Annotated[Actor, Depends(get_coordinator_reader)]
+Admin = Annotated[Actor, Depends(get_admin)]

@@ -1,0 +1,48 @@
+"""Birge's tables. Importing this package registers every model on `Base.metadata`."""
+
+from birge_shared.models.audit import AuditEntry
+from birge_shared.models.base import Base, utcnow
+from birge_shared.models.city import City
+from birge_shared.models.enums import (
+    ActivityType,
+    Community,
+    ConsentMethod,
+    EventStatus,
+    InvitationStatus,
+    Language,
+    MessageChannel,
+    MessageDirection,
+    MessageStatus,
+    Role,
+)
+from birge_shared.models.event import Event
+from birge_shared.models.invitation import Invitation
+from birge_shared.models.message import Message
+from birge_shared.models.outbox import OutboxEntry
+from birge_shared.models.participant import Participant
+from birge_shared.models.periodic import PeriodicRun
+from birge_shared.models.user import User, user_city
+
+__all__ = [
+    "ActivityType",
+    "AuditEntry",
+    "Base",
+    "City",
+    "Community",
+    "ConsentMethod",
+    "Event",
+    "EventStatus",
+    "Invitation",
+    "InvitationStatus",
+    "Language",
+    "Message",
+    "MessageChannel",
+    "MessageDirection",
+    "MessageStatus",
+    "OutboxEntry",
+    "Participant",
+    "PeriodicRun",
+    "Role",
+    "User",
+    "user_city",
+]

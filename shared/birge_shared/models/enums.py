@@ -1,0 +1,81 @@
+"""The closed vocabularies of the domain, shared by models, schemas and workers."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Language(enum.StrEnum):
+    KY = "ky"
+    RU = "ru"
+    EN = "en"
+
+
+class Community(enum.StrEnum):
+    HOST = "host"
+    MIGRANT = "migrant"
+
+
+class ActivityType(enum.StrEnum):
+    SPORT = "sport"
+    COOKING = "cooking"
+    LANGUAGE_EXCHANGE = "language_exchange"
+    CULTURAL_VISIT = "cultural_visit"
+    VOLUNTEERING = "volunteering"
+    DISCUSSION = "discussion"
+    ARTS = "arts"
+    GAMES = "games"
+    OTHER = "other"
+
+
+class EventStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class InvitationStatus(enum.StrEnum):
+    PLANNED = "planned"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WAITLISTED = "waitlisted"
+    EXPIRED = "expired"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"  # the event was cancelled before the participant attended
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    VIEWER = "viewer"
+
+
+class ConsentMethod(enum.StrEnum):
+    PAPER_FORM = "paper_form"
+    WEB_FORM = "web_form"
+    VERBAL = "verbal"
+    SMS = "sms"
+
+
+class MessageDirection(enum.StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class MessageChannel(enum.StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class MessageStatus(enum.StrEnum):
+    PLANNED = "planned"
+    SENDING = "sending"  # handed to the provider; the outcome is not yet known
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    RECEIVED = "received"

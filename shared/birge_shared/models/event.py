@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from birge_shared.models.base import Base, TimestampMixin, str_enum
+from birge_shared.models.city import City
+from birge_shared.models.enums import ActivityType, EventStatus
+
+
+class Event(TimestampMixin, Base):
+    """One intergroup activity at one time and place."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint("min_share >= 0 AND min_share <= 0.5", name="min_share_range"),
+        Index("ix_event_city_starts", "city_code", "starts_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    city_code: Mapped[str] = mapped_column(ForeignKey("city.code"))
+    # Per-language texts: {"ky": "...", "ru": "...", "en": "..."}, at least one language.
+    title: Mapped[dict[str, str]]
+    description: Mapped[dict[str, str]] = mapped_column(default=dict)
+    activity_type: Mapped[ActivityType] = mapped_column(str_enum(ActivityType, 30))
+    venue_name: Mapped[str] = mapped_column(String(200))
+    venue_address: Mapped[str] = mapped_column(String(500))
+    venue_latitude: Mapped[float | None] = mapped_column(Float)
+    venue_longitude: Mapped[float | None] = mapped_column(Float)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    capacity: Mapped[int] = mapped_column(Integer)
+    # Each declared community's minimum share of confirmed seats (the mix band is
+    # [min_share, 1 - min_share] for two communities).
+    min_share: Mapped[float] = mapped_column(Float, default=0.4)
+    status: Mapped[EventStatus] = mapped_column(
+        str_enum(EventStatus), default=EventStatus.SCHEDULED
+    )
+    # Calendar SEQUENCE: grows with every change participants must hear about.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_at: Mapped[datetime | None]
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
+
+    city: Mapped[City] = relationship(lazy="joined")

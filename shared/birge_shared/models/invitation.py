@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from birge_shared.models.base import Base, TimestampMixin, str_enum
+from birge_shared.models.enums import InvitationStatus
+from birge_shared.models.event import Event
+from birge_shared.models.participant import Participant
+
+
+def new_token() -> str:
+    """A personal-link token: 256 bits from the OS's CSPRNG, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(TimestampMixin, Base):
+    """One participant's place in one event."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        UniqueConstraint("event_id", "participant_id"),
+        Index("ix_invitation_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    participant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[InvitationStatus] = mapped_column(
+        str_enum(InvitationStatus), default=InvitationStatus.PLANNED
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    sent_at: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+
+    event: Mapped[Event] = relationship()
+    participant: Mapped[Participant] = relationship()

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from birge_shared.models.base import Base, TimestampMixin, str_enum
+from birge_shared.models.enums import MessageChannel, MessageDirection, MessageStatus
+
+
+class Message(TimestampMixin, Base):
+    """One SMS or e-mail, inbound or outbound, with its provider id and delivery status.
+
+    `dedupe_key` (for example `invitation:<id>:invite`) makes "one message per invitation and
+    purpose" a database guarantee, so a task that runs twice cannot create a second send.
+    """
+
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_status_updated", "status", "updated_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    direction: Mapped[MessageDirection] = mapped_column(str_enum(MessageDirection))
+    channel: Mapped[MessageChannel] = mapped_column(str_enum(MessageChannel))
+    purpose: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    invitation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL"), index=True
+    )
+    participant_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"), index=True
+    )
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[MessageStatus] = mapped_column(
+        str_enum(MessageStatus), default=MessageStatus.PLANNED
+    )
+    segments: Mapped[int | None] = mapped_column(Integer)
+    # The body is personal data: encrypted, and purged after the retention period.
+    body_encrypted: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    error_reason: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from birge_shared.models.base import Base, TimestampMixin, str_enum
+from birge_shared.models.enums import Community, ConsentMethod, Language
+
+
+class Participant(TimestampMixin, Base):
+    """A person who can be invited.
+
+    Name, phone and e-mail are stored only encrypted (`*_encrypted`); the `*_hash` columns are
+    keyed HMACs used for lookups and uniqueness. Erasure clears all of them and sets
+    `erased_at`, keeping the row as an anonymous stub so aggregates stay true.
+    """
+
+    __tablename__ = "participant"
+    __table_args__ = (Index("ix_participant_city_community", "city_code", "community"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name_encrypted: Mapped[str | None] = mapped_column(Text)
+    phone_encrypted: Mapped[str | None] = mapped_column(Text)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    email_encrypted: Mapped[str | None] = mapped_column(Text)
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    language: Mapped[Language] = mapped_column(str_enum(Language, 2))
+    city_code: Mapped[str] = mapped_column(ForeignKey("city.code"))
+    community: Mapped[Community | None] = mapped_column(str_enum(Community))
+    consent_method: Mapped[ConsentMethod | None] = mapped_column(str_enum(ConsentMethod))
+    consent_text_version: Mapped[str | None] = mapped_column(String(40))
+    consent_given_at: Mapped[datetime | None]
+    opted_out_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent_given_at is not None and self.erased_at is None

@@ -1,0 +1,164 @@
+"""Test set-up shared by every suite.
+
+The whole run gets its own PostgreSQL database, created here, migrated with Alembic and dropped
+at the end, so runs cannot see each other's rows. Each test gets a session inside a transaction
+that is rolled back afterwards (savepoint mode), so tests cannot see each other's rows either.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+
+from cryptography.fernet import Fernet
+
+# Settings are read once per process: fix them before anything from Birge is imported.
+_RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
+PG_ADMIN_URL = os.environ.get("BIRGE_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_DB_NAME = f"birge_test_{_RUN_ID}"
+TEST_DATABASE_URL = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + TEST_DB_NAME
+TEST_REDIS_URL = os.environ.get("BIRGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+os.environ.update(
+    {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": TEST_DATABASE_URL,
+        "BROKER_URL": TEST_REDIS_URL,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "PII_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "PII_HASH_KEY": secrets.token_urlsafe(32),
+        "PUBLIC_BASE_URL": "http://testserver",
+    }
+)
+for _name in ("TWILIO_ACCOUNT_SID", "SMTP_URL"):
+    os.environ.pop(_name, None)
+
+import psycopg  # noqa: E402
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Connection, create_engine  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from birge_api.app import create_app  # noqa: E402
+from birge_api.auth import tokens  # noqa: E402
+from birge_api.deps import get_session  # noqa: E402
+from birge_shared.db import get_engine, normalise_database_url  # noqa: E402
+from birge_shared.migrate import upgrade  # noqa: E402
+from birge_shared.models import Role, User  # noqa: E402
+from birge_shared.settings import get_settings  # noqa: E402
+from birge_shared.users import create_user  # noqa: E402
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def _admin_execute(sql: str) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(sql)  # type: ignore[arg-type]  # DDL cannot take parameters
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, migrated to head, dropped afterwards."""
+    try:
+        _admin_execute(f'CREATE DATABASE "{TEST_DB_NAME}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL.split('@')[-1]}: start it "
+            "(make test does) or set BIRGE_TEST_PG_ADMIN_URL. "
+            f"{type(exc).__name__}",
+            pytrace=False,
+        )
+    upgrade(TEST_DATABASE_URL)
+    yield TEST_DATABASE_URL
+    get_engine().dispose()
+    _admin_execute(f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}" WITH (FORCE)')
+
+
+@pytest.fixture
+def db_connection(database_url: str) -> Iterator[Connection]:
+    engine = get_engine()
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def db(db_connection: Connection) -> Iterator[Session]:
+    """A session whose commits are savepoints inside a transaction rolled back after the test."""
+    session = Session(
+        bind=db_connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def app(db: Session) -> Iterator[object]:
+    application = create_app()
+
+    def _session() -> Iterator[Session]:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = _session
+    yield application
+
+
+@pytest.fixture
+def client(app: object) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:  # type: ignore[arg-type]
+        yield test_client
+
+
+UserFactory = Callable[..., User]
+
+
+@pytest.fixture
+def make_user(db: Session) -> UserFactory:
+    def _make(role: Role = Role.ADMIN, cities: tuple[str, ...] = ()) -> User:
+        email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.org"
+        user = create_user(session=db, email=email, password=TEST_PASSWORD, role=role,
+                           city_codes=cities)
+        db.commit()
+        return user
+
+    return _make
+
+
+def bearer(user: User) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.issue(settings=get_settings(), user_id=user.id)}"}
+
+
+@pytest.fixture
+def admin_headers(make_user: UserFactory) -> dict[str, str]:
+    return bearer(make_user(Role.ADMIN))
+
+
+@pytest.fixture
+def bishkek_headers(make_user: UserFactory) -> dict[str, str]:
+    return bearer(make_user(Role.COORDINATOR, ("bishkek",)))
+
+
+@pytest.fixture
+def osh_headers(make_user: UserFactory) -> dict[str, str]:
+    return bearer(make_user(Role.COORDINATOR, ("osh",)))
+
+
+@pytest.fixture
+def viewer_headers(make_user: UserFactory) -> dict[str, str]:
+    return bearer(make_user(Role.VIEWER, ("bishkek", "osh")))
+
+
+@pytest.fixture
+def raw_engine(database_url: str) -> Iterator[object]:
+    """An engine outside the per-test transaction, for tests that need real commits."""
+    engine = create_engine(normalise_database_url(database_url))
+    yield engine
+    engine.dispose()
