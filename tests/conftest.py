@@ -16,7 +16,9 @@ from cryptography.fernet import Fernet
 
 # Settings are read once per process: fix them before anything from Birge is imported.
 _RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
-PG_ADMIN_URL = os.environ.get("BIRGE_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "BIRGE_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 TEST_DB_NAME = f"birge_test_{_RUN_ID}"
 TEST_DATABASE_URL = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + TEST_DB_NAME
 TEST_REDIS_URL = os.environ.get("BIRGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -55,7 +57,7 @@ TEST_PASSWORD = "correct horse battery staple"
 
 def _admin_execute(sql: str) -> None:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
-        connection.execute(sql)  # type: ignore[arg-type]  # DDL cannot take parameters
+        connection.execute(sql.encode())  # DDL takes no parameters, so the name is inlined
 
 
 @pytest.fixture(scope="session")
@@ -96,7 +98,7 @@ def db(db_connection: Connection) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(db: Session) -> Iterator[object]:
+def app(db: Session) -> object:
     application = create_app()
 
     def _session() -> Iterator[Session]:
@@ -108,7 +110,7 @@ def app(db: Session) -> Iterator[object]:
             raise
 
     application.dependency_overrides[get_session] = _session
-    yield application
+    return application
 
 
 @pytest.fixture
@@ -124,8 +126,9 @@ UserFactory = Callable[..., User]
 def make_user(db: Session) -> UserFactory:
     def _make(role: Role = Role.ADMIN, cities: tuple[str, ...] = ()) -> User:
         email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.org"
-        user = create_user(session=db, email=email, password=TEST_PASSWORD, role=role,
-                           city_codes=cities)
+        user = create_user(
+            session=db, email=email, password=TEST_PASSWORD, role=role, city_codes=cities
+        )
         db.commit()
         return user
 

@@ -30,7 +30,7 @@ def transport_options(settings: Settings) -> dict[str, Any]:
     return {"visibility_timeout": settings.broker_visibility_timeout}
 
 
-def check_broker(settings: Settings, timeout: float = 2.0) -> None:
+def check_broker(settings: Settings, timeout: int = 2) -> None:
     """Raise if the broker cannot be reached within `timeout` seconds."""
     if is_filesystem(settings.broker_url):
         folder = Path(transport_options(settings)["data_folder_in"])

@@ -34,8 +34,10 @@ async def readyz() -> JSONResponse:
         try:
             await run_in_threadpool(check)
             checks[name] = "ok"
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
-            log.warning("readiness check failed", extra={"check": name, "error": type(exc).__name__})
+        except Exception as exc:
+            log.warning(
+                "readiness check failed", extra={"check": name, "error": type(exc).__name__}
+            )
             checks[name] = "unreachable"
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse(

@@ -65,7 +65,9 @@ def forbidden(detail: str) -> Problem:
     return Problem(status=403, type_="forbidden", title="Not allowed", detail=detail)
 
 
-def conflict(type_: str, title: str, *, field: str | None = None, detail: str | None = None) -> Problem:
+def conflict(
+    type_: str, title: str, *, field: str | None = None, detail: str | None = None
+) -> Problem:
     errors = [{"field": field, "detail": detail or title}] if field else None
     return Problem(status=409, type_=type_, title=title, detail=detail, errors=errors)
 
@@ -106,7 +108,8 @@ _HTTP_TYPES = {
 def _field_path(loc: Sequence[int | str]) -> str:
     # ("body", "venue", "latitude") -> "venue.latitude"; the location kind stays for query
     # and path parameters, where it tells the caller where to look.
-    parts = [str(part) for part in loc]
+    # "[key]" marks a bad dictionary key, which the preceding part already names.
+    parts = [str(part) for part in loc if part != "[key]"]
     if parts and parts[0] == "body":
         parts = parts[1:]
     return ".".join(parts) or "body"

@@ -45,4 +45,5 @@ __all__ = [
     "Role",
     "User",
     "user_city",
+    "utcnow",
 ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, Uuid
+from sqlalchemy import JSON, DateTime, Enum, MetaData, TypeDecorator, Uuid
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -51,7 +51,7 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: dict[Any, Any] = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UtcDateTime(),
         uuid.UUID: Uuid(),
         dict[str, str]: JSON(),
@@ -66,8 +66,6 @@ class TimestampMixin:
 
 def str_enum(enum_cls: type[Any], length: int = 20) -> Any:
     """Enums stored as their string values with a CHECK constraint, portable to SQLite."""
-    from sqlalchemy import Enum
-
     return Enum(
         enum_cls,
         native_enum=False,

@@ -14,6 +14,7 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     if user is None or not ok or not user.is_active:
         return None
     user.last_login_at = utcnow()
-    audit.record(session=session, actor_id=user.id, action="login", object_type="user",
-                 object_id=user.id)
+    audit.record(
+        session=session, actor_id=user.id, action="login", object_type="user", object_id=user.id
+    )
     return user

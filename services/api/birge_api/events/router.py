@@ -1,5 +1,72 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import AwareDatetime
+
+from birge_api.deps import Reader, SessionDep, Writer
+from birge_api.events import service
+from birge_api.events.schemas import EventCreate, EventRead, EventUpdate, event_read
+from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
+from birge_shared.models import ActivityType, EventStatus
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
+
+_PROBLEMS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No or invalid token"},
+    403: {"description": "Not allowed for this role or city"},
+    404: {"description": "No such event in your cities"},
+    409: {"description": "The event can no longer change"},
+    422: {"description": "Invalid input; `errors` names the fields"},
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=_PROBLEMS)
+def create_event(body: EventCreate, session: SessionDep, actor: Writer) -> EventRead:
+    return event_read(service.create_event(session=session, actor=actor, data=body))
+
+
+@router.get("", responses=_PROBLEMS)
+def list_events(
+    session: SessionDep,
+    actor: Reader,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+    city: Annotated[str | None, Query(max_length=40)] = None,
+    status_: Annotated[EventStatus | None, Query(alias="status")] = None,
+    activity_type: ActivityType | None = None,
+    starts_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    starts_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+) -> Page[EventRead]:
+    filters = service.EventFilter(
+        city=city,
+        status=status_,
+        activity_type=activity_type,
+        starts_from=starts_from,
+        starts_to=starts_to,
+    )
+    events, more = service.list_events(
+        session=session, actor=actor, filters=filters, limit=limit, cursor=cursor
+    )
+    next_cursor = encode_cursor(events[-1].starts_at, events[-1].id) if more else None
+    return Page(items=[event_read(event) for event in events], next_cursor=next_cursor)
+
+
+@router.get("/{event_id}", responses=_PROBLEMS)
+def get_event(event_id: uuid.UUID, session: SessionDep, actor: Reader) -> EventRead:
+    return event_read(service.get_event(session=session, actor=actor, event_id=event_id))
+
+
+@router.patch("/{event_id}", responses=_PROBLEMS)
+def update_event(
+    event_id: uuid.UUID, body: EventUpdate, session: SessionDep, actor: Writer
+) -> EventRead:
+    event = service.update_event(session=session, actor=actor, event_id=event_id, data=body)
+    return event_read(event)
+
+
+@router.post("/{event_id}/cancel", responses=_PROBLEMS)
+def cancel_event(event_id: uuid.UUID, session: SessionDep, actor: Writer) -> EventRead:
+    return event_read(service.cancel_event(session=session, actor=actor, event_id=event_id))

@@ -1,0 +1,204 @@
+"""Events: create, read, change and cancel, within the caller's cities."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from birge_api.cities import require_city
+from birge_api.deps import Actor
+from birge_api.events.schemas import EventCreate, EventUpdate
+from birge_api.pagination import decode_cursor
+from birge_api.problems import Problem, invalid, not_found
+from birge_shared import audit
+from birge_shared.models import ActivityType, Event, EventStatus, utcnow
+from birge_shared.outbox import enqueue
+from birge_shared.tasks import EventCancelled
+
+
+def create_event(*, session: Session, actor: Actor, data: EventCreate) -> Event:
+    city = require_city(session=session, actor=actor, code=data.city)
+    if data.starts_at <= utcnow():
+        raise invalid("starts_at", "the event must start in the future")
+    event = Event(
+        city_code=city.code,
+        city=city,
+        title={language.value: text for language, text in data.title.items()},
+        description={language.value: text for language, text in data.description.items()},
+        activity_type=data.activity_type,
+        venue_name=data.venue.name,
+        venue_address=data.venue.address,
+        venue_latitude=data.venue.latitude,
+        venue_longitude=data.venue.longitude,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        capacity=data.capacity,
+        min_share=data.mix_band.min_share,
+        created_by_id=actor.user_id,
+    )
+    session.add(event)
+    session.flush()
+    audit.record(
+        session=session,
+        actor_id=actor.user_id,
+        action="event.create",
+        object_type="event",
+        object_id=event.id,
+        details={"city": city.code},
+    )
+    return event
+
+
+def get_event(*, session: Session, actor: Actor, event_id: uuid.UUID, lock: bool = False) -> Event:
+    """The event, or a 404 when it does not exist or lies in a city the caller cannot see."""
+    query = select(Event).where(Event.id == event_id)
+    if lock:
+        query = query.with_for_update(of=Event)
+    event = session.scalar(query)
+    if event is None or not actor.can_see_city(event.city_code):
+        raise not_found("Event")
+    return event
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    city: str | None = None
+    status: EventStatus | None = None
+    activity_type: ActivityType | None = None
+    starts_from: datetime | None = None
+    starts_to: datetime | None = None
+
+
+def list_events(
+    *, session: Session, actor: Actor, filters: EventFilter, limit: int, cursor: str | None
+) -> tuple[list[Event], bool]:
+    """A page of events by start time; the flag says whether another page follows."""
+    query = select(Event)
+    if actor.cities is not None:
+        query = query.where(Event.city_code.in_(actor.cities))
+    if filters.city:
+        query = query.where(Event.city_code == filters.city)
+    if filters.status:
+        query = query.where(Event.status == filters.status)
+    if filters.activity_type:
+        query = query.where(Event.activity_type == filters.activity_type)
+    if filters.starts_from:
+        query = query.where(Event.starts_at >= filters.starts_from)
+    if filters.starts_to:
+        query = query.where(Event.starts_at < filters.starts_to)
+    if cursor:
+        after_start, after_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                Event.starts_at > after_start,
+                and_(Event.starts_at == after_start, Event.id > after_id),
+            )
+        )
+    rows = list(session.scalars(query.order_by(Event.starts_at, Event.id).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def _require_open(event: Event) -> None:
+    if event.status is not EventStatus.SCHEDULED:
+        raise Problem(
+            status=409,
+            type_="event-not-open",
+            title=f"The event is {event.status.value} and can no longer change",
+        )
+
+
+def update_event(
+    *, session: Session, actor: Actor, event_id: uuid.UUID, data: EventUpdate
+) -> Event:
+    event = get_event(session=session, actor=actor, event_id=event_id, lock=True)
+    _require_open(event)
+    changes = data.model_dump(exclude_unset=True)
+    none_given = [name for name, value in changes.items() if value is None]
+    if none_given:
+        raise invalid(none_given[0], "cannot be null")
+
+    starts_at = data.starts_at or event.starts_at
+    ends_at = data.ends_at or event.ends_at
+    if ends_at <= starts_at:
+        field = "ends_at" if "ends_at" in changes else "starts_at"
+        raise invalid(field, "ends_at must be after starts_at")
+    if "starts_at" in changes and starts_at <= utcnow():
+        raise invalid("starts_at", "the event must start in the future")
+
+    before = _notifying_snapshot(event)
+    if data.title is not None:
+        event.title = {language.value: text for language, text in data.title.items()}
+    if data.description is not None:
+        event.description = {language.value: text for language, text in data.description.items()}
+    if data.activity_type is not None:
+        event.activity_type = data.activity_type
+    if data.venue is not None:
+        event.venue_name = data.venue.name
+        event.venue_address = data.venue.address
+        event.venue_latitude = data.venue.latitude
+        event.venue_longitude = data.venue.longitude
+    if data.capacity is not None:
+        event.capacity = data.capacity
+    if data.mix_band is not None:
+        event.min_share = data.mix_band.min_share
+    event.starts_at, event.ends_at = starts_at, ends_at
+
+    changed = sorted(
+        name for name, value in _notifying_snapshot(event).items() if before[name] != value
+    )
+    if changed:
+        event.sequence += 1
+    session.flush()
+    audit.record(
+        session=session,
+        actor_id=actor.user_id,
+        action="event.update",
+        object_type="event",
+        object_id=event.id,
+        details={"fields": sorted(changes), "notifying": changed},
+    )
+    return event
+
+
+def _notifying_snapshot(event: Event) -> dict[str, object]:
+    """The fields participants must hear about: a change raises the calendar SEQUENCE.
+
+    A new description, capacity, activity type or mix band does not change when or where to
+    go, so it notifies nobody.
+    """
+    return {
+        "title": dict(event.title),
+        "venue": (
+            event.venue_name,
+            event.venue_address,
+            event.venue_latitude,
+            event.venue_longitude,
+        ),
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+    }
+
+
+def cancel_event(*, session: Session, actor: Actor, event_id: uuid.UUID) -> Event:
+    """Cancel once; cancelling again returns the cancelled event and changes nothing."""
+    event = get_event(session=session, actor=actor, event_id=event_id, lock=True)
+    if event.status is EventStatus.CANCELLED:
+        return event
+    _require_open(event)
+    event.status = EventStatus.CANCELLED
+    event.cancelled_at = utcnow()
+    event.sequence += 1
+    session.flush()
+    enqueue(session=session, payload=EventCancelled(event_id=event.id))
+    audit.record(
+        session=session,
+        actor_id=actor.user_id,
+        action="event.cancel",
+        object_type="event",
+        object_id=event.id,
+    )
+    return event
