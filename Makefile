@@ -1,0 +1,36 @@
+# The two commands: `make run` runs Birge on the embedded default, `make test` runs every check.
+# Both start from nothing but Python 3.11+ and make: they create .venv and install what they need.
+
+PYTHON ?= python3
+VENV   := .venv
+UV     := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+
+.PHONY: run test install lint services unit clean
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# `uv sync` keeps .venv exactly as uv.lock says (uv itself is pinned in the dev group,
+# so syncing never removes the tool doing the syncing).
+install: $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet
+
+run: install
+	$(VENV)/bin/birge dev
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+services:
+	bash tests/services.sh
+
+test: install services lint
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
