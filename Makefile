@@ -6,7 +6,7 @@ VENV   := .venv
 UV     := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 
-.PHONY: run test install lint services unit clean
+.PHONY: run test install node lint services clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,11 @@ lint: install
 services:
 	bash tests/services.sh
 
-test: install services lint
+# Prism and Twilio's published OpenAPI contract, pinned by tests/contract/package-lock.json.
+node:
+	npm ci --no-audit --no-fund --loglevel=error --prefix tests/contract
+
+test: install node services lint
 	$(VENV)/bin/pytest
 
 clean:
