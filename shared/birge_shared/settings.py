@@ -6,6 +6,7 @@ Nothing else in the code base reads `os.environ`: every component asks `get_sett
 from __future__ import annotations
 
 import enum
+from datetime import time
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -78,13 +79,40 @@ class Settings(BaseSettings):
     sms_price_per_segment: Decimal = Decimal("0.0450")
     sms_price_currency: str = "USD"
 
+    # Invitations by SMS.
+    sms_rate_per_second: float = Field(default=10.0, gt=0)
+    sms_chunk_size: int = Field(default=50, ge=1, le=1000)
+    sms_max_attempts: int = Field(default=6, ge=1)
+    # A message due inside quiet hours (local time of the event's city) waits until they end.
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(9, 0)
+    over_invite_factor: float = Field(default=1.0, ge=1.0, le=3.0)
+    # No answer by the sooner of these two: the invitation expires and frees its seat.
+    answer_within_hours: int = Field(default=48, ge=1)
+    answer_by_hours_before_event: int = Field(default=24, ge=0)
+    max_recipients_per_request: int = Field(default=500, ge=1)
+
     log_level: str = "INFO"
+
+    @field_validator(
+        "twilio_account_sid", "twilio_from_number", "twilio_messaging_service_sid", "smtp_url",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `KEY=` in a .env file means "not set", not "set to the empty string".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator("pii_encryption_key", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
-            return [SecretStr(part.strip()) for part in value.split(",") if part.strip()]
+            keys = [SecretStr(part.strip()) for part in value.split(",") if part.strip()]
+            # Blank means "not set": development falls back to its default key, and anything
+            # else is refused by the secret check below.
+            return keys or [SecretStr(DEV_PII_ENCRYPTION_KEY)]
         return value
 
     @field_validator("public_base_url")

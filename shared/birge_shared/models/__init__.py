@@ -2,6 +2,8 @@
 
 from birge_shared.models.audit import AuditEntry
 from birge_shared.models.base import Base, utcnow
+from birge_shared.models.batch import InvitationBatch
+from birge_shared.models.callback import ProviderCallback
 from birge_shared.models.city import City
 from birge_shared.models.enums import (
     ActivityType,
@@ -21,6 +23,7 @@ from birge_shared.models.message import Message
 from birge_shared.models.outbox import OutboxEntry
 from birge_shared.models.participant import Participant
 from birge_shared.models.periodic import PeriodicRun
+from birge_shared.models.template import MessageTemplate
 from birge_shared.models.user import User, user_city
 
 __all__ = [
@@ -33,15 +36,18 @@ __all__ = [
     "Event",
     "EventStatus",
     "Invitation",
+    "InvitationBatch",
     "InvitationStatus",
     "Language",
     "Message",
     "MessageChannel",
     "MessageDirection",
     "MessageStatus",
+    "MessageTemplate",
     "OutboxEntry",
     "Participant",
     "PeriodicRun",
+    "ProviderCallback",
     "Role",
     "User",
     "user_city",

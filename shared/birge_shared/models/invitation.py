@@ -36,7 +36,14 @@ class Invitation(TimestampMixin, Base):
         str_enum(InvitationStatus), default=InvitationStatus.PLANNED
     )
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invitation_batch.id", ondelete="SET NULL"), index=True
+    )
+    # Why the invitation closed without an answer (failed delivery, expiry): readable, no PII.
+    closed_reason: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None]
+    # No answer by then: the invitation expires and its seat goes to the waitlist.
+    expires_at: Mapped[datetime | None]
     responded_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()

@@ -34,6 +34,8 @@ class Participant(TimestampMixin, Base):
     consent_text_version: Mapped[str | None] = mapped_column(String(40))
     consent_given_at: Mapped[datetime | None]
     opted_out_at: Mapped[datetime | None]
+    # An unrecognised SMS reply gets a hint at most once a day.
+    reply_hint_sent_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL")
