@@ -1,0 +1,110 @@
+"""The outbox relay: publishes committed outbox rows to the broker, at least once.
+
+The API writes an outbox row in the same transaction as the change that causes background
+work and never talks to the broker. This relay claims unpublished rows, publishes each by task
+name and stamps `published_at` in the same transaction. A crash after publishing but before the
+commit publishes the row again on the next run, which is why every task is idempotent; a crash
+before publishing loses nothing, because the row is still unpublished.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from birge_shared.models import OutboxEntry, utcnow
+from birge_shared.tasks import OUTBOX_TASKS
+
+log = logging.getLogger(__name__)
+
+#: Sends one task by name with keyword arguments; raises if the broker did not take it.
+Publish = Callable[[str, dict[str, Any]], object]
+
+RETRY_FIRST = timedelta(seconds=5)
+RETRY_MAX = timedelta(minutes=10)
+
+
+class UnknownTaskError(LookupError):
+    """The row names a task that is not in the contract, so no worker would run it."""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after `attempts` failed publications, capped at `RETRY_MAX`."""
+    # The exponent is capped so a row failing for weeks cannot overflow timedelta.
+    return min(RETRY_FIRST * (1 << min(max(attempts - 1, 0), 16)), RETRY_MAX)
+
+
+def relay_outbox(
+    *, session: Session, publish: Publish, limit: int, now: datetime | None = None
+) -> int:
+    """Publish up to `limit` due rows in id order; return how many were published.
+
+    The caller commits. Rows that fail to publish stay unpublished with a later `available_at`.
+    """
+    now = now or utcnow()
+    query = (
+        select(OutboxEntry)
+        .where(OutboxEntry.published_at.is_(None), OutboxEntry.available_at <= now)
+        .order_by(OutboxEntry.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        _take_sqlite_write_lock(session)
+    else:
+        # Concurrent relays each take different rows instead of waiting for one another, so
+        # no row is published by two of them.
+        query = query.with_for_update(skip_locked=True)
+    published = 0
+    for entry in session.scalars(query).all():
+        try:
+            payload = _checked_payload(entry)
+            publish(entry.task_name, payload)
+        except Exception as exc:  # any failure leaves the row for a later run
+            _record_failure(entry, exc, now)
+        else:
+            entry.published_at = now
+            published += 1
+    session.flush()
+    return published
+
+
+def _take_sqlite_write_lock(session: Session) -> None:
+    # SQLite has no row locks, and Python's sqlite3 runs a SELECT outside any transaction, so
+    # two relays could both read the same rows before either stamps them. A write that changes
+    # nothing opens the transaction and takes SQLite's single writer lock first, so the second
+    # relay waits and then reads the rows already stamped.
+    session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.id < 0)
+        .values(attempts=0)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _checked_payload(entry: OutboxEntry) -> dict[str, Any]:
+    contract = OUTBOX_TASKS.get(entry.task_name)
+    if contract is None:
+        raise UnknownTaskError
+    # Validating against the contract refuses any field beyond ids before it reaches the broker.
+    return contract.model_validate(entry.payload).model_dump(mode="json")
+
+
+def _record_failure(entry: OutboxEntry, exc: Exception, now: datetime) -> None:
+    entry.attempts += 1
+    # The exception's type only: its text could quote the payload or a connection string.
+    entry.last_error = type(exc).__name__[:300]
+    entry.available_at = now + retry_delay(entry.attempts)
+    log.warning(
+        "outbox publish failed",
+        extra={
+            "outbox_id": entry.id,
+            "task": entry.task_name,
+            "attempts": entry.attempts,
+            "error": entry.last_error,
+        },
+    )

@@ -1,0 +1,31 @@
+"""How often the periodic tasks run; beat sends them and each run claims its slot."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from birge_shared.tasks import EVENTS_COMPLETE_PAST, OUTBOX_RELAY
+
+RELAY_INTERVAL = timedelta(seconds=2)
+COMPLETE_PAST_INTERVAL = timedelta(minutes=5)
+
+INTERVALS: dict[str, timedelta] = {
+    OUTBOX_RELAY: RELAY_INTERVAL,
+    EVENTS_COMPLETE_PAST: COMPLETE_PAST_INTERVAL,
+}
+
+# A tick still queued after this long is dropped by the worker: the next tick does the same
+# work, so a worker coming back after an outage does not run hundreds of stale ticks.
+_STALE_AFTER = timedelta(minutes=1)
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    return {
+        name: {
+            "task": name,
+            "schedule": interval,
+            "options": {"expires": max(interval, _STALE_AFTER).total_seconds()},
+        }
+        for name, interval in INTERVALS.items()
+    }
