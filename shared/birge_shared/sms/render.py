@@ -1,0 +1,114 @@
+"""Building the text of one SMS: local date and time, the event's title, the personal link."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from birge_shared.models.enums import Language
+from birge_shared.sms.templates import fill, pick_text
+
+_MONTHS: dict[Language, tuple[str, ...]] = {
+    Language.EN: (
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "May",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Oct",
+        "Nov",
+        "Dec",
+    ),
+    Language.RU: (
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ),
+    Language.KY: (
+        "январь",
+        "февраль",
+        "март",
+        "апрель",
+        "май",
+        "июнь",
+        "июль",
+        "август",
+        "сентябрь",
+        "октябрь",
+        "ноябрь",
+        "декабрь",
+    ),
+}
+
+
+def local_date(moment: datetime, timezone: str, language: Language) -> str:
+    local = moment.astimezone(ZoneInfo(timezone))
+    month = _MONTHS[language][local.month - 1]
+    if language is Language.KY:
+        return f"{local.day}-{month}"
+    return f"{local.day} {month}"
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+
+
+def in_language(texts: Mapping[str, str], language: Language) -> str:
+    """A per-language text (event title, description) in the participant's language.
+
+    Falls back to Russian, then English, then whatever language the event has.
+    """
+    for candidate in (language.value, Language.RU.value, Language.EN.value):
+        if texts.get(candidate):
+            return texts[candidate]
+    return next(iter(texts.values()), "")
+
+
+def personal_link(public_base_url: str, token: str) -> str:
+    return f"{public_base_url.rstrip('/')}/p/{token}"
+
+
+def render_event_sms(
+    *,
+    purpose: str,
+    language: Language,
+    title: Mapping[str, str],
+    venue: str,
+    starts_at: datetime,
+    timezone: str,
+    link: str,
+    overrides: Mapping[tuple[str, Language], str] | None = None,
+) -> str:
+    """The text of an event message (invitation, confirmation…) for one participant."""
+    body = pick_text(purpose, language, overrides or {})
+    return fill(
+        body,
+        {
+            "title": in_language(title, language),
+            "date": local_date(starts_at, timezone, language),
+            "time": local_time(starts_at, timezone),
+            "venue": venue,
+            "link": link,
+        },
+    )
+
+
+def render_plain_sms(
+    *, purpose: str, language: Language, overrides: Mapping[tuple[str, Language], str] | None = None
+) -> str:
+    """A message without event details (help, opt-out confirmation, reply hint)."""
+    return fill(pick_text(purpose, language, overrides or {}), {})

@@ -1,0 +1,115 @@
+"""The SMS texts Birge sends, in Kyrgyz, Russian and English, and the rules for editing them.
+
+The defaults live here, in code; an admin's edit is a `message_template` row that overrides one
+purpose in one language. Placeholders are `{name}` fields; each purpose allows a fixed set, so
+an edit cannot reach for data the message should not carry.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+from birge_shared.models.enums import Language
+
+#: The placeholders each purpose may use.
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "invitation": frozenset({"title", "date", "time", "venue", "link"}),
+    "accepted": frozenset({"title", "date", "time", "venue", "link"}),
+    "declined": frozenset({"title", "link"}),
+    "waitlisted": frozenset({"title", "link"}),
+    "opted_out": frozenset(),
+    "opted_in": frozenset(),
+    "help": frozenset(),
+    "reply_hint": frozenset(),
+}
+
+DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
+    "invitation": {
+        Language.KY: "Birge: «{title}» иш-чарасына чакырабыз! {date}, саат {time}, {venue}. "
+        "Жооп берүү: {link}",
+        Language.RU: "Birge: приглашаем на «{title}»! {date}, {time}, {venue}. Ответить: {link}",
+        Language.EN: "Birge: you're invited to {title}! {date}, {time}, {venue}. Reply: {link}",
+    },
+    "accepted": {
+        Language.KY: "Birge: рахмат! «{title}» — {date}, саат {time}, {venue}. Көрүшкөнчө!",
+        Language.RU: "Birge: спасибо! «{title}» — {date}, {time}, {venue}. До встречи!",
+        Language.EN: "Birge: thank you! {title}: {date}, {time}, {venue}. See you there!",
+    },
+    "declined": {
+        Language.KY: "Birge: жообуңуз үчүн рахмат. Кийинки жолу көрүшөбүз деп үмүттөнөбүз.",
+        Language.RU: "Birge: спасибо за ответ. Надеемся увидеть вас в другой раз.",
+        Language.EN: "Birge: thank you for answering. We hope to see you another time.",
+    },
+    "waitlisted": {
+        Language.KY: "Birge: «{title}» иш-чарасында орун калбады, сиз күтүү тизмесиндесиз.",
+        Language.RU: "Birge: на «{title}» сейчас нет мест, вы в листе ожидания.",
+        Language.EN: "Birge: {title} is full for now; you are on the waiting list.",
+    },
+    "opted_out": {
+        Language.KY: "Birge: мындан ары билдирүү келбейт. Кайра жазылуу үчүн СТАРТ деп жазыңыз.",
+        Language.RU: "Birge: вы отписаны от сообщений. Чтобы подписаться снова, ответьте СТАРТ.",
+        Language.EN: "Birge: you will get no more messages. Reply START to subscribe again.",
+    },
+    "opted_in": {
+        Language.KY: "Birge: чакыруулар кайра келет. Баш тартуу үчүн ТОКТОТ деп жазыңыз.",
+        Language.RU: "Birge: вы снова подписаны. Чтобы отписаться, ответьте СТОП.",
+        Language.EN: "Birge: you will receive invitations again. Reply STOP to unsubscribe.",
+    },
+    "help": {
+        Language.KY: "Birge: чакырууга ООБА же ЖОК деп жооп бериңиз. ТОКТОТ — баш тартуу.",
+        Language.RU: "Birge: ответьте ДА или НЕТ на приглашение. СТОП — отписаться.",
+        Language.EN: "Birge: reply YES or NO to an invitation. STOP to unsubscribe.",
+    },
+    "reply_hint": {
+        Language.KY: "Birge: жообуңуз түшүнүксүз. ООБА же ЖОК деп жазыңыз же шилтемени ачыңыз.",
+        Language.RU: "Birge: ответ не распознан. Ответьте ДА или НЕТ или откройте ссылку.",
+        Language.EN: "Birge: we did not understand. Reply YES or NO, or open your link.",
+    },
+}
+
+#: When a text is missing in the participant's language, try these in order.
+FALLBACK_ORDER = (Language.RU, Language.EN)
+
+
+class TemplateError(ValueError):
+    """An edited template that could not be rendered safely."""
+
+
+def check_template(purpose: str, body: str) -> None:
+    """Refuse unknown purposes, unknown placeholders, and any formatting beyond `{name}`."""
+    allowed = PLACEHOLDERS.get(purpose)
+    if allowed is None:
+        raise TemplateError(f"unknown purpose {purpose!r}")
+    if not body.strip():
+        raise TemplateError("the text is empty")
+    try:
+        fields = list(string.Formatter().parse(body))
+    except ValueError as exc:
+        raise TemplateError(f"unbalanced braces: {exc}") from None
+    for _literal, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if name not in allowed:
+            known = ", ".join(f"{{{field}}}" for field in sorted(allowed)) or "none"
+            raise TemplateError(f"unknown placeholder {{{name}}}; allowed: {known}")
+        if spec or conversion:
+            raise TemplateError(f"placeholder {{{name}}} may not carry a format")
+
+
+def pick_text(
+    purpose: str, language: Language, overrides: Mapping[tuple[str, Language], str]
+) -> str:
+    """The admin's text if there is one, else the default; the language falls back ru → en."""
+    for candidate in (language, *FALLBACK_ORDER):
+        if (purpose, candidate) in overrides:
+            return overrides[(purpose, candidate)]
+        default = DEFAULT_TEMPLATES.get(purpose, {}).get(candidate)
+        if default is not None:
+            return default
+    raise TemplateError(f"no text for purpose {purpose!r}")
+
+
+def fill(body: str, values: Mapping[str, str]) -> str:
+    """Fill a checked template. Values are plain strings, so nothing is evaluated."""
+    return body.format_map(dict(values))
