@@ -1,5 +1,132 @@
+"""Participants under /v1/participants.
+
+Every route takes `ParticipantReader`: participants' data is for coordinators and admins
+alone, so a viewer is refused reading as much as writing.
+"""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
+
+from birge_api.deps import ParticipantReader, SessionDep, SettingsDep
+from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
+from birge_api.participants import service
+from birge_api.participants.schemas import (
+    ImportReport,
+    ParticipantCreate,
+    ParticipantListItem,
+    ParticipantRead,
+    ParticipantUpdate,
+    participant_list_item,
+    participant_read,
+)
+from birge_shared.models import Community, Language
 
 router = APIRouter(prefix="/v1/participants", tags=["participants"])
+
+_PROBLEMS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No or invalid token"},
+    403: {"description": "A viewer, or a city you are not assigned to"},
+    404: {"description": "No such participant in your cities"},
+    409: {"description": "Another participant has this phone number"},
+    422: {"description": "Invalid input; `errors` names the fields"},
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=_PROBLEMS)
+def create_participant(
+    body: ParticipantCreate, session: SessionDep, actor: ParticipantReader, response: Response
+) -> ParticipantRead:
+    participant = service.create_participant(session=session, actor=actor, data=body)
+    response.headers["Location"] = f"{router.prefix}/{participant.id}"
+    return participant_read(participant)
+
+
+@router.get("", responses=_PROBLEMS)
+def list_participants(
+    session: SessionDep,
+    actor: ParticipantReader,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+    city: Annotated[str | None, Query(max_length=40)] = None,
+    community: Community | None = None,
+    language: Language | None = None,
+    include_erased: Annotated[
+        bool, Query(description="Also list erased participants' anonymous stubs.")
+    ] = False,
+) -> Page[ParticipantListItem]:
+    filters = service.ParticipantFilter(
+        city=city, community=community, language=language, include_erased=include_erased
+    )
+    participants, more = service.list_participants(
+        session=session, actor=actor, filters=filters, limit=limit, cursor=cursor
+    )
+    last = participants[-1] if participants else None
+    next_cursor = encode_cursor(last.created_at, last.id) if more and last else None
+    return Page(
+        items=[participant_list_item(participant) for participant in participants],
+        next_cursor=next_cursor,
+    )
+
+
+@router.post(
+    "/import",
+    responses={
+        **_PROBLEMS,
+        415: {"description": "Not a CSV or XLSX file"},
+        422: {"description": "Nothing imported; the body carries the import report"},
+    },
+)
+def import_participants(
+    file: Annotated[UploadFile, File(description="A .csv (UTF-8) or .xlsx participant list")],
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ParticipantReader,
+    partial: Annotated[
+        bool, Query(description="Import the good rows even when others are broken.")
+    ] = False,
+) -> ImportReport:
+    upload = service.Upload(
+        filename=file.filename, content_type=file.content_type, content=file.file.read()
+    )
+    return service.import_participants(
+        session=session,
+        actor=actor,
+        upload=upload,
+        partial=partial,
+        max_rows=settings.max_import_rows,
+    )
+
+
+@router.get("/{participant_id}", responses=_PROBLEMS)
+def get_participant(
+    participant_id: uuid.UUID, session: SessionDep, actor: ParticipantReader
+) -> ParticipantRead:
+    participant = service.get_participant(
+        session=session, actor=actor, participant_id=participant_id
+    )
+    return participant_read(participant)
+
+
+@router.patch("/{participant_id}", responses=_PROBLEMS)
+def update_participant(
+    participant_id: uuid.UUID,
+    body: ParticipantUpdate,
+    session: SessionDep,
+    actor: ParticipantReader,
+) -> ParticipantRead:
+    participant = service.update_participant(
+        session=session, actor=actor, participant_id=participant_id, data=body
+    )
+    return participant_read(participant)
+
+
+@router.delete("/{participant_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
+def erase_participant(
+    participant_id: uuid.UUID, session: SessionDep, actor: ParticipantReader
+) -> Response:
+    service.erase_participant(session=session, actor=actor, participant_id=participant_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
