@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -251,3 +254,14 @@ def test_listing_pages_with_a_cursor_and_caps_the_page_size(
     assert too_big.json()["errors"][0]["field"] == "query.limit"
     bad_cursor = client.get("/v1/events", params={"cursor": "!!"}, headers=admin_headers)
     assert bad_cursor.status_code == 422
+
+
+def test_a_forged_cursor_without_a_time_zone_is_a_422(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    forged = base64.urlsafe_b64encode(
+        json.dumps(["2030-01-01T00:00:00", str(uuid.uuid4())]).encode()
+    ).decode()
+    response = client.get("/v1/events", params={"cursor": forged}, headers=admin_headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "cursor"

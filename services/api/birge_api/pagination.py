@@ -39,6 +39,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value: Any = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(value[0]), uuid.UUID(value[1])
+        moment, row_id = datetime.fromisoformat(value[0]), uuid.UUID(value[1])
     except (ValueError, TypeError, IndexError, binascii.Error, json.JSONDecodeError):
         raise invalid("cursor", "not a cursor returned by this API") from None
+    if moment.tzinfo is None:
+        # Every cursor this API writes carries an offset; one without is forged.
+        raise invalid("cursor", "not a cursor returned by this API")
+    return moment, row_id
