@@ -24,14 +24,49 @@ class EventCancelled(TaskPayload):
     event_id: uuid.UUID
 
 
+class InvitationsFanOut(TaskPayload):
+    """A batch of invitations was created: plan one SMS per planned invitation and send them."""
+
+    task_name: ClassVar[str] = "invitations.fan_out"
+    batch_id: uuid.UUID
+
+
+class SmsSend(TaskPayload):
+    """Send these planned messages, each at most once (a chunk of a fan-out, or a single one)."""
+
+    task_name: ClassVar[str] = "sms.send"
+    message_ids: list[uuid.UUID]
+
+
+class CallbackReceived(TaskPayload):
+    """A verified provider webhook was stored: apply it (a status update or an inbound SMS)."""
+
+    task_name: ClassVar[str] = "callbacks.process"
+    callback_id: int
+
+
 # Periodic tasks, scheduled by beat rather than the outbox; they take no arguments.
 OUTBOX_RELAY = "outbox.relay"
 EVENTS_COMPLETE_PAST = "events.complete_past"
+INVITATIONS_EXPIRE_DUE = "invitations.expire_due"
+SMS_RELEASE_DUE = "sms.release_due"
+SMS_SWEEP_IN_FLIGHT = "sms.sweep_in_flight"
+
+PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
+    {
+        OUTBOX_RELAY,
+        EVENTS_COMPLETE_PAST,
+        INVITATIONS_EXPIRE_DUE,
+        SMS_RELEASE_DUE,
+        SMS_SWEEP_IN_FLIGHT,
+    }
+)
 
 #: Every task published through the outbox, by name.
 OUTBOX_TASKS: dict[str, type[TaskPayload]] = {
-    payload.task_name: payload for payload in (EventCancelled,)
+    payload.task_name: payload
+    for payload in (EventCancelled, InvitationsFanOut, SmsSend, CallbackReceived)
 }
 
 #: Every task name a worker must register.
-ALL_TASK_NAMES: frozenset[str] = frozenset({*OUTBOX_TASKS, OUTBOX_RELAY, EVENTS_COMPLETE_PAST})
+ALL_TASK_NAMES: frozenset[str] = frozenset({*OUTBOX_TASKS, *PERIODIC_TASK_NAMES})

@@ -79,3 +79,4 @@ class MessageStatus(enum.StrEnum):
     UNDELIVERED = "undelivered"
     FAILED = "failed"
     RECEIVED = "received"
+    SKIPPED = "skipped"  # no longer needed when its turn came (answered, cancelled, opted out)

@@ -386,6 +386,7 @@ def upgrade() -> None:
                 "undelivered",
                 "failed",
                 "received",
+                "skipped",
                 name="messagestatus",
                 native_enum=False,
                 create_constraint=True,

@@ -1,0 +1,356 @@
+"""What happens to seats when people answer: shared by the participant page (API) and SMS
+replies, expiries and failed deliveries (workers).
+
+Every change of seats locks the event row first, so two answers for the same event are applied
+one after the other and the mix band is checked against the real count.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from birge_shared.balance import (
+    Candidate,
+    Held,
+    in_band,
+    next_from_waitlist,
+    seat_limit,
+    why_seat_is_open,
+)
+from birge_shared.models import (
+    Community,
+    Event,
+    EventStatus,
+    Invitation,
+    InvitationStatus,
+    Message,
+    MessageChannel,
+    MessageDirection,
+    MessageStatus,
+    Participant,
+    utcnow,
+)
+from birge_shared.outbox import enqueue
+from birge_shared.tasks import SmsSend
+from birge_shared.upsert import insert_ignoring_conflict
+
+#: Invitations that hold a seat: the confirmed set if everyone still to answer says yes.
+HOLDING = (InvitationStatus.PLANNED, InvitationStatus.SENT, InvitationStatus.ACCEPTED)
+#: Invitations a participant can still answer or change their answer to.
+ANSWERABLE = (
+    InvitationStatus.SENT,
+    InvitationStatus.ACCEPTED,
+    InvitationStatus.DECLINED,
+    InvitationStatus.EXPIRED,
+)
+
+
+class Answer(enum.StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+
+
+class RsvpClosedError(Exception):
+    """The invitation can no longer be answered (event over, cancelled, or never sent)."""
+
+
+@dataclass
+class RsvpOutcome:
+    invitation: Invitation
+    previous: InvitationStatus
+    changed: bool
+    refill: RefillResult | None = None
+
+
+@dataclass
+class RefillResult:
+    invited: list[Invitation] = field(default_factory=list)
+    open_seats: int = 0
+    #: Why seats stay open although people are waiting (for the coordinator), or None.
+    reason: str | None = None
+
+
+def lock_event(session: Session, event_id: uuid.UUID) -> Event:
+    event = session.scalar(select(Event).where(Event.id == event_id).with_for_update(of=Event))
+    if event is None:
+        raise LookupError("event not found")
+    return event
+
+
+def is_eligible(participant: Participant) -> bool:
+    """May this person be sent an invitation at all?"""
+    return (
+        participant.erased_at is None
+        and participant.opted_out_at is None
+        and participant.consent_given_at is not None
+    )
+
+
+def held_seats(session: Session, event_id: uuid.UUID) -> Held:
+    rows = session.execute(
+        select(Participant.community, func.count())
+        .join(Invitation, Invitation.participant_id == Participant.id)
+        .where(Invitation.event_id == event_id, Invitation.status.in_(HOLDING))
+        .group_by(Participant.community)
+    )
+    counts: dict[Community | None, int] = {community: count for community, count in rows}  # noqa: C416 - rows are Row objects, not pairs to mypy
+    return Held(
+        host=counts.get(Community.HOST, 0),
+        migrant=counts.get(Community.MIGRANT, 0),
+        other=counts.get(None, 0),
+    )
+
+
+def invitation_history(
+    session: Session, participant_ids: Iterable[uuid.UUID], *, except_event: uuid.UUID | None = None
+) -> dict[uuid.UUID, tuple[int, datetime | None]]:
+    """How often and how recently each person was really invited (waitlist places don't count)."""
+    ids = list(participant_ids)
+    if not ids:
+        return {}
+    query = (
+        select(Invitation.participant_id, func.count(), func.max(Invitation.created_at))
+        .where(
+            Invitation.participant_id.in_(ids),
+            Invitation.status != InvitationStatus.WAITLISTED,
+        )
+        .group_by(Invitation.participant_id)
+    )
+    if except_event is not None:
+        query = query.where(Invitation.event_id != except_event)
+    return {row[0]: (row[1], row[2]) for row in session.execute(query)}
+
+
+def candidates_for(
+    session: Session, participants: Sequence[Participant], *, except_event: uuid.UUID | None = None
+) -> list[Candidate]:
+    history = invitation_history(session, [p.id for p in participants], except_event=except_event)
+    return [
+        Candidate(
+            id=p.id,
+            community=p.community,
+            times_invited=history.get(p.id, (0, None))[0],
+            last_invited_at=history.get(p.id, (0, None))[1],
+        )
+        for p in participants
+    ]
+
+
+def plan_sms(
+    *,
+    session: Session,
+    purpose: str,
+    participant_id: uuid.UUID,
+    dedupe_key: str,
+    invitation_id: uuid.UUID | None = None,
+    not_before: datetime | None = None,
+) -> uuid.UUID | None:
+    """Plan one outbound SMS; None when a message with this dedupe key already exists.
+
+    The text is rendered when it is sent, so an invitation goes out with the event as it is
+    then, and no body sits in the database before it has to.
+    """
+    message_id = uuid.uuid4()
+    now = utcnow()
+    inserted = insert_ignoring_conflict(
+        session,
+        Message,
+        {
+            "id": message_id,
+            "direction": MessageDirection.OUTBOUND,
+            "channel": MessageChannel.SMS,
+            "purpose": purpose,
+            "dedupe_key": dedupe_key,
+            "invitation_id": invitation_id,
+            "participant_id": participant_id,
+            "status": MessageStatus.PLANNED,
+            "attempts": 0,
+            "not_before": not_before,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    return message_id if inserted else None
+
+
+def invitation_dedupe_key(invitation_id: uuid.UUID) -> str:
+    return f"invitation:{invitation_id}:invitation"
+
+
+def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> RefillResult:
+    """Give freed seats to waiting people who keep the mix inside the band.
+
+    The caller holds the event lock (see `lock_event`). New invitations are planned and their
+    SMS queued through the outbox in the caller's transaction.
+    """
+    result = RefillResult()
+    if event.status is not EventStatus.SCHEDULED or event.starts_at <= utcnow():
+        return result
+    seats = seat_limit(event.capacity, over_invite)
+    held = held_seats(session, event.id)
+    waiting = list(
+        session.execute(
+            select(Invitation, Participant)
+            .join(Participant, Invitation.participant_id == Participant.id)
+            .where(
+                Invitation.event_id == event.id,
+                Invitation.status == InvitationStatus.WAITLISTED,
+            )
+        )
+    )
+    eligible = [(inv, person) for inv, person in waiting if is_eligible(person)]
+    by_participant = {person.id: inv for inv, person in eligible}
+    pool = candidates_for(session, [person for _, person in eligible], except_event=event.id)
+
+    message_ids: list[uuid.UUID] = []
+    while (
+        chosen := next_from_waitlist(held, pool, seats=seats, min_share=event.min_share)
+    ) is not None:
+        pool.remove(chosen)
+        invitation = by_participant[chosen.id]
+        invitation.status = InvitationStatus.PLANNED
+        held = held.plus(chosen.community)
+        result.invited.append(invitation)
+        message_id = plan_sms(
+            session=session,
+            purpose="invitation",
+            participant_id=chosen.id,
+            invitation_id=invitation.id,
+            dedupe_key=invitation_dedupe_key(invitation.id),
+        )
+        if message_id is not None:
+            message_ids.append(message_id)
+    session.flush()
+    if message_ids:
+        enqueue(session=session, payload=SmsSend(message_ids=message_ids))
+    result.open_seats = max(0, seats - held.total)
+    if result.open_seats and pool:
+        result.reason = why_seat_is_open(held, pool, min_share=event.min_share)
+    elif result.open_seats:
+        result.reason = "the waitlist is empty"
+    return result
+
+
+def respond(
+    *, session: Session, invitation_id: uuid.UUID, answer: Answer, over_invite: float = 1.0
+) -> RsvpOutcome:
+    """Record an answer. The same answer twice changes nothing; a decline frees the seat.
+
+    A person who declined (or let the invitation expire) and then accepts gets the seat back
+    only if one is free and their place keeps the mix inside the band; otherwise they wait.
+    """
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise RsvpClosedError("no such invitation")
+    event = lock_event(session, invitation.event_id)
+    session.refresh(invitation, with_for_update=True)
+    if event.status is not EventStatus.SCHEDULED or event.starts_at <= utcnow():
+        raise RsvpClosedError("the event is no longer open for answers")
+    previous = invitation.status
+    if previous not in ANSWERABLE and previous is not InvitationStatus.PLANNED:
+        raise RsvpClosedError("this invitation cannot be answered")
+
+    target = _answer_status(session, event, invitation, answer, over_invite)
+    if target is previous:
+        return RsvpOutcome(invitation=invitation, previous=previous, changed=False)
+    invitation.status = target
+    invitation.responded_at = utcnow()
+    session.flush()
+    outcome = RsvpOutcome(invitation=invitation, previous=previous, changed=True)
+    if previous in HOLDING and target not in HOLDING:
+        outcome.refill = refill(session=session, event=event, over_invite=over_invite)
+    return outcome
+
+
+def _answer_status(
+    session: Session, event: Event, invitation: Invitation, answer: Answer, over_invite: float
+) -> InvitationStatus:
+    if answer is Answer.DECLINE:
+        return InvitationStatus.DECLINED
+    if invitation.status in HOLDING:
+        return InvitationStatus.ACCEPTED
+    held = held_seats(session, event.id)
+    after = held.plus(invitation.participant.community)
+    seat_free = held.total < seat_limit(event.capacity, over_invite)
+    if seat_free and in_band(after.host, after.migrant, event.min_share):
+        return InvitationStatus.ACCEPTED
+    return InvitationStatus.WAITLISTED
+
+
+def close_unanswered(
+    *,
+    session: Session,
+    invitation_id: uuid.UUID,
+    status: InvitationStatus,
+    reason: str,
+    over_invite: float = 1.0,
+) -> RefillResult | None:
+    """An invitation ends without an answer (expired, or its SMS failed): free its seat."""
+    if status not in (InvitationStatus.EXPIRED, InvitationStatus.FAILED):
+        raise ValueError("only expiry or failure closes an invitation without an answer")
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None:
+        return None
+    event = lock_event(session, invitation.event_id)
+    session.refresh(invitation, with_for_update=True)
+    if invitation.status not in (InvitationStatus.PLANNED, InvitationStatus.SENT):
+        return None  # answered meanwhile: the answer stands
+    invitation.status = status
+    invitation.closed_reason = reason[:300]
+    session.flush()
+    return refill(session=session, event=event, over_invite=over_invite)
+
+
+def answer_deadline(
+    *, sent_at: datetime, starts_at: datetime, within: timedelta, before_event: timedelta
+) -> datetime:
+    """No answer by the sooner of `within` after sending and `before_event` before the start."""
+    return max(sent_at, min(sent_at + within, starts_at - before_event))
+
+
+def expire_due(*, session: Session, now: datetime | None = None, over_invite: float = 1.0) -> int:
+    """Expire sent invitations past their deadline and refill their seats; returns the count."""
+    moment = now or utcnow()
+    due = list(
+        session.scalars(
+            select(Invitation.id).where(
+                Invitation.status == InvitationStatus.SENT, Invitation.expires_at <= moment
+            )
+        )
+    )
+    for invitation_id in due:
+        close_unanswered(
+            session=session,
+            invitation_id=invitation_id,
+            status=InvitationStatus.EXPIRED,
+            reason="no answer before the deadline",
+            over_invite=over_invite,
+        )
+    return len(due)
+
+
+def latest_answerable(
+    session: Session, participant_id: uuid.UUID, *, now: datetime | None = None
+) -> Invitation | None:
+    """The invitation an SMS reply answers: the most recently sent one of an upcoming event."""
+    moment = now or utcnow()
+    return session.scalar(
+        select(Invitation)
+        .join(Event, Invitation.event_id == Event.id)
+        .where(
+            Invitation.participant_id == participant_id,
+            Invitation.status.in_(ANSWERABLE),
+            Invitation.sent_at.is_not(None),
+            Event.status == EventStatus.SCHEDULED,
+            Event.starts_at > moment,
+        )
+        .order_by(Invitation.sent_at.desc(), Invitation.id)
+        .limit(1)
+    )

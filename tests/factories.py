@@ -1,0 +1,101 @@
+"""Rows for tests, made directly through the models (the API paths have their own tests)."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from birge_shared.crypto import get_cipher
+from birge_shared.models import (
+    ActivityType,
+    Community,
+    ConsentMethod,
+    Event,
+    Invitation,
+    InvitationStatus,
+    Language,
+    Participant,
+)
+
+_numbers = itertools.count(1)
+
+
+def unique_phone() -> str:
+    """A valid Kyrgyz mobile number no other test in this run uses."""
+    return f"+996555{next(_numbers) + uuid.uuid4().int % 900_000:06d}"[:13]
+
+
+def make_event(
+    db: Session,
+    *,
+    city: str = "osh",
+    capacity: int = 10,
+    min_share: float = 0.4,
+    starts_in: timedelta = timedelta(days=7),
+    title: dict[str, str] | None = None,
+) -> Event:
+    starts_at = datetime.now(UTC).replace(microsecond=0) + starts_in
+    event = Event(
+        city_code=city,
+        title=title or {"ru": "Футбол вместе", "en": "Football together", "ky": "Бирге футбол"},
+        description={},
+        activity_type=ActivityType.SPORT,
+        venue_name="Stadium",
+        venue_address="Lenin st. 1",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        capacity=capacity,
+        min_share=min_share,
+    )
+    db.add(event)
+    db.flush()
+    db.refresh(event)
+    return event
+
+
+def make_participant(
+    db: Session,
+    *,
+    community: Community | None = Community.HOST,
+    city: str = "osh",
+    language: Language = Language.RU,
+    phone: str | None = None,
+    email: str | None = None,
+    name: str = "Test Person",
+) -> Participant:
+    cipher = get_cipher()
+    number = phone or unique_phone()
+    participant = Participant(
+        name_encrypted=cipher.encrypt(name),
+        phone_encrypted=cipher.encrypt(number),
+        phone_hash=cipher.lookup_hash("phone", number),
+        email_encrypted=cipher.encrypt(email) if email else None,
+        email_hash=cipher.lookup_hash("email", email) if email else None,
+        language=language,
+        city_code=city,
+        community=community,
+        consent_method=ConsentMethod.PAPER_FORM,
+        consent_text_version="2026-01",
+        consent_given_at=datetime(2026, 1, 10, tzinfo=UTC),
+    )
+    db.add(participant)
+    db.flush()
+    return participant
+
+
+def make_invitation(
+    db: Session,
+    *,
+    event: Event,
+    participant: Participant,
+    status: InvitationStatus = InvitationStatus.SENT,
+) -> Invitation:
+    invitation = Invitation(event_id=event.id, participant_id=participant.id, status=status)
+    if status is not InvitationStatus.PLANNED and status is not InvitationStatus.WAITLISTED:
+        invitation.sent_at = datetime.now(UTC)
+    db.add(invitation)
+    db.flush()
+    return invitation
