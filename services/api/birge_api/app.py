@@ -7,8 +7,12 @@ from fastapi import FastAPI
 from birge_api import health, problems
 from birge_api.auth.router import router as auth_router
 from birge_api.events.router import router as events_router
+from birge_api.invitations.router import router as invitations_router
+from birge_api.message_templates.router import router as message_templates_router
 from birge_api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from birge_api.participant_page.router import router as participant_page_router
 from birge_api.participants.router import router as participants_router
+from birge_api.webhooks.router import router as webhooks_router
 from birge_shared.settings import get_settings
 
 DESCRIPTION = """
@@ -29,4 +33,8 @@ def create_app() -> FastAPI:
     app.include_router(auth_router)
     app.include_router(events_router)
     app.include_router(participants_router)
+    app.include_router(invitations_router)
+    app.include_router(message_templates_router)
+    app.include_router(webhooks_router)
+    app.include_router(participant_page_router)
     return app
