@@ -1,5 +1,3 @@
-# Cyrillic text is this file's test data: its Latin lookalike letters are meant.
-# ruff: noqa: RUF001
 from __future__ import annotations
 
 from decimal import Decimal

@@ -3,7 +3,7 @@
 A text that fits the GSM-7 alphabet (basic table plus the extension table) is sent in 7-bit
 septets: 160 in a single message, 153 per part once it has to be concatenated (the user data
 header takes the rest). A single character outside that alphabet — any Cyrillic letter, the
-Kyrgyz ө and ң, an emoji — turns the whole message into UCS-2: 70 UTF-16 code units in a single
+Kyrgyz ө ү ң, an emoji — turns the whole message into UCS-2: 70 UTF-16 code units in a single
 message, 67 per part.
 
 Parts are filled greedily without splitting what a handset must receive whole: an extension

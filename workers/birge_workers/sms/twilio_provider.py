@@ -1,0 +1,173 @@
+"""Sending through Twilio's Messages API with the official SDK.
+
+Twilio's own error messages often quote the number they refused ("The 'To' number +996…
+is not a valid phone number"), so they are never passed on: errors are mapped to the Twilio
+code and a reason written here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import requests
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.rest import Client
+from urllib3.exceptions import ConnectTimeoutError
+
+from birge_workers.sms.provider import (
+    PermanentProviderError,
+    SentMessage,
+    TemporaryProviderError,
+)
+from birge_workers.sms.twilio_http import DEFAULT_TIMEOUT, RebasedHttpClient
+
+# Twilio accepts a ValidityPeriod from 1 to 36000 seconds; 36000 is also its default.
+MAX_VALIDITY_PERIOD = 36000
+
+# Codes from https://www.twilio.com/docs/api/errors that a send can meet, in our own words.
+PERMANENT_REASONS: dict[int, str] = {
+    20003: "Twilio refused the account credentials",
+    20404: "Twilio does not know the account or resource",
+    21211: "the recipient number is not a valid phone number",
+    21212: "the sender number is not valid",
+    21408: "sending to the recipient's region is not enabled on the account",
+    21602: "the message body is empty",
+    21606: "the sender cannot send SMS to this destination",
+    21608: "a trial account can only send to verified numbers",
+    21610: "the recipient has unsubscribed (replied STOP)",
+    21612: "the recipient number cannot be reached by SMS",
+    21614: "the recipient number is not a mobile number",
+    21617: "the message body exceeds 1600 characters",
+}
+TEMPORARY_REASONS: dict[int, str] = {
+    20429: "Twilio is rate-limiting requests",
+}
+# Twilio's own error codes have five digits; when an error body carries none, the SDK puts the
+# HTTP status in its place.
+_FIRST_TWILIO_CODE = 10000
+
+
+class TwilioProvider:
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        api_base: str = "https://api.twilio.com",
+        from_number: str | None = None,
+        messaging_service_sid: str | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    ) -> None:
+        if not (messaging_service_sid or from_number):
+            raise ValueError(
+                "Twilio needs TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER to send from"
+            )
+        self._from_number = from_number
+        self._messaging_service_sid = messaging_service_sid
+        # An empty environment: the SDK would otherwise read TWILIO_* variables itself, and
+        # settings are read in one place only.
+        self._client = Client(
+            account_sid,
+            auth_token or None,
+            http_client=RebasedHttpClient(api_base, timeout=timeout),
+            environment={},
+        )
+
+    def send(
+        self,
+        *,
+        to: str,
+        body: str,
+        status_callback: str | None,
+        validity_period: int | None,
+    ) -> SentMessage:
+        params: dict[str, object] = {"to": to, "body": body}
+        # A Messaging Service picks the sender (and handles opt-outs and sender pools), so it
+        # wins over a single From number when both are configured.
+        if self._messaging_service_sid:
+            params["messaging_service_sid"] = self._messaging_service_sid
+        else:
+            params["from_"] = self._from_number
+        if status_callback is not None:
+            params["status_callback"] = status_callback
+        if validity_period is not None:
+            params.update(_validity(validity_period))
+        try:
+            message = self._client.messages.create(**params)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise map_twilio_error(status=int(exc.status), code=exc.code) from None
+        except requests.RequestException as exc:
+            raise map_transport_error(exc) from None
+        except json.JSONDecodeError:
+            raise TemporaryProviderError(
+                None, "Twilio's answer could not be read", may_have_been_sent=True
+            ) from None
+        return SentMessage(
+            sid=str(message.sid),
+            status=str(message.status),
+            segments=_as_int(message.num_segments),
+        )
+
+
+def map_twilio_error(
+    *, status: int, code: object
+) -> TemporaryProviderError | PermanentProviderError:
+    """Map an HTTP status and Twilio error code to one of the provider errors.
+
+    429 and 5xx are temporary, as are the codes Twilio uses for rate limits; every other
+    refusal is permanent, because sending the same request again would be refused again.
+    """
+    twilio_code = code if isinstance(code, int) and code >= _FIRST_TWILIO_CODE else None
+    label = str(twilio_code) if twilio_code is not None else f"http-{status}"
+    if status == 429 or status >= 500 or twilio_code in TEMPORARY_REASONS:
+        reason = TEMPORARY_REASONS.get(twilio_code or 0) or (
+            "Twilio is rate-limiting requests"
+            if status == 429
+            else f"Twilio is unavailable (HTTP {status})"
+        )
+        return TemporaryProviderError(label, reason)
+    if twilio_code in PERMANENT_REASONS:
+        return PermanentProviderError(label, PERMANENT_REASONS[twilio_code])
+    if status in (401, 403):
+        return PermanentProviderError(label, "Twilio refused the account credentials")
+    return PermanentProviderError(label, f"Twilio refused the request (HTTP {status})")
+
+
+def map_transport_error(exc: requests.RequestException) -> TemporaryProviderError:
+    """Network failures are temporary; say whether the request may have reached Twilio."""
+    if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
+        return TemporaryProviderError(None, "could not connect to Twilio")
+    if isinstance(exc, requests.Timeout):
+        return TemporaryProviderError(
+            None, "Twilio did not answer in time", may_have_been_sent=True
+        )
+    return TemporaryProviderError(
+        None, "the connection to Twilio broke before it answered", may_have_been_sent=True
+    )
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    # requests wraps urllib3's errors: a refused connection or a failed DNS lookup arrives as
+    # ConnectionError(MaxRetryError(reason=NewConnectionError)), and NewConnectionError is a
+    # ConnectTimeoutError. Either way the request never left this machine.
+    if not isinstance(exc, requests.ConnectionError) or not exc.args:
+        return False
+    reason = getattr(exc.args[0], "reason", exc.args[0])
+    return isinstance(reason, ConnectTimeoutError)
+
+
+def _validity(seconds: int) -> dict[str, object]:
+    if seconds < 1:
+        # A message whose validity has already run out must be expired by the caller, not
+        # sent with a made-up validity.
+        raise ValueError("validity_period must be at least one second")
+    if seconds >= MAX_VALIDITY_PERIOD:
+        return {}  # Twilio's default is its maximum
+    return {"validity_period": seconds}
+
+
+def _as_int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
