@@ -73,8 +73,7 @@ class SmsSimulator:
         self._from_number = from_number
         self._account_sid = account_sid
         self._step_delay = step_delay
-        self._write_lock = threading.Lock()
-        self._reset_callbacks()
+        self._start_in_this_process()
 
     def send(
         self,
@@ -84,6 +83,8 @@ class SmsSimulator:
         status_callback: str | None,
         validity_period: int | None,
     ) -> SentMessage:
+        if self._pid != os.getpid():
+            self._start_in_this_process()
         if to in REFUSED_NUMBERS:
             code = REFUSED_NUMBERS[to]
             raise PermanentProviderError(str(code), PERMANENT_REASONS[code])
@@ -115,10 +116,11 @@ class SmsSimulator:
                 lambda: not self._pending and self._posting == 0, timeout=timeout
             )
 
-    def _reset_callbacks(self) -> None:
+    def _start_in_this_process(self) -> None:
         # Called again in a forked child (Celery's prefork pool): the parent's thread does not
-        # exist there, and its lock may have been copied while held.
+        # exist there, and its locks may have been copied while held.
         self._pid = os.getpid()
+        self._write_lock = threading.Lock()
         self._condition = threading.Condition()
         self._pending: list[_Callback] = []
         self._posting = 0
@@ -126,8 +128,6 @@ class SmsSimulator:
         self._thread: threading.Thread | None = None
 
     def _schedule(self, url: str, *, sid: str, to: str) -> None:
-        if self._pid != os.getpid():
-            self._reset_callbacks()
         start = time.monotonic()
         with self._condition:
             for step, status in enumerate(CALLBACK_STATUSES, start=1):
