@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import inspect
 import uuid
+from collections.abc import Callable
 
 import pytest
 from celery import Celery
 
 from birge_shared.settings import get_settings
-from birge_shared.tasks import ALL_TASK_NAMES, OUTBOX_TASKS, TaskPayload
+from birge_shared.tasks import ALL_TASK_NAMES, OUTBOX_TASKS, PERIODIC_TASK_NAMES, TaskPayload
 from birge_workers.app import create_celery
-from birge_workers.schedule import INTERVALS
 
 
 @pytest.fixture(scope="module")
@@ -20,27 +20,43 @@ def worker_app() -> Celery:
 
 
 def test_every_contract_task_is_registered(worker_app: Celery) -> None:
-    assert not ALL_TASK_NAMES - set(worker_app.tasks)
+    assert sorted(ALL_TASK_NAMES - set(worker_app.tasks)) == []
 
 
 def test_every_task_the_relay_can_publish_is_registered(worker_app: Celery) -> None:
-    assert not set(OUTBOX_TASKS) - set(worker_app.tasks)
+    assert sorted(set(OUTBOX_TASKS) - set(worker_app.tasks)) == []
+
+
+# What an id may look like in a payload: a row's UUID, a list of them, or an integer key.
+_ID_EXAMPLES: dict[object, Callable[[], object]] = {
+    uuid.UUID: uuid.uuid4,
+    list[uuid.UUID]: lambda: [uuid.uuid4(), uuid.uuid4()],
+    int: lambda: 42,
+}
 
 
 @pytest.mark.parametrize("name", sorted(OUTBOX_TASKS))
 def test_outbox_payloads_carry_ids_only_and_fit_the_task(worker_app: Celery, name: str) -> None:
     contract: type[TaskPayload] = OUTBOX_TASKS[name]
     assert contract.task_name == name
-    assert all(field.annotation is uuid.UUID for field in contract.model_fields.values())
+    for field_name, field in contract.model_fields.items():
+        assert field_name.endswith(("_id", "_ids")), field_name
+        assert field.annotation in _ID_EXAMPLES, (field_name, field.annotation)
+    example = contract.model_validate(
+        {
+            field_name: _ID_EXAMPLES[field.annotation]()
+            for field_name, field in contract.model_fields.items()
+        }
+    )
     # The JSON the relay publishes binds to the task's signature, with nothing left over.
-    example = contract.model_validate({field: uuid.uuid4() for field in contract.model_fields})
     inspect.signature(worker_app.tasks[name].run).bind(**example.model_dump(mode="json"))
 
 
-def test_the_beat_sends_only_registered_tasks(worker_app: Celery) -> None:
+def test_beat_sends_every_periodic_task_and_only_registered_ones(worker_app: Celery) -> None:
     scheduled = {entry["task"] for entry in worker_app.conf.beat_schedule.values()}
-    assert scheduled == set(INTERVALS)
-    assert not scheduled - set(worker_app.tasks)
+    # A periodic task nobody schedules would never run.
+    assert sorted(PERIODIC_TASK_NAMES - scheduled) == []
+    assert sorted(scheduled - set(worker_app.tasks)) == []
 
 
 def test_the_worker_speaks_json_only_and_acknowledges_late(worker_app: Celery) -> None:

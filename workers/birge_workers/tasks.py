@@ -6,6 +6,7 @@ relay publish by. Tasks take ids, never personal data, and are safe to run twice
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Celery, Task
@@ -17,6 +18,8 @@ from birge_workers.events import complete_past_events, withdraw_open_invitations
 from birge_workers.periodic import claim_slot, once_per_slot
 from birge_workers.relay import relay_outbox
 from birge_workers.schedule import COMPLETE_PAST_INTERVAL, RELAY_INTERVAL
+
+log = logging.getLogger(__name__)
 
 RELAY_BATCH = 100
 # A backlog is drained in several committed batches per tick, but not forever: the next tick
@@ -48,6 +51,8 @@ def outbox_relay(task: Task[Any, Any]) -> int:
         with session_scope() as session:
             batch = relay_outbox(session=session, publish=publish, limit=RELAY_BATCH)
         total += batch
+    if total:
+        log.info("outbox rows published", extra={"count": total})
     return total
 
 

@@ -1,0 +1,63 @@
+"""The long-running processes: the API under uvicorn, a Celery worker, Celery beat.
+
+Each runs in the calling process, so a container's PID 1 (or `birge dev`'s child) is the
+server itself and receives signals directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+
+from birge_shared.settings import Settings
+
+DEFAULT_SCHEDULE = Path("var") / "celerybeat-schedule"
+
+
+def run_api(
+    *, settings: Settings, host: str, port: int | None, forwarded_allow_ips: str | None
+) -> None:
+    uvicorn.run(
+        "birge_api.app:create_app",
+        factory=True,
+        host=host,
+        port=port or settings.port,
+        # Behind a load balancer the client's address and scheme come from X-Forwarded-*,
+        # trusted only from the addresses in forwarded_allow_ips (uvicorn's default: local).
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        # Logging is already set up as JSON; uvicorn's own config would replace it.
+        log_config=None,
+        server_header=False,
+    )
+
+
+def run_worker(
+    *, settings: Settings, concurrency: int | None, beat: bool, schedule: Path, queues: str | None
+) -> int:
+    argv = ["worker", "--loglevel", settings.log_level]
+    if concurrency:
+        argv += ["--concurrency", str(concurrency)]
+    if queues:
+        argv += ["--queues", queues]
+    if beat:
+        schedule.parent.mkdir(parents=True, exist_ok=True)
+        argv += ["--beat", "--schedule", str(schedule)]
+    return _celery(argv)
+
+
+def run_beat(*, settings: Settings, schedule: Path) -> int:
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    return _celery(["beat", "--loglevel", settings.log_level, "--schedule", str(schedule)])
+
+
+def _celery(argv: list[str]) -> int:
+    # Imported here, not at the top: building the Celery app prepares the broker, which
+    # `birge migrate` or `birge users` must not depend on.
+    from birge_workers.app import celery_app  # noqa: PLC0415 - see above
+
+    # The stubs declare NoReturn, but Celery returns the command's exit status (or None).
+    start: Callable[[list[str]], int | None] = celery_app.start
+    return start(argv) or 0
