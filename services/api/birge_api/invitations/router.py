@@ -1,5 +1,108 @@
+"""Invitations of one event under /v1/events/{event_id}/invitations.
+
+Preview and send are for coordinators and admins (`Writer`). Reading lists people, so viewers,
+who read reports only, are refused (`ParticipantReader`).
+"""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from birge_api.deps import ParticipantReader, SessionDep, SettingsDep, Writer
+from birge_api.invitations import service
+from birge_api.invitations.schemas import (
+    BatchRead,
+    InvitationListItem,
+    InvitationPreview,
+    InvitationRequest,
+)
+from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
+from birge_shared.models import InvitationStatus
 
 router = APIRouter(prefix="/v1/events/{event_id}/invitations", tags=["invitations"])
+
+_PROBLEMS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No or invalid token"},
+    403: {"description": "Not allowed for this role"},
+    404: {"description": "No such event (or batch) in your cities"},
+    409: {"description": "The event is cancelled, completed or already started"},
+    422: {"description": "Invalid input; `errors` names the fields"},
+}
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Retrying with the same key and body returns the first batch.",
+    ),
+]
+
+
+@router.post("/preview", responses=_PROBLEMS)
+def preview_invitations(
+    event_id: uuid.UUID,
+    body: InvitationRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Writer,
+) -> InvitationPreview:
+    return service.preview(
+        session=session, actor=actor, settings=settings, event_id=event_id, request=body
+    )
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, responses=_PROBLEMS)
+def create_invitations(
+    event_id: uuid.UUID,
+    body: InvitationRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Writer,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> BatchRead:
+    created = service.create_batch(
+        session=session,
+        actor=actor,
+        settings=settings,
+        event_id=event_id,
+        request=body,
+        idempotency_key=idempotency_key,
+    )
+    response.headers["Location"] = f"/v1/events/{event_id}/invitations/batches/{created.batch.id}"
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return created.batch
+
+
+@router.get("", responses=_PROBLEMS)
+def list_invitations(
+    event_id: uuid.UUID,
+    session: SessionDep,
+    actor: ParticipantReader,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+    status_: Annotated[InvitationStatus | None, Query(alias="status")] = None,
+) -> Page[InvitationListItem]:
+    items, more = service.list_invitations(
+        session=session,
+        actor=actor,
+        event_id=event_id,
+        status=status_,
+        limit=limit,
+        cursor=cursor,
+    )
+    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if more else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/batches/{batch_id}", responses=_PROBLEMS)
+def get_batch(
+    event_id: uuid.UUID, batch_id: uuid.UUID, session: SessionDep, actor: ParticipantReader
+) -> BatchRead:
+    return service.get_batch(session=session, actor=actor, event_id=event_id, batch_id=batch_id)

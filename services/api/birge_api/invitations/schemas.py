@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from birge_shared.models import Community, InvitationStatus, Language
+
+
+class _Strict(BaseModel):
+    # A misspelt field must not silently widen who gets invited.
+    model_config = ConfigDict(extra="forbid")
+
+
+class Criteria(_Strict):
+    """Who to consider, always within the event's city."""
+
+    languages: list[Language] | None = Field(
+        default=None, min_length=1, description="Any of these languages; all when left out."
+    )
+    communities: list[Community | None] | None = Field(
+        default=None,
+        min_length=1,
+        description="Any of these communities; `null` in the list means not declared.",
+    )
+    not_invited_within_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Leave out people invited to another event in the last N days.",
+    )
+    max: int | None = Field(
+        default=None,
+        ge=1,
+        description="Consider at most this many people, those invited least first "
+        "(at most the server's recipient limit, which is also the default).",
+    )
+
+
+class InvitationRequest(_Strict):
+    """Either explicit participants or criteria, never both."""
+
+    participant_ids: list[uuid.UUID] | None = Field(default=None, min_length=1)
+    criteria: Criteria | None = None
+
+
+class Excluded(BaseModel):
+    """Selected people who cannot be invited, each counted once under the first reason."""
+
+    opted_out: int
+    no_consent: int = Field(description="No consent on record, or the person was erased.")
+    already_invited: int = Field(description="Already has an invitation to this event.")
+
+
+class Mix(BaseModel):
+    """The communities of the people the proposal invites."""
+
+    host: int
+    migrant: int
+    unspecified: int
+    min_share: float
+
+
+class Seats(BaseModel):
+    limit: int = Field(description="Seats that may be held: capacity times the over-invite factor")
+    held: int = Field(description="Seats held before this request")
+    open: int
+
+
+class Price(BaseModel):
+    amount: Decimal
+    currency: str
+
+
+class Cost(BaseModel):
+    messages: int
+    segments: int
+    estimated_price: Price
+
+
+class InvitationPreview(BaseModel):
+    invite: list[uuid.UUID]
+    waitlist: list[uuid.UUID]
+    excluded: Excluded
+    mix: Mix
+    seats: Seats
+    cost: Cost
+
+
+class BatchCounts(BaseModel):
+    """Where the batch's invitations are now.
+
+    Delivery of the invitation SMS: `planned` (not handed to the provider yet), `sent`
+    (accepted by the provider), `delivered`, `failed` (failed or undelivered), `skipped` (no
+    longer needed when its turn came). Answers: `accepted` (including people later marked as
+    attended or absent), `declined`, `waitlisted`, `expired`, `withdrawn` (event cancelled).
+    """
+
+    planned: int = 0
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    skipped: int = 0
+    accepted: int = 0
+    declined: int = 0
+    waitlisted: int = 0
+    expired: int = 0
+    withdrawn: int = 0
+
+
+class BatchRead(BaseModel):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    created_at: datetime
+    invited: int
+    waitlisted: int
+    counts: BatchCounts
+
+
+class InvitationListItem(BaseModel):
+    id: uuid.UUID
+    participant_id: uuid.UUID
+    status: InvitationStatus
+    community: Community | None
+    language: Language
+    batch_id: uuid.UUID | None
+    sent_at: datetime | None
+    expires_at: datetime | None
+    responded_at: datetime | None
+    closed_reason: str | None
+    created_at: datetime

@@ -1,0 +1,331 @@
+"""Invitations to one event: preview a balanced list, send it as a batch, watch it, list it.
+
+Sending writes the invitations, one batch row and one outbox row in the caller's transaction;
+the fan-out worker plans and sends the SMS. Nothing here talks to the broker or the provider.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from birge_api.deps import Actor
+from birge_api.events.service import get_event
+from birge_api.invitations import idempotency
+from birge_api.invitations.cost import invitation_cost
+from birge_api.invitations.schemas import (
+    BatchCounts,
+    BatchRead,
+    Cost,
+    Excluded,
+    InvitationListItem,
+    InvitationPreview,
+    InvitationRequest,
+    Mix,
+    Price,
+    Seats,
+)
+from birge_api.invitations.selection import Selection, check_request, select_people
+from birge_api.pagination import decode_cursor
+from birge_api.problems import Problem, not_found
+from birge_shared import audit
+from birge_shared.models import (
+    Community,
+    Event,
+    EventStatus,
+    Invitation,
+    InvitationBatch,
+    InvitationStatus,
+    Message,
+    MessageStatus,
+    Participant,
+    utcnow,
+)
+from birge_shared.outbox import enqueue
+from birge_shared.settings import Settings
+from birge_shared.sms.overrides import load_overrides
+from birge_shared.tasks import InvitationsFanOut
+
+_DELIVERY: dict[MessageStatus, str] = {
+    MessageStatus.PLANNED: "planned",
+    MessageStatus.SENDING: "planned",
+    MessageStatus.QUEUED: "sent",
+    MessageStatus.SENT: "sent",
+    MessageStatus.DELIVERED: "delivered",
+    MessageStatus.FAILED: "failed",
+    MessageStatus.UNDELIVERED: "failed",
+    MessageStatus.SKIPPED: "skipped",
+}
+_ANSWER: dict[InvitationStatus, str] = {
+    InvitationStatus.ACCEPTED: "accepted",
+    InvitationStatus.ATTENDED: "accepted",
+    InvitationStatus.NO_SHOW: "accepted",
+    InvitationStatus.DECLINED: "declined",
+    InvitationStatus.WAITLISTED: "waitlisted",
+    InvitationStatus.EXPIRED: "expired",
+    InvitationStatus.WITHDRAWN: "withdrawn",
+}
+
+
+def _require_open(event: Event) -> None:
+    if event.status is not EventStatus.SCHEDULED or event.starts_at <= utcnow():
+        state = "over" if event.status is EventStatus.SCHEDULED else event.status.value
+        raise Problem(
+            status=409,
+            type_="event-not-open",
+            title=f"The event is {state}: nobody can be invited any more",
+        )
+
+
+def preview(
+    *,
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    event_id: uuid.UUID,
+    request: InvitationRequest,
+) -> InvitationPreview:
+    """What sending this request would do now, and what it would cost. Writes nothing."""
+    check_request(request, settings)
+    event = get_event(session=session, actor=actor, event_id=event_id)
+    _require_open(event)
+    selection = select_people(session=session, event=event, request=request, settings=settings)
+    invited = [selection.people[person_id] for person_id in selection.proposal.invite]
+    cost = invitation_cost(
+        event=event,
+        languages=[person.language for person in invited],
+        overrides=load_overrides(session),
+        public_base_url=settings.public_base_url,
+        price_per_segment=settings.sms_price_per_segment,
+    )
+    communities = Counter(person.community for person in invited)
+    return InvitationPreview(
+        invite=selection.proposal.invite,
+        waitlist=selection.proposal.waitlist,
+        excluded=Excluded(
+            opted_out=selection.excluded.opted_out,
+            no_consent=selection.excluded.no_consent,
+            already_invited=selection.excluded.already_invited,
+        ),
+        mix=Mix(
+            host=communities[Community.HOST],
+            migrant=communities[Community.MIGRANT],
+            unspecified=communities[None],
+            min_share=event.min_share,
+        ),
+        seats=Seats(
+            limit=selection.seat_limit, held=selection.held.total, open=selection.open_seats
+        ),
+        cost=Cost(
+            messages=cost.messages,
+            segments=cost.segments,
+            estimated_price=Price(amount=cost.price, currency=settings.sms_price_currency),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class CreatedBatch:
+    batch: BatchRead
+    #: True when an earlier request with the same Idempotency-Key made this batch.
+    replayed: bool
+
+
+def create_batch(
+    *,
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    event_id: uuid.UUID,
+    request: InvitationRequest,
+    idempotency_key: str | None = None,
+) -> CreatedBatch:
+    """Invite the proposal's people and waitlist the rest, as one batch.
+
+    The event row is locked while seats are counted and filled, so two batches for one event
+    cannot both take the same free seats.
+    """
+    check_request(request, settings)
+    request_fingerprint = idempotency.fingerprint(event_id, request)
+    event = get_event(session=session, actor=actor, event_id=event_id, lock=True)
+    if idempotency_key is not None:
+        # Looked up after taking the lock: a retry that raced the first request for this
+        # event waited for it here and now sees its batch. A replay answers even when the
+        # event has closed since, as the first answer did.
+        earlier = idempotency.find_batch(session, user_id=actor.user_id, key=idempotency_key)
+        if earlier is not None:
+            return _replay(session=session, batch=earlier, fp=request_fingerprint)
+    _require_open(event)
+    selection = select_people(session=session, event=event, request=request, settings=settings)
+    if not selection.proposal.invite and not selection.proposal.waitlist:
+        field = "participant_ids" if request.participant_ids is not None else "criteria"
+        raise Problem(
+            status=422,
+            type_="nobody-to-invite",
+            title="Nobody in this selection can be invited",
+            detail="every selected person has opted out, lacks consent or is already invited",
+            errors=[{"field": field, "detail": "nobody in this selection can be invited"}],
+        )
+
+    batch = InvitationBatch(
+        event_id=event.id,
+        created_by_id=actor.user_id,
+        idempotency_key=idempotency_key,
+        request_fingerprint=request_fingerprint,
+        invited=len(selection.proposal.invite),
+        waitlisted=len(selection.proposal.waitlist),
+    )
+    try:
+        # The event lock serialises one event's requests; the same key sent for two events at
+        # once meets here, on the unique key. The savepoint keeps the loser's transaction
+        # usable to read the winner.
+        with session.begin_nested():
+            session.add(batch)
+            session.flush()
+    except IntegrityError as exc:
+        if idempotency_key is None or not idempotency.is_key_conflict(exc):
+            raise
+        winner = idempotency.find_batch(session, user_id=actor.user_id, key=idempotency_key)
+        assert winner is not None  # the conflicting row is committed, or we could not conflict
+        return _replay(session=session, batch=winner, fp=request_fingerprint)
+
+    _add_invitations(session, event=event, batch=batch, selection=selection)
+    if selection.proposal.invite:
+        # Waitlist places get no message now; a freed seat invites them through the refill.
+        enqueue(session=session, payload=InvitationsFanOut(batch_id=batch.id))
+    audit.record(
+        session=session,
+        actor_id=actor.user_id,
+        action="invitations.create",
+        object_type="invitation_batch",
+        object_id=batch.id,
+        details={
+            "event_id": str(event.id),
+            "selected_by": "participant_ids" if request.participant_ids is not None else "criteria",
+            "invited": batch.invited,
+            "waitlisted": batch.waitlisted,
+            "excluded": {
+                "opted_out": selection.excluded.opted_out,
+                "no_consent": selection.excluded.no_consent,
+                "already_invited": selection.excluded.already_invited,
+            },
+        },
+    )
+    return CreatedBatch(batch=_batch_read(session, batch), replayed=False)
+
+
+def _add_invitations(
+    session: Session, *, event: Event, batch: InvitationBatch, selection: Selection
+) -> None:
+    statuses = [(person_id, InvitationStatus.PLANNED) for person_id in selection.proposal.invite]
+    statuses += [
+        (person_id, InvitationStatus.WAITLISTED) for person_id in selection.proposal.waitlist
+    ]
+    session.add_all(
+        Invitation(event_id=event.id, participant_id=person_id, status=status, batch_id=batch.id)
+        for person_id, status in statuses
+    )
+    session.flush()
+
+
+def _replay(*, session: Session, batch: InvitationBatch, fp: str) -> CreatedBatch:
+    # The fingerprint covers the event id, so a match is a batch of the event the caller
+    # was just allowed to see.
+    idempotency.check_replay(batch, fp)
+    return CreatedBatch(batch=_batch_read(session, batch), replayed=True)
+
+
+def get_batch(
+    *, session: Session, actor: Actor, event_id: uuid.UUID, batch_id: uuid.UUID
+) -> BatchRead:
+    event = get_event(session=session, actor=actor, event_id=event_id)
+    batch = session.get(InvitationBatch, batch_id)
+    if batch is None or batch.event_id != event.id:
+        raise not_found("Invitation batch")
+    return _batch_read(session, batch)
+
+
+def _batch_read(session: Session, batch: InvitationBatch) -> BatchRead:
+    rows = session.execute(
+        select(Invitation.status, Message.status, func.count())
+        .select_from(Invitation)
+        .outerjoin(
+            Message,
+            and_(Message.invitation_id == Invitation.id, Message.purpose == "invitation"),
+        )
+        .where(Invitation.batch_id == batch.id)
+        .group_by(Invitation.status, Message.status)
+    )
+    counts: Counter[str] = Counter()
+    for invitation_status, message_status, count in rows:
+        if message_status is not None:
+            delivery = _DELIVERY.get(message_status)
+        elif invitation_status is InvitationStatus.PLANNED:
+            delivery = "planned"  # the fan-out has not planned its message yet
+        else:
+            delivery = None
+        if delivery is not None:
+            counts[delivery] += count
+        answer = _ANSWER.get(invitation_status)
+        if answer is not None:
+            counts[answer] += count
+    return BatchRead(
+        id=batch.id,
+        event_id=batch.event_id,
+        created_at=batch.created_at,
+        invited=batch.invited,
+        waitlisted=batch.waitlisted,
+        counts=BatchCounts(**counts),
+    )
+
+
+def list_invitations(
+    *,
+    session: Session,
+    actor: Actor,
+    event_id: uuid.UUID,
+    status: InvitationStatus | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[InvitationListItem], bool]:
+    """A page of the event's invitations, oldest first; the flag says whether more follow."""
+    event = get_event(session=session, actor=actor, event_id=event_id)
+    query = (
+        select(Invitation, Participant.community, Participant.language)
+        .join(Participant, Invitation.participant_id == Participant.id)
+        .where(Invitation.event_id == event.id)
+    )
+    if status is not None:
+        query = query.where(Invitation.status == status)
+    if cursor:
+        after_created, after_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                Invitation.created_at > after_created,
+                and_(Invitation.created_at == after_created, Invitation.id > after_id),
+            )
+        )
+    query = query.order_by(Invitation.created_at, Invitation.id).limit(limit + 1)
+    rows = session.execute(query).all()
+    items = [
+        InvitationListItem(
+            id=invitation.id,
+            participant_id=invitation.participant_id,
+            status=invitation.status,
+            community=community,
+            language=language,
+            batch_id=invitation.batch_id,
+            sent_at=invitation.sent_at,
+            expires_at=invitation.expires_at,
+            responded_at=invitation.responded_at,
+            closed_reason=invitation.closed_reason,
+            created_at=invitation.created_at,
+        )
+        for invitation, community, language in rows[:limit]
+    ]
+    return items, len(rows) > limit
