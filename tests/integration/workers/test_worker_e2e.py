@@ -132,6 +132,7 @@ def test_a_cancellation_reaches_a_real_worker_on_redis(
                 limit=100,
             )
             session.commit()
+        publisher.close()
         wait_for(
             lambda: S.SENT not in invitation_statuses(raw_engine, event.id),
             what="the worker did not withdraw the invitations",
