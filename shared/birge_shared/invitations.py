@@ -159,7 +159,7 @@ def plan_sms(
     """
     message_id = uuid.uuid4()
     now = utcnow()
-    inserted = insert_ignoring_conflict(
+    inserted_id = insert_ignoring_conflict(
         session,
         Message,
         {
@@ -177,7 +177,7 @@ def plan_sms(
             "updated_at": now,
         },
     )
-    return message_id if inserted else None
+    return message_id if inserted_id is not None else None
 
 
 def invitation_dedupe_key(invitation_id: uuid.UUID) -> str:
