@@ -32,6 +32,10 @@ def _redis_url() -> str:
     return TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{PROTECTION_REDIS_DB}"
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
 def _forms(local: str) -> list[str]:
     """Every way a number could be written: E.164, digits only, local, national digits."""
     digits = "".join(char for char in local if char.isdigit())
@@ -153,7 +157,7 @@ def test_no_personal_data_in_rows_logs_or_broker_messages(
 
         assert relay_outbox(session=db, publish=publish, limit=1000) >= 1
     finally:
-        celery.pool.force_close_all()
+        celery.close()
 
     haystacks: dict[str, str] = {}
     tables = db.execute(
@@ -166,11 +170,11 @@ def test_no_personal_data_in_rows_logs_or_broker_messages(
     haystacks["logs"] = "\n".join(formatter.format(record) for record in caplog.records)
     broker_texts = []
     for key in broker.scan_iter():
-        kind = broker.type(key).decode()
+        kind = _text(broker.type(key))
         if kind == "list":
-            broker_texts += [item.decode(errors="replace") for item in broker.lrange(key, 0, -1)]
+            broker_texts += [_text(item) for item in broker.lrange(key, 0, -1)]
         elif kind == "string":
-            broker_texts.append((broker.get(key) or b"").decode(errors="replace"))
+            broker_texts.append(_text(broker.get(key) or b""))
     haystacks["broker"] = "\n".join(broker_texts)
 
     assert haystacks["logs"], "the journey should have logged something"
