@@ -73,7 +73,6 @@ class Settings(BaseSettings):
 
     # Limits that keep the API from being used to exhaust memory or scrape data.
     max_request_bytes: int = 5 * 1024 * 1024
-    max_page_size: int = 100
     max_import_rows: int = 5000
 
     sms_price_per_segment: Decimal = Decimal("0.0450")
@@ -95,7 +94,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @field_validator(
-        "twilio_account_sid", "twilio_from_number", "twilio_messaging_service_sid", "smtp_url",
+        "twilio_account_sid",
+        "twilio_from_number",
+        "twilio_messaging_service_sid",
+        "smtp_url",
         mode="before",
     )
     @classmethod
