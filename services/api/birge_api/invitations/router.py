@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 
 from birge_api.deps import ParticipantReader, SessionDep, SettingsDep, Writer
-from birge_api.invitations import service
+from birge_api.invitations import seats, service
 from birge_api.invitations.schemas import (
     BatchRead,
     InvitationListItem,
@@ -106,3 +106,13 @@ def get_batch(
     event_id: uuid.UUID, batch_id: uuid.UUID, session: SessionDep, actor: ParticipantReader
 ) -> BatchRead:
     return service.get_batch(session=session, actor=actor, event_id=event_id, batch_id=batch_id)
+
+
+@router.get("/seats", responses=_PROBLEMS)
+def get_seats(
+    event_id: uuid.UUID, session: SessionDep, settings: SettingsDep, actor: ParticipantReader
+) -> seats.SeatsRead:
+    """How the seats stand, and why any stay open (nobody waiting fits the mix band)."""
+    return seats.seats(
+        session=session, actor=actor, event_id=event_id, over_invite=settings.over_invite_factor
+    )
