@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from birge_api import health, problems
 from birge_api.auth.router import router as auth_router
+from birge_api.calendars.router import router as calendars_router
 from birge_api.events.router import router as events_router
 from birge_api.invitations.router import router as invitations_router
 from birge_api.message_templates.router import router as message_templates_router
@@ -37,4 +38,5 @@ def create_app() -> FastAPI:
     app.include_router(message_templates_router)
     app.include_router(webhooks_router)
     app.include_router(participant_page_router)
+    app.include_router(calendars_router)
     return app
