@@ -7,17 +7,33 @@ relay publish by. Tasks take ids, never personal data, and are safe to run twice
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from celery import Celery, Task
+from sqlalchemy.orm import Session
 
 from birge_shared.db import session_scope
+from birge_shared.invitations import expire_due
 from birge_shared.models import utcnow
-from birge_shared.tasks import EVENTS_COMPLETE_PAST, OUTBOX_RELAY, EventCancelled
+from birge_shared.settings import get_settings
+from birge_shared.tasks import (
+    EVENTS_COMPLETE_PAST,
+    INVITATIONS_EXPIRE_DUE,
+    OUTBOX_RELAY,
+    CallbackReceived,
+    EventCancelled,
+)
+from birge_workers.callbacks.process import (
+    CALLBACK_MAX_ATTEMPTS,
+    CallbackOutcome,
+    process_callback,
+    record_failed_attempt,
+)
 from birge_workers.events import complete_past_events, withdraw_open_invitations
 from birge_workers.periodic import claim_slot, once_per_slot
-from birge_workers.relay import relay_outbox
-from birge_workers.schedule import COMPLETE_PAST_INTERVAL, RELAY_INTERVAL
+from birge_workers.relay import relay_outbox, retry_delay
+from birge_workers.schedule import COMPLETE_PAST_INTERVAL, EXPIRE_DUE_INTERVAL, RELAY_INTERVAL
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +45,13 @@ RELAY_MAX_BATCHES = 10
 _complete_past_once = once_per_slot(EVENTS_COMPLETE_PAST, COMPLETE_PAST_INTERVAL)(
     complete_past_events
 )
+
+
+def _expire_invitations(*, session: Session, now: datetime) -> int:
+    return expire_due(session=session, now=now, over_invite=get_settings().over_invite_factor)
+
+
+_expire_due_once = once_per_slot(INVITATIONS_EXPIRE_DUE, EXPIRE_DUE_INTERVAL)(_expire_invitations)
 
 
 def outbox_relay(task: Task[Any, Any]) -> int:
@@ -69,7 +92,47 @@ def complete_past() -> int | None:
         return _complete_past_once(session=session, now=utcnow())
 
 
+def invitations_expire_due() -> int | None:
+    """Expire unanswered invitations past their deadline; None when this slot already ran."""
+    with session_scope() as session:
+        return _expire_due_once(session=session, now=utcnow())
+
+
+def callback_process(task: Task[Any, Any], callback_id: int) -> str:
+    """Apply one stored webhook. A failure is retried with backoff, then given up and logged."""
+    payload = CallbackReceived(callback_id=callback_id)
+    try:
+        with session_scope() as session:
+            return process_callback(
+                session=session,
+                callback_id=payload.callback_id,
+                now=utcnow(),
+                over_invite=get_settings().over_invite_factor,
+            ).value
+    except Exception as exc:  # any failure: the transaction is gone, count it and retry
+        error = type(exc).__name__
+    try:
+        with session_scope() as session:
+            attempts = record_failed_attempt(session=session, callback_id=payload.callback_id)
+    except Exception:  # the database itself fails: Celery's own count still bounds the retries
+        attempts = task.request.retries + 1
+    if attempts is None:
+        return CallbackOutcome.ALREADY_PROCESSED.value
+    # The exception's type only: its text could quote a phone number or a message.
+    extra = {"callback_id": payload.callback_id, "attempts": attempts, "error": error}
+    if attempts >= CALLBACK_MAX_ATTEMPTS:
+        log.error("callback given up", extra=extra)
+        return CallbackOutcome.GIVEN_UP.value
+    log.warning("callback failed; will retry", extra=extra)
+    raise task.retry(countdown=retry_delay(attempts).total_seconds())
+
+
 def register_tasks(app: Celery) -> None:
     app.task(name=OUTBOX_RELAY, bind=True)(outbox_relay)
     app.task(name=EventCancelled.task_name)(event_cancelled)
     app.task(name=EVENTS_COMPLETE_PAST)(complete_past)
+    # Celery's own bound backs up the count kept in the database (see callback_process).
+    app.task(name=CallbackReceived.task_name, bind=True, max_retries=CALLBACK_MAX_ATTEMPTS)(
+        callback_process
+    )
+    app.task(name=INVITATIONS_EXPIRE_DUE)(invitations_expire_due)

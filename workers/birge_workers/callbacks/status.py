@@ -1,0 +1,167 @@
+"""Delivery reports: a message's status only ever moves forward.
+
+Twilio posts each report once per status, but not always in order, sometimes twice, and a
+report can be retried after a later one arrived. So a report is applied only when it moves the
+message forward: queued < sent < delivered, and a final status (delivered, undelivered,
+failed) is never replaced. `delivered` arriving before `sent` leaves the message delivered, and
+a `failed` after `delivered` is ignored, since the recipient already has the text.
+
+A failed invitation frees its seat for the waitlist; an "unsubscribed" failure (21610) means
+the person replied STOP at the carrier, which Birge respects as an opt-out of its own.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from birge_shared.invitations import close_unanswered
+from birge_shared.models import (
+    InvitationStatus,
+    Message,
+    MessageStatus,
+    Participant,
+    ProviderCallback,
+)
+
+log = logging.getLogger(__name__)
+
+#: Twilio's status names, in our vocabulary. Twilio's own "sending" means it is handing the
+#: message to the carrier, which for us is still "queued at the provider"; our SENDING means
+#: the provider call itself is in flight.
+TWILIO_STATUSES: dict[str, MessageStatus] = {
+    "accepted": MessageStatus.QUEUED,
+    "scheduled": MessageStatus.QUEUED,
+    "queued": MessageStatus.QUEUED,
+    "sending": MessageStatus.QUEUED,
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.UNDELIVERED,
+    "failed": MessageStatus.FAILED,
+    # Twilio cancels only messages scheduled with it; for us such a message will never arrive.
+    "canceled": MessageStatus.FAILED,
+}
+
+#: The statuses a report may still move forward, by how far along they are.
+_PROGRESS: dict[MessageStatus, int] = {
+    MessageStatus.PLANNED: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.QUEUED: 2,
+    MessageStatus.SENT: 3,
+}
+_NOT_DELIVERED = frozenset({MessageStatus.UNDELIVERED, MessageStatus.FAILED})
+
+#: Twilio's delivery error codes (https://www.twilio.com/docs/api/errors), in our own words: the
+#: coordinator reads these next to the invitation that failed.
+DELIVERY_REASONS: dict[str, str] = {
+    "30003": "the phone is unreachable (switched off or out of coverage)",
+    "30004": "the recipient's carrier blocked the message",
+    "30005": "unknown destination: the number does not exist or is no longer in service",
+    "30006": "a landline, or a carrier that cannot receive SMS",
+    "30007": "the carrier filtered the message",
+    "30008": "the carrier reported an unknown error",
+    "21610": "the recipient has unsubscribed (replied STOP)",
+}
+UNSUBSCRIBED_CODE = "21610"
+
+
+class StatusOutcome(enum.StrEnum):
+    APPLIED = "applied"
+    IGNORED = "ignored"  # stale, repeated or unknown status: the message stays as it is
+    UNKNOWN_MESSAGE = "unknown_message"
+
+
+def delivery_reason(error_code: str | None, status: MessageStatus) -> str:
+    if error_code in DELIVERY_REASONS:
+        return DELIVERY_REASONS[error_code]
+    word = "could not be delivered" if status is MessageStatus.UNDELIVERED else "failed"
+    return f"the message {word}" + (f" (provider error {error_code})" if error_code else "")
+
+
+def moves_forward(current: MessageStatus, reported: MessageStatus) -> bool:
+    """May `reported` replace `current`? Final statuses stay; others only move forward."""
+    if current not in _PROGRESS:
+        return False
+    if reported not in _PROGRESS:
+        return True
+    return _PROGRESS[reported] > _PROGRESS[current]
+
+
+def apply_status(
+    *, session: Session, callback: ProviderCallback, over_invite: float = 1.0
+) -> StatusOutcome:
+    """Apply one delivery report to the message it is about; the caller commits."""
+    reported = TWILIO_STATUSES.get((callback.status or "").lower())
+    # Locked, so two reports of one message applied at once cannot interleave: without the
+    # lock "sent" could be written after "delivered" had been.
+    message = session.scalar(
+        select(Message).where(Message.provider_sid == callback.message_sid).with_for_update()
+    )
+    if message is None:
+        # A report for a message this installation did not send (or whose sid was never
+        # recorded): there is nothing to update, and the provider does not resend reports.
+        log.info("delivery report for an unknown message", extra={"sid": callback.message_sid})
+        return StatusOutcome.UNKNOWN_MESSAGE
+    if reported is None or not moves_forward(message.status, reported):
+        log.info(
+            "delivery report not applied",
+            extra={
+                "message_id": str(message.id),
+                "current": message.status.value,
+                "reported": callback.status,
+            },
+        )
+        return StatusOutcome.IGNORED
+
+    message.status = reported
+    if reported in (MessageStatus.SENT, MessageStatus.DELIVERED) and message.sent_at is None:
+        message.sent_at = callback.received_at
+    if reported is MessageStatus.DELIVERED:
+        message.delivered_at = callback.received_at
+    if reported in _NOT_DELIVERED:
+        _record_failure(
+            session=session, message=message, callback=callback, over_invite=over_invite
+        )
+    session.flush()
+    log.info(
+        "delivery report applied",
+        extra={"message_id": str(message.id), "status": reported.value},
+    )
+    return StatusOutcome.APPLIED
+
+
+def _record_failure(
+    *, session: Session, message: Message, callback: ProviderCallback, over_invite: float
+) -> None:
+    code = callback.error_code
+    reason = delivery_reason(code, message.status)
+    message.error_code = code
+    message.error_reason = reason[:300]
+    if code == UNSUBSCRIBED_CODE and message.participant_id is not None:
+        _opt_out(session=session, participant_id=message.participant_id, now=callback.received_at)
+    if message.purpose == "invitation" and message.invitation_id is not None:
+        # Nobody will answer an invitation that never arrived: its seat goes to the waitlist.
+        # An invitation answered meanwhile (through the page) keeps its answer.
+        close_unanswered(
+            session=session,
+            invitation_id=message.invitation_id,
+            status=InvitationStatus.FAILED,
+            reason=f"invitation SMS not delivered: {reason}",
+            over_invite=over_invite,
+        )
+
+
+def _opt_out(*, session: Session, participant_id: uuid.UUID, now: datetime) -> None:
+    # The carrier will refuse every further message anyway; recording the opt-out stops Birge
+    # from inviting the person (and paying for refused messages) until they send START.
+    session.execute(
+        update(Participant)
+        .where(Participant.id == participant_id, Participant.opted_out_at.is_(None))
+        .values(opted_out_at=now)
+    )
