@@ -13,22 +13,15 @@ from sqlalchemy.orm import Session
 
 from birge_api.auth import tokens
 from birge_api.problems import Problem, forbidden
-from birge_shared.db import get_sessionmaker
+from birge_shared.db import session_scope
 from birge_shared.models import Role, User
 from birge_shared.settings import Settings, get_settings
 
 
 def get_session() -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error."""
-    session = get_sessionmaker()()
-    try:
+    with session_scope() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
