@@ -1,4 +1,4 @@
-"""The `birge` command: servers, migrations, staff accounts, demo data and key rotation."""
+"""The `birge` command: servers, migrations, staff accounts, demo data, key rotation and SMS."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from birge_cli import demo, dev, pii, servers
+from birge_cli import demo, dev, pii, servers, sms
 from birge_cli.users import PasswordInputError, read_password
 from birge_shared.crypto import get_cipher
 from birge_shared.db import session_scope
 from birge_shared.logs import configure_logging
 from birge_shared.migrate import upgrade
 from birge_shared.models import Message, Participant, Role, utcnow
+from birge_shared.phones import InvalidPhoneError
 from birge_shared.settings import Environment, Settings, get_settings
 from birge_shared.users import UserError, create_user
 
@@ -104,6 +105,19 @@ def cmd_pii_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_sms_reply(args: argparse.Namespace, settings: Settings) -> int:
+    url = sms.inbound_url(settings)
+    try:
+        status = sms.post_reply(settings=settings, phone=args.phone, text=args.text)
+    except InvalidPhoneError as exc:
+        return fail(str(exc))  # the reason never repeats the number
+    except (OSError, ValueError) as exc:
+        return fail(f"could not post to {url} ({type(exc).__name__}); is the API running?")
+    # The status only: the number and the text are the participant's.
+    say(f"The webhook answered HTTP {status}.")
+    return 0 if 200 <= status < 300 else 1
+
+
 def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     if settings.environment is Environment.PRODUCTION:
         return fail("`birge dev` is for a local machine; run api, worker and beat separately")
@@ -178,6 +192,18 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate", help="Re-encrypt all personal data under the first PII_ENCRYPTION_KEY."
     )
     rotate.set_defaults(handler=cmd_pii_rotate)
+
+    texts = commands.add_parser("sms", help="SMS tools for local runs.")
+    text_commands = texts.add_subparsers(dest="sms_command", required=True, metavar="ACTION")
+    reply = text_commands.add_parser(
+        "reply",
+        help="Send an SMS reply from a phone to Birge, as the phone network would.",
+        description="Post a signed inbound SMS (as Twilio does) to PUBLIC_BASE_URL's webhook, "
+        "for example YES, НЕТ or STOP from a demo participant's number while `birge dev` runs.",
+    )
+    reply.set_defaults(handler=cmd_sms_reply)
+    reply.add_argument("phone", help="the sender's number, E.164 or Kyrgyz local form")
+    reply.add_argument("text", help="the text of the SMS")
 
     run_dev = add("dev", cmd_dev, "Run everything locally: migrate, demo data, API and worker.")
     run_dev.add_argument("--concurrency", type=int, default=2)
