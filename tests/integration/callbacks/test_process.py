@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from birge_api.app import create_app
 from birge_shared.crypto import get_cipher
+from birge_shared.db import make_engine
+from birge_shared.migrate import upgrade
 from birge_shared.models import (
     Invitation,
     InvitationStatus,
@@ -32,9 +36,14 @@ from birge_shared.models import (
 from birge_shared.settings import get_settings
 from birge_shared.tasks import OUTBOX_TASKS, CallbackReceived
 from birge_workers.app import create_celery
-from birge_workers.callbacks.process import CALLBACK_MAX_ATTEMPTS, CallbackOutcome
+from birge_workers.callbacks.process import (
+    CALLBACK_MAX_ATTEMPTS,
+    CallbackOutcome,
+    process_callback,
+)
 from birge_workers.sms.signing import SIGNATURE_HEADER, signature
 from birge_workers.tasks import callback_process, invitations_expire_due
+from tests.factories import make_event, make_invitation, make_participant
 from tests.integration.callbacks.conftest import CommittedRows, inbound_callback, new_sid
 
 INBOUND_PATH = "/webhooks/twilio/messages"
@@ -204,3 +213,33 @@ def test_expire_due_frees_seats_once_per_minute(
     assert _outbound_purposes(raw_engine, waiting_person) == ["invitation"]
     # A second beat in the same minute does not run the work again.
     assert invitations_expire_due() is None
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'birge.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def test_a_reply_is_applied_once_on_sqlite_too(sqlite_engine: Engine) -> None:
+    """`birge dev` runs on a SQLite file, which has no row locks to skip."""
+    with Session(sqlite_engine, expire_on_commit=False) as session:
+        participant = make_participant(session)
+        invitation = make_invitation(session, event=make_event(session), participant=participant)
+        callback = inbound_callback(session, _phone(participant), "NO")
+        session.commit()
+
+    outcomes = []
+    for _ in range(2):
+        with Session(sqlite_engine) as session:
+            outcomes.append(
+                process_callback(session=session, callback_id=callback.id, now=utcnow())
+            )
+            session.commit()
+
+    assert outcomes == [CallbackOutcome.PROCESSED, CallbackOutcome.ALREADY_PROCESSED]
+    assert _status(sqlite_engine, invitation) is InvitationStatus.DECLINED
+    assert _outbound_purposes(sqlite_engine, participant) == ["declined"]
