@@ -82,7 +82,7 @@ class ReplyOutcome(enum.StrEnum):
 class _Decision:
     #: The purpose of the SMS to send back, or None for no reply.
     purpose: str | None = None
-    #: The invitation the reply answered (and the confirmation describes).
+    #: The invitation the reply answered; set only with a confirmation (or no reply at all).
     invitation_id: uuid.UUID | None = None
 
 
@@ -131,10 +131,9 @@ def handle_inbound(
         session=session,
         purpose=decision.purpose,
         participant_id=participant.id,
-        # Only event confirmations name the invitation; plain texts (help, opt-out…) need none.
-        invitation_id=decision.invitation_id
-        if decision.purpose in CONFIRMATIONS.values()
-        else None,
+        # A confirmation names its invitation, so the sender renders it with the event; plain
+        # texts (help, opt-out, hint) have none and are rendered without one.
+        invitation_id=decision.invitation_id,
         dedupe_key=reply_dedupe_key(callback.id),
     )
     if message_id is not None:
