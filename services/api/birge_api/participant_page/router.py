@@ -1,5 +1,179 @@
+"""The participant page at /p/{token}: small HTML pages that work without JavaScript.
+
+Everything the page needs is in the response (the stylesheet is inline), so it loads on a slow
+mobile connection and its Content-Security-Policy can forbid every other source.
+"""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+import hashlib
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from birge_api.deps import SessionDep, SettingsDep
+from birge_api.participant_page import service
+from birge_api.participant_page.i18n import LANGUAGE_NAMES, TEXTS
+from birge_shared.models import Language
 
 router = APIRouter(prefix="/p", tags=["participant page"], include_in_schema=False)
+
+_TEMPLATES = Path(__file__).parent / "templates"
+_env = Environment(
+    loader=FileSystemLoader(_TEMPLATES),
+    autoescape=select_autoescape(("html",)),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_CSS = (_TEMPLATES / "page.css").read_text(encoding="utf-8")
+# The inline stylesheet is allowed by its hash, so an injected <style> would not apply.
+# 'unsafe-inline' is there for browsers older than CSP 2, which ignore hashes; browsers that
+# understand hashes ignore 'unsafe-inline' when a hash is present.
+_CSS_HASH = base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
+
+SECURITY_HEADERS = {
+    # The token in the URL is the participant's only credential: no cache may keep the page
+    # and no other site may learn the URL from a Referer header.
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        f"default-src 'none'; style-src 'sha256-{_CSS_HASH}' 'unsafe-inline'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+
+def page_url(token: str, language: Language) -> str:
+    return f"/p/{token}?lang={language.value}"
+
+
+def _render(template: str, *, status_code: int, language: Language, **context: Any) -> HTMLResponse:
+    body = _env.get_template(template).render(
+        css=Markup(_CSS),  # noqa: S704 - the stylesheet is our own file, not input
+        language=language.value,
+        t=TEXTS[language],
+        **context,
+    )
+    return HTMLResponse(body, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def _invitation_page(view: service.PageView, *, status_code: int, closed: bool) -> HTMLResponse:
+    languages = [
+        (code.value, name, page_url(view.token, code)) for code, name in LANGUAGE_NAMES.items()
+    ]
+    return _render(
+        "invitation.html",
+        status_code=status_code,
+        language=view.language,
+        view=view,
+        closed=closed,
+        languages=languages,
+        rsvp_url=f"/p/{view.token}/rsvp",
+        calendar_url=f"/p/{view.token}/invite.ics",
+    )
+
+
+def _not_found(language: Language | None) -> HTMLResponse:
+    # Without a language to go by (the link is broken), say it in all three.
+    shown = [language] if language is not None else list(LANGUAGE_NAMES)
+    messages = [
+        (code.value, TEXTS[code].not_found_heading, TEXTS[code].not_found_body) for code in shown
+    ]
+    return _render(
+        "message.html",
+        status_code=404,
+        language=shown[0],
+        messages=messages,
+        languages=None,
+        back_url=None,
+    )
+
+
+def _message(
+    *, status_code: int, language: Language, token: str, heading: str, body: str
+) -> HTMLResponse:
+    return _render(
+        "message.html",
+        status_code=status_code,
+        language=language,
+        messages=[(language.value, heading, body)],
+        languages=None,
+        back_url=page_url(token, language),
+    )
+
+
+@router.get("/{token}", response_class=HTMLResponse)
+def participant_page(
+    token: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: str | None = None,
+    done: str | None = None,
+) -> HTMLResponse:
+    try:
+        view = service.load_page(
+            session=session, settings=settings, token=token, lang=lang, done=done
+        )
+    except service.PageNotFoundError as exc:
+        return _not_found(exc.language)
+    return _invitation_page(view, status_code=200, closed=False)
+
+
+@router.post("/{token}/rsvp", response_class=HTMLResponse)
+def answer_invitation(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    answer: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        answered = service.submit_answer(
+            session=session,
+            settings=settings,
+            token=token,
+            answer=answer,
+            csrf=csrf,
+            lang=lang or None,
+            origin=request.headers.get("origin"),
+            request_origin=f"{request.url.scheme}://{request.url.netloc}",
+        )
+    except service.PageNotFoundError as exc:
+        return _not_found(exc.language)
+    except service.RequestRefusedError as exc:
+        texts = TEXTS[exc.language]
+        return _message(
+            status_code=403,
+            language=exc.language,
+            token=exc.token,
+            heading=texts.refused_heading,
+            body=texts.refused_body,
+        )
+    except service.BadAnswerError as exc:
+        texts = TEXTS[exc.language]
+        return _message(
+            status_code=400,
+            language=exc.language,
+            token=exc.token,
+            heading=texts.refused_heading,
+            body=texts.bad_answer_body,
+        )
+    except service.AnswersClosedError as exc:
+        return _invitation_page(exc.view, status_code=409, closed=True)
+    # 303 turns the POST into a GET, so reloading the confirmation does not post again.
+    return RedirectResponse(
+        f"{page_url(answered.token, answered.language)}&done={answered.done.value}",
+        status_code=303,
+        headers=SECURITY_HEADERS,
+    )

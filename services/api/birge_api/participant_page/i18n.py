@@ -1,0 +1,257 @@
+"""Every word of the participant page in Kyrgyz, Russian and English.
+
+One `PageTexts` per language, so a missing translation is a type error rather than an English
+word on a Kyrgyz page.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from birge_shared.models import Language
+from birge_shared.sms.render import local_date, local_time
+
+
+class AnswerState(enum.StrEnum):
+    """Where the participant stands, in words they can act on (not the invitation's status)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WAITLISTED = "waitlisted"
+    ATTENDED = "attended"
+    PAST = "past"
+
+
+class Done(enum.StrEnum):
+    """The confirmation shown once after an answer was saved (`?done=` after the redirect)."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WAITLISTED = "waitlisted"
+
+
+# Each language's own name, so a person can find theirs whatever the page is in.
+LANGUAGE_NAMES: dict[Language, str] = {
+    Language.KY: "Кыргызча",
+    Language.RU: "Русский",
+    Language.EN: "English",
+}
+
+
+@dataclass(frozen=True)
+class PageTexts:
+    invitation: str
+    when: str
+    where: str
+    open_map: str
+    add_to_calendar: str
+    accept: str
+    decline: str
+    your_answer: str
+    change_hint: str
+    states: dict[AnswerState, str]
+    done: dict[Done, str]
+    cancelled_heading: str
+    cancelled_body: str
+    closed_heading: str
+    closed_body: str
+    not_found_heading: str
+    not_found_body: str
+    refused_heading: str
+    refused_body: str
+    bad_answer_body: str
+    back: str
+    language: str
+    weekdays: tuple[str, str, str, str, str, str, str]
+
+
+TEXTS: dict[Language, PageTexts] = {
+    Language.KY: PageTexts(
+        invitation="Чакыруу",
+        when="Качан",
+        where="Кайда",
+        open_map="Картадан көрүү",
+        add_to_calendar="Календарга кошуу",
+        accept="Катышам",
+        decline="Катыша албайм",
+        your_answer="Сиздин жообуңуз",
+        change_hint="Жообуңузду иш-чара башталганга чейин өзгөртө аласыз.",
+        states={
+            AnswerState.PENDING: "Сиз азырынча жооп бере элексиз.",
+            AnswerState.ACCEPTED: "Сиз катышасыз. Көрүшкөнчө!",
+            AnswerState.DECLINED: "Сиз катыша албай турганыңызды билдирдиңиз.",
+            AnswerState.EXPIRED: (
+                "Жооп берүү мөөнөтү өттү, бирок дагы эле жооп бере аласыз: "
+                "орун бош болсо, ал сиздики."
+            ),
+            AnswerState.WAITLISTED: (
+                "Сиз күтүү тизмесиндесиз. Орун бошосо, SMS-билдирүү жөнөтөбүз."
+            ),
+            AnswerState.ATTENDED: "Сиз катыштыңыз. Рахмат!",
+            AnswerState.PAST: "Бул иш-чара өтүп кетти.",
+        },
+        done={
+            Done.ACCEPTED: "Рахмат! Жообуңуз сакталды: сиз катышасыз.",
+            Done.DECLINED: "Кабарлаганыңыз үчүн рахмат. Жообуңуз сакталды.",
+            Done.WAITLISTED: (
+                "Рахмат! Азыр сизге орун бере албайбыз, ошондуктан сиз күтүү тизмесиндесиз. "
+                "Орун бошосо, SMS-билдирүү жөнөтөбүз."
+            ),
+        },
+        cancelled_heading="Бул иш-чара жокко чыгарылды",
+        cancelled_body=(
+            "Кечиресиз. Сиз эч нерсе кылышыңыздын кереги жок. Сизди башка иш-чарада күтөбүз."
+        ),
+        closed_heading="Жооптор мындан ары кабыл алынбайт",
+        closed_body=(
+            "Тилекке каршы, бул чакырууга мындан ары жооп берүүгө болбойт, "
+            "ошондуктан жообуңуз сакталган жок."
+        ),
+        not_found_heading="Барак табылган жок",
+        not_found_body="Бул шилтеме иштебейт. SMS-билдирүүдөгү шилтемени текшериңиз.",
+        refused_heading="Жообуңуз сакталган жок",
+        refused_body=(
+            "Жооп бул барактан жөнөтүлгөн эмес. "
+            "SMS-билдирүүдөгү шилтемени ачып, кайра аракет кылыңыз."
+        ),
+        bad_answer_body="Сураныч, эки баскычтын бирин басыңыз.",
+        back="Чакырууга кайтуу",
+        language="Тил",
+        weekdays=("дүйшөмбү", "шейшемби", "шаршемби", "бейшемби", "жума", "ишемби", "жекшемби"),
+    ),
+    Language.RU: PageTexts(
+        invitation="Приглашение",
+        when="Когда",
+        where="Где",
+        open_map="Открыть карту",
+        add_to_calendar="Добавить в календарь",
+        accept="Приду",
+        decline="Не смогу",
+        your_answer="Ваш ответ",
+        change_hint="Ответ можно изменить до начала встречи.",
+        states={
+            AnswerState.PENDING: "Вы ещё не ответили.",
+            AnswerState.ACCEPTED: "Вы придёте. До встречи!",
+            AnswerState.DECLINED: "Вы ответили, что не сможете прийти.",
+            AnswerState.EXPIRED: (
+                "Срок ответа прошёл, но ответить ещё можно: если место свободно, оно ваше."
+            ),
+            AnswerState.WAITLISTED: (
+                "Вы в листе ожидания. Если место освободится, мы пришлём SMS."
+            ),
+            AnswerState.ATTENDED: "Вы участвовали. Спасибо!",
+            AnswerState.PAST: "Эта встреча уже прошла.",
+        },
+        done={
+            Done.ACCEPTED: "Спасибо! Мы записали ваш ответ: вы придёте.",
+            Done.DECLINED: "Спасибо, что предупредили. Мы записали ваш ответ.",
+            Done.WAITLISTED: (
+                "Спасибо! Сейчас мы не можем предложить вам место, поэтому вы в листе ожидания. "
+                "Если место освободится, мы пришлём SMS."
+            ),
+        },
+        cancelled_heading="Встреча отменена",
+        cancelled_body=(
+            "Приносим извинения. Ничего делать не нужно. Надеемся увидеть вас на другой встрече."
+        ),
+        closed_heading="Ответы больше не принимаются",
+        closed_body=(
+            "К сожалению, на это приглашение больше нельзя ответить, поэтому ответ не сохранён."
+        ),
+        not_found_heading="Страница не найдена",
+        not_found_body="Эта ссылка не работает. Проверьте ссылку в SMS.",
+        refused_heading="Не удалось сохранить ответ",
+        refused_body=(
+            "Ответ отправлен не с этой страницы. Откройте ссылку из SMS и попробуйте ещё раз."
+        ),
+        bad_answer_body="Пожалуйста, нажмите одну из двух кнопок.",
+        back="Вернуться к приглашению",
+        language="Язык",
+        weekdays=(
+            "понедельник",
+            "вторник",
+            "среда",
+            "четверг",
+            "пятница",
+            "суббота",
+            "воскресенье",
+        ),
+    ),
+    Language.EN: PageTexts(
+        invitation="Invitation",
+        when="When",
+        where="Where",
+        open_map="Open map",
+        add_to_calendar="Add to calendar",
+        accept="I'll come",
+        decline="I can't come",
+        your_answer="Your answer",
+        change_hint="You can change your answer until the event starts.",
+        states={
+            AnswerState.PENDING: "You haven't answered yet.",
+            AnswerState.ACCEPTED: "You're coming. See you there!",
+            AnswerState.DECLINED: "You said you can't come.",
+            AnswerState.EXPIRED: (
+                "The time to answer has passed, but you can still answer: "
+                "if a place is free, it's yours."
+            ),
+            AnswerState.WAITLISTED: (
+                "You're on the waiting list. We'll send you an SMS if a place frees up."
+            ),
+            AnswerState.ATTENDED: "You took part. Thank you!",
+            AnswerState.PAST: "This event has already taken place.",
+        },
+        done={
+            Done.ACCEPTED: "Thank you! We've saved your answer: you're coming.",
+            Done.DECLINED: "Thank you for letting us know. We've saved your answer.",
+            Done.WAITLISTED: (
+                "Thank you! We can't offer you a place right now, so you're on the waiting list. "
+                "We'll send you an SMS if a place frees up."
+            ),
+        },
+        cancelled_heading="This event has been cancelled",
+        cancelled_body=(
+            "We're sorry. You don't need to do anything. We hope to see you at another event."
+        ),
+        closed_heading="Answers are closed",
+        closed_body=(
+            "Sorry, this invitation can no longer be answered, so your answer was not saved."
+        ),
+        not_found_heading="Page not found",
+        not_found_body="This link doesn't work. Please check the link in your SMS.",
+        refused_heading="We couldn't save your answer",
+        refused_body=(
+            "The answer was not sent from this page. "
+            "Please open the link from your SMS and try again."
+        ),
+        bad_answer_body="Please press one of the two buttons.",
+        back="Back to the invitation",
+        language="Language",
+        weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    ),
+}
+
+
+def texts_for(language: Language) -> PageTexts:
+    return TEXTS[language]
+
+
+def format_when(starts_at: datetime, ends_at: datetime, timezone: str, language: Language) -> str:
+    """ "Saturday, 14 Mar, 18:00–20:00" in the city's time, in the page's language.
+
+    The end date is repeated only when the event runs past local midnight.
+    """
+    zone = ZoneInfo(timezone)
+    start_day = starts_at.astimezone(zone).date()
+    weekday = TEXTS[language].weekdays[start_day.weekday()]
+    start = (
+        f"{weekday}, {local_date(starts_at, timezone, language)}, {local_time(starts_at, timezone)}"
+    )
+    if ends_at.astimezone(zone).date() == start_day:
+        return f"{start}–{local_time(ends_at, timezone)}"
+    return f"{start} – {local_date(ends_at, timezone, language)}, {local_time(ends_at, timezone)}"

@@ -1,0 +1,345 @@
+"""The participant page: what one personal link shows, and recording the answer given on it.
+
+The token in the link is the only credential a participant has, so looking at the page never
+changes anything (SMS apps open links to build previews); answers arrive only by POST, with a
+form token derived from the link's token that a foreign site cannot compute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from birge_api.participant_page.i18n import AnswerState, Done, format_when
+from birge_shared.invitations import Answer, RsvpClosedError, respond
+from birge_shared.models import (
+    Event,
+    EventStatus,
+    Invitation,
+    InvitationStatus,
+    Language,
+    utcnow,
+)
+from birge_shared.settings import Settings
+from birge_shared.sms.render import in_language
+
+log = logging.getLogger(__name__)
+
+# Tokens are 43 characters (`new_token`); the column allows 64. Anything longer is not a
+# token, and is refused without a query.
+MAX_TOKEN_LENGTH = 64
+
+_STATES = {
+    InvitationStatus.PLANNED: AnswerState.PENDING,
+    InvitationStatus.SENT: AnswerState.PENDING,
+    InvitationStatus.ACCEPTED: AnswerState.ACCEPTED,
+    InvitationStatus.DECLINED: AnswerState.DECLINED,
+    InvitationStatus.EXPIRED: AnswerState.EXPIRED,
+    InvitationStatus.WAITLISTED: AnswerState.WAITLISTED,
+    InvitationStatus.ATTENDED: AnswerState.ATTENDED,
+}
+# The statuses `respond` accepts an answer for; the buttons are shown only for these.
+_ANSWERABLE = frozenset(
+    {
+        InvitationStatus.PLANNED,
+        InvitationStatus.SENT,
+        InvitationStatus.ACCEPTED,
+        InvitationStatus.DECLINED,
+        InvitationStatus.EXPIRED,
+    }
+)
+_DONE = {
+    InvitationStatus.ACCEPTED: Done.ACCEPTED,
+    InvitationStatus.DECLINED: Done.DECLINED,
+    InvitationStatus.WAITLISTED: Done.WAITLISTED,
+}
+_ANSWERS = frozenset(item.value for item in Answer)
+_CONFIRMS = {
+    Done.ACCEPTED: AnswerState.ACCEPTED,
+    Done.DECLINED: AnswerState.DECLINED,
+    Done.WAITLISTED: AnswerState.WAITLISTED,
+}
+
+
+class PageNotFoundError(Exception):
+    """No page for this link: unknown token, or an invitation the person never received."""
+
+    def __init__(self, language: Language | None) -> None:
+        super().__init__("no participant page for this link")
+        self.language = language
+
+
+class RequestRefusedError(Exception):
+    """The answer did not come from the page: a foreign Origin or a wrong form token."""
+
+    def __init__(self, *, token: str, language: Language, reason: str) -> None:
+        super().__init__(reason)
+        self.token = token
+        self.language = language
+
+
+class BadAnswerError(Exception):
+    """The form carried neither `accept` nor `decline`."""
+
+    def __init__(self, *, token: str, language: Language) -> None:
+        super().__init__("the answer is neither accept nor decline")
+        self.token = token
+        self.language = language
+
+
+class AnswersClosedError(Exception):
+    """The invitation can no longer be answered; `view` is the page as it now stands."""
+
+    def __init__(self, view: PageView) -> None:
+        super().__init__("answers are closed")
+        self.view = view
+
+
+@dataclass(frozen=True)
+class PageView:
+    token: str
+    language: Language
+    title: str
+    description: str
+    when: str
+    venue_name: str
+    venue_address: str
+    map_url: str | None
+    state: AnswerState
+    can_answer: bool
+    cancelled: bool
+    #: Whether the event is still ahead, so adding it to a calendar makes sense.
+    upcoming: bool
+    done: Done | None
+    csrf: str
+
+
+@dataclass(frozen=True)
+class Answered:
+    token: str
+    language: Language
+    done: Done
+
+
+def requested_language(requested: str | None) -> Language | None:
+    """`?lang=` or the form's `lang` when it names one of the page's languages."""
+    try:
+        return Language(requested) if requested else None
+    except ValueError:
+        return None
+
+
+def pick_language(requested: str | None, fallback: Language) -> Language:
+    """The display language: the requested one when valid, else the participant's own."""
+    return requested_language(requested) or fallback
+
+
+def csrf_token(*, secret_key: str, invitation_token: str) -> str:
+    """The form token for one invitation: nobody without the server's key can compute it.
+
+    It needs no cookie: the page that shows the form already proves knowledge of the link,
+    and a site that does not know the link cannot forge the form.
+    """
+    message = f"rsvp:{invitation_token}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def csrf_valid(*, secret_key: str, invitation_token: str, submitted: str) -> bool:
+    expected = csrf_token(secret_key=secret_key, invitation_token=invitation_token)
+    return hmac.compare_digest(expected.encode(), submitted.encode())
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url.strip())
+    if not parts.scheme or not parts.hostname:
+        return None
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    suffix = "" if port is None or port == default else f":{port}"
+    return f"{parts.scheme.lower()}://{parts.hostname.lower()}{suffix}"
+
+
+def origin_allowed(*, origin: str | None, own_origins: tuple[str, ...]) -> bool:
+    """An `Origin` header, when sent, must be this app's own.
+
+    `null` is accepted: browsers send it for a form posted from a page whose referrer policy
+    is `no-referrer`, which is this page's own policy (the token is in its URL). The form
+    token still has to match, and only someone who has the link can produce it.
+    """
+    if origin is None or origin.strip() == "null":
+        return True
+    presented = _origin(origin)
+    return presented is not None and presented in {_origin(own) for own in own_origins}
+
+
+def _find(session: Session, token: str) -> Invitation | None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    # No eager joins here: `respond` refreshes this object with a row lock, which would
+    # repeat them, and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    invitation = session.scalar(select(Invitation).where(Invitation.token == token))
+    if invitation is None or _hidden(invitation):
+        return None
+    return invitation
+
+
+def _hidden(invitation: Invitation) -> bool:
+    """Invitations that never reached the person, or were taken back, have no page.
+
+    A waiting-list place the person never heard of, or an SMS that failed, gave nobody the
+    link; a withdrawn invitation of an event that still takes place is not theirs any more.
+    A waiting-list place they got by answering is shown, so they can see where they stand.
+    """
+    status = invitation.status
+    if status is InvitationStatus.FAILED:
+        return True
+    if status is InvitationStatus.WAITLISTED and invitation.responded_at is None:
+        return True
+    return (
+        status is InvitationStatus.WITHDRAWN
+        and invitation.event.status is not EventStatus.CANCELLED
+    )
+
+
+def _coordinate(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def map_url(event: Event) -> str | None:
+    if event.venue_latitude is None or event.venue_longitude is None:
+        return None
+    lat, lon = _coordinate(event.venue_latitude), _coordinate(event.venue_longitude)
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+
+
+def _state(invitation: Invitation, now: datetime) -> AnswerState:
+    event = invitation.event
+    if invitation.status is InvitationStatus.ATTENDED:
+        return AnswerState.ATTENDED
+    if event.status is EventStatus.COMPLETED or event.ends_at <= now:
+        return AnswerState.PAST
+    return _STATES.get(invitation.status, AnswerState.PAST)
+
+
+def _view(
+    invitation: Invitation, *, language: Language, secret_key: str, done: str | None, now: datetime
+) -> PageView:
+    event = invitation.event
+    cancelled = event.status is EventStatus.CANCELLED
+    state = _state(invitation, now)
+    can_answer = (
+        event.status is EventStatus.SCHEDULED
+        and event.starts_at > now
+        and invitation.status in _ANSWERABLE
+    )
+    confirmed = Done(done) if done in _CONFIRMS else None
+    # A confirmation that no longer matches the answer (changed since, or a hand-edited
+    # link) would tell the person something untrue.
+    if confirmed is not None and (cancelled or _CONFIRMS[confirmed] is not state):
+        confirmed = None
+    return PageView(
+        token=invitation.token,
+        language=language,
+        title=in_language(event.title, language),
+        description=in_language(event.description, language) if event.description else "",
+        when=format_when(event.starts_at, event.ends_at, event.city.timezone, language),
+        venue_name=event.venue_name,
+        venue_address=event.venue_address,
+        map_url=map_url(event),
+        state=state,
+        can_answer=can_answer,
+        cancelled=cancelled,
+        upcoming=not cancelled and event.ends_at > now,
+        done=confirmed,
+        csrf=csrf_token(secret_key=secret_key, invitation_token=invitation.token),
+    )
+
+
+def load_page(
+    *,
+    session: Session,
+    settings: Settings,
+    token: str,
+    lang: str | None,
+    done: str | None,
+    now: datetime | None = None,
+) -> PageView:
+    """The page for one personal link; raises `PageNotFoundError` when there is none."""
+    invitation = _find(session, token)
+    if invitation is None:
+        raise PageNotFoundError(requested_language(lang))
+    return _view(
+        invitation,
+        language=pick_language(lang, invitation.participant.language),
+        secret_key=settings.secret_key.get_secret_value(),
+        done=done,
+        now=now or utcnow(),
+    )
+
+
+def submit_answer(
+    *,
+    session: Session,
+    settings: Settings,
+    token: str,
+    answer: str,
+    csrf: str,
+    lang: str | None,
+    origin: str | None,
+    request_origin: str,
+) -> Answered:
+    """Record an accept or decline sent by the page's form.
+
+    Checks, in order: the link exists, the request came from this app (Origin), the form
+    token matches, the answer is one of the two. Answering twice is harmless: `respond`
+    leaves an unchanged answer alone.
+    """
+    invitation = _find(session, token)
+    if invitation is None:
+        raise PageNotFoundError(requested_language(lang))
+    language = pick_language(lang, invitation.participant.language)
+    secret_key = settings.secret_key.get_secret_value()
+    if not origin_allowed(origin=origin, own_origins=(settings.public_base_url, request_origin)):
+        log.warning(
+            "participant page answer refused: foreign origin",
+            extra={"invitation_id": str(invitation.id)},
+        )
+        raise RequestRefusedError(token=token, language=language, reason="foreign origin")
+    if not csrf_valid(secret_key=secret_key, invitation_token=token, submitted=csrf):
+        log.warning(
+            "participant page answer refused: bad form token",
+            extra={"invitation_id": str(invitation.id)},
+        )
+        raise RequestRefusedError(token=token, language=language, reason="bad form token")
+    if answer not in _ANSWERS:
+        raise BadAnswerError(token=token, language=language)
+    try:
+        outcome = respond(
+            session=session,
+            invitation_id=invitation.id,
+            answer=Answer(answer),
+            over_invite=settings.over_invite_factor,
+        )
+    except RsvpClosedError:
+        view = _view(invitation, language=language, secret_key=secret_key, done=None, now=utcnow())
+        raise AnswersClosedError(view) from None
+    log.info(
+        "participant page answer",
+        extra={
+            "invitation_id": str(invitation.id),
+            "answer": answer,
+            "status": outcome.invitation.status.value,
+            "changed": outcome.changed,
+        },
+    )
+    return Answered(token=token, language=language, done=_DONE[outcome.invitation.status])
