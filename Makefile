@@ -6,7 +6,7 @@ VENV   := .venv
 UV     := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 
-.PHONY: run test install node lint services clean
+.PHONY: run test install node chromium lint services clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ services:
 node:
 	npm ci --no-audit --no-fund --loglevel=error --prefix tests/contract
 
-test: install node services lint
+# Debian's Chromium for the browser test of the participant page (never Playwright's download).
+chromium:
+	bash tests/install_chromium.sh
+
+test: install node services chromium lint
 	$(VENV)/bin/pytest
 
 clean:
