@@ -3,8 +3,10 @@
 Prism checks requests against Twilio's contract but answers slowly and always with the same
 example. This server answers `POST /2010-04-01/Accounts/{sid}/Messages.json` with a Twilio-
 shaped 201 and a fresh sid each time, counts creates per `To` (so a test can prove a message
-went out exactly once), checks HTTP basic auth, and can be scripted to answer with Twilio's
-error bodies or to stall. Run it with `with FakeMessagesApi() as api:` or `start()`/`stop()`.
+went out exactly once) and stamps the time of each, answers `GET …/Messages.json?To=…` with the
+messages created for that number (newest first, as Twilio lists them), checks HTTP basic auth,
+and can be scripted to answer with Twilio's error bodies or to stall. Run it with
+`with FakeMessagesApi() as api:` or `start()`/`stop()`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 _MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})/Messages\.json$")
+# Created messages kept per number for listing; bounded so long benchmarks stay small.
+_KEEP_PER_NUMBER = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +52,15 @@ class FakeMessagesApi:
         self.requests = 0
         #: The form of the latest creates, newest last; bounded so long benchmarks stay small.
         self.recent_forms: deque[dict[str, str]] = deque(maxlen=100)
+        #: `time.time()` of every create, in the order they were accepted.
+        self.create_times: deque[float] = deque(maxlen=100_000)
+        #: How many list (GET) requests were answered.
+        self.lists = 0
         #: Seconds to wait before answering each request (to provoke read timeouts).
         self.delay = 0.0
         self._scripted: deque[ScriptedAnswer] = deque()
         self._refused_numbers: dict[str, ScriptedAnswer] = {}
+        self._created: dict[str, deque[dict[str, object]]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
         self._server.daemon_threads = True
@@ -105,10 +114,9 @@ class FakeMessagesApi:
     ) -> None:
         self.stop()
 
-    def respond(
-        self, path: str, authorization: str | None, form: dict[str, str]
-    ) -> tuple[int, dict[str, object]]:
-        """The status and JSON body answering one request (the HTTP handler calls this)."""
+    def _refusal(
+        self, path: str, authorization: str | None
+    ) -> tuple[int, dict[str, object]] | None:
         match = _MESSAGES_PATH.match(path)
         if match is None:
             return 404, _error(20404, "The requested resource was not found", 404)
@@ -117,6 +125,44 @@ class FakeMessagesApi:
         )
         if authorization != expected or match["account"] != self.account_sid:
             return 401, _error(20003, "Authenticate", 401)
+        return None
+
+    def list_messages(
+        self, path: str, authorization: str | None, query: dict[str, str]
+    ) -> tuple[int, dict[str, object]]:
+        """Answer a list request: the messages created for `To`, newest first, one page."""
+        refusal = self._refusal(path, authorization)
+        if refusal is not None:
+            return refusal
+        with self._lock:
+            self.lists += 1
+            scripted = self._scripted.popleft() if self._scripted else None
+            to = query.get("To")
+            found = list(reversed(self._created.get(to, ()))) if to is not None else []
+        if scripted is not None:
+            return scripted.status, _error(scripted.code, scripted.message, scripted.status)
+        page_size = int(query.get("PageSize") or 50)
+        page = found[:page_size]
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        return 200, {
+            "messages": page,
+            "end": max(len(page) - 1, 0),
+            "first_page_uri": f"{uri}?PageSize={page_size}&Page=0",
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "page": 0,
+            "page_size": page_size,
+            "start": 0,
+            "uri": f"{uri}?PageSize={page_size}&Page=0",
+        }
+
+    def respond(
+        self, path: str, authorization: str | None, form: dict[str, str]
+    ) -> tuple[int, dict[str, object]]:
+        """The status and JSON body answering one request (the HTTP handler calls this)."""
+        refusal = self._refusal(path, authorization)
+        if refusal is not None:
+            return refusal
         with self._lock:
             self.requests += 1
             self.recent_forms.append(form)
@@ -126,11 +172,14 @@ class FakeMessagesApi:
                 scripted = self._refused_numbers.get(to)
             if scripted is None and to is not None:
                 self.creates_by_to[to] += 1
+                self.create_times.append(time.time())
+                message = self._message(to, form)
+                self._created.setdefault(to, deque(maxlen=_KEEP_PER_NUMBER)).append(message)
         if scripted is not None:
             return scripted.status, _error(scripted.code, scripted.message, scripted.status)
         if to is None:
             return 400, _error(21604, "A 'To' phone number is required.", 400)
-        return 201, self._message(to, form)
+        return 201, message
 
     def _message(self, to: str, form: dict[str, str]) -> dict[str, object]:
         sid = "SM" + secrets.token_hex(16)
@@ -183,6 +232,19 @@ def _handler_for(api: FakeMessagesApi) -> type[BaseHTTPRequestHandler]:
             if api.delay:
                 time.sleep(api.delay)
             status, payload = api.respond(self.path, self.headers.get("Authorization"), form)
+            self._answer(status, payload)
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+            if api.delay:
+                time.sleep(api.delay)
+            status, payload = api.list_messages(
+                parts.path, self.headers.get("Authorization"), query
+            )
+            self._answer(status, payload)
+
+        def _answer(self, status: int, payload: dict[str, object]) -> None:
             data = json.dumps(payload).encode()
             try:
                 self.send_response(status)

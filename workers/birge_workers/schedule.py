@@ -5,17 +5,28 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from birge_shared.tasks import EVENTS_COMPLETE_PAST, INVITATIONS_EXPIRE_DUE, OUTBOX_RELAY
+from birge_shared.tasks import (
+    EVENTS_COMPLETE_PAST,
+    INVITATIONS_EXPIRE_DUE,
+    OUTBOX_RELAY,
+    SMS_RELEASE_DUE,
+    SMS_SWEEP_IN_FLIGHT,
+)
 
 RELAY_INTERVAL = timedelta(seconds=2)
 COMPLETE_PAST_INTERVAL = timedelta(minutes=5)
 # Expiry frees seats for the waitlist, so a freed seat waits at most a minute.
 EXPIRE_DUE_INTERVAL = timedelta(minutes=1)
+# A message released from quiet hours or a retry backoff waits at most this much longer.
+SMS_RELEASE_INTERVAL = timedelta(seconds=30)
+SMS_SWEEP_INTERVAL = timedelta(minutes=1)
 
 INTERVALS: dict[str, timedelta] = {
     OUTBOX_RELAY: RELAY_INTERVAL,
     EVENTS_COMPLETE_PAST: COMPLETE_PAST_INTERVAL,
     INVITATIONS_EXPIRE_DUE: EXPIRE_DUE_INTERVAL,
+    SMS_RELEASE_DUE: SMS_RELEASE_INTERVAL,
+    SMS_SWEEP_IN_FLIGHT: SMS_SWEEP_INTERVAL,
 }
 
 # A tick still queued after this long is dropped by the worker: the next tick does the same

@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from birge_shared.sms.segments import count_segments
-from birge_workers.sms.provider import ProviderError, SentMessage
+from birge_workers.sms.provider import ProviderError, SentMessage, same_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,7 @@ class FakeSms:
     status_callback: str | None
     validity_period: int | None
     sid: str | None  # None for a call that was made to fail
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class FakeSmsProvider:
@@ -52,3 +54,15 @@ class FakeSmsProvider:
             raise failure
         assert sid is not None
         return SentMessage(sid=sid, status="queued", segments=count_segments(body).segments)
+
+    def find_sent(self, *, to: str, body: str, sent_after: datetime) -> list[SentMessage]:
+        with self._lock:
+            calls = list(self.calls)
+        return [
+            SentMessage(sid=call.sid, status="queued", segments=count_segments(call.body).segments)
+            for call in reversed(calls)
+            if call.sid is not None
+            and call.to == to
+            and call.created_at >= sent_after
+            and same_text(body, call.body)
+        ]

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from birge_shared.sms.segments import count_segments
-from birge_workers.sms.provider import PermanentProviderError, SentMessage
+from birge_workers.sms.provider import PermanentProviderError, SentMessage, same_text
 from birge_workers.sms.signing import sign_and_post
 from birge_workers.sms.twilio_provider import PERMANENT_REASONS
 
@@ -108,6 +108,26 @@ class SmsSimulator:
         if status_callback is not None:
             self._schedule(status_callback, sid=sid, to=to)
         return SentMessage(sid=sid, status="queued", segments=counted.segments)
+
+    def find_sent(self, *, to: str, body: str, sent_after: datetime) -> list[SentMessage]:
+        if not self.outbox_path.exists():
+            return []
+        with self._write_lock, self.outbox_path.open(encoding="utf-8") as outbox:
+            lines = outbox.readlines()
+        found = []
+        for line in reversed(lines):
+            try:
+                record = json.loads(line)
+                created = datetime.fromisoformat(record["created_at"])
+            except (ValueError, KeyError):
+                continue  # a line cut short by a crash mid-write was never sent
+            if record.get("to") == to and created >= sent_after and same_text(body, record["body"]):
+                found.append(
+                    SentMessage(
+                        sid=str(record["sid"]), status="queued", segments=record["segments"]
+                    )
+                )
+        return found
 
     def wait_for_callbacks(self, timeout: float) -> bool:
         """Block until every scheduled callback has been posted; False if `timeout` ran out."""

@@ -8,6 +8,7 @@ code and a reason written here.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import requests
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -18,11 +19,15 @@ from birge_workers.sms.provider import (
     PermanentProviderError,
     SentMessage,
     TemporaryProviderError,
+    same_text,
 )
 from birge_workers.sms.twilio_http import DEFAULT_TIMEOUT, RebasedHttpClient
 
 # Twilio accepts a ValidityPeriod from 1 to 36000 seconds; 36000 is also its default.
 MAX_VALIDITY_PERIOD = 36000
+# A lookup reads one page of the newest messages to one number: a participant gets a handful
+# of messages per event, so the message in question is among them.
+LOOKUP_PAGE = 50
 
 # Codes from https://www.twilio.com/docs/api/errors that a send can meet, in our own words.
 PERMANENT_REASONS: dict[int, str] = {
@@ -107,6 +112,29 @@ class TwilioProvider:
             status=str(message.status),
             segments=_as_int(message.num_segments),
         )
+
+    def find_sent(self, *, to: str, body: str, sent_after: datetime) -> list[SentMessage]:
+        # Filtered by To only, and by creation time here: Twilio's date filter is on DateSent,
+        # which stays empty while a message waits in Twilio's queue, the very case to find.
+        try:
+            messages = self._client.messages.list(to=to, limit=LOOKUP_PAGE, page_size=LOOKUP_PAGE)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise map_twilio_error(status=int(exc.status), code=exc.code) from None
+        except requests.RequestException as exc:
+            raise map_transport_error(exc) from None
+        except json.JSONDecodeError:
+            raise TemporaryProviderError(None, "Twilio's answer could not be read") from None
+        return [
+            SentMessage(
+                sid=str(message.sid),
+                status=str(message.status),
+                segments=_as_int(message.num_segments),
+            )
+            for message in messages
+            if isinstance(message.date_created, datetime)
+            and message.date_created >= sent_after
+            and same_text(body, str(message.body or ""))
+        ]
 
 
 def map_twilio_error(

@@ -1,0 +1,187 @@
+"""One send rate for all worker processes together: a token bucket in Redis, or in-process.
+
+Twilio limits messages per second per sender, for the whole account, not per worker. Celery's
+`rate_limit` counts per worker process, so N processes would send N times too fast. Every
+process therefore takes a token from one bucket before each send:
+
+- with a Redis broker, the bucket lives in that Redis under one key and is refilled and taken
+  from by a Lua script, which Redis runs atomically, on Redis's own clock (so the workers'
+  clocks need not agree);
+- with the embedded file broker there is one worker process, and an in-process bucket does.
+
+The bucket holds one token by default: sends are spaced evenly instead of going out in bursts,
+which is what a per-second limit at the provider tolerates best.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import redis
+
+from birge_shared.broker import is_filesystem
+from birge_shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BUCKET_KEY = "birge:sms:bucket"
+# The provider counts requests as they arrive, after network and scheduling jitter we do not
+# control; spacing tokens exactly 1/rate apart would let that jitter put rate + 1 requests into
+# one of its seconds. Pacing 5 % below the configured rate absorbs tens of milliseconds.
+HEADROOM = 0.95
+
+# KEYS[1]: the bucket. ARGV[1]: tokens per second. ARGV[2]: capacity.
+# Returns "0" when a token was taken, else the seconds until one will be there (as a string:
+# Redis would truncate a Lua number to an integer).
+_BUCKET_SCRIPT = """
+local rate = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil or at == nil then
+  tokens = capacity
+  at = now
+end
+tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate * 1000) + 1000)
+return tostring(wait)
+"""
+
+
+class Pacer(Protocol):
+    def acquire(self, *, timeout: float) -> bool:
+        """Take one send token, waiting at most `timeout` seconds; False if none came."""
+        ...
+
+
+class TokenBucket(Protocol):
+    def try_acquire(self) -> float:
+        """Take a token now and return 0, or return how many seconds until one is there."""
+        ...
+
+
+def _acquire(
+    bucket: TokenBucket,
+    timeout: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> bool:
+    deadline = clock() + timeout
+    while True:
+        wait = bucket.try_acquire()
+        if wait <= 0:
+            return True
+        if clock() + wait > deadline:
+            return False
+        sleep(wait)
+
+
+class LocalTokenBucket:
+    """A token bucket for the threads of one process."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        capacity: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0 or capacity < 1:
+            raise ValueError("a token bucket needs a positive rate and room for one token")
+        self.rate = rate
+        self.capacity = capacity
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = capacity
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def try_acquire(self) -> float:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.capacity, self._tokens + max(0.0, now - self._at) * self.rate)
+            self._at = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return 0.0
+            return (1 - self._tokens) / self.rate
+
+    def acquire(self, *, timeout: float) -> bool:
+        return _acquire(self, timeout, self._clock, self._sleep)
+
+
+class RedisTokenBucket:
+    """A token bucket shared by every process that uses the same Redis key."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        rate: float,
+        *,
+        capacity: float = 1.0,
+        key: str = BUCKET_KEY,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0 or capacity < 1:
+            raise ValueError("a token bucket needs a positive rate and room for one token")
+        self.rate = rate
+        self.capacity = capacity
+        self.key = key
+        self._client = client
+        self._script = client.register_script(_BUCKET_SCRIPT)
+        self._sleep = sleep
+
+    def try_acquire(self) -> float:
+        answer = self._script(keys=[self.key], args=[repr(self.rate), repr(self.capacity)])
+        return float(answer.decode() if isinstance(answer, bytes) else answer)
+
+    def acquire(self, *, timeout: float) -> bool:
+        try:
+            return _acquire(self, timeout, time.monotonic, self._sleep)
+        except redis.RedisError as exc:
+            # Without the shared bucket there is no safe pace: report no token, and the caller
+            # puts the message back for a later try instead of sending unpaced.
+            log.warning("send pacing unavailable", extra={"error": type(exc).__name__})
+            return False
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def is_redis_url(url: str) -> bool:
+    return urlsplit(url).scheme in ("redis", "rediss")
+
+
+def pacer_from_settings(settings: Settings) -> LocalTokenBucket | RedisTokenBucket:
+    """The bucket every process of this deployment shares, at the configured rate less headroom.
+
+    The broker's Redis holds it: it is already there and shared by all workers, and one key
+    and a few bytes of state do not disturb Celery.
+    """
+    rate = settings.sms_rate_per_second * HEADROOM
+    if is_redis_url(settings.broker_url):
+        client = redis.Redis.from_url(
+            settings.broker_url, socket_timeout=5, socket_connect_timeout=5
+        )
+        return RedisTokenBucket(client, rate)
+    if not is_filesystem(settings.broker_url):
+        # Another broker (RabbitMQ) has no place for a shared bucket: each process paces
+        # alone, which holds the rate only while one worker process sends.
+        log.warning("send pacing is per process with this broker")
+    return LocalTokenBucket(rate)
