@@ -7,9 +7,10 @@ them), participants, the messages sent to them, and the outbox rows written mean
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,6 +43,14 @@ from birge_shared.tasks import SMS_RELEASE_DUE, SMS_SWEEP_IN_FLIGHT, SmsSend
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.sending.send import Outcome, send_messages
 from birge_workers.sms.twilio_provider import TwilioProvider
+from tests.contract.conftest import (
+    CONTRACT_DIR,
+    PRISM,
+    TWILIO_SPEC,
+    _free_port,
+    _stop,
+    _wait_until_answering,
+)
 from tests.factories import unique_phone
 from tests.fakes.fake_messages_api import FakeMessagesApi
 
@@ -281,18 +290,68 @@ class Sender:
             settings=self.settings,
         )
 
-    def drain(self, rows: Rows, *, rounds: int = 10) -> Counter[Outcome]:
-        """Run every `sms.send` queued in the outbox, and those they queue, as workers would."""
-        total: Counter[Outcome] = Counter()
-        for _ in range(rounds):
-            queued = rows.queued_sends()
-            if not queued:
-                return total
-            for message_ids in queued:
-                total += self.send(message_ids)
-        raise AssertionError(f"the outbox still had sends after {rounds} rounds")
+    def drain(self, rows: Rows) -> Counter[Outcome]:
+        return drain(rows, self.send)
+
+
+def drain(
+    rows: Rows, send: Callable[[list[uuid.UUID]], Counter[Outcome]], *, rounds: int = 10
+) -> Counter[Outcome]:
+    """Run every `sms.send` queued in the outbox, and those they queue, as workers would."""
+    total: Counter[Outcome] = Counter()
+    for _ in range(rounds):
+        queued = rows.queued_sends()
+        if not queued:
+            return total
+        for message_ids in queued:
+            total += send(message_ids)
+    raise AssertionError(f"the outbox still had sends after {rounds} rounds")
 
 
 @pytest.fixture
 def sender(messages_api: FakeMessagesApi) -> Sender:
     return Sender(api=messages_api, provider=twilio_for(messages_api))
+
+
+@pytest.fixture(scope="session")
+def dynamic_prism_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Prism serving Twilio's contract with generated answers, for the whole session.
+
+    Generated rather than the contract's example, because the example's sid is the same for
+    every create and `message.provider_sid` is unique: recording a hundred sends needs a
+    hundred sids. Requests are still checked against the contract either way.
+    """
+    missing = [
+        str(path.relative_to(CONTRACT_DIR)) for path in (PRISM, TWILIO_SPEC) if not path.exists()
+    ]
+    if missing:
+        pytest.fail(
+            f"Prism or Twilio's OpenAPI file is not installed (missing {', '.join(missing)} in "
+            "tests/contract). Run `make node`.",
+            pytrace=False,
+        )
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("prism-dynamic") / "prism.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603  # fixed arguments, no shell
+            [
+                str(PRISM),
+                "mock",
+                "--dynamic",
+                "-p",
+                str(port),
+                "-h",
+                "127.0.0.1",
+                str(TWILIO_SPEC),
+            ],
+            cwd=CONTRACT_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_answering(base_url, process, log_path)
+        yield base_url
+    finally:
+        _stop(process)

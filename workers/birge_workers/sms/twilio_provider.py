@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 
 import requests
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError
 
@@ -120,6 +120,9 @@ class TwilioProvider:
             messages = self._client.messages.list(to=to, limit=LOOKUP_PAGE, page_size=LOOKUP_PAGE)
         except (TwilioRestException, TwilioServiceException) as exc:
             raise map_twilio_error(status=int(exc.status), code=exc.code) from None
+        except TwilioException as exc:
+            # A list page that is not a 200 comes as a bare TwilioException holding the answer.
+            raise _page_error(exc) from None
         except requests.RequestException as exc:
             raise map_transport_error(exc) from None
         except json.JSONDecodeError:
@@ -182,6 +185,18 @@ def _never_connected(exc: requests.RequestException) -> bool:
         return False
     reason = getattr(exc.args[0], "reason", exc.args[0])
     return isinstance(reason, ConnectTimeoutError)
+
+
+def _page_error(exc: TwilioException) -> TemporaryProviderError | PermanentProviderError:
+    response = exc.args[1] if len(exc.args) > 1 else None
+    status = getattr(response, "status_code", None)
+    if not isinstance(status, int):
+        return TemporaryProviderError(None, "Twilio's answer could not be read")
+    try:
+        code = json.loads(str(getattr(response, "text", ""))).get("code")
+    except (ValueError, AttributeError):
+        code = None
+    return map_twilio_error(status=status, code=code)
 
 
 def _validity(seconds: int) -> dict[str, object]:
