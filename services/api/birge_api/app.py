@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from birge_api import health, problems
+from birge_api import health, problem_docs, problems
 from birge_api.auth.router import router as auth_router
 from birge_api.calendars.router import router as calendars_router
 from birge_api.events.router import router as events_router
 from birge_api.invitations.router import router as invitations_router
 from birge_api.message_templates.router import router as message_templates_router
 from birge_api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from birge_api.nul_guard import refuse_nul
 from birge_api.participant_page.router import router as participant_page_router
 from birge_api.participants.router import router as participants_router
 from birge_api.webhooks.router import router as webhooks_router
@@ -26,8 +27,14 @@ Errors are RFC 9457 problem details (`application/problem+json`) with a stable `
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="Birge", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(
+        title="Birge",
+        version="0.1.0",
+        description=DESCRIPTION,
+        dependencies=[Depends(refuse_nul)],
+    )
     problems.install(app)
+    problem_docs.install(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
