@@ -35,9 +35,10 @@ from sqlalchemy.orm import Session
 
 from birge_api.app import create_app
 from birge_api.auth.throttle import LoginThrottle, MemoryCounter, get_login_throttle
-from birge_shared.models import Community, EventStatus, Language
+from birge_shared.models import Community, EventStatus, Language, Role
 from birge_shared.settings import get_settings
 from birge_shared.sms.templates import PLACEHOLDERS
+from tests.conftest import UserFactory
 from tests.factories import make_event, make_participant
 
 CHECKS = [
@@ -70,8 +71,11 @@ def fuzzed_app(app: FastAPI) -> FastAPI:
 
 
 @pytest.fixture
-def seeds(fuzzed_app: FastAPI, db: Session, admin_headers: dict[str, str]) -> dict[str, Any]:
+def seeds(
+    fuzzed_app: FastAPI, db: Session, admin_headers: dict[str, str], make_user: UserFactory
+) -> dict[str, Any]:
     """Rows that exist, by the name of the path parameter or body field that refers to them."""
+    staff = [make_user(Role.COORDINATOR, ("osh",)), make_user(Role.VIEWER)]
     event = make_event(db, city="osh", capacity=4)
     cancelled = make_event(db, city="bishkek")
     cancelled.status = EventStatus.CANCELLED
@@ -97,11 +101,14 @@ def seeds(fuzzed_app: FastAPI, db: Session, admin_headers: dict[str, str]) -> di
             "purpose": sorted(PLACEHOLDERS)[:3],
             "language": [language.value for language in Language],
             "city": CITIES,
+            "user_id": [str(user.id) for user in staff],
         },
         "values": {
             "city": st.sampled_from(CITIES),
             "participant_ids": st.sampled_from([[str(person.id)] for person in people[2:]]),
             "phone": st.integers(0, 999_999).map(lambda number: f"+996555{number:06d}"),
+            "email": st.uuids().map(lambda value: f"{value.hex[:12]}@example.org"),
+            "cities": st.sampled_from([["osh"], ["bishkek", "osh"], []]),
             "venue": st.just({"name": "Ala-Too square", "address": "Chui avenue 1"}),
             # One pair that is always in order and in the future.
             "starts_at": st.just("2031-05-01T10:00:00+06:00"),

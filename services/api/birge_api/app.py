@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from birge_api import health, problem_docs, problems
+from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
 from birge_api.calendars.router import router as calendars_router
 from birge_api.events.router import router as events_router
@@ -14,6 +15,7 @@ from birge_api.middleware import BodySizeLimitMiddleware, RequestContextMiddlewa
 from birge_api.nul_guard import refuse_nul
 from birge_api.participant_page.router import router as participant_page_router
 from birge_api.participants.router import router as participants_router
+from birge_api.users.router import router as users_router
 from birge_api.webhooks.router import router as webhooks_router
 from birge_shared.settings import get_settings
 
@@ -46,4 +48,6 @@ def create_app() -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(participant_page_router)
     app.include_router(calendars_router)
+    app.include_router(users_router)
+    app.include_router(audit_router)
     return app
