@@ -31,6 +31,7 @@ os.environ.update(
         "SECRET_KEY": secrets.token_urlsafe(32),
         "PII_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "PII_HASH_KEY": secrets.token_urlsafe(32),
+        "PSEUDONYM_KEY": secrets.token_urlsafe(32),
         "PUBLIC_BASE_URL": "http://testserver",
     }
 )

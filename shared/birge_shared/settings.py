@@ -21,6 +21,7 @@ DEV_SECRET_KEY = "dev-secret-key-do-not-use-outside-development"  # noqa: S105
 DEV_PII_ENCRYPTION_KEY = "ZGV2LXBpaS1rZXktMzItYnl0ZXMtbG9uZy0tLS0tLS0="
 DEV_PII_HASH_KEY = "dev-pii-hash-key-do-not-use-outside-development"
 DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"  # noqa: S105
+DEV_PSEUDONYM_KEY = "dev-pseudonym-key-do-not-use-outside-development"
 
 
 class Environment(enum.StrEnum):
@@ -62,6 +63,10 @@ class Settings(BaseSettings):
     # separate from the encryption key so the encryption key can rotate without re-hashing.
     pii_hash_key: SecretStr = SecretStr(DEV_PII_HASH_KEY)
 
+    # Keys the pseudonym that survey answers are stored under. Separate from every other key,
+    # so nobody holding the lookup or encryption keys can re-link answers to people.
+    pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
+
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr = SecretStr(DEV_TWILIO_AUTH_TOKEN)
     twilio_from_number: str | None = None
@@ -90,6 +95,11 @@ class Settings(BaseSettings):
     answer_within_hours: int = Field(default=48, ge=1)
     answer_by_hours_before_event: int = Field(default=24, ge=0)
     max_recipients_per_request: int = Field(default=500, ge=1)
+
+    # Retention: inbound SMS texts and survey comments are purged after this many days;
+    # participants not invited for `review_after_days` are listed for review.
+    retention_days: int = Field(default=180, ge=1)
+    review_after_days: int = Field(default=730, ge=1)
 
     log_level: str = "INFO"
 
@@ -140,6 +150,10 @@ class Settings(BaseSettings):
             ("SECRET_KEY", self.secret_key.get_secret_value() in ("", DEV_SECRET_KEY)),
             ("PII_ENCRYPTION_KEY", not keys or DEV_PII_ENCRYPTION_KEY in keys),
             ("PII_HASH_KEY", self.pii_hash_key.get_secret_value() in ("", DEV_PII_HASH_KEY)),
+            (
+                "PSEUDONYM_KEY",
+                self.pseudonym_key.get_secret_value() in ("", DEV_PSEUDONYM_KEY),
+            ),
             (
                 "TWILIO_AUTH_TOKEN",
                 self.twilio_account_sid is not None

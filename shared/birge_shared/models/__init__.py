@@ -23,6 +23,7 @@ from birge_shared.models.message import Message
 from birge_shared.models.outbox import OutboxEntry
 from birge_shared.models.participant import Participant
 from birge_shared.models.periodic import PeriodicRun
+from birge_shared.models.survey import SurveyConversation, SurveyResponse
 from birge_shared.models.template import MessageTemplate
 from birge_shared.models.user import User, user_city
 
@@ -49,6 +50,8 @@ __all__ = [
     "PeriodicRun",
     "ProviderCallback",
     "Role",
+    "SurveyConversation",
+    "SurveyResponse",
     "User",
     "user_city",
     "utcnow",

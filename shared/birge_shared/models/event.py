@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from birge_shared.models.base import Base, TimestampMixin, str_enum
@@ -44,6 +44,12 @@ class Event(TimestampMixin, Base):
     # Calendar SEQUENCE: grows with every change participants must hear about.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     cancelled_at: Mapped[datetime | None]
+    # Minutes before the start at which accepted participants are reminded.
+    reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24 * 60, 120])
+    # Minutes after the end at which attendees get the post-event survey.
+    survey_delay_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    # The short code participants type on their page to check in during the event.
+    checkin_code: Mapped[str | None] = mapped_column(String(12))
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL")
     )

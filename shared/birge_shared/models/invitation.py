@@ -45,6 +45,7 @@ class Invitation(TimestampMixin, Base):
     # No answer by then: the invitation expires and its seat goes to the waitlist.
     expires_at: Mapped[datetime | None]
     responded_at: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship()
