@@ -1,0 +1,163 @@
+"""A worker killed with SIGKILL in the middle of a chunk: every invitation still goes out once.
+
+The first worker sends a batch of 200 to the fake Messages API, which answers each create
+after a short delay so the kill lands while a create is in flight. A second worker finishes the
+queue; then the sweeper settles the message left `sending` (by asking the API, not by sending
+again) and the release queues what the dead worker had claimed from the broker but not sent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from birge_shared.db import session_scope
+from birge_shared.models import (
+    Event,
+    Invitation,
+    InvitationStatus,
+    Message,
+    MessageStatus,
+    utcnow,
+)
+from birge_shared.outbox import enqueue
+from birge_shared.settings import get_settings
+from birge_shared.tasks import InvitationsFanOut
+from birge_workers.sending.release import release_due
+from birge_workers.sending.sweeper import sweep_in_flight
+from tests.fakes.fake_messages_api import FakeMessagesApi
+from tests.integration.sending.conftest import Rows, twilio_for
+from tests.integration.sending.workers import (
+    OutboxRelay,
+    Worker,
+    redis_db,
+    unique_queue,
+    wait_for,
+    worker,
+    worker_env,
+)
+
+pytestmark = pytest.mark.slow
+
+REDIS_URL = "redis://127.0.0.1:6379/10"
+INVITATIONS = 200
+CHUNK = 50
+KILL_AFTER_CREATES = 70  # inside the second chunk
+
+
+@pytest.fixture
+def broker() -> Iterator[redis.Redis]:
+    yield from redis_db(REDIS_URL)
+
+
+def statuses(engine: Engine, event: Event) -> Counter[MessageStatus]:
+    with Session(engine) as session:
+        return Counter(
+            session.scalars(
+                select(Message.status)
+                .join(Invitation, Message.invitation_id == Invitation.id)
+                .where(Invitation.event_id == event.id)
+            )
+        )
+
+
+def wait_until_settled(
+    engine: Engine, event: Event, broker: redis.Redis, queue: str, workers: list[Worker]
+) -> None:
+    """Until the queue is empty and no message has changed for two seconds."""
+    seen: list[Counter[MessageStatus]] = []
+
+    def quiet() -> bool:
+        seen.append(statuses(engine, event))
+        time.sleep(0.45)
+        return broker.llen(queue) == 0 and len(seen) >= 5 and all(s == seen[-1] for s in seen[-5:])
+
+    wait_for(quiet, what="the second worker did not finish the queue", workers=workers)
+
+
+def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
+    rows: Rows,
+    raw_engine: Engine,
+    messages_api: FakeMessagesApi,
+    broker: redis.Redis,
+    tmp_path: Path,
+) -> None:
+    event = rows.event()
+    batch, invitations = rows.batch(event, planned=INVITATIONS)
+    enqueue(session=rows.session, payload=InvitationsFanOut(batch_id=batch.id))
+    rows.session.commit()
+    messages_api.delay = 0.02
+    queue = unique_queue()
+    env = worker_env(messages_api, REDIS_URL, SMS_RATE_PER_SECOND="1000", SMS_CHUNK_SIZE=str(CHUNK))
+
+    with ExitStack() as running:
+        first = running.enter_context(worker(queue=queue, env=env, cwd=tmp_path, name="first"))
+        first.wait_until_ready()
+        relay = running.enter_context(OutboxRelay(raw_engine, broker_url=REDIS_URL, queue=queue))
+        wait_for(
+            lambda: messages_api.total_creates >= KILL_AFTER_CREATES,
+            what="the first worker did not start sending",
+            workers=[first],
+            relay=relay,
+        )
+        first.kill()
+        created_at_kill = messages_api.total_creates
+        time.sleep(0.2)  # the create the dead worker had in flight still lands at the API
+        at_kill = statuses(raw_engine, event)
+        assert CHUNK < created_at_kill < 2 * CHUNK, "the kill did not land in the second chunk"
+        assert at_kill[MessageStatus.QUEUED] < INVITATIONS
+
+        second = running.enter_context(worker(queue=queue, env=env, cwd=tmp_path, name="second"))
+        wait_until_settled(raw_engine, event, broker, queue, [first, second])
+        left = statuses(raw_engine, event)
+        # Later, as beat would run them: the sweep settles what was in flight by asking the
+        # API; the release queues what the dead worker held but never claimed.
+        later = utcnow() + timedelta(minutes=15)
+        swept = sweep_in_flight(
+            transaction=session_scope,
+            provider=twilio_for(messages_api),
+            settings=get_settings(),
+            now=later,
+        )
+        with session_scope() as session:
+            released = release_due(session=session, now=later, chunk_size=CHUNK)
+        wait_for(
+            lambda: statuses(raw_engine, event) == {MessageStatus.QUEUED: INVITATIONS},
+            what="not every invitation was sent",
+            workers=[first, second],
+            relay=relay,
+        )
+
+    assert messages_api.total_creates == INVITATIONS
+    assert len(messages_api.creates_by_to) == INVITATIONS
+    assert set(messages_api.creates_by_to.values()) == {1}
+    with Session(raw_engine) as session:
+        sids = session.scalars(
+            select(Message.provider_sid)
+            .join(Invitation, Message.invitation_id == Invitation.id)
+            .where(Invitation.event_id == event.id)
+        ).all()
+        sent = session.scalars(
+            select(Invitation.status).where(Invitation.id.in_([i.id for i in invitations]))
+        ).all()
+    assert len(set(sids)) == INVITATIONS
+    assert set(sent) == {InvitationStatus.SENT}
+    print(  # noqa: T201 - the drill's figures, shown with -s
+        f"\nkill after {created_at_kill} creates; at the kill {named(at_kill)}; "
+        f"after the second worker {named(left)}; sweep {named(swept or Counter())}; "
+        f"released {released}"
+    )
+
+
+def named(counts: Counter[Any]) -> dict[str, int]:
+    return {str(key.value): count for key, count in counts.items()}
