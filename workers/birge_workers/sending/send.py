@@ -154,6 +154,8 @@ def claim_for_sending(
     Anything else is said by the returned `Outcome`: the row was skipped, deferred to the end
     of quiet hours, given up, or is not this worker's to send.
     """
+    if session.get_bind().dialect.name == "sqlite":
+        _take_sqlite_write_lock(session)
     message = session.scalar(
         select(Message).where(Message.id == message_id).with_for_update(skip_locked=True)
     )
@@ -251,6 +253,19 @@ def claim_for_sending(
 _ERASED = "the participant was erased"
 _OPTED_OUT = "the participant opted out"
 _PERSON_GONE = frozenset({_ERASED, _OPTED_OUT})
+
+
+def _take_sqlite_write_lock(session: Session) -> None:
+    # SQLite has no row locks, and Python's sqlite3 reads outside any transaction, so two
+    # processes of the embedded set-up could both read a message as planned and both send it.
+    # A write that changes nothing opens the transaction and takes SQLite's single writer
+    # lock first: the second claimant waits, then reads the row already marked `sending`.
+    session.execute(
+        update(Message)
+        .where(Message.id.is_(None))
+        .values(attempts=0)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _unwanted(

@@ -1,0 +1,87 @@
+"""The embedded set-up (SQLite, several worker processes of `birge dev`) sends each message once
+too, although SQLite has no row locks."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from birge_shared.db import make_engine
+from birge_shared.migrate import upgrade
+from birge_shared.models import InvitationStatus, MessageStatus, utcnow
+from birge_shared.settings import get_settings
+from birge_workers.sending.fanout import fan_out
+from birge_workers.sending.pacing import LocalTokenBucket
+from birge_workers.sending.release import release_due
+from birge_workers.sending.send import send_messages
+from birge_workers.sending.sweeper import sweep_in_flight
+from tests.fakes.fake_messages_api import FakeMessagesApi
+from tests.integration.sending.conftest import Rows, twilio_for
+
+
+def test_three_senders_on_sqlite_send_each_message_once(
+    tmp_path: Path, messages_api: FakeMessagesApi
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'birge.db'}"
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction() -> Iterator[Session]:
+        session = sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    try:
+        rows = Rows(engine)
+        event = rows.event()
+        batch, invitations = rows.batch(event, planned=12)
+        assert fan_out(batch_id=batch.id, chunk_size=50, transaction=transaction) == 12
+        (message_ids,) = rows.queued_sends()
+        messages_api.delay = 0.01
+        provider = twilio_for(messages_api)
+
+        def work() -> None:
+            send_messages(
+                message_ids=message_ids,
+                transaction=transaction,
+                provider=provider,
+                pacer=LocalTokenBucket(1000, capacity=1000),
+                settings=get_settings(),
+            )
+
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert messages_api.total_creates == 12
+        assert set(messages_api.creates_by_to.values()) == {1}
+        assert {m.status for m in rows.messages_of(event)} == {MessageStatus.QUEUED}
+        assert {rows.invitation(i.id).status for i in invitations} == {InvitationStatus.SENT}
+        # The periodic work runs on SQLite as well, and finds nothing left to do.
+        later = utcnow() + timedelta(minutes=15)
+        with transaction() as session:
+            assert release_due(session=session, now=later, chunk_size=50) == 0
+        assert (
+            sweep_in_flight(
+                transaction=transaction, provider=provider, settings=get_settings(), now=later
+            )
+            == {}
+        )
+        rows.session.close()
+    finally:
+        engine.dispose()
