@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from birge_api import health, problem_docs, problems
+from birge_api import health, metrics, problem_docs, problems
 from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
 from birge_api.calendars.router import router as calendars_router
@@ -15,6 +15,7 @@ from birge_api.middleware import BodySizeLimitMiddleware, RequestContextMiddlewa
 from birge_api.nul_guard import refuse_nul
 from birge_api.participant_page.router import router as participant_page_router
 from birge_api.participants.router import router as participants_router
+from birge_api.reports.router import router as reports_router
 from birge_api.users.router import router as users_router
 from birge_api.webhooks.router import router as webhooks_router
 from birge_shared.settings import get_settings
@@ -39,7 +40,9 @@ def create_app() -> FastAPI:
     problem_docs.install(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(metrics.MetricsMiddleware)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(auth_router)
     app.include_router(events_router)
     app.include_router(participants_router)
@@ -50,4 +53,5 @@ def create_app() -> FastAPI:
     app.include_router(calendars_router)
     app.include_router(users_router)
     app.include_router(audit_router)
+    app.include_router(reports_router)
     return app
