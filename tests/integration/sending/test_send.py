@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -22,7 +23,7 @@ from birge_shared.models import (
 )
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.sending.release import release_due
-from birge_workers.sending.send import Outcome, claim_for_sending
+from birge_workers.sending.send import Outcome, claim_for_sending, retry_delay, validity_period
 from birge_workers.sending.sweeper import Settled, sweep_in_flight
 from tests.fakes.fake_messages_api import FakeMessagesApi, ScriptedAnswer
 from tests.integration.sending.conftest import Rows, Sender, settings_with, twilio_for
@@ -375,3 +376,22 @@ def sweep(sender: Sender, *, later: timedelta = timedelta(0)) -> dict[Settled, i
     )
     assert outcomes is not None
     return dict(outcomes)
+
+
+@pytest.mark.parametrize(
+    ("attempts", "low", "high"),
+    [(1, 24, 36), (2, 48, 72), (5, 384, 576), (8, 2880, 3600), (40, 2880, 3600)],
+)
+def test_the_backoff_doubles_with_jitter_up_to_an_hour(attempts: int, low: int, high: int) -> None:
+    for draw in (0.0, 0.5, 0.999):
+        delay = retry_delay(attempts, jitter=functools.partial(float, draw))
+        assert timedelta(seconds=low) <= delay <= timedelta(seconds=high)
+
+
+def test_a_message_may_wait_at_the_provider_until_the_event_starts() -> None:
+    now = utcnow()
+    assert validity_period(None, now) is None
+    assert validity_period(now + timedelta(hours=2), now) == 7200
+    assert validity_period(now + timedelta(hours=10), now) is None  # Twilio's maximum anyway
+    assert validity_period(now + timedelta(hours=11), now) is None
+    assert validity_period(now - timedelta(seconds=5), now) == 1

@@ -138,7 +138,7 @@ class OutboxRelay:
 
     def _run(self) -> None:
         try:
-            while not self._stop.wait(0.1):
+            while not self._stop.wait(0.2):
                 with Session(self._engine) as session:
                     self.published += relay_outbox(
                         session=session, publish=self._publish, limit=100
@@ -193,6 +193,6 @@ def wait_for(
             pytest.fail(f"the outbox relay failed: {relay.error!r}")
         if condition():
             return
-        time.sleep(0.05)
+        time.sleep(0.1)
     logs = "\n".join(f"--- {w.log.name}\n{w.tail()}" for w in workers)
     pytest.fail(f"{what} within {WAIT_SECONDS}s; worker logs:\n{logs}")
