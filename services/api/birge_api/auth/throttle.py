@@ -9,6 +9,10 @@ clear anyone else's count.
 The counters live in Redis when the broker is Redis, so every API process shares them; with any
 other broker (the embedded `filesystem://` default) they live in this process. Counter keys are
 HMACs of the e-mail or address under the PII hash key: neither appears in Redis.
+
+The client is the address uvicorn reports. Behind a proxy, start the API with
+`--forwarded-allow-ips` naming the proxy, so the address is the caller's: otherwise every caller
+shares the proxy's count, and five failures anywhere would lock everybody out for a minute.
 """
 
 from __future__ import annotations
