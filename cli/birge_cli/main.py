@@ -1,4 +1,5 @@
-"""The `birge` command: servers, migrations, staff accounts, demo data, key rotation and SMS."""
+"""The `birge` command: servers, migrations, staff accounts, demo data, key rotation, SMS and
+benchmarks."""
 
 from __future__ import annotations
 
@@ -129,6 +130,44 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     return dev.supervise(dev.child_commands(port=settings.port, concurrency=args.concurrency))
 
 
+def cmd_bench_fanout(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here: the benchmark pulls in the sending pipeline and Celery, about a second
+    # of imports that every other command would pay for nothing.
+    from birge_cli.bench import fanout  # noqa: PLC0415 - see above
+    from birge_cli.bench.processes import BenchRunError  # noqa: PLC0415 - see above
+    from birge_cli.bench.raw import RawLoopError  # noqa: PLC0415 - see above
+    from birge_cli.bench.seed import MAX_PARTICIPANTS  # noqa: PLC0415 - see above
+    from birge_cli.bench.stores import BenchSetupError  # noqa: PLC0415 - see above
+
+    if not 1 <= args.n <= MAX_PARTICIPANTS:
+        return fail(f"--n must be between 1 and {MAX_PARTICIPANTS}")
+    if args.concurrency < 1 or (args.per_request is not None and args.per_request < 1):
+        return fail("--concurrency and --per-request must be at least 1")
+    fields = settings.model_fields_set
+    options = fanout.FanoutOptions(
+        n=args.n,
+        concurrency=args.concurrency,
+        per_request=min(args.per_request or args.n, args.n),
+        chunk_size=args.chunk_size or settings.sms_chunk_size,
+        # Unset means the temporary SQLite file and file broker, not the development defaults.
+        database_url=args.database_url
+        or (settings.database_url if "database_url" in fields else None),
+        broker_url=args.broker_url or (settings.broker_url if "broker_url" in fields else None),
+        timeout=args.timeout or 120.0 + args.n * 0.1,
+    )
+    try:
+        return fanout.run(options, say=say, note=_note)
+    except KeyboardInterrupt:
+        return fail("interrupted; the processes and scratch stores of the run were removed")
+    except (BenchSetupError, BenchRunError, RawLoopError) as exc:
+        return fail(str(exc))
+
+
+def _note(text: str) -> None:
+    # Progress goes to standard error, so standard output holds the figures alone.
+    print(f"birge bench: {text}", file=sys.stderr, flush=True)  # noqa: T201 - as in say()
+
+
 def _load_demo(settings: Settings) -> demo.DemoReport:
     with session_scope() as session:
         return demo.load_demo_data(session=session, settings=settings, now=utcnow())
@@ -207,6 +246,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_dev = add("dev", cmd_dev, "Run everything locally: migrate, demo data, API and worker.")
     run_dev.add_argument("--concurrency", type=int, default=2)
+
+    bench = commands.add_parser("bench", help="Benchmarks that print figures.")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
+    fan_out = bench_commands.add_parser(
+        "fanout",
+        help="Invitations per second from the API request to the SMS provider.",
+        description="Invite n participants to one event through the API and time until a "
+        "local fake of Twilio's Messages API has received n messages; compare with the bare "
+        "Twilio SDK against the same fake. Runs in scratch stores it removes afterwards: a "
+        "PostgreSQL database created on the server of --database-url (or DATABASE_URL) and "
+        "the empty Redis database of --broker-url (or BROKER_URL); without them a temporary "
+        "SQLite file and file broker, which are much slower.",
+    )
+    fan_out.set_defaults(handler=cmd_bench_fanout)
+    fan_out.add_argument("--n", type=int, default=10_000, help="participants invited (10000)")
+    fan_out.add_argument(
+        "--concurrency", type=int, default=2, help="worker processes and baseline processes (2)"
+    )
+    fan_out.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
+    fan_out.add_argument("--broker-url", default=None, help="redis://host:port/<empty db>")
+    fan_out.add_argument(
+        "--per-request",
+        type=int,
+        default=None,
+        help="most ids per invitation request; more are sent back to back (default: all)",
+    )
+    fan_out.add_argument(
+        "--chunk-size", type=int, default=None, help="default: the SMS_CHUNK_SIZE setting"
+    )
+    fan_out.add_argument(
+        "--timeout", type=float, default=None, help="seconds per phase (default: 120 + n/10)"
+    )
     return parser
 
 
