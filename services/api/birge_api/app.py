@@ -15,6 +15,7 @@ from birge_api.middleware import BodySizeLimitMiddleware, RequestContextMiddlewa
 from birge_api.nul_guard import refuse_nul
 from birge_api.participant_page.router import router as participant_page_router
 from birge_api.participants.router import router as participants_router
+from birge_api.reports.router import router as reports_router
 from birge_api.users.router import router as users_router
 from birge_api.webhooks.router import router as webhooks_router
 from birge_shared.settings import get_settings
@@ -52,4 +53,5 @@ def create_app() -> FastAPI:
     app.include_router(calendars_router)
     app.include_router(users_router)
     app.include_router(audit_router)
+    app.include_router(reports_router)
     return app

@@ -1,0 +1,141 @@
+"""From tallies (the numbers SQL aggregates return) to the figures a report shows.
+
+Pure functions over plain values, so suppression and the mix rules are tested without a
+database, and the event report, the summary and the exports share one definition.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import astuple, dataclass, field
+
+from birge_api.reports.schemas import (
+    AttitudeChange,
+    Figure,
+    InvitationCounts,
+    Mix,
+    MixBasis,
+    MixSummary,
+    SurveyFigures,
+)
+from birge_shared.balance import in_band
+from birge_shared.statistics import MIN_RESPONDENTS, paired_change
+
+#: (pre attitude, post attitude) → how many people answered that way.
+PairCounts = Counter[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class InvitationTally:
+    """Invitation counts of one event (or summed over several).
+
+    The first five honour the community filter; the room counts (`*_host`, `*_migrant`,
+    `attendance_taken`) describe the whole room, which is what the mix is about.
+    """
+
+    invited: int = 0
+    accepted: int = 0
+    declined: int = 0
+    attended: int = 0
+    no_show: int = 0
+    attended_host: int = 0
+    attended_migrant: int = 0
+    accepted_host: int = 0
+    accepted_migrant: int = 0
+    attendance_taken: int = 0
+
+    def plus(self, other: InvitationTally) -> InvitationTally:
+        return InvitationTally(
+            *(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True))
+        )
+
+    def counts(self) -> InvitationCounts:
+        return InvitationCounts(
+            invited=self.invited,
+            accepted=self.accepted,
+            declined=self.declined,
+            attended=self.attended,
+            no_show=self.no_show,
+        )
+
+    def basis(self) -> tuple[MixBasis, int, int]:
+        """(basis, host, migrant): attendees once attendance was taken, else accepted seats."""
+        if self.attendance_taken:
+            return "attended", self.attended_host, self.attended_migrant
+        return "accepted", self.accepted_host, self.accepted_migrant
+
+
+@dataclass
+class SurveyTally:
+    """Post-survey sums and the attitude pairs of one event (or of a whole summary)."""
+
+    post_respondents: int = 0
+    rating_n: int = 0
+    rating_sum: int = 0
+    talk_n: int = 0
+    talk_yes: int = 0
+    pairs: PairCounts = field(default_factory=Counter)
+
+
+def figure(numerator: float, denominator: int, *, n: int) -> Figure:
+    """numerator / denominator, suppressed when it rests on fewer than MIN_RESPONDENTS answers."""
+    if n < MIN_RESPONDENTS:
+        return Figure(value=None, n=None, suppressed=True)
+    value = numerator / denominator if denominator else None
+    return Figure(value=value, n=n, suppressed=False)
+
+
+def attitude_change(pairs: PairCounts) -> AttitudeChange:
+    # The database returns each distinct (pre, post) pair with its count; repeating them gives
+    # paired_change exactly the per-person pairs, however many answers there are.
+    expanded: list[tuple[float, float]] = []
+    for pair, count in sorted(pairs.items()):
+        expanded.extend([(float(pair[0]), float(pair[1]))] * count)
+    change = paired_change(expanded)
+    if change is None:
+        return AttitudeChange(mean=None, low=None, high=None, n=None, suppressed=True)
+    return AttitudeChange(
+        mean=change.mean, low=change.low, high=change.high, n=change.n, suppressed=False
+    )
+
+
+def survey_figures(survey: SurveyTally, *, attended: int) -> SurveyFigures:
+    return SurveyFigures(
+        response_rate=figure(survey.post_respondents, attended, n=survey.post_respondents),
+        mean_rating=figure(survey.rating_sum, survey.rating_n, n=survey.rating_n),
+        cross_group_talk_share=figure(survey.talk_yes, survey.talk_n, n=survey.talk_n),
+        attitude_change=attitude_change(survey.pairs),
+    )
+
+
+def mix(tally: InvitationTally, *, min_share: float) -> Mix:
+    basis, host, migrant = tally.basis()
+    declared = host + migrant
+    return Mix(
+        basis=basis,
+        host_share=host / declared if declared else None,
+        migrant_share=migrant / declared if declared else None,
+        band_low=min_share,
+        band_high=1 - min_share,
+        held=in_band(host, migrant, min_share) if declared else None,
+    )
+
+
+def mix_summary(rooms: list[tuple[InvitationTally, float]]) -> MixSummary:
+    """Over (tally, min_share) per event: events that held their band, and pooled shares."""
+    with_mix = in_band_count = host_total = migrant_total = 0
+    for tally, min_share in rooms:
+        _, host, migrant = tally.basis()
+        if host + migrant == 0:
+            continue
+        with_mix += 1
+        in_band_count += in_band(host, migrant, min_share)
+        host_total += host
+        migrant_total += migrant
+    declared = host_total + migrant_total
+    return MixSummary(
+        events_with_mix=with_mix,
+        events_in_band=in_band_count,
+        host_share=host_total / declared if declared else None,
+        migrant_share=migrant_total / declared if declared else None,
+    )

@@ -1,0 +1,139 @@
+"""Impact reports and exports under /v1/reports; the retention review under /v1/retention.
+
+Reports are for every role (`Reader`), viewers included: they hold aggregates only. The review
+list names participants by id, so it is for administrators, who decide about erasure.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.orm import Session
+
+from birge_api.deps import Actor, Admin, Reader, SessionDep, SettingsDep
+from birge_api.pagination import CursorQuery, LimitQuery, Page
+from birge_api.reports import service
+from birge_api.reports.export import ExportFormat, export_events
+from birge_api.reports.schemas import EventReport, ReviewItem, SummaryReport
+from birge_shared.models import ActivityType, Community, utcnow
+
+router = APIRouter(tags=["reports"])
+
+_PROBLEMS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No or invalid token"},
+    403: {"description": "Not allowed for this role"},
+    404: {"description": "No such event in your cities"},
+    422: {"description": "Invalid input; `errors` names the fields"},
+}
+
+CityQuery = Annotated[
+    str | None,
+    Query(max_length=40, description="A city code; cities you are not assigned to add nothing."),
+]
+
+
+# Dates far outside the programme's life are refused as input errors: at the ends of the
+# calendar, converting a local midnight to UTC would overflow.
+EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
+
+
+def report_filter(
+    city: CityQuery = None,
+    date_from: Annotated[
+        date | None,
+        Query(
+            alias="from", ge=EARLIEST, le=LATEST, description="First local start date, included."
+        ),
+    ] = None,
+    date_to: Annotated[
+        date | None,
+        Query(alias="to", ge=EARLIEST, le=LATEST, description="Last local start date, included."),
+    ] = None,
+    activity_type: ActivityType | None = None,
+    community: Annotated[
+        Community | None,
+        Query(description="Participants of, and answers given as, this community only."),
+    ] = None,
+) -> service.ReportFilter:
+    return service.ReportFilter(
+        city=city.strip().lower() if city else None,
+        date_from=date_from,
+        date_to=date_to,
+        activity_type=activity_type,
+        community=community,
+    )
+
+
+Filters = Annotated[service.ReportFilter, Depends(report_filter)]
+
+
+@router.get("/v1/reports/events/{event_id}", responses=_PROBLEMS)
+def get_event_report(event_id: uuid.UUID, session: SessionDep, actor: Reader) -> EventReport:
+    return service.event_report(session=session, actor=actor, event_id=event_id)
+
+
+@router.get("/v1/reports/summary", responses=_PROBLEMS)
+def get_summary(session: SessionDep, actor: Reader, filters: Filters) -> SummaryReport:
+    return service.summary_report(session=session, actor=actor, filters=filters)
+
+
+def _download(
+    session: Session, actor: Actor, filters: service.ReportFilter, fmt: ExportFormat
+) -> Response:
+    export = export_events(session=session, actor=actor, filters=filters, file_format=fmt)
+    return Response(
+        content=export.content,
+        media_type=export.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
+    )
+
+
+@router.get(
+    "/v1/reports/export.csv",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "One row per event"},
+        **_PROBLEMS,
+    },
+)
+def export_csv(session: SessionDep, actor: Reader, filters: Filters) -> Response:
+    return _download(session, actor, filters, ExportFormat.CSV)
+
+
+@router.get(
+    "/v1/reports/export.xlsx",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+            "description": "One row per event",
+        },
+        **_PROBLEMS,
+    },
+)
+def export_xlsx(session: SessionDep, actor: Reader, filters: Filters) -> Response:
+    return _download(session, actor, filters, ExportFormat.XLSX)
+
+
+@router.get("/v1/retention/review", tags=["retention"], responses=_PROBLEMS)
+def list_due_for_review(
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Admin,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+    city: Annotated[str | None, Query(max_length=40)] = None,
+) -> Page[ReviewItem]:
+    """Participants registered and not invited for REVIEW_AFTER_DAYS: ids, city and dates only."""
+    items, next_cursor = service.review_page(
+        session=session,
+        now=utcnow(),
+        review_after_days=settings.review_after_days,
+        city=city.strip().lower() if city else None,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,0 +1,145 @@
+"""What the reports return: aggregates only, never a name, number, comment or pseudonym.
+
+Survey figures carry their own suppression marker. A figure computed from fewer than
+`MIN_RESPONDENTS` (5) answers has `suppressed: true` and null in place of its value and of its
+`n`: with so few people a figure could point at someone. Invitation counts are not survey
+answers and are never suppressed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from birge_shared.models import ActivityType, Community, EventStatus
+from birge_shared.statistics import MIN_RESPONDENTS
+
+_SUPPRESSED = (
+    f"True when fewer than {MIN_RESPONDENTS} answers exist (none included); the value and n "
+    "are then null."
+)
+
+
+class InvitationCounts(BaseModel):
+    """How far invitations got. Each invitation counts once, by its current status."""
+
+    invited: int = Field(
+        description="Invitations that reached the participant: sent, accepted, declined, "
+        "expired, attended or no-show (not planned, waitlisted, failed or withdrawn)."
+    )
+    accepted: int = Field(description="Accepted, including those later marked attended or no-show.")
+    declined: int
+    attended: int
+    no_show: int
+
+
+class Figure(BaseModel):
+    """One survey figure and the number of answers it rests on."""
+
+    value: float | None = Field(description="Null when suppressed or when it has no denominator.")
+    n: int | None = Field(description="The answers the figure is computed from.")
+    suppressed: bool = Field(description=_SUPPRESSED)
+
+
+class AttitudeChange(BaseModel):
+    """Mean of (post − pre) on the attitude item (1–5) over people who answered both.
+
+    Pre and post answers are matched by pseudonym within the event; the interval is Student's
+    t at 95 %.
+    """
+
+    mean: float | None
+    low: float | None = Field(description="Lower end of the 95 % confidence interval.")
+    high: float | None = Field(description="Upper end of the 95 % confidence interval.")
+    n: int | None = Field(description="People with both a pre and a post attitude answer.")
+    suppressed: bool = Field(description=_SUPPRESSED)
+
+
+MixBasis = Literal["attended", "accepted"]
+
+
+class Mix(BaseModel):
+    """The achieved mix of the room against the event's band.
+
+    Shares are among people who declared a community, as the band itself is. The basis is the
+    attendees once attendance has been taken (anyone marked attended or no-show), before that
+    the accepted seats.
+    """
+
+    basis: MixBasis
+    host_share: float | None = Field(description="Null when nobody in the basis declared one.")
+    migrant_share: float | None
+    band_low: float = Field(description="min_share: each community's lowest allowed share.")
+    band_high: float = Field(description="1 − min_share: each community's highest share.")
+    held: bool | None = Field(description="Both shares inside the band; null without shares.")
+
+
+class MixSummary(BaseModel):
+    """The mix over many events: how many held their band, and the pooled shares."""
+
+    events_with_mix: int = Field(description="Events whose basis has declared people.")
+    events_in_band: int
+    host_share: float | None = Field(description="Pooled over those events' bases.")
+    migrant_share: float | None
+
+
+class SurveyFigures(BaseModel):
+    """The survey figures, each suppressed on its own when it rests on too few answers."""
+
+    response_rate: Figure = Field(
+        description="Post-survey respondents per attendee; n is the respondents."
+    )
+    mean_rating: Figure = Field(description="Mean overall rating (1–5) in the post survey.")
+    cross_group_talk_share: Figure = Field(
+        description="Share of post answers reporting a real conversation across communities."
+    )
+    attitude_change: AttitudeChange
+
+
+class EventReport(BaseModel):
+    event_id: uuid.UUID
+    city: str
+    activity_type: ActivityType
+    status: EventStatus
+    starts_at: datetime = Field(description="UTC")
+    start_date_local: date = Field(description="The start date in the city's time zone.")
+    capacity: int
+    invitations: InvitationCounts
+    survey: SurveyFigures
+    mix: Mix
+
+
+class SummaryFilters(BaseModel):
+    city: str | None
+    from_: date | None = Field(serialization_alias="from")
+    to: date | None
+    activity_type: ActivityType | None
+    community: Community | None
+
+
+class SummaryReport(BaseModel):
+    """Events in the filters and the caller's cities, cancelled events left out.
+
+    With `community`, invitation counts are of participants of that community and survey
+    figures of answers given as that community; the mix is about the whole room and ignores it.
+    """
+
+    filters: SummaryFilters
+    events: int
+    invitations: InvitationCounts
+    survey: SurveyFigures
+    mix: MixSummary
+
+
+class ReviewItem(BaseModel):
+    """A participant due for a retention review: no name, number or e-mail."""
+
+    participant_id: uuid.UUID
+    city: str
+    registered_on: date = Field(description="Registration date (Asia/Bishkek).")
+    last_invited_on: date | None = Field(
+        description="Date of the last invitation created (Asia/Bishkek); null if never invited."
+    )

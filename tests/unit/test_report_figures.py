@@ -1,0 +1,114 @@
+"""From tallies to figures: suppression below five answers, the attitude pairs and the mix."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from scipy import stats
+
+from birge_api.reports.figures import (
+    InvitationTally,
+    SurveyTally,
+    attitude_change,
+    figure,
+    mix,
+    mix_summary,
+    survey_figures,
+)
+
+
+def test_a_figure_from_four_answers_is_suppressed_and_from_five_is_shown() -> None:
+    assert figure(12, 4, n=4).model_dump() == {"value": None, "n": None, "suppressed": True}
+    assert figure(15, 5, n=5).model_dump() == {"value": 3.0, "n": 5, "suppressed": False}
+    assert figure(0, 0, n=0).suppressed is True
+
+
+def test_a_figure_without_a_denominator_is_null_but_not_suppressed() -> None:
+    # Five answers but no attendee marked: the rate has no meaning, nothing is hidden.
+    assert figure(5, 0, n=5).model_dump() == {"value": None, "n": 5, "suppressed": False}
+
+
+def test_the_attitude_change_from_pair_counts_equals_the_per_person_computation() -> None:
+    pairs = Counter({(2, 3): 4, (3, 3): 2, (4, 2): 1, (1, 4): 3})
+    changes = [1] * 4 + [0] * 2 + [-2] + [3] * 3
+    mean = sum(changes) / len(changes)
+    low, high = stats.t.interval(0.95, len(changes) - 1, loc=mean, scale=stats.sem(changes))
+
+    change = attitude_change(pairs)
+
+    assert change.n == 10
+    assert change.mean == pytest.approx(mean)
+    assert change.low == pytest.approx(low, abs=1e-9)
+    assert change.high == pytest.approx(high, abs=1e-9)
+    assert change.suppressed is False
+
+
+def test_four_pairs_suppress_the_attitude_change() -> None:
+    change = attitude_change(Counter({(2, 4): 4}))
+    assert change.model_dump() == {
+        "mean": None,
+        "low": None,
+        "high": None,
+        "n": None,
+        "suppressed": True,
+    }
+
+
+def test_survey_figures_each_suppress_on_their_own() -> None:
+    survey = SurveyTally(
+        post_respondents=6, rating_n=6, rating_sum=24, talk_n=4, talk_yes=3, pairs=Counter()
+    )
+    figures = survey_figures(survey, attended=8)
+    assert figures.response_rate.value == pytest.approx(0.75)
+    assert figures.mean_rating.value == pytest.approx(4.0)
+    assert figures.cross_group_talk_share.suppressed is True
+    assert figures.attitude_change.suppressed is True
+
+
+def test_the_mix_is_of_attendees_once_attendance_is_taken() -> None:
+    tally = InvitationTally(
+        attended=9,
+        attended_host=4,
+        attended_migrant=4,
+        accepted_host=8,
+        accepted_migrant=2,
+        attendance_taken=10,
+    )
+    room = mix(tally, min_share=0.4)
+    assert room.basis == "attended"
+    assert room.host_share == pytest.approx(0.5)
+    assert room.held is True
+
+
+def test_before_attendance_the_mix_is_of_accepted_seats() -> None:
+    room = mix(InvitationTally(accepted_host=8, accepted_migrant=2), min_share=0.4)
+    assert room.basis == "accepted"
+    assert room.migrant_share == pytest.approx(0.2)
+    assert room.band_low == 0.4
+    assert room.band_high == pytest.approx(0.6)
+    assert room.held is False
+
+
+def test_the_band_edge_is_inside_and_an_empty_room_has_no_mix() -> None:
+    # 2 of 5 is exactly 40 %: inside a 0.4 band, though 0.4 is not exact in binary.
+    assert mix(InvitationTally(accepted_host=2, accepted_migrant=3), min_share=0.4).held is True
+    empty = mix(InvitationTally(), min_share=0.4)
+    assert (empty.host_share, empty.migrant_share, empty.held) == (None, None, None)
+
+
+def test_the_mix_summary_pools_rooms_and_counts_those_in_their_band() -> None:
+    balanced = InvitationTally(attended_host=5, attended_migrant=5, attendance_taken=10)
+    lopsided = InvitationTally(accepted_host=9, accepted_migrant=1)
+    empty = InvitationTally(invited=3)
+    summary = mix_summary([(balanced, 0.4), (lopsided, 0.4), (empty, 0.4)])
+    assert summary.events_with_mix == 2
+    assert summary.events_in_band == 1
+    assert summary.host_share == pytest.approx(14 / 20)
+    # A wide band (min_share 0) holds any room.
+    assert mix_summary([(lopsided, 0.0)]).events_in_band == 1
+
+
+def test_invitation_tallies_add_up_field_by_field() -> None:
+    one = InvitationTally(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+    assert one.plus(one) == InvitationTally(2, 4, 6, 8, 10, 12, 14, 16, 18, 20)
