@@ -51,6 +51,7 @@ EVENTS_COMPLETE_PAST = "events.complete_past"
 INVITATIONS_EXPIRE_DUE = "invitations.expire_due"
 SMS_RELEASE_DUE = "sms.release_due"
 SMS_SWEEP_IN_FLIGHT = "sms.sweep_in_flight"
+RETENTION_PURGE = "retention.purge"
 
 PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
     {
@@ -59,6 +60,7 @@ PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
         INVITATIONS_EXPIRE_DUE,
         SMS_RELEASE_DUE,
         SMS_SWEEP_IN_FLIGHT,
+        RETENTION_PURGE,
     }
 )
 

@@ -9,6 +9,7 @@ from birge_shared.tasks import (
     EVENTS_COMPLETE_PAST,
     INVITATIONS_EXPIRE_DUE,
     OUTBOX_RELAY,
+    RETENTION_PURGE,
     SMS_RELEASE_DUE,
     SMS_SWEEP_IN_FLIGHT,
 )
@@ -20,6 +21,8 @@ EXPIRE_DUE_INTERVAL = timedelta(minutes=1)
 # A message released from quiet hours or a retry backoff waits at most this much longer.
 SMS_RELEASE_INTERVAL = timedelta(seconds=30)
 SMS_SWEEP_INTERVAL = timedelta(minutes=1)
+# Retention is counted in days: purging once a day keeps nothing more than a day too long.
+RETENTION_PURGE_INTERVAL = timedelta(days=1)
 
 INTERVALS: dict[str, timedelta] = {
     OUTBOX_RELAY: RELAY_INTERVAL,
@@ -27,6 +30,7 @@ INTERVALS: dict[str, timedelta] = {
     INVITATIONS_EXPIRE_DUE: EXPIRE_DUE_INTERVAL,
     SMS_RELEASE_DUE: SMS_RELEASE_INTERVAL,
     SMS_SWEEP_IN_FLIGHT: SMS_SWEEP_INTERVAL,
+    RETENTION_PURGE: RETENTION_PURGE_INTERVAL,
 }
 
 # A tick still queued after this long is dropped by the worker: the next tick does the same

@@ -33,6 +33,7 @@ from birge_workers.callbacks.process import (
 from birge_workers.events import complete_past_events, withdraw_open_invitations
 from birge_workers.periodic import claim_slot, once_per_slot
 from birge_workers.relay import relay_outbox, retry_delay
+from birge_workers.retention import register_retention_tasks
 from birge_workers.schedule import COMPLETE_PAST_INTERVAL, EXPIRE_DUE_INTERVAL, RELAY_INTERVAL
 from birge_workers.sending.tasks import register_sending_tasks
 
@@ -138,3 +139,4 @@ def register_tasks(app: Celery) -> None:
     )
     app.task(name=INVITATIONS_EXPIRE_DUE)(invitations_expire_due)
     register_sending_tasks(app)
+    register_retention_tasks(app)
