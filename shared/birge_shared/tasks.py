@@ -7,6 +7,7 @@ cannot ride along by accident.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -24,6 +25,23 @@ class EventCancelled(TaskPayload):
     event_id: uuid.UUID
 
 
+class EventChanged(TaskPayload):
+    """A change participants must hear about raised the event's calendar SEQUENCE to `sequence`.
+
+    The task notifies only if `sequence` is still the event's current one: after several quick
+    edits every earlier row is skipped, and the row of the last edit sends one notification.
+    """
+
+    task_name: ClassVar[str] = "events.changed"
+    event_id: uuid.UUID
+    sequence: int
+
+
+#: How long a change waits before it is announced, so a coordinator correcting a typo right
+#: after moving an event sends participants one notification, not two.
+CHANGE_NOTICE_DELAY = timedelta(seconds=60)
+
+
 class InvitationsFanOut(TaskPayload):
     """A batch of invitations was created: plan one SMS per planned invitation and send them."""
 
@@ -35,6 +53,13 @@ class SmsSend(TaskPayload):
     """Send these planned messages, each at most once (a chunk of a fan-out, or a single one)."""
 
     task_name: ClassVar[str] = "sms.send"
+    message_ids: list[uuid.UUID]
+
+
+class EmailSend(TaskPayload):
+    """Send these planned e-mails (calendar invitations, updates, cancellations), each once."""
+
+    task_name: ClassVar[str] = "email.send"
     message_ids: list[uuid.UUID]
 
 
@@ -51,6 +76,7 @@ EVENTS_COMPLETE_PAST = "events.complete_past"
 INVITATIONS_EXPIRE_DUE = "invitations.expire_due"
 SMS_RELEASE_DUE = "sms.release_due"
 SMS_SWEEP_IN_FLIGHT = "sms.sweep_in_flight"
+EMAIL_RELEASE_DUE = "email.release_due"
 RETENTION_PURGE = "retention.purge"
 
 PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
@@ -60,6 +86,7 @@ PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
         INVITATIONS_EXPIRE_DUE,
         SMS_RELEASE_DUE,
         SMS_SWEEP_IN_FLIGHT,
+        EMAIL_RELEASE_DUE,
         RETENTION_PURGE,
     }
 )
@@ -67,7 +94,14 @@ PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
 #: Every task published through the outbox, by name.
 OUTBOX_TASKS: dict[str, type[TaskPayload]] = {
     payload.task_name: payload
-    for payload in (EventCancelled, InvitationsFanOut, SmsSend, CallbackReceived)
+    for payload in (
+        EventCancelled,
+        EventChanged,
+        InvitationsFanOut,
+        SmsSend,
+        EmailSend,
+        CallbackReceived,
+    )
 }
 
 #: Every task name a worker must register.

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from birge_shared.models import Event, EventStatus, Invitation, InvitationStatus
+from birge_workers.notifications.cancellations import plan_cancellation_notices
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,10 @@ OPEN_INVITATIONS = frozenset(
 def withdraw_open_invitations(*, session: Session, event_id: uuid.UUID, now: datetime) -> int:
     """Withdraw the open invitations of a cancelled event; return how many changed.
 
-    Safe to run twice: the second run finds no open invitation. An event that is not (or no
-    longer) cancelled is left alone, since a stale message must not undo a later decision.
+    Whoever had a sent or accepted invitation is told first (a calendar cancellation and an
+    SMS), in the same transaction. Safe to run twice: the second run finds no open invitation.
+    An event that is not (or no longer) cancelled is left alone, since a stale message must not
+    undo a later decision.
     """
     event = session.scalar(select(Event).where(Event.id == event_id).with_for_update(of=Event))
     if event is None or event.status is not EventStatus.CANCELLED:
@@ -39,6 +42,7 @@ def withdraw_open_invitations(*, session: Session, event_id: uuid.UUID, now: dat
         .where(Invitation.event_id == event_id, Invitation.status.in_(OPEN_INVITATIONS))
         .with_for_update()
     ).all()
+    plan_cancellation_notices(session=session, event=event, invitations=invitations)
     for invitation in invitations:
         invitation.status = InvitationStatus.WITHDRAWN
         invitation.updated_at = now

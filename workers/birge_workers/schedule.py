@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from birge_shared.tasks import (
+    EMAIL_RELEASE_DUE,
     EVENTS_COMPLETE_PAST,
     INVITATIONS_EXPIRE_DUE,
     OUTBOX_RELAY,
@@ -21,6 +22,8 @@ EXPIRE_DUE_INTERVAL = timedelta(minutes=1)
 # A message released from quiet hours or a retry backoff waits at most this much longer.
 SMS_RELEASE_INTERVAL = timedelta(seconds=30)
 SMS_SWEEP_INTERVAL = timedelta(minutes=1)
+# Only e-mails whose task was lost wait for this; retries are outbox rows due on time.
+EMAIL_RELEASE_INTERVAL = timedelta(minutes=1)
 # Retention is counted in days: purging once a day keeps nothing more than a day too long.
 RETENTION_PURGE_INTERVAL = timedelta(days=1)
 
@@ -30,6 +33,7 @@ INTERVALS: dict[str, timedelta] = {
     INVITATIONS_EXPIRE_DUE: EXPIRE_DUE_INTERVAL,
     SMS_RELEASE_DUE: SMS_RELEASE_INTERVAL,
     SMS_SWEEP_IN_FLIGHT: SMS_SWEEP_INTERVAL,
+    EMAIL_RELEASE_DUE: EMAIL_RELEASE_INTERVAL,
     RETENTION_PURGE: RETENTION_PURGE_INTERVAL,
 }
 

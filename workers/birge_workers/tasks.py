@@ -31,6 +31,8 @@ from birge_workers.callbacks.process import (
     record_failed_attempt,
 )
 from birge_workers.events import complete_past_events, withdraw_open_invitations
+from birge_workers.mail.tasks import register_mail_tasks
+from birge_workers.notifications.tasks import register_notification_tasks
 from birge_workers.periodic import claim_slot, once_per_slot
 from birge_workers.relay import relay_outbox, retry_delay
 from birge_workers.retention import register_retention_tasks
@@ -139,4 +141,6 @@ def register_tasks(app: Celery) -> None:
     )
     app.task(name=INVITATIONS_EXPIRE_DUE)(invitations_expire_due)
     register_sending_tasks(app)
+    register_mail_tasks(app)
+    register_notification_tasks(app)
     register_retention_tasks(app)

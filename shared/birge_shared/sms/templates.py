@@ -22,6 +22,9 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "opted_in": frozenset(),
     "help": frozenset(),
     "reply_hint": frozenset(),
+    # Sent to everyone holding a sent or accepted invitation: the event as it is now.
+    "event_changed": frozenset({"title", "date", "time", "venue", "link"}),
+    "event_cancelled": frozenset({"title", "date", "time", "link"}),
 }
 
 DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
@@ -65,6 +68,19 @@ DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
         Language.KY: "Birge: жообуңуз түшүнүксүз. ООБА же ЖОК деп жазыңыз же шилтемени ачыңыз.",
         Language.RU: "Birge: ответ не распознан. Ответьте ДА или НЕТ или откройте ссылку.",
         Language.EN: "Birge: we did not understand. Reply YES or NO, or open your link.",
+    },
+    "event_changed": {
+        Language.KY: "Birge: «{title}» өзгөрдү. Эми: {date}, саат {time}, {venue}. "
+        "Толугураак: {link}",
+        Language.RU: "Birge: «{title}» изменилось. Теперь: {date}, {time}, {venue}. "
+        "Подробнее: {link}",
+        Language.EN: "Birge: {title} has changed. Now: {date}, {time}, {venue}. Details: {link}",
+    },
+    "event_cancelled": {
+        Language.KY: "Birge: {date}, саат {time} болчу «{title}» жокко чыгарылды. Кечиресиз! "
+        "{link}",
+        Language.RU: "Birge: «{title}» {date}, {time} отменено. Просим прощения! {link}",
+        Language.EN: "Birge: {title} on {date}, {time} is cancelled. We are sorry! {link}",
     },
 }
 

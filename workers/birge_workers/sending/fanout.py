@@ -20,6 +20,7 @@ from birge_shared.invitations import invitation_dedupe_key, plan_sms
 from birge_shared.models import Invitation, InvitationStatus, Message
 from birge_shared.outbox import enqueue
 from birge_shared.tasks import SmsSend
+from birge_workers.notifications.invitations import queue_invitation_emails
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,10 @@ def plan_chunk(*, session: Session, batch_id: uuid.UUID, chunk_size: int) -> tup
     ]
     if message_ids:
         enqueue(session=session, payload=SmsSend(message_ids=message_ids))
+    # Participants with an e-mail also get a calendar invitation, queued in this transaction.
+    queue_invitation_emails(
+        session=session, invitation_ids=[invitation_id for invitation_id, _ in invitations]
+    )
     return len(invitations), len(message_ids)
 
 

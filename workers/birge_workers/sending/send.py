@@ -67,6 +67,8 @@ log = logging.getLogger(__name__)
 Transaction = Callable[[], AbstractContextManager[Session]]
 
 INVITATION = "invitation"
+#: The notice of a cancellation: the one text about a cancelled event that still goes out.
+CANCELLATION = "event_cancelled"
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 #: Twilio's code for "the recipient replied STOP at the carrier".
 UNSUBSCRIBED = "21610"
@@ -288,12 +290,17 @@ def _unwanted(
             "the invitation no longer exists",
         ),
         (
-            event is not None and event.status is EventStatus.CANCELLED,
+            event is not None
+            and event.status is EventStatus.CANCELLED
+            and message.purpose != CANCELLATION,
             "the event was cancelled",
         ),
         (
             event is not None
-            and (event.status is not EventStatus.SCHEDULED or event.starts_at <= now),
+            and (
+                event.status not in (EventStatus.SCHEDULED, EventStatus.CANCELLED)
+                or event.starts_at <= now
+            ),
             "the event has already started",
         ),
         (

@@ -17,7 +17,7 @@ from birge_api.problems import Problem, invalid, not_found
 from birge_shared import audit
 from birge_shared.models import ActivityType, Event, EventStatus, utcnow
 from birge_shared.outbox import enqueue
-from birge_shared.tasks import EventCancelled
+from birge_shared.tasks import CHANGE_NOTICE_DELAY, EventCancelled, EventChanged
 
 
 def create_event(*, session: Session, actor: Actor, data: EventCreate) -> Event:
@@ -152,6 +152,13 @@ def update_event(
     )
     if changed:
         event.sequence += 1
+        # Announced a minute later, and only if no later change superseded it by then (the
+        # task compares sequences): a run of quick corrections makes one notification.
+        enqueue(
+            session=session,
+            payload=EventChanged(event_id=event.id, sequence=event.sequence),
+            available_at=utcnow() + CHANGE_NOTICE_DELAY,
+        )
     session.flush()
     audit.record(
         session=session,

@@ -1,0 +1,104 @@
+"""Calendar files to download: a participant's own event, and each city's public feed.
+
+The participant's file is reached by the personal link's token, the only credential they
+have, so it is served exactly where the participant page is: not for a failed invitation, a
+waiting-list place the person never heard of, or a withdrawn one.
+
+The city feed is public and carries no personal data: the city's scheduled events and those
+cancelled in the last 30 days (so subscribed calendars learn of the cancellation), titled in
+Russian with English as the fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from birge_shared.calendar import CalendarMethod, Recipient, build_calendar
+from birge_shared.models import City, Event, EventStatus, Invitation, InvitationStatus
+from birge_shared.settings import Settings
+
+#: Cancelled events stay in the feed this long, as STATUS:CANCELLED entries.
+CANCELLED_KEPT = timedelta(days=30)
+# Tokens are 43 characters; the column allows 64. Anything longer is refused without a query.
+MAX_TOKEN_LENGTH = 64
+
+
+class CalendarNotFoundError(LookupError):
+    """No calendar file for this link or city."""
+
+
+@dataclass(frozen=True)
+class CalendarFile:
+    filename: str
+    body: bytes
+
+
+def _visible(invitation: Invitation) -> bool:
+    status = invitation.status
+    if status in (InvitationStatus.FAILED, InvitationStatus.WITHDRAWN):
+        return False
+    return not (status is InvitationStatus.WAITLISTED and invitation.responded_at is None)
+
+
+def participant_file(
+    *, session: Session, settings: Settings, token: str, now: datetime
+) -> CalendarFile:
+    """The participant's event as METHOD:PUBLISH, in their language, with their link."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise CalendarNotFoundError("no such link")
+    invitation = session.scalar(select(Invitation).where(Invitation.token == token))
+    if invitation is None or not _visible(invitation):
+        raise CalendarNotFoundError("no such link")
+    event = invitation.event
+    body = build_calendar(
+        events=[event],
+        method=CalendarMethod.PUBLISH,
+        now=now,
+        public_base_url=settings.public_base_url,
+        mail_from=settings.mail_from,
+        recipient=Recipient(
+            token=invitation.token,
+            language=invitation.participant.language,
+            invitation_status=invitation.status,
+        ),
+    )
+    # Named after the event, never the token: downloaded files get shared and synced.
+    return CalendarFile(filename=f"birge-{event.id.hex[:8]}.ics", body=body)
+
+
+def city_feed(
+    *, session: Session, settings: Settings, city_code: str, now: datetime
+) -> CalendarFile:
+    """The public feed of one city."""
+    city = session.get(City, city_code)
+    if city is None:
+        raise CalendarNotFoundError("no such city")
+    events = list(
+        session.scalars(
+            select(Event)
+            .where(
+                Event.city_code == city.code,
+                or_(
+                    Event.status == EventStatus.SCHEDULED,
+                    and_(
+                        Event.status == EventStatus.CANCELLED,
+                        Event.cancelled_at >= now - CANCELLED_KEPT,
+                    ),
+                ),
+            )
+            .order_by(Event.starts_at, Event.id)
+        )
+    )
+    body = build_calendar(
+        events=events,
+        method=CalendarMethod.PUBLISH,
+        now=now,
+        public_base_url=settings.public_base_url,
+        mail_from=settings.mail_from,
+        name=f"Birge — {city.name}",
+    )
+    return CalendarFile(filename=f"birge-{city.code}.ics", body=body)

@@ -1,0 +1,207 @@
+"""Calendar files (iCalendar, RFC 5545) for events: one pure function builds every kind.
+
+- `REQUEST`: the invitation e-mailed to one participant (iTIP, RFC 5546). It names Birge as
+  ORGANIZER and the participant as ATTENDEE, with their current answer as PARTSTAT, so a
+  calendar shows it as an invitation rather than a plain entry.
+- `CANCEL`: the same, for a cancelled event; the calendar removes or strikes the entry.
+- `PUBLISH`: a file without ORGANIZER or ATTENDEE, for the download from the participant page
+  and for the public city feed.
+
+Every file of one event carries the same UID, and SEQUENCE is the event's `sequence`, which the
+events service raises with every change participants must hear about. A calendar that already
+holds the event replaces it with a file of a higher SEQUENCE and ignores an older one.
+
+Times are written in the city's zone (TZID) together with the VTIMEZONE that defines it, so
+the event shows at the right local time even in a client that does not know the zone name.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, vCalAddress
+from icalendar import Event as CalendarEvent
+
+from birge_shared.models import Event, EventStatus, InvitationStatus, Language
+from birge_shared.sms.render import in_language, personal_link
+
+PRODID = "-//Birge//Birge events//EN"
+UID_DOMAIN = "birge.kg"
+ORGANIZER_NAME = "Birge"
+#: When the calendar reminds its owner, before the start.
+ALARM_BEFORE = timedelta(hours=2)
+#: The feed's language: Russian is the language most readers of a public feed share; the
+#: title falls back to English (then any language) where an event has no Russian title.
+FEED_LANGUAGE = Language.RU
+
+
+class CalendarMethod(enum.StrEnum):
+    REQUEST = "REQUEST"
+    PUBLISH = "PUBLISH"
+    CANCEL = "CANCEL"
+
+
+_PARTSTAT = {
+    InvitationStatus.ACCEPTED: "ACCEPTED",
+    # Who attended had accepted; an entry they kept must not ask them to answer again.
+    InvitationStatus.ATTENDED: "ACCEPTED",
+    InvitationStatus.DECLINED: "DECLINED",
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The one participant a personal file is made for.
+
+    `email` and `name` are needed only for e-mailed files (REQUEST, CANCEL), which name the
+    participant as ATTENDEE; a downloaded file never carries them.
+    """
+
+    token: str
+    language: Language
+    invitation_status: InvitationStatus
+    email: str | None = None
+    name: str | None = None
+
+
+def event_uid(event: Event) -> str:
+    """The UID of every file about this event, whichever version or participant."""
+    return f"{event.id}@{UID_DOMAIN}"
+
+
+def partstat(status: InvitationStatus) -> str:
+    """The participant's answer as the calendar knows it; anything open still needs one."""
+    return _PARTSTAT.get(status, "NEEDS-ACTION")
+
+
+def build_calendar(
+    *,
+    events: Sequence[Event],
+    method: CalendarMethod,
+    now: datetime,
+    public_base_url: str,
+    mail_from: str,
+    recipient: Recipient | None = None,
+    name: str | None = None,
+) -> bytes:
+    """The iCalendar file, as bytes, for `events` as they are now.
+
+    With a `recipient` the file is theirs: one event, texts in their language, their personal
+    link; REQUEST and CANCEL also name them as ATTENDEE and need their e-mail. Without one it
+    is a public file with no personal data at all (the city feed). `name` titles a feed.
+    """
+    if method is not CalendarMethod.PUBLISH and (recipient is None or not recipient.email):
+        raise ValueError(f"a {method.value} file is addressed to one participant's e-mail")
+    if recipient is not None and len(events) != 1:
+        raise ValueError("a participant's file holds exactly one event")
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method.value)
+    if name:
+        calendar.add("name", name)
+        # The older, non-standard spelling of NAME that Apple and Google calendars still read.
+        calendar.add("x-wr-calname", name)
+    for event in events:
+        calendar.add_component(
+            _vevent(
+                event,
+                method=method,
+                now=now,
+                public_base_url=public_base_url,
+                mail_from=mail_from,
+                recipient=recipient,
+            )
+        )
+    if events:
+        first, last = _zone_span(events)
+        calendar.add_missing_timezones(first_date=first, last_date=last)
+    body: bytes = calendar.to_ical()
+    return body
+
+
+def _vevent(
+    event: Event,
+    *,
+    method: CalendarMethod,
+    now: datetime,
+    public_base_url: str,
+    mail_from: str,
+    recipient: Recipient | None,
+) -> CalendarEvent:
+    zone = ZoneInfo(event.city.timezone)
+    language = recipient.language if recipient is not None else FEED_LANGUAGE
+    summary = in_language(event.title, language)
+    cancelled = method is CalendarMethod.CANCEL or event.status is EventStatus.CANCELLED
+    link = personal_link(public_base_url, recipient.token) if recipient is not None else None
+
+    component = CalendarEvent()
+    component.add("uid", event_uid(event))
+    component.add("sequence", event.sequence)
+    component.add("dtstamp", now.astimezone(UTC))
+    component.add("dtstart", event.starts_at.astimezone(zone))
+    component.add("dtend", event.ends_at.astimezone(zone))
+    component.add("summary", summary)
+    description = in_language(event.description, language) if event.description else ""
+    if link is not None:
+        # Many calendar apps hide URL; in the description the link to answer stays visible.
+        description = f"{description}\n\n{link}" if description else link
+    if description:
+        component.add("description", description)
+    component.add("location", f"{event.venue_name}, {event.venue_address}")
+    if event.venue_latitude is not None and event.venue_longitude is not None:
+        component.add("geo", (event.venue_latitude, event.venue_longitude))
+    if link is not None:
+        component.add("url", link)
+    component.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if method is not CalendarMethod.PUBLISH and recipient is not None and recipient.email:
+        component.add("organizer", _organizer(mail_from))
+        component.add("attendee", _attendee(recipient, recipient.email))
+    if not cancelled:
+        component.add_component(_alarm(summary))
+    return component
+
+
+def _organizer(mail_from: str) -> vCalAddress:
+    _display, address = parseaddr(mail_from)
+    if not address:
+        raise ValueError("MAIL_FROM holds no e-mail address")
+    return vCalAddress.new(f"mailto:{address}", cn=ORGANIZER_NAME)
+
+
+def _attendee(recipient: Recipient, email: str) -> vCalAddress:
+    return vCalAddress.new(
+        f"mailto:{email}",
+        cn=recipient.name or None,
+        role="REQ-PARTICIPANT",
+        partstat=partstat(recipient.invitation_status),
+        rsvp=True,
+    )
+
+
+def _alarm(summary: str) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary)
+    alarm.add("trigger", -ALARM_BEFORE)
+    return alarm
+
+
+def _zone_span(events: Sequence[Event]) -> tuple[date, date]:
+    """The years the VTIMEZONE must cover: a year either side of the events.
+
+    A definition of the whole zone history would add kilobytes to every file for nothing;
+    the events' own years, with room either side, are what a calendar needs to place them.
+    """
+    starts = min(event.starts_at for event in events)
+    ends = max(event.ends_at for event in events)
+    return date(starts.year - 1, 1, 1), date(ends.year + 2, 1, 1)

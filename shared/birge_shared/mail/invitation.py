@@ -1,0 +1,164 @@
+"""The e-mail that carries a calendar invitation, an update or a cancellation (pure).
+
+Its shape is the one calendar clients recognise as an invitation (iMIP, RFC 6047), as the big
+calendar services send it:
+
+    multipart/mixed
+      multipart/alternative
+        text/plain                                  the reader's language
+        text/html                                   the same, laid out
+        text/calendar; method=REQUEST; charset=utf-8   the iTIP object itself
+      application/ics; name=invite.ics              the same file, as an attachment
+
+The `method` parameter must equal the METHOD inside the file, or clients treat the part as a
+plain attachment. Clients that ignore the inline part (some webmail) still offer the
+attachment. Both calendar parts are base64, so the file's CRLF line ends and UTF-8 arrive
+byte for byte through any mail server.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from birge_shared.calendar import UID_DOMAIN, CalendarMethod, Recipient, build_calendar
+from birge_shared.mail.texts import PURPOSES, TEXTS
+from birge_shared.models import Event, Language
+from birge_shared.sms.render import in_language, local_date, local_time, personal_link
+
+ATTACHMENT_NAME = "invite.ics"
+
+_METHODS = {
+    "invitation": CalendarMethod.REQUEST,
+    # An update is a new REQUEST for the same UID with a higher SEQUENCE.
+    "event_changed": CalendarMethod.REQUEST,
+    "event_cancelled": CalendarMethod.CANCEL,
+}
+
+
+def method_for(purpose: str) -> CalendarMethod:
+    if purpose not in PURPOSES:
+        raise ValueError(f"no e-mail for purpose {purpose!r}")
+    return _METHODS[purpose]
+
+
+@dataclass(frozen=True)
+class _Body:
+    subject: str
+    lead: str
+    when: str
+    where: str
+    link: str
+
+
+def when_text(event: Event, language: Language) -> str:
+    """`5 декабря, 15:00–17:00` in the city's time; the end's date only when it differs."""
+    zone = event.city.timezone
+    start_day = event.starts_at.astimezone(ZoneInfo(zone)).date()
+    end_day = event.ends_at.astimezone(ZoneInfo(zone)).date()
+    start = f"{local_date(event.starts_at, zone, language)}, {local_time(event.starts_at, zone)}"
+    if start_day == end_day:
+        return f"{start}–{local_time(event.ends_at, zone)}"
+    end = f"{local_date(event.ends_at, zone, language)}, {local_time(event.ends_at, zone)}"
+    return f"{start} – {end}"
+
+
+def build_event_email(
+    *,
+    purpose: str,
+    event: Event,
+    recipient: Recipient,
+    message_id: UUID,
+    now: datetime,
+    public_base_url: str,
+    mail_from: str,
+) -> EmailMessage:
+    """The complete message for one participant, with the event as it is now."""
+    if not recipient.email:
+        raise ValueError("the recipient has no e-mail address")
+    method = method_for(purpose)
+    ics = build_calendar(
+        events=[event],
+        method=method,
+        now=now,
+        public_base_url=public_base_url,
+        mail_from=mail_from,
+        recipient=recipient,
+    )
+    language = recipient.language
+    texts = TEXTS[language]
+    title = in_language(event.title, language)
+    wording = texts.purposes[purpose]
+    body = _Body(
+        subject=wording.subject.format(title=title),
+        lead=wording.lead.format(title=title),
+        when=when_text(event, language),
+        where=f"{event.venue_name}, {event.venue_address}",
+        link=personal_link(public_base_url, recipient.token),
+    )
+
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = body.subject
+    message["From"] = mail_from
+    message["To"] = Address(display_name=recipient.name or "", addr_spec=recipient.email)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = f"<{message_id}@{UID_DOMAIN}>"
+    # Tells mail servers and vacation responders this was sent by a machine: no auto-replies.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(_plain(body, language), cte="quoted-printable")
+    message.add_alternative(_html(body, language), subtype="html", cte="quoted-printable")
+    message.add_alternative(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        params={"method": method.value, "charset": "utf-8"},
+        cte="base64",
+    )
+    message.add_attachment(
+        ics,
+        maintype="application",
+        subtype="ics",
+        filename=ATTACHMENT_NAME,
+        params={"method": method.value},
+    )
+    # Set last: building the parts moves any Content-* header into the first part.
+    message["Content-Language"] = language.value
+    return message
+
+
+def _plain(body: _Body, language: Language) -> str:
+    texts = TEXTS[language]
+    return (
+        f"{body.lead}\n\n"
+        f"{texts.when}: {body.when}\n"
+        f"{texts.where}: {body.where}\n\n"
+        f"{texts.open_page}: {body.link}\n\n"
+        f"{texts.calendar_note}\n\n"
+        f"{texts.signature}\n"
+    )
+
+
+def _html(body: _Body, language: Language) -> str:
+    texts = TEXTS[language]
+    e = html.escape
+    return (
+        f'<!DOCTYPE html>\n<html lang="{language.value}">\n<head><meta charset="utf-8">'
+        f"<title>{e(body.subject)}</title></head>\n"
+        '<body style="font-family: sans-serif; line-height: 1.5; color: #222;">\n'
+        f"<p>{e(body.lead)}</p>\n"
+        "<table>\n"
+        f"<tr><th align=left>{e(texts.when)}</th><td>{e(body.when)}</td></tr>\n"
+        f"<tr><th align=left>{e(texts.where)}</th><td>{e(body.where)}</td></tr>\n"
+        "</table>\n"
+        f'<p><a href="{e(body.link)}">{e(texts.open_page)}</a></p>\n'
+        f"<p>{e(texts.calendar_note)}</p>\n"
+        f"<p>{e(texts.signature)}</p>\n"
+        "</body>\n</html>\n"
+    )

@@ -1,0 +1,89 @@
+"""The embedded set-up (SQLite, several worker processes, e-mails as files) sends each e-mail
+once too, although SQLite has no row locks."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from birge_shared.db import make_engine
+from birge_shared.migrate import upgrade
+from birge_shared.models import Invitation, InvitationStatus, Message, MessageStatus, utcnow
+from birge_shared.settings import get_settings
+from birge_workers.mail.send import release_due, send_emails
+from birge_workers.mail.transport import FolderTransport
+from birge_workers.notifications.invitations import queue_invitation_emails
+from tests.integration.calendar.conftest import CalendarRows
+
+
+def test_three_senders_on_sqlite_write_each_email_once(tmp_path: Path) -> None:
+    database_url = f"sqlite:///{tmp_path / 'birge.db'}"
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction() -> Iterator[Session]:
+        session = sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    try:
+        rows = CalendarRows(engine)
+        event = rows.event()
+        invitations = rows.invited(event, 12, status=InvitationStatus.PLANNED)
+        with transaction() as session:
+            message_ids = queue_invitation_emails(
+                session=session, invitation_ids=[invitation.id for invitation in invitations]
+            )
+        assert len(message_ids) == 12
+        folder = tmp_path / "mail"
+        written: list[str] = []
+
+        class CountingFolder(FolderTransport):
+            def send(self, message: EmailMessage) -> None:
+                written.append(str(message["Message-ID"]))
+                super().send(message)
+
+        def work() -> None:
+            send_emails(
+                sessions=transaction,
+                transport=CountingFolder(folder),
+                settings=get_settings(),
+                message_ids=message_ids,
+            )
+
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert len(written) == 12
+        assert len(set(written)) == 12
+        assert sorted(path.stem for path in folder.iterdir()) == sorted(map(str, message_ids))
+        with transaction() as session:
+            statuses = session.scalars(select(Message.status).where(Message.id.in_(message_ids)))
+            assert set(statuses) == {MessageStatus.SENT}
+            # The invitations stay as the SMS pipeline leaves them.
+            answers = session.scalars(
+                select(Invitation.status).where(Invitation.id.in_([i.id for i in invitations]))
+            )
+            assert set(answers) == {InvitationStatus.PLANNED}
+            assert release_due(session=session, now=utcnow() + timedelta(hours=1)) == 0
+        rows.session.close()
+    finally:
+        engine.dispose()

@@ -1,0 +1,220 @@
+"""The calendar e-mail's MIME, read back with the standard library's parser."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from birge_shared.calendar import Recipient
+from birge_shared.mail.invitation import build_event_email, method_for, when_text
+from birge_shared.models import Event, EventStatus, InvitationStatus, Language
+from birge_workers.mail.transport import FolderTransport, MailError, SmtpConfig, parse_smtp_url
+from tests.integration.calendar.reader import read_ics
+from tests.unit.test_calendar import BASE, MAIL_FROM, NOW, make_event
+
+MESSAGE_ID = uuid.UUID("0b6a2f4e-2c1d-4d9e-8f7a-6b5c4d3e2f1a")
+
+
+def person(language: Language = Language.RU, name: str | None = "Айгуль <T>") -> Recipient:
+    return Recipient(
+        token="k" * 43,
+        language=language,
+        invitation_status=InvitationStatus.ACCEPTED,
+        email="aigul@example.org",
+        name=name,
+    )
+
+
+def mail(
+    purpose: str = "invitation", *, event: Event | None = None, recipient: Recipient | None = None
+) -> EmailMessage:
+    built = build_event_email(
+        purpose=purpose,
+        event=event or make_event(sequence=2),
+        recipient=recipient or person(),
+        message_id=MESSAGE_ID,
+        now=NOW,
+        public_base_url=BASE,
+        mail_from=MAIL_FROM,
+    )
+    # Through the wire format and back, as a mail client would see it.
+    parsed = message_from_bytes(built.as_bytes(), policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def parts(message: EmailMessage) -> list[tuple[str, EmailMessage]]:
+    return [(part.get_content_type(), part) for part in message.walk()]
+
+
+@pytest.mark.parametrize(
+    ("purpose", "method"),
+    [("invitation", "REQUEST"), ("event_changed", "REQUEST"), ("event_cancelled", "CANCEL")],
+)
+def test_shape_and_method_parameter_match_the_calendar_inside(purpose: str, method: str) -> None:
+    event = make_event(sequence=2)
+    if purpose == "event_cancelled":
+        event = make_event(sequence=3, status=EventStatus.CANCELLED)
+    message = mail(purpose, event=event)
+
+    assert [kind for kind, _ in parts(message)] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "text/calendar",
+        "application/ics",
+    ]
+    calendar_part = parts(message)[4][1]
+    assert calendar_part.get_param("method") == method
+    assert calendar_part.get_content_charset() == "utf-8"
+    inline = read_ics(calendar_part.get_payload(decode=True))  # type: ignore[arg-type]
+    assert inline.method == method
+
+    attachment = parts(message)[5][1]
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_content_disposition() == "attachment"
+    assert attachment.get_payload(decode=True) == calendar_part.get_payload(decode=True)
+    assert method_for(purpose).value == method
+
+
+def test_the_calendar_part_arrives_byte_for_byte_with_crlf_line_ends() -> None:
+    body = parts(mail())[4][1].get_payload(decode=True)
+    assert isinstance(body, bytes)
+    assert body.startswith(b"BEGIN:VCALENDAR\r\n")
+    assert b"\r\n" in body
+    assert b"\n" not in body.replace(b"\r\n", b"")
+    vevent = read_ics(body).calendar.vevent
+    assert vevent.attendee.value == "mailto:aigul@example.org"
+    assert vevent.attendee.params["PARTSTAT"] == ["ACCEPTED"]
+    assert vevent.sequence.value == "2"
+
+
+def test_headers() -> None:
+    message = mail()
+    assert message["Subject"] == "Приглашение: Футбол вместе"
+    assert message["From"] == MAIL_FROM
+    assert message["To"].addresses[0].addr_spec == "aigul@example.org"
+    assert message["To"].addresses[0].display_name == "Айгуль <T>"
+    assert message["Message-ID"] == f"<{MESSAGE_ID}@birge.kg>"
+    assert message["Content-Language"] == "ru"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Date"]
+
+
+@pytest.mark.parametrize(
+    ("language", "lead", "when"),
+    [
+        (Language.KY, "Сизди «Бирге футбол» иш-чарасына чакырабыз!", "5-декабрь, 15:00–17:00"),
+        (Language.RU, "Приглашаем вас на «Футбол вместе»!", "5 декабря, 15:00–17:00"),
+        (Language.EN, "You are invited to Football together!", "5 Dec, 15:00–17:00"),
+    ],
+)
+def test_plain_and_html_bodies_speak_the_participant_language(
+    language: Language, lead: str, when: str
+) -> None:
+    message = mail(recipient=person(language))
+    plain = parts(message)[2][1].get_content()
+    html = parts(message)[3][1].get_content()
+    for body in (plain, html):
+        assert lead in body
+        assert when in body
+        assert "Stadium Dinamo, Frunze st. 1" in body
+        assert f"{BASE}/p/{'k' * 43}" in body
+
+
+def test_html_escapes_what_it_shows() -> None:
+    event = make_event(title={"en": "<b>Chess</b> & tea"}, venue_name='Café "Q"')
+    html = parts(mail(event=event, recipient=person(Language.EN)))[3][1].get_content()
+    assert "&lt;b&gt;Chess&lt;/b&gt; &amp; tea" in html
+    assert "<b>Chess" not in html
+    assert "Café &quot;Q&quot;" in html
+
+
+def test_cancellation_and_change_wording() -> None:
+    cancelled = make_event(sequence=3, status=EventStatus.CANCELLED)
+    message = mail("event_cancelled", event=cancelled, recipient=person(Language.EN))
+    assert message["Subject"] == "Cancelled: Football together"
+    assert "is cancelled" in parts(message)[2][1].get_content()
+    changed = mail("event_changed", recipient=person(Language.EN))
+    assert changed["Subject"] == "Updated: Football together"
+
+
+def test_an_event_over_midnight_shows_both_dates() -> None:
+    event = make_event(ends_at=make_event().starts_at + timedelta(hours=10))
+    assert when_text(event, Language.EN) == "5 Dec, 15:00 – 6 Dec, 01:00"
+
+
+def test_unknown_purpose_and_missing_address_are_refused() -> None:
+    with pytest.raises(ValueError, match="purpose"):
+        method_for("reminder")
+    with pytest.raises(ValueError, match="e-mail"):
+        build_event_email(
+            purpose="invitation",
+            event=make_event(),
+            recipient=Recipient(
+                token="k" * 43, language=Language.EN, invitation_status=InvitationStatus.SENT
+            ),
+            message_id=MESSAGE_ID,
+            now=NOW,
+            public_base_url=BASE,
+            mail_from=MAIL_FROM,
+        )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://relay.local", SmtpConfig("relay.local", 25, "plain")),
+        ("smtp://127.0.0.1:2525", SmtpConfig("127.0.0.1", 2525, "plain")),
+        (
+            "smtp+starttls://u%40x:p%3Aw@mail.example:587",
+            SmtpConfig("mail.example", 587, "starttls", "u@x", "p:w"),
+        ),
+        ("smtps://user:pw@mail.example", SmtpConfig("mail.example", 465, "tls", "user", "pw")),
+    ],
+)
+def test_smtp_url(url: str, expected: SmtpConfig) -> None:
+    assert parse_smtp_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url", ["http://mail.example", "smtp://", "smtps://user:secret@mail.example:99999"]
+)
+def test_bad_smtp_urls_are_refused_without_repeating_them(url: str) -> None:
+    with pytest.raises(ValueError, match="SMTP_URL") as caught:
+        parse_smtp_url(url)
+    assert "secret" not in str(caught.value)
+
+
+def test_the_local_simulator_writes_one_eml_per_message(tmp_path: Path) -> None:
+    folder = tmp_path / "mail"
+    built = build_event_email(
+        purpose="invitation",
+        event=make_event(),
+        recipient=person(),
+        message_id=MESSAGE_ID,
+        now=NOW,
+        public_base_url=BASE,
+        mail_from=MAIL_FROM,
+    )
+    with FolderTransport(folder) as transport:
+        transport.send(built)
+        transport.send(built)  # the same message again replaces its file
+    files = list(folder.iterdir())
+    assert [file.name for file in files] == [f"{MESSAGE_ID}.eml"]
+    assert files[0].read_bytes() == built.as_bytes()
+
+
+def test_the_simulator_refuses_a_message_without_our_id(tmp_path: Path) -> None:
+    message = EmailMessage()
+    message["Message-ID"] = "<../../etc/passwd@evil>"
+    with pytest.raises(MailError) as caught:
+        FolderTransport(tmp_path).send(message)
+    assert caught.value.temporary is False
+    assert list(tmp_path.iterdir()) == []

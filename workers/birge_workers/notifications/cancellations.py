@@ -1,0 +1,37 @@
+"""The notice part of `events.cancelled`: a calendar cancellation e-mail and an SMS.
+
+It runs while the invitations are withdrawn, in the same transaction and just before: whoever
+held a sent or accepted invitation is told, with METHOD:CANCEL, the same UID and the SEQUENCE
+the events service raised on cancelling, so their calendar drops the entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from birge_shared.models import Event, Invitation
+from birge_workers.notifications.notices import NOTIFIED, Planned, plan_notices
+
+log = logging.getLogger(__name__)
+
+PURPOSE = "event_cancelled"
+
+
+def plan_cancellation_notices(
+    *, session: Session, event: Event, invitations: Sequence[Invitation]
+) -> Planned:
+    """Plan the notices for the invitations about to be withdrawn (the caller holds the locks)."""
+    told = [invitation for invitation in invitations if invitation.status in NOTIFIED]
+    planned = plan_notices(session=session, event=event, invitations=told, purpose=PURPOSE)
+    log.info(
+        "cancellation notices planned",
+        extra={
+            "event_id": str(event.id),
+            "sms": len(planned.sms_ids),
+            "emails": len(planned.email_ids),
+        },
+    )
+    return planned

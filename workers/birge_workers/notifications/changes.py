@@ -1,0 +1,76 @@
+"""`events.changed`: participants hear about a new title, venue or time, once per final state.
+
+Which fields notify is the events service's decision: title, venue (name, address,
+coordinates), starts_at and ends_at raise the event's calendar SEQUENCE and write an
+`EventChanged` row due a minute later. Description, capacity, activity type and mix band do
+not notify: they change neither when nor where to go.
+
+Several quick edits write several rows. Each run compares its row's sequence with the event's
+current one and does nothing when a later edit superseded it, so only the last edit's row
+notifies, with the event as it then is. A run repeated for the same sequence plans nothing new
+(the dedupe keys carry the sequence).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from birge_shared.models import Event, EventStatus, Invitation
+from birge_workers.notifications.notices import NOTIFIED, plan_notices
+
+log = logging.getLogger(__name__)
+
+PURPOSE = "event_changed"
+
+
+class ChangeOutcome(enum.StrEnum):
+    NOTIFIED = "notified"
+    SUPERSEDED = "superseded"  # a later change will notify
+    NOT_SCHEDULED = "not_scheduled"  # cancelled or over: the cancellation speaks, or nobody
+    UNKNOWN_EVENT = "unknown_event"
+
+
+@dataclass(frozen=True)
+class ChangeNotice:
+    outcome: ChangeOutcome
+    sms: int = 0
+    emails: int = 0
+
+
+def notify_change(*, session: Session, event_id: uuid.UUID, sequence: int) -> ChangeNotice:
+    """Plan the updated invitation e-mails and the change SMS for one event version."""
+    event = session.scalar(select(Event).where(Event.id == event_id).with_for_update(of=Event))
+    extra = {"event_id": str(event_id), "sequence": sequence}
+    if event is None:
+        log.info("change of an unknown event", extra=extra)
+        return ChangeNotice(ChangeOutcome.UNKNOWN_EVENT)
+    if event.status is not EventStatus.SCHEDULED:
+        log.info("change of an event no longer scheduled", extra=extra)
+        return ChangeNotice(ChangeOutcome.NOT_SCHEDULED)
+    if sequence != event.sequence:
+        # Lower: a later edit has its own row. Higher cannot be written by the events
+        # service; either way this row does not describe the event as it is.
+        log.info("change superseded", extra={**extra, "current": event.sequence})
+        return ChangeNotice(ChangeOutcome.SUPERSEDED)
+    invitations = list(
+        session.scalars(
+            select(Invitation)
+            .where(Invitation.event_id == event.id, Invitation.status.in_(NOTIFIED))
+            .order_by(Invitation.id)
+        )
+    )
+    planned = plan_notices(session=session, event=event, invitations=invitations, purpose=PURPOSE)
+    session.flush()
+    log.info(
+        "change notices planned",
+        extra={**extra, "sms": len(planned.sms_ids), "emails": len(planned.email_ids)},
+    )
+    return ChangeNotice(
+        ChangeOutcome.NOTIFIED, sms=len(planned.sms_ids), emails=len(planned.email_ids)
+    )
