@@ -24,6 +24,7 @@ from birge_shared.balance import (
     seat_limit,
     why_seat_is_open,
 )
+from birge_shared.mail.plan import email_dedupe_key, plan_email
 from birge_shared.models import (
     Community,
     Event,
@@ -38,7 +39,7 @@ from birge_shared.models import (
     utcnow,
 )
 from birge_shared.outbox import enqueue
-from birge_shared.tasks import SmsSend
+from birge_shared.tasks import EmailSend, SmsSend
 from birge_shared.upsert import insert_ignoring_conflict
 
 #: Invitations that hold a seat: the confirmed set if everyone still to answer says yes.
@@ -207,9 +208,11 @@ def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> Refil
     )
     eligible = [(inv, person) for inv, person in waiting if is_eligible(person)]
     by_participant = {person.id: inv for inv, person in eligible}
+    by_person = {person.id: person for _, person in eligible}
     pool = candidates_for(session, [person for _, person in eligible], except_event=event.id)
 
     message_ids: list[uuid.UUID] = []
+    email_ids: list[uuid.UUID] = []
     while (
         chosen := next_from_waitlist(held, pool, seats=seats, min_share=event.min_share)
     ) is not None:
@@ -227,15 +230,35 @@ def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> Refil
         )
         if message_id is not None:
             message_ids.append(message_id)
+        email_id = _plan_invitation_email(session, event, invitation, by_person[chosen.id])
+        if email_id is not None:
+            email_ids.append(email_id)
     session.flush()
     if message_ids:
         enqueue(session=session, payload=SmsSend(message_ids=message_ids))
+    if email_ids:
+        enqueue(session=session, payload=EmailSend(message_ids=email_ids))
     result.open_seats = max(0, seats - held.total)
     if result.open_seats and pool:
         result.reason = why_seat_is_open(held, pool, min_share=event.min_share)
     elif result.open_seats:
         result.reason = "the waitlist is empty"
     return result
+
+
+def _plan_invitation_email(
+    session: Session, event: Event, invitation: Invitation, person: Participant
+) -> uuid.UUID | None:
+    """People with an e-mail get the calendar invitation too, as in the first fan-out."""
+    if person.email_encrypted is None:
+        return None
+    return plan_email(
+        session=session,
+        purpose="invitation",
+        invitation_id=invitation.id,
+        participant_id=person.id,
+        dedupe_key=email_dedupe_key(invitation.id, "invitation", event.sequence),
+    )
 
 
 def respond(

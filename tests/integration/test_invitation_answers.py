@@ -169,3 +169,22 @@ def test_an_sms_reply_answers_the_latest_sent_invitation_of_an_upcoming_event(
     make_invitation(db, event=make_event(db, starts_in=timedelta(hours=-1)), participant=person)
     db.flush()
     assert latest_answerable(db, person.id) is newer
+
+
+def test_someone_invited_from_the_waitlist_also_gets_the_calendar_e_mail(db: Session) -> None:
+    event = make_event(db, capacity=1, min_share=0.0)
+    declining = make_invitation(db, event=event, participant=make_participant(db))
+    waiting = make_invitation(
+        db,
+        event=event,
+        participant=make_participant(db, email="waiting@example.org"),
+        status=WAITLISTED,
+    )
+    respond(session=db, invitation_id=declining.id, answer=Answer.DECLINE)
+    channels = sorted(
+        message.channel.value
+        for message in db.scalars(select(Message).where(Message.invitation_id == waiting.id))
+    )
+    assert channels == ["email", "sms"]
+    queued = db.scalars(select(OutboxEntry).where(OutboxEntry.task_name == "email.send")).all()
+    assert any(len(row.payload["message_ids"]) == 1 for row in queued)

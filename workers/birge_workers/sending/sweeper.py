@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
-from birge_shared.models import Message, MessageStatus, Participant
+from birge_shared.models import Message, MessageChannel, MessageStatus, Participant
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
 from birge_shared.tasks import SmsSend
@@ -68,7 +68,12 @@ def find_stuck(
     rows = session.execute(
         select(Message, Participant)
         .outerjoin(Participant, Message.participant_id == Participant.id)
-        .where(Message.status == MessageStatus.SENDING, Message.updated_at < now - stuck_after)
+        .where(
+            # E-mails have no provider to ask; this sweeper settles SMS only.
+            Message.channel == MessageChannel.SMS,
+            Message.status == MessageStatus.SENDING,
+            Message.updated_at < now - stuck_after,
+        )
         .order_by(Message.updated_at)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Message)

@@ -42,6 +42,7 @@ from birge_shared.models import (
     InvitationBatch,
     InvitationStatus,
     Message,
+    MessageChannel,
     MessageStatus,
     Participant,
     utcnow,
@@ -256,7 +257,12 @@ def _batch_read(session: Session, batch: InvitationBatch) -> BatchRead:
         .select_from(Invitation)
         .outerjoin(
             Message,
-            and_(Message.invitation_id == Invitation.id, Message.purpose == "invitation"),
+            and_(
+                Message.invitation_id == Invitation.id,
+                Message.purpose == "invitation",
+                # The e-mailed calendar invitation is a second message; count the SMS only.
+                Message.channel == MessageChannel.SMS,
+            ),
         )
         .where(Invitation.batch_id == batch.id)
         .group_by(Invitation.status, Message.status)
