@@ -76,6 +76,9 @@ EVENTS_COMPLETE_PAST = "events.complete_past"
 INVITATIONS_EXPIRE_DUE = "invitations.expire_due"
 SMS_RELEASE_DUE = "sms.release_due"
 SMS_SWEEP_IN_FLIGHT = "sms.sweep_in_flight"
+# Reminders before events and surveys after them: planned from the database every minute.
+REMINDERS_SEND_DUE = "reminders.send_due"
+SURVEYS_SEND_DUE = "surveys.send_due"
 EMAIL_RELEASE_DUE = "email.release_due"
 RETENTION_PURGE = "retention.purge"
 
@@ -86,6 +89,8 @@ PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
         INVITATIONS_EXPIRE_DUE,
         SMS_RELEASE_DUE,
         SMS_SWEEP_IN_FLIGHT,
+        REMINDERS_SEND_DUE,
+        SURVEYS_SEND_DUE,
         EMAIL_RELEASE_DUE,
         RETENTION_PURGE,
     }

@@ -177,7 +177,7 @@ def test_malformed_bodies_are_422(
     assert _templates(db) == 0
 
 
-@pytest.mark.parametrize("path", ["/reminder/en", "/help/de", "/help/EN", "/invitation/"])
+@pytest.mark.parametrize("path", ["/reminders/en", "/help/de", "/help/EN", "/invitation/"])
 def test_unknown_purpose_or_language_is_404(
     client: TestClient, admin_headers: Headers, db: Session, path: str
 ) -> None:

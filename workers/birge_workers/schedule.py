@@ -10,9 +10,11 @@ from birge_shared.tasks import (
     EVENTS_COMPLETE_PAST,
     INVITATIONS_EXPIRE_DUE,
     OUTBOX_RELAY,
+    REMINDERS_SEND_DUE,
     RETENTION_PURGE,
     SMS_RELEASE_DUE,
     SMS_SWEEP_IN_FLIGHT,
+    SURVEYS_SEND_DUE,
 )
 
 RELAY_INTERVAL = timedelta(seconds=2)
@@ -22,6 +24,9 @@ EXPIRE_DUE_INTERVAL = timedelta(minutes=1)
 # A message released from quiet hours or a retry backoff waits at most this much longer.
 SMS_RELEASE_INTERVAL = timedelta(seconds=30)
 SMS_SWEEP_INTERVAL = timedelta(minutes=1)
+# Reminders and surveys are due at a minute's precision; a tick plans what came due.
+REMINDERS_INTERVAL = timedelta(minutes=1)
+SURVEYS_INTERVAL = timedelta(minutes=1)
 # Only e-mails whose task was lost wait for this; retries are outbox rows due on time.
 EMAIL_RELEASE_INTERVAL = timedelta(minutes=1)
 # Retention is counted in days: purging once a day keeps nothing more than a day too long.
@@ -33,6 +38,8 @@ INTERVALS: dict[str, timedelta] = {
     INVITATIONS_EXPIRE_DUE: EXPIRE_DUE_INTERVAL,
     SMS_RELEASE_DUE: SMS_RELEASE_INTERVAL,
     SMS_SWEEP_IN_FLIGHT: SMS_SWEEP_INTERVAL,
+    REMINDERS_SEND_DUE: REMINDERS_INTERVAL,
+    SURVEYS_SEND_DUE: SURVEYS_INTERVAL,
     EMAIL_RELEASE_DUE: EMAIL_RELEASE_INTERVAL,
     RETENTION_PURGE: RETENTION_PURGE_INTERVAL,
 }

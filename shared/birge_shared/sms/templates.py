@@ -25,6 +25,16 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     # Sent to everyone holding a sent or accepted invitation: the event as it is now.
     "event_changed": frozenset({"title", "date", "time", "venue", "link"}),
     "event_cancelled": frozenset({"title", "date", "time", "link"}),
+    # Reminders to accepted participants, before the event.
+    "reminder": frozenset({"title", "date", "time", "venue", "link"}),
+    # The surveys. Question texts carry no placeholder: the page shows them too.
+    "survey_question_attitude": frozenset(),
+    "survey_question_rating": frozenset(),
+    "survey_question_talk": frozenset(),
+    "survey_post": frozenset({"title", "link"}),
+    "survey_reminder": frozenset({"title", "link"}),
+    "survey_thanks": frozenset(),
+    "survey_hint": frozenset(),
 }
 
 DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
@@ -81,6 +91,57 @@ DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
         "{link}",
         Language.RU: "Birge: «{title}» {date}, {time} отменено. Просим прощения! {link}",
         Language.EN: "Birge: {title} on {date}, {time} is cancelled. We are sorry! {link}",
+    },
+    "reminder": {
+        Language.KY: "Birge: эскертүү: «{title}», {date}, саат {time}, {venue}. Толугураак: {link}",
+        Language.RU: "Birge: напоминаем: «{title}», {date}, {time}, {venue}. Подробнее: {link}",
+        Language.EN: "Birge: reminder: {title}, {date}, {time}, {venue}. Details: {link}",
+    },
+    "survey_question_attitude": {
+        Language.KY: "Башка коомчулуктун адамдарына карата мамилеңиз кандай? "
+        "1ден 5ке чейин баалаңыз: 1 — өтө терс, 5 — өтө оң.",
+        Language.RU: "Как вы относитесь к людям из другого сообщества? "
+        "Ответьте от 1 до 5: 1 — очень плохо, 5 — очень хорошо.",
+        Language.EN: "How do you feel about people from the other community? "
+        "Answer 1 to 5: 1 = very negative, 5 = very positive.",
+    },
+    "survey_question_rating": {
+        Language.KY: "Иш-чараны кандай баалайсыз? 1ден 5ке чейин: 1 — начар, 5 — эң жакшы.",
+        Language.RU: "Как вам встреча? Ответьте от 1 до 5: 1 — плохо, 5 — отлично.",
+        Language.EN: "How was the event? Answer 1 to 5: 1 = poor, 5 = excellent.",
+    },
+    "survey_question_talk": {
+        Language.KY: "Башка коомчулуктагы бирөө менен чындап сүйлөшө алдыңызбы? 1 — ооба, 2 — жок.",
+        Language.RU: "Удалось ли вам по-настоящему поговорить с кем-то из другого сообщества? "
+        "1 — да, 2 — нет.",
+        Language.EN: "Did you have a real conversation with someone from the other community? "
+        "1 = yes, 2 = no.",
+    },
+    "survey_post": {
+        Language.KY: "Birge: «{title}» иш-чарасына келгениңиз үчүн рахмат! Кандай өттү? "
+        "Үч кыска суроо: {link}",
+        Language.RU: "Birge: спасибо, что пришли на «{title}»! Как всё прошло? "
+        "Три коротких вопроса: {link}",
+        Language.EN: "Birge: thank you for coming to {title}! How was it? "
+        "Three short questions: {link}",
+    },
+    "survey_reminder": {
+        Language.KY: "Birge: «{title}» кандай өттү? Жоопторуңуз кийинки жолугушууларды "
+        "жакшыртууга жардам берет: {link}",
+        Language.RU: "Birge: как прошла встреча «{title}»? Ваши ответы помогут сделать "
+        "следующие встречи лучше: {link}",
+        Language.EN: "Birge: how was {title}? Your answers help us make the next meetings "
+        "better: {link}",
+    },
+    "survey_thanks": {
+        Language.KY: "Birge: жоопторуңуз үчүн рахмат!",
+        Language.RU: "Birge: спасибо за ответы!",
+        Language.EN: "Birge: thank you for your answers!",
+    },
+    "survey_hint": {
+        Language.KY: "Birge: суроодо көрсөтүлгөндөй, бир гана сан менен жооп бериңиз.",
+        Language.RU: "Birge: пожалуйста, ответьте одной цифрой, как указано в вопросе.",
+        Language.EN: "Birge: please reply with just the number of your answer, as in the question.",
     },
 }
 

@@ -46,6 +46,9 @@ from birge_workers.tasks import callback_process, invitations_expire_due
 from tests.factories import make_event, make_invitation, make_participant
 from tests.integration.callbacks.conftest import CommittedRows, inbound_callback, new_sid
 
+#: An accepting YES is followed by the pre-survey question.
+PRE_QUESTION = "survey_question_attitude"
+
 INBOUND_PATH = "/webhooks/twilio/messages"
 
 
@@ -126,11 +129,11 @@ def test_a_signed_sms_reply_accepts_the_invitation_end_to_end(
     assert worker_app.tasks[CallbackReceived.task_name](**payload) == "processed"
 
     assert _status(raw_engine, invitation) is InvitationStatus.ACCEPTED
-    assert _outbound_purposes(raw_engine, participant) == ["accepted"]
+    assert _outbound_purposes(raw_engine, participant) == ["accepted", PRE_QUESTION]
     assert _callback(raw_engine, stored.id).processed_at is not None
     # Published twice (the relay delivers at least once), the task does nothing the second time.
     assert worker_app.tasks[CallbackReceived.task_name](**payload) == "already_processed"
-    assert _outbound_purposes(raw_engine, participant) == ["accepted"]
+    assert _outbound_purposes(raw_engine, participant) == ["accepted", PRE_QUESTION]
 
 
 def test_two_workers_applying_one_callback_at_once_have_one_effect(

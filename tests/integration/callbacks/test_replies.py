@@ -21,6 +21,7 @@ from birge_shared.models import (
     Participant,
     utcnow,
 )
+from birge_shared.tasks import SmsSend
 from birge_workers.callbacks.process import CallbackOutcome
 from tests.factories import make_event, make_invitation, make_participant, unique_phone
 from tests.integration.callbacks.conftest import (
@@ -74,14 +75,19 @@ def test_yes_accepts_the_latest_invitation_and_is_confirmed(db: Session, text: s
     participant = make_participant(db)
     invitation = make_invitation(db, event=make_event(db), participant=participant)
 
-    [confirmation] = _reply(db, participant, text)
+    [confirmation, question] = _reply(db, participant, text)
 
     db.refresh(invitation)
     assert invitation.status is InvitationStatus.ACCEPTED
+    # The YES showed that replies work: the pre-survey question follows the confirmation.
+    assert (question.purpose, question.invitation_id) == ("survey_question_attitude", invitation.id)
     assert confirmation.purpose == "accepted"
     assert confirmation.invitation_id == invitation.id
     assert confirmation.status is MessageStatus.PLANNED
-    assert queued_for_sending(db, confirmation) == 1
+    # Queued together, confirmation first, so they arrive in that order.
+    together = SmsSend(message_ids=[confirmation.id, question.id]).model_dump(mode="json")
+    sends = db.scalars(select(OutboxEntry).where(OutboxEntry.task_name == "sms.send"))
+    assert sum(row.payload == together for row in sends) == 1
     # The reply itself is kept, encrypted, with the provider's sid, next to the invitation.
     [kept] = _inbound(db, participant)
     assert kept.status is MessageStatus.RECEIVED
@@ -264,4 +270,7 @@ def test_the_reply_to_a_known_participant_finds_them_by_a_local_number(db: Sessi
 
     assert process(db, callback) is CallbackOutcome.PROCESSED
 
-    assert [message.purpose for message in outbound(db, participant)] == ["accepted"]
+    assert [message.purpose for message in outbound(db, participant)] == [
+        "accepted",
+        "survey_question_attitude",
+    ]

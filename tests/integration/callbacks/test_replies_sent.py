@@ -54,7 +54,7 @@ def test_an_accepted_confirmation_is_rendered_with_the_event_in_the_persons_lang
     participant = make_participant(db, language=language)
     make_invitation(db, event=make_event(db), participant=participant)
 
-    [confirmation] = _reply(db, participant, text)
+    [confirmation, _pre_question] = _reply(db, participant, text)
     claimed = _claim(db, confirmation)
 
     assert isinstance(claimed, Claimed)

@@ -16,6 +16,12 @@ What is answered, and why:
   person must be able to learn how to stop and start again.
 - Anything else is answered with a short hint at most once a day, so a conversation with the
   coordinator's number does not turn into a stream of automatic replies.
+- While an SMS survey waits for an answer (see `birge_workers.surveys.conversation`), a number
+  answers its question, even 1 and 2, and any other text but a keyword or YES/NO gets the
+  survey's hint. The reply is then kept without its text: the number is a survey answer, and
+  those are stored only under a pseudonym, never next to the person.
+- An accepting YES is followed by the pre-survey question, since the YES just showed that
+  SMS replies work on this person's route.
 
 An opted-out person's YES or NO still counts (it is their answer, as on the personal link)
 but is not confirmed: after STOP they get nothing but the HELP, STOP and START replies.
@@ -30,7 +36,7 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -45,6 +51,8 @@ from birge_shared.invitations import (
     respond,
 )
 from birge_shared.models import (
+    Event,
+    Invitation,
     InvitationStatus,
     Message,
     MessageChannel,
@@ -55,8 +63,10 @@ from birge_shared.models import (
 )
 from birge_shared.outbox import enqueue
 from birge_shared.sms.keywords import Intent, parse_reply
+from birge_shared.surveys import SurveyKind, open_conversation, parse_number
 from birge_shared.tasks import SmsSend
 from birge_shared.upsert import insert_ignoring_conflict
+from birge_workers.surveys.conversation import answer_by_sms, start_conversation
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +94,12 @@ class _Decision:
     purpose: str | None = None
     #: The invitation the reply answered; set only with a confirmation (or no reply at all).
     invitation_id: uuid.UUID | None = None
+    #: The reply answered an SMS survey: kept without its text, logged without its intent.
+    survey: bool = False
+    #: Survey messages already planned (the next question, a hint, the thanks).
+    survey_messages: list[uuid.UUID] = field(default_factory=list)
+    #: An accepted invitation whose pre survey is asked next, after the confirmation.
+    ask_pre: Invitation | None = None
 
 
 def reply_dedupe_key(callback_id: int) -> str:
@@ -105,40 +121,55 @@ def handle_inbound(
 
     text = get_cipher().decrypt(callback.body_encrypted) if callback.body_encrypted else ""
     intent = parse_reply(text)
-    decision = _decide(
-        session=session, participant=participant, intent=intent, now=now, over_invite=over_invite
+    decision = _survey_reply(
+        session=session, participant=participant, text=text, intent=intent, now=now
     )
+    if decision is None:
+        decision = _decide(
+            session=session,
+            participant=participant,
+            intent=intent,
+            now=now,
+            over_invite=over_invite,
+        )
     _keep_inbound(
         session=session,
         callback=callback,
         participant_id=participant.id,
         intent=intent,
         invitation_id=decision.invitation_id,
+        survey=decision.survey,
     )
     log.info(
         "inbound SMS understood",
         extra={
             "callback_id": callback.id,
             "participant_id": str(participant.id),
-            "intent": intent.value,
+            "intent": "survey" if decision.survey else intent.value,
             "reply": decision.purpose,
         },
     )
-    if decision.purpose is None:
-        session.flush()
-        return ReplyOutcome.KEPT
-    message_id = plan_sms(
-        session=session,
-        purpose=decision.purpose,
-        participant_id=participant.id,
-        # A confirmation names its invitation, so the sender renders it with the event; plain
-        # texts (help, opt-out, hint) have none and are rendered without one.
-        invitation_id=decision.invitation_id,
-        dedupe_key=reply_dedupe_key(callback.id),
-    )
-    if message_id is not None:
-        enqueue(session=session, payload=SmsSend(message_ids=[message_id]))
+    message_ids = list(decision.survey_messages)
+    if decision.purpose is not None:
+        message_id = plan_sms(
+            session=session,
+            purpose=decision.purpose,
+            participant_id=participant.id,
+            # A confirmation names its invitation, so the sender renders it with the event;
+            # plain texts (help, opt-out, hint) have none and are rendered without one.
+            invitation_id=decision.invitation_id,
+            dedupe_key=reply_dedupe_key(callback.id),
+        )
+        if message_id is not None:
+            message_ids.append(message_id)
+    if decision.ask_pre is not None:
+        # Planned after the confirmation, so it arrives second, in the same chunk.
+        message_ids += _ask_pre(session=session, invitation=decision.ask_pre, now=now)
+    if message_ids:
+        enqueue(session=session, payload=SmsSend(message_ids=message_ids))
     session.flush()
+    if decision.purpose is None and not message_ids:
+        return ReplyOutcome.KEPT
     return ReplyOutcome.ANSWERED
 
 
@@ -176,6 +207,32 @@ def _decide(
             return _Decision(invitation_id=decision.invitation_id)
         return decision
     return _hint(participant=participant, now=now)
+
+
+def _survey_reply(
+    *, session: Session, participant: Participant, text: str, intent: Intent, now: datetime
+) -> _Decision | None:
+    """The reply as an answer to the person's open SMS survey, or None if it is not one."""
+    if participant.opted_out_at is not None or intent in (Intent.STOP, Intent.START, Intent.HELP):
+        return None
+    if intent is not Intent.UNKNOWN and parse_number(text) is None:
+        return None  # YES or NO in words answers an invitation, as it always does
+    conversation = open_conversation(session, participant_id=participant.id, now=now, lock=True)
+    if conversation is None:
+        return None
+    planned = answer_by_sms(
+        session=session, conversation=conversation, participant=participant, text=text, now=now
+    )
+    return _Decision(invitation_id=conversation.invitation_id, survey=True, survey_messages=planned)
+
+
+def _ask_pre(*, session: Session, invitation: Invitation, now: datetime) -> list[uuid.UUID]:
+    event = session.get(Event, invitation.event_id)
+    assert event is not None  # the invitation's foreign key
+    # The pre answer must come before the contact: the conversation ends at the start.
+    return start_conversation(
+        session=session, invitation=invitation, kind=SurveyKind.PRE, now=now, until=event.starts_at
+    )
 
 
 def _keyword(*, participant: Participant, intent: Intent, now: datetime) -> _Decision:
@@ -219,7 +276,12 @@ def _answer(
         # The event closed between finding the invitation and locking it.
         return _Decision("help")
     purpose = CONFIRMATIONS.get(outcome.invitation.status)
-    return _Decision(purpose, invitation_id=outcome.invitation.id)
+    accepted = outcome.invitation.status is InvitationStatus.ACCEPTED
+    return _Decision(
+        purpose,
+        invitation_id=outcome.invitation.id,
+        ask_pre=outcome.invitation if accepted and participant.opted_out_at is None else None,
+    )
 
 
 def _keep_inbound(
@@ -229,6 +291,7 @@ def _keep_inbound(
     participant_id: uuid.UUID,
     intent: Intent,
     invitation_id: uuid.UUID | None,
+    survey: bool = False,
 ) -> None:
     # Insert-or-nothing on the provider's sid: the callback row is locked and processed once,
     # but a message already stored must never make the callback fail for good.
@@ -239,13 +302,14 @@ def _keep_inbound(
             "id": uuid.uuid4(),
             "direction": MessageDirection.INBOUND,
             "channel": MessageChannel.SMS,
-            "purpose": f"reply:{intent.value}",
+            # A survey answer's intent (1 reads as YES) and text would tell the answer.
+            "purpose": "reply:survey" if survey else f"reply:{intent.value}",
             "dedupe_key": callback.dedupe_key,
             "invitation_id": invitation_id,
             "participant_id": participant_id,
             "provider_sid": callback.message_sid,
             "status": MessageStatus.RECEIVED,
-            "body_encrypted": callback.body_encrypted,
+            "body_encrypted": None if survey else callback.body_encrypted,
             "attempts": 0,
             "created_at": callback.received_at,
             "updated_at": callback.received_at,

@@ -32,6 +32,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
+from birge_shared.followup import REMINDER
 from birge_shared.invitations import answer_deadline, close_unanswered
 from birge_shared.models import (
     City,
@@ -51,7 +52,9 @@ from birge_shared.settings import Settings
 from birge_shared.sms.overrides import load_overrides
 from birge_shared.sms.render import personal_link, render_event_sms, render_plain_sms
 from birge_shared.sms.segments import count_segments
+from birge_shared.surveys import SURVEY_PURPOSES, SURVEY_REPLIES
 from birge_shared.tasks import SmsSend
+from birge_workers.reminders import is_stale_reminder
 from birge_workers.sending.pacing import Pacer
 from birge_workers.sending.quiet_hours import quiet_until
 from birge_workers.sms.provider import (
@@ -77,6 +80,8 @@ UNSUBSCRIBED = "21610"
 ANSWERS = frozenset(
     {"accepted", "declined", "waitlisted", "opted_out", "opted_in", "help", "reply_hint"}
 )
+# The next question of an SMS survey, its hint and its thanks answer a reply just sent.
+ANSWERS |= SURVEY_REPLIES
 #: The only texts an opted-out person still gets: the confirmation of their STOP, and HELP,
 #: which must always say how to stop and start again.
 AFTER_OPT_OUT = frozenset({"opted_out", "help"})
@@ -246,7 +251,12 @@ def claim_for_sending(
     return Claimed(
         message_id=message.id,
         attempts=message.attempts,
-        event_starts_at=event.starts_at if event is not None else None,
+        # A survey after the event may be held by the provider as long as it likes.
+        event_starts_at=(
+            event.starts_at
+            if event is not None and message.purpose not in SURVEY_PURPOSES
+            else None
+        ),
         to=cipher.decrypt(participant.phone_encrypted),
         body=body,
     )
@@ -297,11 +307,18 @@ def _unwanted(
         ),
         (
             event is not None
+            # Surveys are about the event, so most of them go after it.
+            and message.purpose not in SURVEY_PURPOSES
             and (
                 event.status not in (EventStatus.SCHEDULED, EventStatus.CANCELLED)
                 or event.starts_at <= now
             ),
             "the event has already started",
+        ),
+        (
+            message.purpose == REMINDER
+            and is_stale_reminder(message.dedupe_key, invitation, event),
+            "the reminder was for another start time or an answer since changed",
         ),
         (
             message.purpose == INVITATION

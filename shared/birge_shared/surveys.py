@@ -1,0 +1,284 @@
+"""The pre and post surveys: their questions, what counts as an answer, and storing answers.
+
+Shared by the participant page (API) and the SMS conversation (workers), so an answer given on
+either channel is checked and stored the same way.
+
+- The **pre** survey is one question, the attitude item, asked right after a participant
+  accepts. The **post** survey asks the event's rating, whether the person really talked with
+  someone from the other community, and the same attitude item again, so the change can be
+  measured per person; the page also takes an optional comment.
+- The wording of each question is an SMS template (`survey_question_<name>`), so an
+  administrator's edit shows on the page and in the SMS alike. Every question is answered with
+  a number, the only answer an SMS reply can give reliably on any keyboard.
+- Answers are stored under `pseudonym(participant_id)`, never the participant id, with the
+  community copied from the participant. The first answer to an item wins: a late SMS reply
+  cannot overwrite what the person already answered on the page, or the other way round.
+- `answered_at` is kept to the day: an exact time could be matched with the time of the SMS
+  that followed an answer, and so lead from the pseudonym back to the person.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from birge_shared.crypto import get_cipher
+from birge_shared.models import (
+    Invitation,
+    Language,
+    Participant,
+    SurveyConversation,
+    SurveyResponse,
+    utcnow,
+)
+from birge_shared.pseudonyms import pseudonym
+from birge_shared.sms.templates import pick_text
+from birge_shared.upsert import insert_ignoring_conflict
+
+
+class SurveyKind(enum.StrEnum):
+    PRE = "pre"
+    POST = "post"
+
+
+class Question(enum.StrEnum):
+    ATTITUDE = "attitude"
+    RATING = "rating"
+    TALK = "talk"
+
+
+class Channel(enum.StrEnum):
+    PAGE = "page"
+    SMS = "sms"
+
+
+#: The questions of each survey, in the order the SMS conversation asks them.
+QUESTIONS: dict[SurveyKind, tuple[Question, ...]] = {
+    SurveyKind.PRE: (Question.ATTITUDE,),
+    SurveyKind.POST: (Question.RATING, Question.TALK, Question.ATTITUDE),
+}
+
+#: The numbers each question accepts. The talk question is yes/no, written 1 = yes, 2 = no.
+SCALES: dict[Question, tuple[int, ...]] = {
+    Question.ATTITUDE: (1, 2, 3, 4, 5),
+    Question.RATING: (1, 2, 3, 4, 5),
+    Question.TALK: (1, 2),
+}
+TALK_YES, TALK_NO = 1, 2
+
+#: SMS purposes of the survey. None carries personal data; each is a template per language.
+QUESTION_PURPOSES: dict[Question, str] = {
+    question: f"survey_question_{question.value}" for question in Question
+}
+SURVEY_POST = "survey_post"  # the link to the page's survey screen, after the event
+SURVEY_REMINDER = "survey_reminder"  # once, a day after the link, without any answer
+SURVEY_THANKS = "survey_thanks"  # after the last SMS answer
+SURVEY_HINT = "survey_hint"  # a reply that is not one of the question's numbers
+SURVEY_PURPOSES: frozenset[str] = frozenset(
+    {*QUESTION_PURPOSES.values(), SURVEY_POST, SURVEY_REMINDER, SURVEY_THANKS, SURVEY_HINT}
+)
+#: Messages that answer the reply a person just sent, so they may go at once even at night,
+#: like the other replies. The first post question is planned by the periodic task, which
+#: plans nothing during quiet hours.
+SURVEY_REPLIES: frozenset[str] = frozenset(
+    {*QUESTION_PURPOSES.values(), SURVEY_THANKS, SURVEY_HINT}
+)
+
+#: An SMS conversation ends after its last question or this long after it began.
+CONVERSATION_HOURS = 48
+#: The longest comment kept; longer text is cut, not refused, so nobody loses an answer.
+MAX_COMMENT = 1000
+#: The post survey stays open on the page this long after the event ends.
+POST_SURVEY_DAYS = 14
+
+
+class SurveyAnswerError(ValueError):
+    """An answer outside its question's scale, or for a question the survey does not ask."""
+
+
+def question_text(
+    question: Question, language: Language, overrides: Mapping[tuple[str, Language], str]
+) -> str:
+    """The question's wording in the language: the administrator's edit, else the default."""
+    return pick_text(QUESTION_PURPOSES[question], language, overrides)
+
+
+def parse_number(text: str) -> int | None:
+    """The single number of an SMS answer ("4", " 4. ", "４"), or None for anything else."""
+    folded = unicodedata.normalize("NFKC", text)
+    kept = "".join(char for char in folded if not char.isspace() and char not in ".,;:!?()")
+    if len(kept) == 1 and kept.isdecimal():
+        return int(kept)
+    return None
+
+
+def is_valid(question: Question, value: int) -> bool:
+    return value in SCALES[question]
+
+
+def day_of(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class Stored:
+    response: SurveyResponse
+    #: The items this call filled; an item answered before is left as it was.
+    filled: frozenset[Question]
+
+
+def _value_of(response: SurveyResponse, question: Question) -> int | None:
+    if question is Question.TALK:
+        if response.cross_group_talk is None:
+            return None
+        return TALK_YES if response.cross_group_talk else TALK_NO
+    return response.attitude if question is Question.ATTITUDE else response.rating
+
+
+def _set(response: SurveyResponse, question: Question, value: int) -> None:
+    if question is Question.TALK:
+        response.cross_group_talk = value == TALK_YES
+    elif question is Question.ATTITUDE:
+        response.attitude = value
+    else:
+        response.rating = value
+
+
+def _locked_response(
+    session: Session, *, event_id: uuid.UUID, key: str, kind: SurveyKind
+) -> SurveyResponse | None:
+    return session.scalar(
+        select(SurveyResponse)
+        .where(
+            SurveyResponse.event_id == event_id,
+            SurveyResponse.pseudonym == key,
+            SurveyResponse.kind == kind.value,
+        )
+        .with_for_update()
+    )
+
+
+def find_response(
+    session: Session, *, event_id: uuid.UUID, participant_id: uuid.UUID, kind: SurveyKind
+) -> SurveyResponse | None:
+    return session.scalar(
+        select(SurveyResponse).where(
+            SurveyResponse.event_id == event_id,
+            SurveyResponse.pseudonym == pseudonym(participant_id),
+            SurveyResponse.kind == kind.value,
+        )
+    )
+
+
+def unanswered(
+    session: Session, *, event_id: uuid.UUID, participant_id: uuid.UUID, kind: SurveyKind
+) -> list[Question]:
+    """The survey's questions this person has not answered yet, in order."""
+    response = find_response(session, event_id=event_id, participant_id=participant_id, kind=kind)
+    if response is None:
+        return list(QUESTIONS[kind])
+    return [question for question in QUESTIONS[kind] if _value_of(response, question) is None]
+
+
+def record_answers(
+    *,
+    session: Session,
+    event_id: uuid.UUID,
+    participant: Participant,
+    kind: SurveyKind,
+    answers: Mapping[Question, int],
+    channel: Channel,
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> Stored:
+    """Store answers under the participant's pseudonym; the caller commits.
+
+    Raises `SurveyAnswerError` before writing anything when an answer is not on its scale or
+    the survey does not ask that question. Two channels answering at once meet on the unique
+    key (event, pseudonym, kind) and then on the row lock, so neither answer is lost.
+    """
+    for question, value in answers.items():
+        if question not in QUESTIONS[kind]:
+            raise SurveyAnswerError(f"the {kind.value} survey does not ask {question.value}")
+        if not is_valid(question, value):
+            raise SurveyAnswerError(f"{question.value} takes one of {SCALES[question]}")
+    if comment is not None and kind is not SurveyKind.POST:
+        raise SurveyAnswerError("only the post survey takes a comment")
+    moment = now or utcnow()
+    key = pseudonym(participant.id)
+    insert_ignoring_conflict(
+        session,
+        SurveyResponse,
+        {
+            "id": uuid.uuid4(),
+            "event_id": event_id,
+            "pseudonym": key,
+            "kind": kind.value,
+            "community": participant.community,
+            "channel": channel.value,
+            "answered_at": day_of(moment),
+        },
+    )
+    response = _locked_response(session, event_id=event_id, key=key, kind=kind)
+    assert response is not None  # inserted above, or there already
+    filled = frozenset(question for question in answers if _value_of(response, question) is None)
+    for question in filled:
+        _set(response, question, answers[question])
+    text = (comment or "").strip()[:MAX_COMMENT]
+    if text and response.comment_encrypted is None:
+        response.comment_encrypted = get_cipher().encrypt(text)
+    if filled or text:
+        # The channel of the latest answer, so the share answered by SMS is not undercounted.
+        response.channel = channel.value
+        response.answered_at = day_of(moment)
+    session.flush()
+    return Stored(response=response, filled=filled)
+
+
+def open_conversation(
+    session: Session, *, participant_id: uuid.UUID, now: datetime, lock: bool = False
+) -> SurveyConversation | None:
+    """The participant's SMS survey waiting for an answer, the most recent if several."""
+    query = (
+        select(SurveyConversation)
+        .join(Invitation, SurveyConversation.invitation_id == Invitation.id)
+        .where(
+            Invitation.participant_id == participant_id,
+            SurveyConversation.finished_at.is_(None),
+            SurveyConversation.expires_at > now,
+        )
+        .order_by(SurveyConversation.started_at.desc(), SurveyConversation.id)
+        .limit(1)
+    )
+    if lock:
+        query = query.with_for_update(of=SurveyConversation)
+    return session.scalar(query)
+
+
+def finish_conversation(
+    *, session: Session, invitation_id: uuid.UUID, kind: SurveyKind, now: datetime
+) -> None:
+    """Close an open SMS survey, when the person finished the same survey on the page."""
+    session.execute(
+        update(SurveyConversation)
+        .where(
+            SurveyConversation.invitation_id == invitation_id,
+            SurveyConversation.kind == kind.value,
+            SurveyConversation.finished_at.is_(None),
+        )
+        .values(finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def conversation_expiry(now: datetime, *, until: datetime | None = None) -> datetime:
+    """When a conversation started now stops taking answers (`until` may end it sooner)."""
+    ends = now + timedelta(hours=CONVERSATION_HOURS)
+    return min(ends, until) if until is not None else ends

@@ -1,0 +1,215 @@
+"""Reminders before an event, to every participant who accepted, at each of its offsets.
+
+The table is the schedule: every minute `reminders.send_due` looks at the accepted invitations
+of scheduled events and plans the reminders whose time has come; nothing waits in the broker.
+
+When a reminder goes:
+- at `starts_at - offset` (offsets are minutes, by default 24 h and 2 h), unless that moment
+  falls in the quiet hours of the event city's local time. Then it goes at the **last allowed
+  minute before those quiet hours began**, `quiet_hours_start - 1 minute`: the 2 h reminder of
+  a 09:30 event (07:30, inside 21:00–09:00) goes at 20:59 the evening before. Earlier rather
+  than later, because the later moment would be after the event, or too close to it;
+- only while the event has not started, and only to an invitation still accepted;
+- one reminder per tick: when several are due together (the workers were down, or the person
+  accepted late), only the latest due goes, since an older one says the same, less precisely.
+  A reminder whose time came before the person accepted is not sent at all: they have just
+  had the confirmation with the date, time and place.
+
+Exactly once: each reminder has the dedupe key `invitation:<id>:reminder:<offset>:<start
+epoch>`, so a retried task or a second beat plans nothing new, and a rescheduled event gets
+fresh reminders at its new times. The sending side skips a planned reminder whose key no longer
+matches the event's start or offsets, or whose invitation is no longer accepted; a cancelled
+event's reminders are skipped there too.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from celery import Celery
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from birge_shared.db import session_scope
+from birge_shared.followup import (
+    REMINDER,
+    REMINDER_LOOKAHEAD,
+    parse_reminder_key,
+    reminder_dedupe_key,
+)
+from birge_shared.invitations import plan_sms
+from birge_shared.models import (
+    Event,
+    EventStatus,
+    Invitation,
+    InvitationStatus,
+    Message,
+    Participant,
+    utcnow,
+)
+from birge_shared.outbox import enqueue
+from birge_shared.settings import Settings, get_settings
+from birge_shared.tasks import REMINDERS_SEND_DUE, SmsSend
+from birge_workers.periodic import once_per_slot
+from birge_workers.schedule import REMINDERS_INTERVAL
+from birge_workers.sending.quiet_hours import in_quiet_hours
+
+log = logging.getLogger(__name__)
+
+#: Keys checked against existing messages in one query at most this many at a time.
+_KEYS_PER_QUERY = 1000
+
+
+def last_allowed_time(moment: datetime, *, timezone: str, start: time, end: time) -> datetime:
+    """`moment` itself outside quiet hours; else one minute before the quiet hours began.
+
+    The quiet hours around a moment after midnight began the evening before. Built from the
+    local wall-clock start, so a clock change does not shift it.
+    """
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    if not in_quiet_hours(local.time(), start=start, end=end):
+        return moment
+    day = local.date()
+    if start > end and local.time() < end:
+        day -= timedelta(days=1)
+    began = datetime.combine(day, start, tzinfo=zone)
+    return (began - timedelta(minutes=1)).astimezone(UTC)
+
+
+def reminder_time(
+    starts_at: datetime, offset: int, *, timezone: str, start: time, end: time
+) -> datetime:
+    return last_allowed_time(
+        starts_at - timedelta(minutes=offset), timezone=timezone, start=start, end=end
+    )
+
+
+def due_offset(
+    event: Event, *, now: datetime, accepted_at: datetime | None, start: time, end: time
+) -> int | None:
+    """The offset of the reminder to send now, or None.
+
+    The latest reminder whose time has come, provided the event has not started and the
+    person accepted before that time (an unknown acceptance time counts as long ago).
+    """
+    if event.starts_at <= now:
+        return None
+    due = [
+        (at, offset)
+        for offset in event.reminder_offsets
+        if (
+            at := reminder_time(
+                event.starts_at, offset, timezone=event.city.timezone, start=start, end=end
+            )
+        )
+        <= now
+    ]
+    if not due:
+        return None
+    at, offset = max(due)
+    if accepted_at is not None and at < accepted_at:
+        return None
+    return offset
+
+
+def send_due_reminders(*, session: Session, now: datetime, settings: Settings) -> int:
+    """Plan and queue the reminders due now; return how many were planned. The caller commits."""
+    rows = session.execute(
+        select(Invitation.id, Invitation.participant_id, Invitation.responded_at, Event)
+        .join(Event, Invitation.event_id == Event.id)
+        .join(Participant, Invitation.participant_id == Participant.id)
+        .where(
+            Invitation.status == InvitationStatus.ACCEPTED,
+            Event.status == EventStatus.SCHEDULED,
+            Event.starts_at > now,
+            Event.starts_at <= now + REMINDER_LOOKAHEAD,
+            # Nobody to send to: the sending side would skip these anyway.
+            Participant.erased_at.is_(None),
+            Participant.opted_out_at.is_(None),
+            Participant.phone_encrypted.is_not(None),
+        )
+    ).all()
+    wanted: dict[str, tuple[uuid.UUID, uuid.UUID]] = {}
+    for invitation_id, participant_id, accepted_at, event in rows:
+        offset = due_offset(
+            event,
+            now=now,
+            accepted_at=accepted_at,
+            start=settings.quiet_hours_start,
+            end=settings.quiet_hours_end,
+        )
+        if offset is not None:
+            key = reminder_dedupe_key(invitation_id, offset, event.starts_at)
+            wanted[key] = (invitation_id, participant_id)
+    planned: list[uuid.UUID] = []
+    for key in _not_yet_planned(session, list(wanted)):
+        invitation_id, participant_id = wanted[key]
+        message_id = plan_sms(
+            session=session,
+            purpose=REMINDER,
+            participant_id=participant_id,
+            invitation_id=invitation_id,
+            dedupe_key=key,
+        )
+        if message_id is not None:
+            planned.append(message_id)
+    size = settings.sms_chunk_size
+    for first in range(0, len(planned), size):
+        enqueue(session=session, payload=SmsSend(message_ids=planned[first : first + size]))
+    if planned:
+        log.info("reminders planned", extra={"count": len(planned)})
+    return len(planned)
+
+
+def _not_yet_planned(session: Session, keys: list[str]) -> list[str]:
+    # Every due reminder stays due until the event starts, so most keys of a tick were
+    # planned by an earlier one: one read skips them without an insert attempt each.
+    existing: set[str | None] = set()
+    for first in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[first : first + _KEYS_PER_QUERY]
+        existing.update(
+            session.scalars(select(Message.dedupe_key).where(Message.dedupe_key.in_(chunk)))
+        )
+    return [key for key in keys if key not in existing]
+
+
+def is_stale_reminder(
+    dedupe_key: str | None, invitation: Invitation | None, event: Event | None
+) -> bool:
+    """Should the sender skip this planned reminder? (Missing rows are the sender's own rule.)
+
+    Yes when the invitation is no longer accepted, or the event moved or dropped this offset
+    since the reminder was planned: the one for the new time has its own key.
+    """
+    if invitation is None or event is None:
+        return False
+    if invitation.status is not InvitationStatus.ACCEPTED:
+        return True
+    planned_for = parse_reminder_key(dedupe_key)
+    return (
+        planned_for is None
+        or planned_for[1] != int(event.starts_at.timestamp())
+        or planned_for[0] not in event.reminder_offsets
+    )
+
+
+def _send_due(*, session: Session, now: datetime) -> int:
+    return send_due_reminders(session=session, now=now, settings=get_settings())
+
+
+#: The periodic work as the task runs it: at most once per minute, however many beats fire.
+send_due_reminders_once = once_per_slot(REMINDERS_SEND_DUE, REMINDERS_INTERVAL)(_send_due)
+
+
+def reminders_send_due() -> int | None:
+    """Plan the reminders due now; None when another beat's tick already ran this minute."""
+    with session_scope() as session:
+        return send_due_reminders_once(session=session, now=utcnow())
+
+
+def register_reminder_tasks(app: Celery) -> None:
+    app.task(name=REMINDERS_SEND_DUE)(reminders_send_due)

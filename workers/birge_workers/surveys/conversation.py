@@ -1,0 +1,156 @@
+"""The SMS survey: one question per SMS, answered with a number.
+
+A conversation is opened where SMS replies are known to work: right after a participant
+accepted by SMS (the pre survey), or after the event for an attendee who has replied by SMS
+before (the post survey). While it is open, a reply that is a number answers the question
+asked last; anything else but a keyword gets one hint per question. It ends after the last
+question (with a thank-you) or 48 hours after it began, whichever comes first; the pre survey
+also ends when the event starts, since its answer must come before the contact.
+
+Questions the person already answered on the page are not asked again. Every message is
+planned with a key made of the conversation and the step, so a reply processed twice plans
+nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from birge_shared.invitations import plan_sms
+from birge_shared.models import Invitation, Participant, SurveyConversation
+from birge_shared.surveys import (
+    QUESTION_PURPOSES,
+    QUESTIONS,
+    SURVEY_HINT,
+    SURVEY_THANKS,
+    Channel,
+    SurveyKind,
+    conversation_expiry,
+    is_valid,
+    parse_number,
+    record_answers,
+    unanswered,
+)
+from birge_shared.upsert import insert_ignoring_conflict
+
+
+def conversation_key(conversation_id: uuid.UUID, what: str) -> str:
+    return f"survey:{conversation_id}:{what}"
+
+
+def _plan(session: Session, *, purpose: str, invitation: Invitation, key: str) -> list[uuid.UUID]:
+    message_id = plan_sms(
+        session=session,
+        purpose=purpose,
+        participant_id=invitation.participant_id,
+        # With its invitation, so the sender knows the event (its city's quiet hours, its
+        # cancellation) and renders the link where a text has one.
+        invitation_id=invitation.id,
+        dedupe_key=key,
+    )
+    return [message_id] if message_id is not None else []
+
+
+def start_conversation(
+    *,
+    session: Session,
+    invitation: Invitation,
+    kind: SurveyKind,
+    now: datetime,
+    until: datetime | None = None,
+) -> list[uuid.UUID]:
+    """Open the SMS survey and plan its first question; the ids of the planned messages.
+
+    Nothing when the survey is already answered, or a conversation of this kind was opened
+    for the invitation before (a second YES does not ask again). The caller queues the ids.
+    """
+    pending = unanswered(
+        session, event_id=invitation.event_id, participant_id=invitation.participant_id, kind=kind
+    )
+    if not pending:
+        return []
+    step = QUESTIONS[kind].index(pending[0])
+    conversation_id = insert_ignoring_conflict(
+        session,
+        SurveyConversation,
+        {
+            "id": uuid.uuid4(),
+            "invitation_id": invitation.id,
+            "kind": kind.value,
+            "step": step,
+            "started_at": now,
+            "expires_at": conversation_expiry(now, until=until),
+        },
+    )
+    if conversation_id is None:
+        return []
+    return _plan(
+        session,
+        purpose=QUESTION_PURPOSES[pending[0]],
+        invitation=invitation,
+        key=conversation_key(conversation_id, f"question:{step}"),
+    )
+
+
+def answer_by_sms(
+    *,
+    session: Session,
+    conversation: SurveyConversation,
+    participant: Participant,
+    text: str,
+    now: datetime,
+) -> list[uuid.UUID]:
+    """Take one reply to the open conversation (locked by the caller); the messages planned.
+
+    A number on the question's scale is stored under the person's pseudonym and the next
+    unanswered question follows, or the thank-you after the last one. Anything else gets the
+    hint, once per question.
+    """
+    invitation = session.get(Invitation, conversation.invitation_id)
+    assert invitation is not None  # the conversation's foreign key
+    kind = SurveyKind(conversation.kind)
+    questions = QUESTIONS[kind]
+    step = conversation.step
+    question = questions[step]
+    number = parse_number(text)
+    if number is None or not is_valid(question, number):
+        return _plan(
+            session,
+            purpose=SURVEY_HINT,
+            invitation=invitation,
+            key=conversation_key(conversation.id, f"hint:{step}"),
+        )
+    record_answers(
+        session=session,
+        event_id=invitation.event_id,
+        participant=participant,
+        kind=kind,
+        answers={question: number},
+        channel=Channel.SMS,
+        now=now,
+    )
+    pending = unanswered(
+        session, event_id=invitation.event_id, participant_id=participant.id, kind=kind
+    )
+    following = next((later for later in questions[step + 1 :] if later in pending), None)
+    if following is None:
+        conversation.step = len(questions)
+        conversation.finished_at = now
+        session.flush()
+        return _plan(
+            session,
+            purpose=SURVEY_THANKS,
+            invitation=invitation,
+            key=conversation_key(conversation.id, "thanks"),
+        )
+    conversation.step = questions.index(following)
+    session.flush()
+    return _plan(
+        session,
+        purpose=QUESTION_PURPOSES[following],
+        invitation=invitation,
+        key=conversation_key(conversation.id, f"question:{conversation.step}"),
+    )

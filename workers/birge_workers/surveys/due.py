@@ -1,0 +1,222 @@
+"""The post-event survey: to attendees a while after the event, and one reminder a day later.
+
+The table is the schedule: every minute `surveys.send_due` plans
+- the survey link (`survey_post`) for each invitation marked attended whose event ended
+  `survey_delay_minutes` ago (default 60), and, where the person has replied by SMS before
+  (so replies work on their route), the first question of the SMS survey right after it;
+- one reminder (`survey_reminder`) 24 hours after the link went out, when no answer came.
+
+Neither is planned during the quiet hours of the event city's local time: what comes due at
+night waits for the first tick after they end (by default the survey of an event that ended
+at 20:30 goes at 09:00). Attendance marked late still gets the survey, but not once its time
+is more than three days past. Keys per invitation (`invitation:<id>:survey:post`, `…:reminder`)
+make each at most one message, however often the task runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from birge_shared.followup import (
+    MAX_SURVEY_DELAY_MINUTES,
+    SURVEY_REMINDER_AFTER,
+    SURVEY_SEND_WINDOW,
+    survey_dedupe_key,
+)
+from birge_shared.invitations import plan_sms
+from birge_shared.models import (
+    Event,
+    EventStatus,
+    Invitation,
+    InvitationStatus,
+    Message,
+    MessageDirection,
+    MessageStatus,
+    Participant,
+    SurveyConversation,
+)
+from birge_shared.outbox import enqueue
+from birge_shared.settings import Settings
+from birge_shared.surveys import (
+    SURVEY_POST,
+    SURVEY_REMINDER,
+    SurveyKind,
+    find_response,
+    unanswered,
+)
+from birge_shared.tasks import SmsSend
+from birge_workers.sending.quiet_hours import in_quiet_hours
+from birge_workers.surveys.conversation import start_conversation
+
+log = logging.getLogger(__name__)
+
+#: A survey link the provider took (or delivered): only then is a reminder meaningful.
+_HANDED_OVER = (MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED)
+
+
+def _reachable() -> list[ColumnElement[bool]]:
+    return [
+        Participant.erased_at.is_(None),
+        Participant.opted_out_at.is_(None),
+        Participant.phone_encrypted.is_not(None),
+    ]
+
+
+def _quiet(now: datetime, event: Event, settings: Settings) -> bool:
+    local = now.astimezone(ZoneInfo(event.city.timezone)).time()
+    return in_quiet_hours(local, start=settings.quiet_hours_start, end=settings.quiet_hours_end)
+
+
+def replies_work(session: Session, participant_id: uuid.UUID) -> bool:
+    """Has this person ever sent Birge an SMS? Then replies reach it on their route."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Message.participant_id == participant_id,
+                    Message.direction == MessageDirection.INBOUND,
+                )
+            )
+        )
+    )
+
+
+def send_post_surveys(
+    *, session: Session, now: datetime, settings: Settings
+) -> list[list[uuid.UUID]]:
+    """Plan the survey link (and the first SMS question) for attendees whose survey is due.
+
+    Returns the planned ids grouped per person, so a link and its question stay in one chunk.
+    """
+    oldest_end = now - timedelta(minutes=MAX_SURVEY_DELAY_MINUTES) - SURVEY_SEND_WINDOW
+    rows = session.execute(
+        select(Invitation, Event)
+        .join(Event, Invitation.event_id == Event.id)
+        .join(Participant, Invitation.participant_id == Participant.id)
+        .where(
+            Invitation.status == InvitationStatus.ATTENDED,
+            Event.status.in_((EventStatus.SCHEDULED, EventStatus.COMPLETED)),
+            Event.ends_at <= now,
+            Event.ends_at > oldest_end,
+            *_reachable(),
+            ~exists().where(Message.invitation_id == Invitation.id, Message.purpose == SURVEY_POST),
+        )
+    ).all()
+    groups: list[list[uuid.UUID]] = []
+    for invitation, event in rows:
+        due = event.ends_at + timedelta(minutes=event.survey_delay_minutes)
+        if due > now or now - due > SURVEY_SEND_WINDOW or _quiet(now, event, settings):
+            continue
+        if not unanswered(
+            session,
+            event_id=event.id,
+            participant_id=invitation.participant_id,
+            kind=SurveyKind.POST,
+        ):
+            continue  # answered on the page already
+        link = plan_sms(
+            session=session,
+            purpose=SURVEY_POST,
+            participant_id=invitation.participant_id,
+            invitation_id=invitation.id,
+            dedupe_key=survey_dedupe_key(invitation.id, "post"),
+        )
+        if link is None:
+            continue
+        group = [link]
+        if replies_work(session, invitation.participant_id):
+            group += start_conversation(
+                session=session, invitation=invitation, kind=SurveyKind.POST, now=now
+            )
+        groups.append(group)
+    return groups
+
+
+def send_survey_reminders(
+    *, session: Session, now: datetime, settings: Settings
+) -> list[uuid.UUID]:
+    """Plan the one reminder for survey links sent a day ago that got no answer at all."""
+    reminder = aliased(Message)
+    rows = session.execute(
+        select(Message.invitation_id, Message.participant_id, Event)
+        .join(Invitation, Message.invitation_id == Invitation.id)
+        .join(Event, Invitation.event_id == Event.id)
+        .join(Participant, Invitation.participant_id == Participant.id)
+        .where(
+            Message.purpose == SURVEY_POST,
+            Message.status.in_(_HANDED_OVER),
+            Message.sent_at <= now - SURVEY_REMINDER_AFTER,
+            Message.sent_at > now - SURVEY_REMINDER_AFTER - SURVEY_SEND_WINDOW,
+            Event.status != EventStatus.CANCELLED,
+            *_reachable(),
+            ~exists().where(
+                reminder.invitation_id == Message.invitation_id,
+                reminder.purpose == SURVEY_REMINDER,
+            ),
+        )
+    ).all()
+    planned: list[uuid.UUID] = []
+    for invitation_id, participant_id, event in rows:
+        if invitation_id is None or participant_id is None or _quiet(now, event, settings):
+            continue
+        answered = find_response(
+            session, event_id=event.id, participant_id=participant_id, kind=SurveyKind.POST
+        )
+        if answered is not None:
+            continue
+        message_id = plan_sms(
+            session=session,
+            purpose=SURVEY_REMINDER,
+            participant_id=participant_id,
+            invitation_id=invitation_id,
+            dedupe_key=survey_dedupe_key(invitation_id, "reminder"),
+        )
+        if message_id is None:
+            continue
+        planned.append(message_id)
+        conversation = session.scalar(
+            select(SurveyConversation).where(
+                SurveyConversation.invitation_id == invitation_id,
+                SurveyConversation.kind == SurveyKind.POST.value,
+            )
+        )
+        if conversation is not None:
+            conversation.reminded_at = now
+    return planned
+
+
+def chunked(groups: Sequence[list[uuid.UUID]], size: int) -> list[list[uuid.UUID]]:
+    """Pack groups into chunks of at most `size` ids (a larger group gets its own chunk)."""
+    chunks: list[list[uuid.UUID]] = []
+    current: list[uuid.UUID] = []
+    for group in groups:
+        if current and len(current) + len(group) > size:
+            chunks.append(current)
+            current = []
+        current += group
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def send_due_surveys(*, session: Session, now: datetime, settings: Settings) -> int:
+    """Plan and queue the survey messages due now; return how many. The caller commits."""
+    groups = send_post_surveys(session=session, now=now, settings=settings)
+    groups += [
+        [message_id]
+        for message_id in send_survey_reminders(session=session, now=now, settings=settings)
+    ]
+    for chunk in chunked(groups, settings.sms_chunk_size):
+        enqueue(session=session, payload=SmsSend(message_ids=chunk))
+    count = sum(len(group) for group in groups)
+    if count:
+        log.info("survey messages planned", extra={"count": count})
+    session.flush()
+    return count
