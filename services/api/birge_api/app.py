@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from birge_api import health, metrics, problem_docs, problems
+from birge_api.attendance.router import router as attendance_router
 from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
 from birge_api.calendars.router import router as calendars_router
@@ -47,6 +48,7 @@ def create_app() -> FastAPI:
     app.include_router(events_router)
     app.include_router(participants_router)
     app.include_router(invitations_router)
+    app.include_router(attendance_router)
     app.include_router(message_templates_router)
     app.include_router(webhooks_router)
     app.include_router(participant_page_router)

@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
-from birge_api.deps import Reader, SessionDep, Writer
+from birge_api.deps import Actor, Reader, SessionDep, Writer
 from birge_api.events import service
 from birge_api.events.schemas import EventCreate, EventRead, EventUpdate, event_read
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
-from birge_shared.models import ActivityType, EventStatus
+from birge_shared.models import ActivityType, EventStatus, Role
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -23,9 +23,15 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
 }
 
 
+def _shows_code(actor: Actor) -> bool:
+    # The check-in code is for the people running the event; viewers read reports only.
+    return actor.role is not Role.VIEWER
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, responses=_PROBLEMS)
 def create_event(body: EventCreate, session: SessionDep, actor: Writer) -> EventRead:
-    return event_read(service.create_event(session=session, actor=actor, data=body))
+    event = service.create_event(session=session, actor=actor, data=body)
+    return event_read(event, show_checkin_code=_shows_code(actor))
 
 
 @router.get("", responses=_PROBLEMS)
@@ -51,12 +57,17 @@ def list_events(
         session=session, actor=actor, filters=filters, limit=limit, cursor=cursor
     )
     next_cursor = encode_cursor(events[-1].starts_at, events[-1].id) if more else None
-    return Page(items=[event_read(event) for event in events], next_cursor=next_cursor)
+    shows_code = _shows_code(actor)
+    return Page(
+        items=[event_read(event, show_checkin_code=shows_code) for event in events],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get("/{event_id}", responses=_PROBLEMS)
 def get_event(event_id: uuid.UUID, session: SessionDep, actor: Reader) -> EventRead:
-    return event_read(service.get_event(session=session, actor=actor, event_id=event_id))
+    event = service.get_event(session=session, actor=actor, event_id=event_id)
+    return event_read(event, show_checkin_code=_shows_code(actor))
 
 
 @router.patch("/{event_id}", responses=_PROBLEMS)
@@ -64,9 +75,10 @@ def update_event(
     event_id: uuid.UUID, body: EventUpdate, session: SessionDep, actor: Writer
 ) -> EventRead:
     event = service.update_event(session=session, actor=actor, event_id=event_id, data=body)
-    return event_read(event)
+    return event_read(event, show_checkin_code=_shows_code(actor))
 
 
 @router.post("/{event_id}/cancel", responses=_PROBLEMS)
 def cancel_event(event_id: uuid.UUID, session: SessionDep, actor: Writer) -> EventRead:
-    return event_read(service.cancel_event(session=session, actor=actor, event_id=event_id))
+    event = service.cancel_event(session=session, actor=actor, event_id=event_id)
+    return event_read(event, show_checkin_code=_shows_code(actor))

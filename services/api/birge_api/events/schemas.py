@@ -16,6 +16,12 @@ from pydantic import (
     model_validator,
 )
 
+from birge_shared.followup import (
+    MAX_REMINDER_OFFSET_MINUTES,
+    MAX_REMINDERS,
+    MAX_SURVEY_DELAY_MINUTES,
+    MIN_REMINDER_OFFSET_MINUTES,
+)
 from birge_shared.models import ActivityType, Event, EventStatus, Language
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -58,6 +64,39 @@ def _end_after_start(ends_at: datetime | None, info: ValidationInfo) -> datetime
     return ends_at
 
 
+ReminderOffset = Annotated[
+    int, Field(ge=MIN_REMINDER_OFFSET_MINUTES, le=MAX_REMINDER_OFFSET_MINUTES)
+]
+ReminderOffsets = Annotated[
+    list[ReminderOffset],
+    Field(
+        max_length=MAX_REMINDERS,
+        description=(
+            "Minutes before the start at which accepted participants are reminded; "
+            "an empty list sends no reminder. A reminder that falls in quiet hours goes at "
+            "the last minute before they begin."
+        ),
+    ),
+]
+SurveyDelay = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=MAX_SURVEY_DELAY_MINUTES,
+        description="Minutes after the end at which attendees get the survey",
+    ),
+]
+
+
+def _distinct_offsets(offsets: list[int] | None) -> list[int] | None:
+    if offsets is None:
+        return None
+    if len(set(offsets)) != len(offsets):
+        raise ValueError("each reminder offset may be given once")
+    # Stored longest first, the order the reminders go out in.
+    return sorted(offsets, reverse=True)
+
+
 class EventCreate(_Strict):
     city: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=40)]
     title: dict[Language, ShortText] = Field(min_length=1)
@@ -68,8 +107,11 @@ class EventCreate(_Strict):
     ends_at: AwareDatetime
     capacity: int = Field(gt=0, le=10_000)
     mix_band: MixBand = Field(default_factory=MixBand)
+    reminder_offsets: ReminderOffsets = Field(default_factory=lambda: [24 * 60, 120])
+    survey_delay_minutes: SurveyDelay = 60
 
     _period = field_validator("ends_at")(_end_after_start)
+    _offsets = field_validator("reminder_offsets")(_distinct_offsets)
 
 
 class EventUpdate(_Strict):
@@ -83,8 +125,11 @@ class EventUpdate(_Strict):
     ends_at: AwareDatetime | None = None
     capacity: int | None = Field(default=None, gt=0, le=10_000)
     mix_band: MixBand | None = None
+    reminder_offsets: ReminderOffsets | None = None
+    survey_delay_minutes: SurveyDelay | None = None
 
     _period = field_validator("ends_at")(_end_after_start)
+    _offsets = field_validator("reminder_offsets")(_distinct_offsets)
 
 
 class EventRead(BaseModel):
@@ -106,9 +151,18 @@ class EventRead(BaseModel):
     cancelled_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    reminder_offsets: list[int] = Field(description="Minutes before the start")
+    survey_delay_minutes: int = Field(description="Minutes after the end")
+    checkin_code: str | None = Field(
+        default=None,
+        description=(
+            "The code participants type on their page to check in; shown to coordinators "
+            "and admins only"
+        ),
+    )
 
 
-def event_read(event: Event) -> EventRead:
+def event_read(event: Event, *, show_checkin_code: bool = False) -> EventRead:
     zone = ZoneInfo(event.city.timezone)
     return EventRead(
         id=event.id,
@@ -134,4 +188,7 @@ def event_read(event: Event) -> EventRead:
         cancelled_at=event.cancelled_at,
         created_at=event.created_at,
         updated_at=event.updated_at,
+        reminder_offsets=list(event.reminder_offsets),
+        survey_delay_minutes=event.survey_delay_minutes,
+        checkin_code=event.checkin_code if show_checkin_code else None,
     )

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from birge_api.attendance.codes import new_checkin_code
 from birge_api.cities import require_city
 from birge_api.deps import Actor
 from birge_api.events.schemas import EventCreate, EventUpdate
@@ -38,6 +39,9 @@ def create_event(*, session: Session, actor: Actor, data: EventCreate) -> Event:
         ends_at=data.ends_at,
         capacity=data.capacity,
         min_share=data.mix_band.min_share,
+        reminder_offsets=list(data.reminder_offsets),
+        survey_delay_minutes=data.survey_delay_minutes,
+        checkin_code=new_checkin_code(),
         created_by_id=actor.user_id,
     )
     session.add(event)
@@ -145,6 +149,11 @@ def update_event(
         event.capacity = data.capacity
     if data.mix_band is not None:
         event.min_share = data.mix_band.min_share
+    # Reminder and survey timings notify nobody: the next periodic run follows them.
+    if data.reminder_offsets is not None:
+        event.reminder_offsets = list(data.reminder_offsets)
+    if data.survey_delay_minutes is not None:
+        event.survey_delay_minutes = data.survey_delay_minutes
     event.starts_at, event.ends_at = starts_at, ends_at
 
     changed = sorted(

@@ -33,6 +33,7 @@ class Done(enum.StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     WAITLISTED = "waitlisted"
+    CHECKED_IN = "checked_in"
 
 
 # Each language's own name, so a person can find theirs whatever the page is in.
@@ -68,6 +69,26 @@ class PageTexts:
     back: str
     language: str
     weekdays: tuple[str, str, str, str, str, str, str]
+    # The surveys; the questions themselves are SMS templates, shared with the SMS survey.
+    survey_pre_heading: str
+    survey_post_heading: str
+    survey_privacy: str
+    survey_send: str
+    yes: str
+    no: str
+    comment_label: str
+    survey_saved: str
+    survey_incomplete_body: str
+    survey_closed_body: str
+    # Checking in at the event with the code the organisers show.
+    checkin_heading: str
+    checkin_hint: str
+    checkin_code_label: str
+    checkin_button: str
+    checkin_wrong_heading: str
+    checkin_wrong_body: str
+    checkin_too_many_body: str
+    checkin_closed_body: str
 
 
 TEXTS: dict[Language, PageTexts] = {
@@ -102,6 +123,7 @@ TEXTS: dict[Language, PageTexts] = {
                 "Рахмат! Азыр сизге орун бере албайбыз, ошондуктан сиз күтүү тизмесиндесиз. "
                 "Орун бошосо, SMS-билдирүү жөнөтөбүз."
             ),
+            Done.CHECKED_IN: "Сиз белгилендиңиз. Кош келиңиз!",
         },
         cancelled_heading="Бул иш-чара жокко чыгарылды",
         cancelled_body=(
@@ -123,6 +145,29 @@ TEXTS: dict[Language, PageTexts] = {
         back="Чакырууга кайтуу",
         language="Тил",
         weekdays=("дүйшөмбү", "шейшемби", "шаршемби", "бейшемби", "жума", "ишемби", "жекшемби"),
+        survey_pre_heading="Бир кыска суроо",
+        survey_post_heading="Кандай өттү?",
+        survey_privacy="Жоопторуңуз атыңыз жана телефон номериңизсиз сакталат.",
+        survey_send="Жөнөтүү",
+        yes="Ооба",
+        no="Жок",
+        comment_label="Дагы эмне айткыңыз келет? (милдеттүү эмес)",
+        survey_saved="Рахмат! Жоопторуңуз сакталды.",
+        survey_incomplete_body="Сураныч, ар бир суроого жооп тандаңыз.",
+        survey_closed_body="Бул сурамжылоо жабылды. Баары бир рахмат!",
+        checkin_heading="Катышууну белгилөө",
+        checkin_hint="Уюштуруучулар иш-чарада көрсөткөн кодду жазыңыз.",
+        checkin_code_label="Код",
+        checkin_button="Белгилөө",
+        checkin_wrong_heading="Код туура эмес",
+        checkin_wrong_body="Кодду уюштуруучулардан текшерип, кайра аракет кылыңыз.",
+        checkin_too_many_body=(
+            "Туура эмес код өтө көп жазылды. Бир сааттан кийин кайра аракет кылыңыз "
+            "же уюштуруучулардан сизди белгилеп коюуну сураныңыз."
+        ),
+        checkin_closed_body=(
+            "Катышууну иш-чара башталардан 30 мүнөт мурун жана ал бүткөнгө чейин белгилөөгө болот."
+        ),
     ),
     Language.RU: PageTexts(
         invitation="Приглашение",
@@ -154,6 +199,7 @@ TEXTS: dict[Language, PageTexts] = {
                 "Спасибо! Сейчас мы не можем предложить вам место, поэтому вы в листе ожидания. "
                 "Если место освободится, мы пришлём SMS."
             ),
+            Done.CHECKED_IN: "Вы отметились. Добро пожаловать!",
         },
         cancelled_heading="Встреча отменена",
         cancelled_body=(
@@ -181,6 +227,27 @@ TEXTS: dict[Language, PageTexts] = {
             "суббота",
             "воскресенье",
         ),
+        survey_pre_heading="Один короткий вопрос",
+        survey_post_heading="Как всё прошло?",
+        survey_privacy="Ваши ответы сохраняются без имени и номера телефона.",
+        survey_send="Отправить",
+        yes="Да",
+        no="Нет",
+        comment_label="Хотите что-то добавить? (необязательно)",
+        survey_saved="Спасибо! Ваши ответы сохранены.",
+        survey_incomplete_body="Пожалуйста, выберите ответ на каждый вопрос.",
+        survey_closed_body="Этот опрос уже закрыт. Всё равно спасибо!",
+        checkin_heading="Отметиться",
+        checkin_hint="Введите код, который организаторы покажут на встрече.",
+        checkin_code_label="Код",
+        checkin_button="Отметиться",
+        checkin_wrong_heading="Код не подошёл",
+        checkin_wrong_body="Проверьте код у организаторов и попробуйте ещё раз.",
+        checkin_too_many_body=(
+            "Слишком много неверных кодов. Попробуйте через час "
+            "или попросите организаторов отметить вас."
+        ),
+        checkin_closed_body=("Отметиться можно за 30 минут до начала встречи и до её окончания."),
     ),
     Language.EN: PageTexts(
         invitation="Invitation",
@@ -213,6 +280,7 @@ TEXTS: dict[Language, PageTexts] = {
                 "Thank you! We can't offer you a place right now, so you're on the waiting list. "
                 "We'll send you an SMS if a place frees up."
             ),
+            Done.CHECKED_IN: "You're checked in. Welcome!",
         },
         cancelled_heading="This event has been cancelled",
         cancelled_body=(
@@ -233,6 +301,29 @@ TEXTS: dict[Language, PageTexts] = {
         back="Back to the invitation",
         language="Language",
         weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        survey_pre_heading="One quick question",
+        survey_post_heading="How was it?",
+        survey_privacy="Your answers are saved without your name or phone number.",
+        survey_send="Send",
+        yes="Yes",
+        no="No",
+        comment_label="Anything else you'd like to tell us? (optional)",
+        survey_saved="Thank you! Your answers are saved.",
+        survey_incomplete_body="Please choose an answer to each question.",
+        survey_closed_body="This survey is closed. Thank you all the same!",
+        checkin_heading="Check in",
+        checkin_hint="Type the code the organisers show at the event.",
+        checkin_code_label="Code",
+        checkin_button="Check in",
+        checkin_wrong_heading="That code didn't work",
+        checkin_wrong_body="Please check the code with the organisers and try again.",
+        checkin_too_many_body=(
+            "Too many wrong codes. Please try again in an hour, "
+            "or ask the organisers to mark you as present."
+        ),
+        checkin_closed_body=(
+            "Check-in is open from 30 minutes before the start until the end of the event."
+        ),
     ),
 }
 

@@ -16,9 +16,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from birge_api.attendance.service import WRONG_CODE_WINDOW, CheckIn
 from birge_api.deps import SessionDep, SettingsDep
-from birge_api.participant_page import service
-from birge_api.participant_page.i18n import LANGUAGE_NAMES, TEXTS
+from birge_api.participant_page import followup, service
+from birge_api.participant_page.i18n import LANGUAGE_NAMES, TEXTS, Done
 from birge_shared.models import Language
 
 router = APIRouter(prefix="/p", tags=["participant page"], include_in_schema=False)
@@ -79,6 +80,8 @@ def _invitation_page(view: service.PageView, *, status_code: int, closed: bool) 
         languages=languages,
         rsvp_url=f"/p/{view.token}/rsvp",
         calendar_url=f"/p/{view.token}/invite.ics",
+        survey_url=f"/p/{view.token}/survey",
+        checkin_url=f"/p/{view.token}/checkin",
     )
 
 
@@ -118,10 +121,11 @@ def participant_page(
     settings: SettingsDep,
     lang: str | None = None,
     done: str | None = None,
+    saved: str | None = None,
 ) -> HTMLResponse:
     try:
         view = service.load_page(
-            session=session, settings=settings, token=token, lang=lang, done=done
+            session=session, settings=settings, token=token, lang=lang, done=done, saved=saved
         )
     except service.PageNotFoundError as exc:
         return _not_found(exc.language)
@@ -174,6 +178,117 @@ def answer_invitation(
     # 303 turns the POST into a GET, so reloading the confirmation does not post again.
     return RedirectResponse(
         f"{page_url(answered.token, answered.language)}&done={answered.done.value}",
+        status_code=303,
+        headers=SECURITY_HEADERS,
+    )
+
+
+def _refused(exc: service.RequestRefusedError) -> HTMLResponse:
+    texts = TEXTS[exc.language]
+    return _message(
+        status_code=403,
+        language=exc.language,
+        token=exc.token,
+        heading=texts.refused_heading,
+        body=texts.refused_body,
+    )
+
+
+@router.post("/{token}/survey", response_class=HTMLResponse)
+def answer_survey(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    kind: Annotated[str, Form()] = "",
+    attitude: Annotated[str, Form()] = "",
+    rating: Annotated[str, Form()] = "",
+    talk: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        submitted = service.submit_survey(
+            session=session,
+            settings=settings,
+            token=token,
+            kind=kind,
+            answers={"attitude": attitude, "rating": rating, "talk": talk},
+            comment=comment,
+            csrf=csrf,
+            lang=lang or None,
+            origin=request.headers.get("origin"),
+            request_origin=f"{request.url.scheme}://{request.url.netloc}",
+        )
+    except service.PageNotFoundError as exc:
+        return _not_found(exc.language)
+    except service.RequestRefusedError as exc:
+        return _refused(exc)
+    except service.SurveyNotSavedError as exc:
+        texts = TEXTS[exc.language]
+        incomplete = exc.outcome is followup.SurveySaved.INCOMPLETE
+        return _message(
+            status_code=400 if incomplete else 409,
+            language=exc.language,
+            token=exc.token,
+            heading=texts.refused_heading,
+            body=texts.survey_incomplete_body if incomplete else texts.survey_closed_body,
+        )
+    return RedirectResponse(
+        f"{page_url(submitted.token, submitted.language)}&saved=survey",
+        status_code=303,
+        headers=SECURITY_HEADERS,
+    )
+
+
+@router.post("/{token}/checkin", response_class=HTMLResponse)
+def check_in(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    code: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        submitted = service.submit_check_in(
+            session=session,
+            settings=settings,
+            token=token,
+            code=code,
+            csrf=csrf,
+            lang=lang or None,
+            origin=request.headers.get("origin"),
+            request_origin=f"{request.url.scheme}://{request.url.netloc}",
+        )
+    except service.PageNotFoundError as exc:
+        return _not_found(exc.language)
+    except service.RequestRefusedError as exc:
+        return _refused(exc)
+    except service.CheckInRefusedError as exc:
+        texts = TEXTS[exc.language]
+        if exc.outcome is CheckIn.CLOSED:
+            status_code, heading, body = 409, texts.checkin_heading, texts.checkin_closed_body
+        elif exc.outcome is CheckIn.TOO_MANY:
+            status_code, heading = 429, texts.checkin_wrong_heading
+            body = texts.checkin_too_many_body
+        else:
+            status_code, heading = 400, texts.checkin_wrong_heading
+            body = texts.checkin_wrong_body
+        response = _message(
+            status_code=status_code,
+            language=exc.language,
+            token=exc.token,
+            heading=heading,
+            body=body,
+        )
+        if exc.outcome is CheckIn.TOO_MANY:
+            response.headers["Retry-After"] = str(int(WRONG_CODE_WINDOW.total_seconds()))
+        return response
+    return RedirectResponse(
+        f"{page_url(submitted.token, submitted.language)}&done={Done.CHECKED_IN.value}",
         status_code=303,
         headers=SECURITY_HEADERS,
     )

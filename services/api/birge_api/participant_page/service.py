@@ -10,14 +10,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from birge_api.participant_page.i18n import AnswerState, Done, format_when
+from birge_api.attendance.service import CheckIn, check_in
+from birge_api.participant_page import followup
+from birge_api.participant_page.i18n import TEXTS, AnswerState, Done, format_when
 from birge_shared.invitations import Answer, RsvpClosedError, respond
 from birge_shared.models import (
     Event,
@@ -65,6 +68,7 @@ _CONFIRMS = {
     Done.ACCEPTED: AnswerState.ACCEPTED,
     Done.DECLINED: AnswerState.DECLINED,
     Done.WAITLISTED: AnswerState.WAITLISTED,
+    Done.CHECKED_IN: AnswerState.ATTENDED,
 }
 
 
@@ -119,6 +123,12 @@ class PageView:
     upcoming: bool
     done: Done | None
     csrf: str
+    #: The survey to answer on the page now (the pre question, or the post survey).
+    survey: followup.SurveyForm | None = None
+    #: Whether the check-in form shows: accepted, and the event is on or about to start.
+    can_check_in: bool = False
+    #: A survey's answers were just saved (`?saved=survey` after the redirect).
+    survey_saved: bool = False
 
 
 @dataclass(frozen=True)
@@ -273,17 +283,38 @@ def load_page(
     lang: str | None,
     done: str | None,
     now: datetime | None = None,
+    saved: str | None = None,
 ) -> PageView:
     """The page for one personal link; raises `PageNotFoundError` when there is none."""
     invitation = _find(session, token)
     if invitation is None:
         raise PageNotFoundError(requested_language(lang))
-    return _view(
+    moment = now or utcnow()
+    view = _view(
         invitation,
         language=pick_language(lang, invitation.participant.language),
         secret_key=settings.secret_key.get_secret_value(),
         done=done,
-        now=now or utcnow(),
+        now=moment,
+    )
+    return _with_followup(session, invitation, view, saved=saved, now=moment)
+
+
+def _with_followup(
+    session: Session, invitation: Invitation, view: PageView, *, saved: str | None, now: datetime
+) -> PageView:
+    survey = followup.survey_form(
+        session=session,
+        invitation=invitation,
+        language=view.language,
+        texts=TEXTS[view.language],
+        now=now,
+    )
+    return replace(
+        view,
+        survey=survey,
+        can_check_in=followup.can_check_in(invitation, now),
+        survey_saved=saved == "survey",
     )
 
 
@@ -343,3 +374,135 @@ def submit_answer(
         },
     )
     return Answered(token=token, language=language, done=_DONE[outcome.invitation.status])
+
+
+class SurveyNotSavedError(Exception):
+    """The page's survey answers were not stored: incomplete, or no survey is open."""
+
+    def __init__(self, *, token: str, language: Language, outcome: followup.SurveySaved) -> None:
+        super().__init__(f"survey not saved: {outcome.value}")
+        self.token = token
+        self.language = language
+        self.outcome = outcome
+
+
+class CheckInRefusedError(Exception):
+    """The check-in did not happen: a wrong code, too many of them, or not the time for it."""
+
+    def __init__(self, *, token: str, language: Language, outcome: CheckIn) -> None:
+        super().__init__(f"check-in refused: {outcome.value}")
+        self.token = token
+        self.language = language
+        self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class Submitted:
+    token: str
+    language: Language
+
+
+def _verified_form(
+    *,
+    session: Session,
+    settings: Settings,
+    token: str,
+    csrf: str,
+    lang: str | None,
+    origin: str | None,
+    request_origin: str,
+    what: str,
+) -> tuple[Invitation, Language]:
+    """The invitation behind a form posted from its own page, checked as an RSVP is."""
+    invitation = _find(session, token)
+    if invitation is None:
+        raise PageNotFoundError(requested_language(lang))
+    language = pick_language(lang, invitation.participant.language)
+    secret_key = settings.secret_key.get_secret_value()
+    if not origin_allowed(origin=origin, own_origins=(settings.public_base_url, request_origin)):
+        log.warning(
+            "participant page form refused: foreign origin",
+            extra={"invitation_id": str(invitation.id), "form": what},
+        )
+        raise RequestRefusedError(token=token, language=language, reason="foreign origin")
+    if not csrf_valid(secret_key=secret_key, invitation_token=token, submitted=csrf):
+        log.warning(
+            "participant page form refused: bad form token",
+            extra={"invitation_id": str(invitation.id), "form": what},
+        )
+        raise RequestRefusedError(token=token, language=language, reason="bad form token")
+    return invitation, language
+
+
+def submit_survey(
+    *,
+    session: Session,
+    settings: Settings,
+    token: str,
+    kind: str,
+    answers: Mapping[str, str],
+    comment: str,
+    csrf: str,
+    lang: str | None,
+    origin: str | None,
+    request_origin: str,
+) -> Submitted:
+    """Store the survey answers sent by the page's form (under the pseudonym only)."""
+    invitation, language = _verified_form(
+        session=session,
+        settings=settings,
+        token=token,
+        csrf=csrf,
+        lang=lang,
+        origin=origin,
+        request_origin=request_origin,
+        what="survey",
+    )
+    outcome = followup.save_survey(
+        session=session,
+        invitation=invitation,
+        kind=kind,
+        form=answers,
+        comment=comment,
+        now=utcnow(),
+    )
+    # Whether a survey was answered, never what: the answers live under a pseudonym only.
+    log.info(
+        "participant page survey",
+        extra={"invitation_id": str(invitation.id), "outcome": outcome.value},
+    )
+    if outcome is not followup.SurveySaved.SAVED:
+        raise SurveyNotSavedError(token=token, language=language, outcome=outcome)
+    return Submitted(token=token, language=language)
+
+
+def submit_check_in(
+    *,
+    session: Session,
+    settings: Settings,
+    token: str,
+    code: str,
+    csrf: str,
+    lang: str | None,
+    origin: str | None,
+    request_origin: str,
+) -> Submitted:
+    """Check in with the event's code; a refusal is raised after its count was recorded."""
+    invitation, language = _verified_form(
+        session=session,
+        settings=settings,
+        token=token,
+        csrf=csrf,
+        lang=lang,
+        origin=origin,
+        request_origin=request_origin,
+        what="check-in",
+    )
+    outcome = check_in(session=session, invitation_id=invitation.id, code=code)
+    log.info(
+        "participant page check-in",
+        extra={"invitation_id": str(invitation.id), "outcome": outcome.value},
+    )
+    if outcome not in (CheckIn.CHECKED_IN, CheckIn.ALREADY):
+        raise CheckInRefusedError(token=token, language=language, outcome=outcome)
+    return Submitted(token=token, language=language)

@@ -1,0 +1,1 @@
+"""Attendance: the coordinator's bulk marking, and participants checking in with the code."""

@@ -1,0 +1,176 @@
+"""What the personal page offers around the event: the surveys and checking in.
+
+- The **pre** survey (the attitude item) shows under the answer once the person accepted, until
+  the event starts: accepting leads straight to the page with the question on it.
+- The **post** survey shows at the top of the page for an attendee, from the end of the event
+  for two weeks; the survey SMS links here.
+- **Check-in** shows to an accepted participant from 30 minutes before the start to the end.
+
+Only the questions still unanswered are shown, so an SMS answer is never asked again here.
+The question texts are the SMS templates (with the administrators' edits), so both channels
+ask the same thing in the same words.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from birge_api.attendance.service import check_in_open
+from birge_api.participant_page.i18n import PageTexts
+from birge_shared.models import EventStatus, Invitation, InvitationStatus, Language
+from birge_shared.sms.overrides import load_overrides
+from birge_shared.surveys import (
+    POST_SURVEY_DAYS,
+    SCALES,
+    TALK_NO,
+    TALK_YES,
+    Channel,
+    Question,
+    SurveyAnswerError,
+    SurveyKind,
+    finish_conversation,
+    question_text,
+    record_answers,
+    unanswered,
+)
+
+
+@dataclass(frozen=True)
+class QuestionField:
+    name: str
+    text: str
+    #: (value, label) for each choice: the numbers of the scale, or Yes and No.
+    options: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class SurveyForm:
+    kind: SurveyKind
+    questions: tuple[QuestionField, ...]
+    #: The post survey ends with an optional comment.
+    comment: bool
+
+
+class SurveySaved(enum.StrEnum):
+    SAVED = "saved"
+    INCOMPLETE = "incomplete"  # a question left unanswered, or an answer off its scale
+    CLOSED = "closed"  # no survey is open for this invitation now
+
+
+def open_survey(invitation: Invitation, now: datetime) -> SurveyKind | None:
+    """Which survey this invitation may answer now, if any."""
+    event = invitation.event
+    if invitation.participant.erased_at is not None:
+        return None
+    if (
+        invitation.status is InvitationStatus.ACCEPTED
+        and event.status is EventStatus.SCHEDULED
+        and now < event.starts_at
+    ):
+        return SurveyKind.PRE
+    if (
+        invitation.status is InvitationStatus.ATTENDED
+        and event.status is not EventStatus.CANCELLED
+        and event.ends_at <= now < event.ends_at + timedelta(days=POST_SURVEY_DAYS)
+    ):
+        return SurveyKind.POST
+    return None
+
+
+def _options(question: Question, texts: PageTexts) -> tuple[tuple[int, str], ...]:
+    if question is Question.TALK:
+        return ((TALK_YES, texts.yes), (TALK_NO, texts.no))
+    return tuple((value, str(value)) for value in SCALES[question])
+
+
+def survey_form(
+    *,
+    session: Session,
+    invitation: Invitation,
+    language: Language,
+    texts: PageTexts,
+    now: datetime,
+) -> SurveyForm | None:
+    """The questions to show on the page now, or None when there is nothing to ask."""
+    kind = open_survey(invitation, now)
+    if kind is None:
+        return None
+    pending = unanswered(
+        session, event_id=invitation.event_id, participant_id=invitation.participant_id, kind=kind
+    )
+    if not pending:
+        return None
+    overrides = load_overrides(session)
+    return SurveyForm(
+        kind=kind,
+        questions=tuple(
+            QuestionField(
+                name=question.value,
+                text=question_text(question, language, overrides),
+                options=_options(question, texts),
+            )
+            for question in pending
+        ),
+        comment=kind is SurveyKind.POST,
+    )
+
+
+def save_survey(
+    *,
+    session: Session,
+    invitation: Invitation,
+    kind: str,
+    form: Mapping[str, str],
+    comment: str,
+    now: datetime,
+) -> SurveySaved:
+    """Store the page's answers to the survey open now; the caller commits.
+
+    Every question still unanswered must be answered; an item answered meanwhile by SMS
+    keeps that answer. A finished survey also closes its SMS conversation, so a late reply
+    is not taken for an answer.
+    """
+    survey = open_survey(invitation, now)
+    if survey is None or survey.value != kind:
+        return SurveySaved.CLOSED
+    pending = unanswered(
+        session,
+        event_id=invitation.event_id,
+        participant_id=invitation.participant_id,
+        kind=survey,
+    )
+    if not pending:
+        return SurveySaved.CLOSED  # answered already, on the page or by SMS
+    answers: dict[Question, int] = {}
+    for question in pending:
+        raw = form.get(question.value, "").strip()
+        if not raw.isdecimal() or len(raw) > 1:
+            return SurveySaved.INCOMPLETE
+        answers[question] = int(raw)
+    try:
+        record_answers(
+            session=session,
+            event_id=invitation.event_id,
+            participant=invitation.participant,
+            kind=survey,
+            answers=answers,
+            channel=Channel.PAGE,
+            comment=comment if survey is SurveyKind.POST else None,
+            now=now,
+        )
+    except SurveyAnswerError:
+        return SurveySaved.INCOMPLETE
+    finish_conversation(session=session, invitation_id=invitation.id, kind=survey, now=now)
+    return SurveySaved.SAVED
+
+
+def can_check_in(invitation: Invitation, now: datetime) -> bool:
+    """Show the check-in form? To an accepted participant during the event's time."""
+    return invitation.status is InvitationStatus.ACCEPTED and check_in_open(
+        invitation.event, invitation, now
+    )
