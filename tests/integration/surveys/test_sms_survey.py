@@ -171,6 +171,12 @@ def test_words_still_answer_the_invitation_while_a_survey_is_open(db: Session) -
         assert _purposes(reply(db, invitation, "НЕТ")) == ["declined"]
         db.refresh(invitation)
         assert invitation.status is InvitationStatus.DECLINED
+        # Declined, the question is moot: a 2 now is a NO again, not an answer.
+        assert _purposes(reply(db, invitation, "2")) == ["declined"]
+    assert response_of(db, invitation, "pre") is None
+    conversation = conversation_of(db, invitation, "pre")
+    assert conversation is not None
+    assert conversation.finished_at is not None
 
 
 def test_no_pre_question_when_it_was_answered_on_the_page_or_after_stop(db: Session) -> None:

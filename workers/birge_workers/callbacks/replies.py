@@ -66,7 +66,7 @@ from birge_shared.sms.keywords import Intent, parse_reply
 from birge_shared.surveys import SurveyKind, open_conversation, parse_number
 from birge_shared.tasks import SmsSend
 from birge_shared.upsert import insert_ignoring_conflict
-from birge_workers.surveys.conversation import answer_by_sms, start_conversation
+from birge_workers.surveys.conversation import answer_by_sms, end_if_moot, start_conversation
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ def _survey_reply(
     if intent is not Intent.UNKNOWN and parse_number(text) is None:
         return None  # YES or NO in words answers an invitation, as it always does
     conversation = open_conversation(session, participant_id=participant.id, now=now, lock=True)
-    if conversation is None:
+    if conversation is None or end_if_moot(session=session, conversation=conversation, now=now):
         return None
     planned = answer_by_sms(
         session=session, conversation=conversation, participant=participant, text=text, now=now

@@ -5,7 +5,8 @@ accepted by SMS (the pre survey), or after the event for an attendee who has rep
 before (the post survey). While it is open, a reply that is a number answers the question
 asked last; anything else but a keyword gets one hint per question. It ends after the last
 question (with a thank-you) or 48 hours after it began, whichever comes first; the pre survey
-also ends when the event starts, since its answer must come before the contact.
+also ends when the event starts, since its answer must come before the contact, and either
+ends when its invitation changes (declined after the YES, corrected to no-show).
 
 Questions the person already answered on the page are not asked again. Every message is
 planned with a key made of the conversation and the step, so a reply processed twice plans
@@ -20,7 +21,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from birge_shared.invitations import plan_sms
-from birge_shared.models import Invitation, Participant, SurveyConversation
+from birge_shared.models import Invitation, InvitationStatus, Participant, SurveyConversation
 from birge_shared.surveys import (
     QUESTION_PURPOSES,
     QUESTIONS,
@@ -35,6 +36,27 @@ from birge_shared.surveys import (
     unanswered,
 )
 from birge_shared.upsert import insert_ignoring_conflict
+
+#: What the invitation must still be for its survey to go on: the pre survey belongs to an
+#: accepted invitation, the post survey to one marked attended.
+_BELONGS_TO = {
+    SurveyKind.PRE: InvitationStatus.ACCEPTED,
+    SurveyKind.POST: InvitationStatus.ATTENDED,
+}
+
+
+def end_if_moot(*, session: Session, conversation: SurveyConversation, now: datetime) -> bool:
+    """End the conversation if its invitation changed since (declined, marked no-show).
+
+    True when it ended: the reply is then not a survey answer, and is handled as any other.
+    """
+    invitation = session.get(Invitation, conversation.invitation_id)
+    assert invitation is not None  # the conversation's foreign key
+    if invitation.status is _BELONGS_TO[SurveyKind(conversation.kind)]:
+        return False
+    conversation.finished_at = now
+    session.flush()
+    return True
 
 
 def conversation_key(conversation_id: uuid.UUID, what: str) -> str:
