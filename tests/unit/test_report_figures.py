@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 
 import pytest
@@ -16,6 +17,7 @@ from birge_api.reports.figures import (
     mix_summary,
     survey_figures,
 )
+from birge_shared.statistics import paired_change
 
 
 def test_a_figure_from_four_answers_is_suppressed_and_from_five_is_shown() -> None:
@@ -42,6 +44,29 @@ def test_the_attitude_change_from_pair_counts_equals_the_per_person_computation(
     assert change.low == pytest.approx(low, abs=1e-9)
     assert change.high == pytest.approx(high, abs=1e-9)
     assert change.suppressed is False
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_attitude_change_from_counts_equals_paired_change_on_the_pairs(seed: int) -> None:
+    rng = random.Random(seed)
+    pairs = Counter((rng.randint(1, 5), rng.randint(1, 5)) for _ in range(rng.randint(5, 400)))
+    per_person = [
+        (float(pre), float(post)) for (pre, post), count in pairs.items() for _ in range(count)
+    ]
+    reference = paired_change(per_person)
+    assert reference is not None
+
+    change = attitude_change(pairs)
+
+    assert change.n == reference.n
+    assert change.mean == pytest.approx(reference.mean, abs=1e-12)
+    assert change.low == pytest.approx(reference.low, abs=1e-9)
+    assert change.high == pytest.approx(reference.high, abs=1e-9)
+
+
+def test_identical_changes_have_an_interval_of_width_zero() -> None:
+    change = attitude_change(Counter({(2, 3): 7}))
+    assert (change.mean, change.low, change.high) == (1.0, 1.0, 1.0)
 
 
 def test_four_pairs_suppress_the_attitude_change() -> None:

@@ -24,7 +24,14 @@ class Invitation(TimestampMixin, Base):
     __tablename__ = "invitation"
     __table_args__ = (
         UniqueConstraint("event_id", "participant_id"),
-        Index("ix_invitation_event_status", "event_id", "status"),
+        # The participant id included: reports count invitations per event, status and
+        # community without visiting the table.
+        Index(
+            "ix_invitation_event_status",
+            "event_id",
+            "status",
+            postgresql_include=["participant_id"],
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
