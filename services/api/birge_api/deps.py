@@ -24,7 +24,11 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Scope "function": the commit runs when the handler returns, before the response is sent.
+# With FastAPI's default ("request") it runs after the response has left, so a commit that
+# fails (a dropped connection) would already have answered 2xx: Twilio would not retry a
+# callback that was never stored, and a client would be told of a batch that does not exist.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
