@@ -163,6 +163,27 @@ def cmd_bench_fanout(args: argparse.Namespace, settings: Settings) -> int:
         return fail(str(exc))
 
 
+def cmd_bench_reports(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here like the fan-out benchmark: other commands never need it.
+    from birge_cli import bench_reports  # noqa: PLC0415 - see above
+    from birge_cli.bench.stores import BenchSetupError  # noqa: PLC0415 - see above
+
+    if args.events < 1 or args.answers < 2 * args.events or args.runs < 1:
+        return fail("--events and --runs must be at least 1, --answers at least 2 per event")
+    options = bench_reports.ReportsOptions(
+        events=args.events,
+        answers=args.answers,
+        runs=args.runs,
+        database_url=args.database_url or settings.database_url,
+    )
+    try:
+        return bench_reports.run(options, say=say, note=_note)
+    except KeyboardInterrupt:
+        return fail("interrupted; the scratch database was dropped")
+    except BenchSetupError as exc:
+        return fail(str(exc))
+
+
 def _note(text: str) -> None:
     # Progress goes to standard error, so standard output holds the figures alone.
     print(f"birge bench: {text}", file=sys.stderr, flush=True)  # noqa: T201 - as in say()
@@ -177,6 +198,25 @@ def _print_logins(report: demo.DemoReport) -> None:
     for login in report.logins:
         password = login.password or "(unchanged; not shown)"
         say(f"  {login.role.value:<12} login: {login.email}  password: {password}")
+
+
+def _add_bench_reports(
+    bench_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    # A function of its own so build_parser stays readable as the benchmarks grow.
+    reports = bench_commands.add_parser(
+        "reports",
+        help="Time the summary report over many survey answers against a plain count.",
+        description="Fill a scratch PostgreSQL database (created on the server of "
+        "--database-url or DATABASE_URL, dropped at the end) with events, invitations and "
+        "survey answers, then time the summary report's service function, first and warm, "
+        "against SELECT count(*) FROM survey_response in the same run.",
+    )
+    reports.set_defaults(handler=cmd_bench_reports)
+    reports.add_argument("--events", type=int, default=5000, help="events (5000)")
+    reports.add_argument("--answers", type=int, default=1_000_000, help="answers (1000000)")
+    reports.add_argument("--runs", type=int, default=5, help="warm runs of each query (5)")
+    reports.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     fan_out.add_argument(
         "--timeout", type=float, default=None, help="seconds per phase (default: 120 + n/10)"
     )
+    _add_bench_reports(bench_commands)
     return parser
 
 
