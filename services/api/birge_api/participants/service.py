@@ -31,7 +31,17 @@ from birge_api.participants.schemas import (
 from birge_api.problems import Problem, conflict, invalid, not_found
 from birge_shared import audit
 from birge_shared.crypto import PiiCipher, get_cipher
-from birge_shared.models import City, Community, Invitation, Language, Message, Participant, utcnow
+from birge_shared.models import (
+    City,
+    Community,
+    Invitation,
+    Language,
+    Message,
+    Participant,
+    SurveyResponse,
+    utcnow,
+)
+from birge_shared.pseudonyms import pseudonym
 
 # PostgreSQL caps bind parameters per statement; hash look-ups for big imports go in chunks.
 _LOOKUP_CHUNK = 1000
@@ -226,7 +236,8 @@ def erase_participant(*, session: Session, actor: Actor, participant_id: uuid.UU
     """Erasure on request: the personal data goes for good, an anonymous stub stays.
 
     City, community and language stay on the stub so reports keep counting the person; the
-    bodies of every message to or from them go with the rest.
+    bodies of every message to or from them go with the rest, and so do their free-text survey
+    comments (found through their pseudonym), while the numeric answers stay for the figures.
     """
     participant = get_participant(
         session=session, actor=actor, participant_id=participant_id, lock=True
@@ -251,6 +262,16 @@ def erase_participant(*, session: Session, actor: Actor, participant_id: uuid.UU
         .execution_options(synchronize_session="fetch")
         .returning(Message.id)
     ).all()
+    comments = session.execute(
+        update(SurveyResponse)
+        .where(
+            SurveyResponse.pseudonym == pseudonym(participant.id),
+            SurveyResponse.comment_encrypted.is_not(None),
+        )
+        .values(comment_encrypted=None)
+        .execution_options(synchronize_session="fetch")
+        .returning(SurveyResponse.id)
+    ).all()
     session.flush()
     audit.record(
         session=session,
@@ -258,7 +279,7 @@ def erase_participant(*, session: Session, actor: Actor, participant_id: uuid.UU
         action="participant.erase",
         object_type="participant",
         object_id=participant.id,
-        details={"message_bodies_cleared": len(cleared)},
+        details={"message_bodies_cleared": len(cleared), "comments_cleared": len(comments)},
     )
 
 
