@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     sms_rate_per_second: float = Field(default=10.0, gt=0)
     sms_chunk_size: int = Field(default=50, ge=1, le=1000)
     sms_max_attempts: int = Field(default=6, ge=1)
+    # Invitation SMS segments each city may release per local day; a batch that would go past
+    # it waits for an administrator's approval. 0: no limit.
+    sms_daily_segment_budget: int = Field(default=0, ge=0)
     # A message due inside quiet hours (local time of the event's city) waits until they end.
     quiet_hours_start: time = time(21, 0)
     quiet_hours_end: time = time(9, 0)

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from birge_shared.models.base import Base, utcnow
+from birge_shared.models.base import Base, str_enum, utcnow
+
+
+class BatchStatus(enum.StrEnum):
+    #: Its fan-out is queued (or done): the invitations go out.
+    QUEUED = "queued"
+    #: Over the city's daily SMS budget: nothing goes out until an administrator approves it.
+    AWAITING_APPROVAL = "awaiting_approval"
 
 
 class InvitationBatch(Base):
@@ -32,3 +40,11 @@ class InvitationBatch(Base):
     invited: Mapped[int] = mapped_column(Integer, default=0)
     waitlisted: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[BatchStatus] = mapped_column(
+        str_enum(BatchStatus), default=BatchStatus.QUEUED, server_default=BatchStatus.QUEUED.value
+    )
+    #: The invitation SMS segments estimated when the batch was made; counted against the
+    #: city's daily budget on the day the batch is released.
+    segments: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: When its fan-out was queued: at creation, or when an administrator approved it.
+    released_at: Mapped[datetime | None]

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from birge_api.deps import ParticipantReader, SessionDep, SettingsDep, Writer
+from birge_api.deps import Admin, ParticipantReader, SessionDep, SettingsDep, Writer
 from birge_api.invitations import seats, service
 from birge_api.invitations.schemas import (
     BatchRead,
@@ -106,6 +106,15 @@ def get_batch(
     event_id: uuid.UUID, batch_id: uuid.UUID, session: SessionDep, actor: ParticipantReader
 ) -> BatchRead:
     return service.get_batch(session=session, actor=actor, event_id=event_id, batch_id=batch_id)
+
+
+@router.post("/batches/{batch_id}/approve", responses=_PROBLEMS)
+def approve_batch(
+    event_id: uuid.UUID, batch_id: uuid.UUID, session: SessionDep, actor: Admin
+) -> BatchRead:
+    """Send a batch held over the city's daily SMS budget (administrators only); a batch that
+    is not awaiting approval is a 409."""
+    return service.approve_batch(session=session, actor=actor, event_id=event_id, batch_id=batch_id)
 
 
 @router.get("/seats", responses=_PROBLEMS)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from birge_shared.models import Community, InvitationStatus, Language
+from birge_shared.models import BatchStatus, Community, InvitationStatus, Language
 
 
 class _Strict(BaseModel):
@@ -116,6 +116,11 @@ class BatchRead(BaseModel):
     created_at: datetime
     invited: int
     waitlisted: int
+    status: BatchStatus = Field(
+        description="`awaiting_approval`: over the city's daily SMS budget; nothing is sent "
+        "until an administrator approves it."
+    )
+    estimated_segments: int
     counts: BatchCounts
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.invitations import idempotency
+from birge_api.invitations.budget import over_budget
 from birge_api.invitations.cost import invitation_cost
 from birge_api.invitations.schemas import (
     BatchCounts,
@@ -32,9 +33,10 @@ from birge_api.invitations.schemas import (
 )
 from birge_api.invitations.selection import Selection, check_request, select_people
 from birge_api.pagination import decode_cursor
-from birge_api.problems import Problem, not_found
+from birge_api.problems import Problem, conflict, not_found
 from birge_shared import audit
 from birge_shared.models import (
+    BatchStatus,
     Community,
     Event,
     EventStatus,
@@ -173,6 +175,22 @@ def create_batch(
             errors=[{"field": field, "detail": "nobody in this selection can be invited"}],
         )
 
+    invited = [selection.people[person_id] for person_id in selection.proposal.invite]
+    segments = invitation_cost(
+        event=event,
+        languages=[person.language for person in invited],
+        overrides=load_overrides(session),
+        public_base_url=settings.public_base_url,
+        price_per_segment=settings.sms_price_per_segment,
+    ).segments
+    now = utcnow()
+    held = over_budget(
+        session=session,
+        city_code=event.city_code,
+        segments=segments,
+        budget=settings.sms_daily_segment_budget,
+        now=now,
+    )
     batch = InvitationBatch(
         event_id=event.id,
         created_by_id=actor.user_id,
@@ -180,6 +198,9 @@ def create_batch(
         request_fingerprint=request_fingerprint,
         invited=len(selection.proposal.invite),
         waitlisted=len(selection.proposal.waitlist),
+        status=BatchStatus.AWAITING_APPROVAL if held else BatchStatus.QUEUED,
+        segments=segments,
+        released_at=None if held else now,
     )
     try:
         # The event lock serialises one event's requests; the same key sent for two events at
@@ -196,8 +217,9 @@ def create_batch(
         return _replay(session=session, batch=winner, fp=request_fingerprint)
 
     _add_invitations(session, event=event, batch=batch, selection=selection)
-    if selection.proposal.invite:
+    if selection.proposal.invite and not held:
         # Waitlist places get no message now; a freed seat invites them through the refill.
+        # A held batch is queued when an administrator approves it.
         enqueue(session=session, payload=InvitationsFanOut(batch_id=batch.id))
     audit.record(
         session=session,
@@ -210,6 +232,8 @@ def create_batch(
             "selected_by": "participant_ids" if request.participant_ids is not None else "criteria",
             "invited": batch.invited,
             "waitlisted": batch.waitlisted,
+            "status": batch.status.value,
+            "segments": segments,
             "excluded": {
                 "opted_out": selection.excluded.opted_out,
                 "no_consent": selection.excluded.no_consent,
@@ -218,6 +242,37 @@ def create_batch(
         },
     )
     return CreatedBatch(batch=_batch_read(session, batch), replayed=False)
+
+
+def approve_batch(
+    *, session: Session, actor: Actor, event_id: uuid.UUID, batch_id: uuid.UUID
+) -> BatchRead:
+    """Release a batch held over the city's daily SMS budget: queue its fan-out, once."""
+    event = get_event(session=session, actor=actor, event_id=event_id, lock=True)
+    batch = session.scalar(
+        select(InvitationBatch)
+        .where(InvitationBatch.id == batch_id, InvitationBatch.event_id == event.id)
+        .with_for_update()
+    )
+    if batch is None:
+        raise not_found("Batch")
+    if batch.status is not BatchStatus.AWAITING_APPROVAL:
+        raise conflict("batch-not-awaiting-approval", "The batch is not awaiting approval")
+    _require_open(event)
+    batch.status = BatchStatus.QUEUED
+    batch.released_at = utcnow()
+    if batch.invited:
+        enqueue(session=session, payload=InvitationsFanOut(batch_id=batch.id))
+    audit.record(
+        session=session,
+        actor_id=actor.user_id,
+        action="invitations.approve",
+        object_type="invitation_batch",
+        object_id=batch.id,
+        details={"event_id": str(event.id), "invited": batch.invited, "segments": batch.segments},
+    )
+    session.flush()
+    return _batch_read(session, batch)
 
 
 def _add_invitations(
@@ -286,6 +341,8 @@ def _batch_read(session: Session, batch: InvitationBatch) -> BatchRead:
         created_at=batch.created_at,
         invited=batch.invited,
         waitlisted=batch.waitlisted,
+        status=batch.status,
+        estimated_segments=batch.segments,
         counts=BatchCounts(**counts),
     )
 

@@ -1,0 +1,130 @@
+"""The daily SMS segment budget of a city: a batch over it waits for an administrator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from birge_shared.models import AuditEntry, Community, Event, Message, OutboxEntry
+from birge_shared.settings import Settings, get_settings
+from birge_shared.tasks import InvitationsFanOut
+from tests.factories import make_event, make_participant
+
+Headers = dict[str, str]
+
+
+@pytest.fixture
+def budget(app: FastAPI) -> Callable[[int], None]:
+    """Sets SMS_DAILY_SEGMENT_BUDGET for the requests of this test."""
+
+    def _set(segments: int) -> None:
+        settings: Settings = get_settings().model_copy(
+            update={"sms_daily_segment_budget": segments}
+        )
+        app.dependency_overrides[get_settings] = lambda: settings
+
+    return _set
+
+
+def _people(db: Session, count: int, community: Community) -> list[str]:
+    return [str(make_participant(db, community=community).id) for _ in range(count)]
+
+
+def _invite(client: TestClient, headers: Headers, db: Session, event: Event) -> dict[str, Any]:
+    people = _people(db, 2, Community.HOST) + _people(db, 2, Community.MIGRANT)
+    response = client.post(
+        f"/v1/events/{event.id}/invitations", json={"participant_ids": people}, headers=headers
+    )
+    assert response.status_code == 202, response.text
+    batch: dict[str, Any] = response.json()
+    return batch
+
+
+def _fan_outs(db: Session, batch_id: str) -> int:
+    return sum(
+        1
+        for entry in db.scalars(
+            select(OutboxEntry).where(OutboxEntry.task_name == InvitationsFanOut.task_name)
+        )
+        if entry.payload == {"batch_id": batch_id}
+    )
+
+
+def _approve(client: TestClient, headers: Headers, batch: dict[str, Any]) -> Any:
+    return client.post(
+        f"/v1/events/{batch['event_id']}/invitations/batches/{batch['id']}/approve",
+        headers=headers,
+    )
+
+
+def test_a_batch_within_the_budget_is_queued_and_the_next_one_over_it_is_held(
+    client: TestClient, osh_headers: Headers, db: Session, budget: Callable[[int], None]
+) -> None:
+    first_event, second_event = make_event(db), make_event(db)
+    probe = _invite(client, osh_headers, db, first_event)  # no budget yet: sized by it
+    assert probe["status"] == "queued"
+    # Room for what was released today plus one more such batch, not two.
+    budget(2 * probe["estimated_segments"] + probe["estimated_segments"] // 2)
+
+    second = _invite(client, osh_headers, db, second_event)
+    third = _invite(client, osh_headers, db, make_event(db))
+
+    assert second["status"] == "queued"
+    assert _fan_outs(db, second["id"]) == 1
+    assert third["status"] == "awaiting_approval"
+    assert _fan_outs(db, third["id"]) == 0
+
+
+def test_over_the_budget_nothing_is_queued_until_an_administrator_approves_it_once(
+    client: TestClient,
+    osh_headers: Headers,
+    admin_headers: Headers,
+    db: Session,
+    budget: Callable[[int], None],
+) -> None:
+    budget(1)
+    messages_before = db.scalar(select(func.count()).select_from(Message))
+    batch = _invite(client, osh_headers, db, make_event(db))
+
+    assert batch["status"] == "awaiting_approval"
+    assert batch["estimated_segments"] >= batch["invited"] > 0
+    assert _fan_outs(db, batch["id"]) == 0
+    assert db.scalar(select(func.count()).select_from(Message)) == messages_before
+    read = client.get(
+        f"/v1/events/{batch['event_id']}/invitations/batches/{batch['id']}", headers=osh_headers
+    )
+    assert read.json()["status"] == "awaiting_approval"
+
+    approved = _approve(client, admin_headers, batch)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "queued"
+    assert _fan_outs(db, batch["id"]) == 1
+
+    again = _approve(client, admin_headers, batch)
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("/batch-not-awaiting-approval")
+    assert _fan_outs(db, batch["id"]) == 1
+    audit = db.scalars(
+        select(AuditEntry).where(
+            AuditEntry.object_id == batch["id"], AuditEntry.action == "invitations.approve"
+        )
+    ).one()
+    assert audit.details["segments"] == batch["estimated_segments"]
+
+
+def test_a_coordinator_cannot_approve(
+    client: TestClient, osh_headers: Headers, db: Session, budget: Callable[[int], None]
+) -> None:
+    budget(1)
+    batch = _invite(client, osh_headers, db, make_event(db))
+
+    response = _approve(client, osh_headers, batch)
+
+    assert response.status_code == 403
+    assert _fan_outs(db, batch["id"]) == 0
