@@ -12,7 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -272,13 +272,21 @@ def settings_with(**overrides: Any) -> Settings:
     return get_settings().model_copy(update=overrides)
 
 
+def any_hour_settings(**overrides: Any) -> Settings:
+    """Settings without quiet hours, so a test's sends do not depend on the hour it runs at.
+
+    Tests about quiet hours set them explicitly and move the clock.
+    """
+    return settings_with(quiet_hours_start=time(0), quiet_hours_end=time(0), **overrides)
+
+
 @dataclass
 class Sender:
     """`sms.send` run in this process, as a worker runs it, against the fake Messages API."""
 
     api: FakeMessagesApi
     provider: TwilioProvider
-    settings: Settings = field(default_factory=get_settings)
+    settings: Settings = field(default_factory=any_hour_settings)
     pacer: LocalTokenBucket = field(default_factory=lambda: LocalTokenBucket(1000, capacity=1000))
 
     def send(self, message_ids: list[uuid.UUID]) -> Counter[Outcome]:

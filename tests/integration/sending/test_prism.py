@@ -10,12 +10,11 @@ import pytest
 
 from birge_shared.db import session_scope
 from birge_shared.models import InvitationStatus, MessageStatus, utcnow
-from birge_shared.settings import get_settings
 from birge_workers.sending.fanout import fan_out
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.sending.send import Outcome, send_messages
 from birge_workers.sms.twilio_provider import TwilioProvider
-from tests.integration.sending.conftest import FROM_NUMBER, Rows, drain
+from tests.integration.sending.conftest import FROM_NUMBER, Rows, any_hour_settings, drain
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +43,7 @@ def test_every_invitation_of_a_fan_out_is_one_accepted_create(
             transaction=session_scope,
             provider=provider,
             pacer=LocalTokenBucket(1000),
-            settings=get_settings(),
+            settings=any_hour_settings(),
         ),
     )
 

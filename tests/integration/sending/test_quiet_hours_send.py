@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 
 from birge_shared.db import session_scope
@@ -14,11 +15,22 @@ from birge_shared.models import InvitationStatus, MessageStatus, utcnow
 from birge_workers.sending.fanout import fan_out
 from birge_workers.sending.release import release_due
 from birge_workers.sending.send import Outcome
-from tests.integration.sending.conftest import Rows, Sender
+from tests.fakes.fake_messages_api import FakeMessagesApi
+from tests.integration.sending.conftest import Rows, Sender, settings_with, twilio_for
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
 EVENING = datetime(2027, 3, 10, 22, 30, tzinfo=BISHKEK)
 NEXT_MORNING = datetime(2027, 3, 11, 9, 0, tzinfo=BISHKEK)
+
+
+@pytest.fixture
+def sender(messages_api: FakeMessagesApi) -> Sender:
+    """A sender with the default quiet hours, 21:00 to 09:00, spelled out."""
+    return Sender(
+        api=messages_api,
+        provider=twilio_for(messages_api),
+        settings=settings_with(quiet_hours_start=time(21), quiet_hours_end=time(9)),
+    )
 
 
 def release(now: datetime) -> int:

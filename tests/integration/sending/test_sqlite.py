@@ -14,14 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from birge_shared.db import make_engine
 from birge_shared.migrate import upgrade
 from birge_shared.models import InvitationStatus, MessageStatus, utcnow
-from birge_shared.settings import get_settings
 from birge_workers.sending.fanout import fan_out
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.sending.release import release_due
 from birge_workers.sending.send import send_messages
 from birge_workers.sending.sweeper import sweep_in_flight
 from tests.fakes.fake_messages_api import FakeMessagesApi
-from tests.integration.sending.conftest import Rows, twilio_for
+from tests.integration.sending.conftest import Rows, any_hour_settings, twilio_for
 
 
 def test_three_senders_on_sqlite_send_each_message_once(
@@ -59,7 +58,7 @@ def test_three_senders_on_sqlite_send_each_message_once(
                 transaction=transaction,
                 provider=provider,
                 pacer=LocalTokenBucket(1000, capacity=1000),
-                settings=get_settings(),
+                settings=any_hour_settings(),
             )
 
         threads = [threading.Thread(target=work) for _ in range(3)]
@@ -78,7 +77,7 @@ def test_three_senders_on_sqlite_send_each_message_once(
             assert release_due(session=session, now=later, chunk_size=50) == 0
         assert (
             sweep_in_flight(
-                transaction=transaction, provider=provider, settings=get_settings(), now=later
+                transaction=transaction, provider=provider, settings=any_hour_settings(), now=later
             )
             == {}
         )

@@ -81,6 +81,9 @@ def worker_env(api: FakeMessagesApi, broker_url: str, **settings: str) -> dict[s
         "TWILIO_AUTH_TOKEN": api.auth_token,
         "TWILIO_API_BASE": api.base_url,
         "TWILIO_FROM_NUMBER": FROM_NUMBER,
+        # No quiet hours unless a test asks for them: a drill must not stall at night.
+        "QUIET_HOURS_START": "00:00",
+        "QUIET_HOURS_END": "00:00",
         **settings,
     }
 
