@@ -7,6 +7,8 @@ that is rolled back afterwards (savepoint mode), so tests cannot see each other'
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import secrets
 import uuid
@@ -40,6 +42,7 @@ for _name in ("TWILIO_ACCOUNT_SID", "SMTP_URL"):
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
+import redis  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Connection, create_engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -48,12 +51,58 @@ from birge_api.app import create_app  # noqa: E402
 from birge_api.auth import tokens  # noqa: E402
 from birge_api.deps import get_session  # noqa: E402
 from birge_shared.db import get_engine, normalise_database_url  # noqa: E402
+from birge_shared.logs import JsonFormatter  # noqa: E402
 from birge_shared.migrate import upgrade  # noqa: E402
 from birge_shared.models import Role, User  # noqa: E402
 from birge_shared.settings import get_settings  # noqa: E402
 from birge_shared.users import create_user  # noqa: E402
+from tests.pii_scan import broker_texts, leaks  # noqa: E402
 
 TEST_PASSWORD = "correct horse battery staple"
+
+
+#: Loggers of the servers the tests stand up in place of the outside world: aiosmtpd plays the
+#: receiving mail server, whose job is to log envelope addresses. Birge's own loggers and every
+#: library Birge runs in production are searched.
+TEST_DOUBLE_LOGGERS = frozenset({"mail.log"})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_personal_data_in_any_log_line() -> Iterator[None]:
+    """Every log line of the whole run is kept and, at the end, searched for numbers and
+    e-mail addresses, and so is every message left in Redis: a leak anywhere fails the run,
+    not only in the tests that look for it."""
+    lines: list[str] = []
+    formatter = JsonFormatter()
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(formatter.format(record))
+
+    handler = Keep(level=logging.INFO)
+    root = logging.getLogger()
+    previous_level = root.level
+    root.setLevel(logging.INFO)  # the production level: what would be logged there is searched
+    root.addHandler(handler)
+    yield
+    root.removeHandler(handler)
+    root.setLevel(previous_level)
+    leaking = sorted(
+        {json.loads(line)["logger"] for line in lines if leaks([line])} - TEST_DOUBLE_LOGGERS
+    )
+    if leaking:
+        # Only the loggers are named: printing what leaked would leak it into the CI log.
+        pytest.fail(f"phone numbers or e-mail addresses were logged by: {', '.join(leaking)}")
+    leaky_databases = []
+    for number in range(16):
+        client = redis.Redis.from_url(TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{number}")
+        try:
+            if leaks(broker_texts(client)):
+                leaky_databases.append(number)
+        finally:
+            client.close()
+    if leaky_databases:
+        pytest.fail(f"messages left in Redis hold personal data (databases {leaky_databases})")
 
 
 def _admin_execute(sql: str) -> None:

@@ -24,16 +24,13 @@ from birge_shared.settings import get_settings
 from birge_workers.app import create_celery
 from birge_workers.relay import relay_outbox
 from tests.conftest import TEST_REDIS_URL
+from tests.pii_scan import broker_texts
 
 PROTECTION_REDIS_DB = 4
 
 
 def _redis_url() -> str:
     return TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{PROTECTION_REDIS_DB}"
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else value
 
 
 def _forms(local: str) -> list[str]:
@@ -168,17 +165,11 @@ def test_no_personal_data_in_rows_logs_or_broker_messages(
         haystacks[f"table {table}"] = "\n".join(rows)
     formatter = JsonFormatter()
     haystacks["logs"] = "\n".join(formatter.format(record) for record in caplog.records)
-    broker_texts = []
-    for key in broker.scan_iter():
-        kind = _text(broker.type(key))
-        if kind == "list":
-            broker_texts += [_text(item) for item in broker.lrange(key, 0, -1)]
-        elif kind == "string":
-            broker_texts.append(_text(broker.get(key) or b""))
-    haystacks["broker"] = "\n".join(broker_texts)
+    haystacks["broker"] = "\n".join(broker_texts(broker))
 
     assert haystacks["logs"], "the journey should have logged something"
     assert "events.cancelled" in haystacks["broker"], "the broker should hold the published task"
+    assert event["id"] in haystacks["broker"], "task arguments are searched, not only headers"
     leaks = [
         (where, needle)
         for where, haystack in haystacks.items()
