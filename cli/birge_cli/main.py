@@ -163,6 +163,43 @@ def cmd_bench_fanout(args: argparse.Namespace, settings: Settings) -> int:
         return fail(str(exc))
 
 
+def cmd_bench_webhooks(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here like the other benchmarks: other commands never need it.
+    from birge_cli.bench import webhooks  # noqa: PLC0415 - see above
+    from birge_cli.bench.processes import BenchRunError  # noqa: PLC0415 - see above
+    from birge_cli.bench.stores import BenchSetupError  # noqa: PLC0415 - see above
+
+    rates = [int(rate) for rate in args.rates.split(",") if rate.strip()]
+    if not rates or min(rates) < 1 or args.seconds <= 0:
+        return fail("--rates needs positive numbers and --seconds a positive duration")
+    database_url = args.database_url or (
+        settings.database_url if "database_url" in settings.model_fields_set else None
+    )
+    options = webhooks.WebhookOptions(rates=rates, seconds=args.seconds, database_url=database_url)
+    try:
+        return webhooks.run(options, say=say, note=_note)
+    except KeyboardInterrupt:
+        return fail("interrupted; the API and the scratch database of the run were removed")
+    except (BenchSetupError, BenchRunError) as exc:
+        return fail(str(exc))
+
+
+def _add_bench_webhooks(
+    bench_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    hooks = bench_commands.add_parser(
+        "webhooks",
+        help="Signed status callbacks at rising rates against GET /healthz on the same server.",
+        description="Start the API on a scratch database (PostgreSQL from --database-url or "
+        "DATABASE_URL, else a temporary SQLite file), post signed Twilio status callbacks at "
+        "each rate, and GET /healthz at the same rates as the baseline.",
+    )
+    hooks.set_defaults(handler=cmd_bench_webhooks)
+    hooks.add_argument("--rates", default="50,100,200,400", help="requests/s (50,100,200,400)")
+    hooks.add_argument("--seconds", type=float, default=5.0, help="seconds per step (5)")
+    hooks.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
+
+
 def cmd_bench_reports(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here like the fan-out benchmark: other commands never need it.
     from birge_cli import bench_reports  # noqa: PLC0415 - see above
@@ -319,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=None, help="seconds per phase (default: 120 + n/10)"
     )
     _add_bench_reports(bench_commands)
+    _add_bench_webhooks(bench_commands)
     return parser
 
 
