@@ -13,6 +13,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from cryptography.fernet import Fernet
 
@@ -110,6 +111,24 @@ def _admin_execute(sql: str) -> None:
         connection.execute(sql.encode())  # DDL takes no parameters, so the name is inlined
 
 
+def _drop_abandoned_test_databases() -> None:
+    """Drop the databases of earlier runs that were killed before they could drop their own.
+
+    A run's database is named after its process id; one whose process is gone is abandoned.
+    """
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'birge\\_test\\_%'"
+            )
+        ]
+    for name in names:
+        pid = name.split("_")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+            _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this run, migrated to head, dropped afterwards."""
@@ -122,6 +141,7 @@ def database_url() -> Iterator[str]:
             f"{type(exc).__name__}",
             pytrace=False,
         )
+    _drop_abandoned_test_databases()
     upgrade(TEST_DATABASE_URL)
     yield TEST_DATABASE_URL
     get_engine().dispose()
