@@ -552,7 +552,9 @@ def test_erasure_wipes_personal_data_and_keeps_an_anonymous_stub(
             AuditEntry.action == "participant.erase", AuditEntry.object_id == created["id"]
         )
     ).all()
-    assert [entry.details for entry in erasures] == [{"message_bodies_cleared": 2, "comments_cleared": 0}]
+    assert [entry.details for entry in erasures] == [
+        {"message_bodies_cleared": 2, "comments_cleared": 0}
+    ]
 
 
 def test_an_unknown_id_is_a_404_and_a_malformed_one_a_422(
