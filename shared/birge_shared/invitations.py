@@ -39,11 +39,14 @@ from birge_shared.models import (
     utcnow,
 )
 from birge_shared.outbox import enqueue
+from birge_shared.settings import Settings, get_settings
 from birge_shared.tasks import EmailSend, SmsSend
 from birge_shared.upsert import insert_ignoring_conflict
 
 #: Invitations that hold a seat: the confirmed set if everyone still to answer says yes.
 HOLDING = (InvitationStatus.PLANNED, InvitationStatus.SENT, InvitationStatus.ACCEPTED)
+#: However the deadline falls, an invitation does not expire in the minute it was sent.
+SHORTEST_LIFE = timedelta(minutes=1)
 #: Invitations a participant can still answer or change their answer to.
 ANSWERABLE = (
     InvitationStatus.SENT,
@@ -192,8 +195,10 @@ def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> Refil
     SMS queued through the outbox in the caller's transaction.
     """
     result = RefillResult()
-    if event.status is not EventStatus.SCHEDULED or event.starts_at <= utcnow():
+    now = utcnow()
+    if event.status is not EventStatus.SCHEDULED or event.starts_at <= now:
         return result
+    too_late = promotion_closed(starts_at=event.starts_at, now=now, settings=get_settings())
     seats = seat_limit(event.capacity, over_invite)
     held = held_seats(session, event.id)
     waiting = list(
@@ -214,8 +219,10 @@ def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> Refil
     message_ids: list[uuid.UUID] = []
     email_ids: list[uuid.UUID] = []
     while (
-        chosen := next_from_waitlist(held, pool, seats=seats, min_share=event.min_share)
-    ) is not None:
+        too_late is None
+        and (chosen := next_from_waitlist(held, pool, seats=seats, min_share=event.min_share))
+        is not None
+    ):
         pool.remove(chosen)
         invitation = by_participant[chosen.id]
         invitation.status = InvitationStatus.PLANNED
@@ -239,7 +246,9 @@ def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> Refil
     if email_ids:
         enqueue(session=session, payload=EmailSend(message_ids=email_ids))
     result.open_seats = max(0, seats - held.total)
-    if result.open_seats and pool:
+    if result.open_seats and pool and too_late is not None:
+        result.reason = too_late
+    elif result.open_seats and pool:
         result.reason = why_seat_is_open(held, pool, min_share=event.min_share)
     elif result.open_seats:
         result.reason = "the waitlist is empty"
@@ -332,10 +341,76 @@ def close_unanswered(
 
 
 def answer_deadline(
-    *, sent_at: datetime, starts_at: datetime, within: timedelta, before_event: timedelta
+    *,
+    sent_at: datetime,
+    starts_at: datetime,
+    within: timedelta,
+    before_event: timedelta,
+    min_window: timedelta,
+    answer_by: datetime | None = None,
 ) -> datetime:
-    """No answer by the sooner of `within` after sending and `before_event` before the start."""
-    return max(sent_at, min(sent_at + within, starts_at - before_event))
+    """When an invitation sent at `sent_at` expires without an answer.
+
+    The rule is the event's own `answer_by`, or else the sooner of `within` after sending and
+    `before_event` before the start. Whatever the rule says, the person gets at least
+    `min_window` to answer, and the deadline never lies past the start: an invitation sent a
+    few hours before a near event does not expire the moment it arrives.
+    """
+    rule = answer_by if answer_by is not None else min(sent_at + within, starts_at - before_event)
+    return min(max(rule, sent_at + min_window), starts_at)
+
+
+def deadline_for(*, event: Event, sent_at: datetime, settings: Settings) -> datetime:
+    """`answer_deadline` for an invitation to `event` sent at `sent_at`, by the settings."""
+    return answer_deadline(
+        sent_at=sent_at,
+        starts_at=event.starts_at,
+        within=timedelta(hours=settings.answer_within_hours),
+        before_event=timedelta(hours=settings.answer_by_hours_before_event),
+        min_window=min_answer_window(settings),
+        answer_by=event.answer_by,
+    )
+
+
+def reschedule_deadlines(*, session: Session, event: Event, settings: Settings) -> int:
+    """The event's start or own deadline moved: move the deadlines of invitations still open.
+
+    Each keeps the window it was sent with as the rule now gives it; returns how many moved.
+    """
+    moved = 0
+    for invitation in session.scalars(
+        select(Invitation).where(
+            Invitation.event_id == event.id,
+            Invitation.status == InvitationStatus.SENT,
+            Invitation.sent_at.is_not(None),
+        )
+    ):
+        assert invitation.sent_at is not None  # selected so
+        deadline = deadline_for(event=event, sent_at=invitation.sent_at, settings=settings)
+        if deadline != invitation.expires_at:
+            invitation.expires_at = deadline
+            moved += 1
+    session.flush()
+    return moved
+
+
+def min_answer_window(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.min_answer_window_minutes)
+
+
+def promotion_closed(*, starts_at: datetime, now: datetime, settings: Settings) -> str | None:
+    """Why nobody more is invited from the waitlist now, or None while promotions go on.
+
+    A person promoted from the waitlist must still get the minimum answer window before the
+    start; closer to the start a freed seat stays open (and a late yes can still take it).
+    """
+    window = min_answer_window(settings)
+    if starts_at - now >= window:
+        return None
+    return (
+        f"the event starts in less than the answer window ({settings.min_answer_window_minutes}"
+        " minutes): nobody more is invited from the waitlist"
+    )
 
 
 def expire_due(*, session: Session, now: datetime | None = None, over_invite: float = 1.0) -> int:
@@ -344,7 +419,10 @@ def expire_due(*, session: Session, now: datetime | None = None, over_invite: fl
     due = list(
         session.scalars(
             select(Invitation.id).where(
-                Invitation.status == InvitationStatus.SENT, Invitation.expires_at <= moment
+                Invitation.status == InvitationStatus.SENT,
+                Invitation.expires_at <= moment,
+                # Never in the minute it was sent, whatever its deadline says.
+                Invitation.sent_at <= moment - SHORTEST_LIFE,
             )
         )
     )

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     # No answer by the sooner of these two: the invitation expires and frees its seat.
     answer_within_hours: int = Field(default=48, ge=1)
     answer_by_hours_before_event: int = Field(default=24, ge=0)
+    # Whatever the rule above (or an event's own `answer_by`) says, a person invited gets at
+    # least this long to answer, cut only by the start; a freed seat goes to the waitlist only
+    # while the person promoted would still get this long.
+    min_answer_window_minutes: int = Field(default=120, ge=1, le=24 * 60)
     max_recipients_per_request: int = Field(default=500, ge=1)
 
     # Retention: inbound SMS texts and survey comments are purged after this many days;

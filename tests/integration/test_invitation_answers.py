@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -129,25 +130,35 @@ def test_answers_close_when_the_event_is_cancelled_or_has_started(db: Session) -
         respond(session=db, invitation_id=late.id, answer=Answer.ACCEPT)
 
 
-def test_deadline_is_the_sooner_of_48_hours_and_a_day_before_the_event() -> None:
+def test_deadline_is_the_sooner_of_48_hours_and_a_day_before_the_event_but_never_hasty() -> None:
     sent = datetime(2026, 12, 1, 10, tzinfo=UTC)
-    within, before = timedelta(hours=48), timedelta(hours=24)
+    rule = partial(
+        answer_deadline,
+        within=timedelta(hours=48),
+        before_event=timedelta(hours=24),
+        min_window=timedelta(hours=2),
+    )
     far = sent + timedelta(days=10)
-    assert answer_deadline(sent_at=sent, starts_at=far, within=within, before_event=before) == (
-        sent + within
-    )
+    assert rule(sent_at=sent, starts_at=far) == sent + timedelta(hours=48)
     near = sent + timedelta(hours=30)
-    assert answer_deadline(sent_at=sent, starts_at=near, within=within, before_event=before) == (
-        sent + timedelta(hours=6)
-    )
-    # Sent less than a day before: the deadline cannot lie before the sending.
+    assert rule(sent_at=sent, starts_at=near) == sent + timedelta(hours=6)
+    # Sent less than a day before: the person still gets the two-hour window...
     soon = sent + timedelta(hours=5)
-    assert answer_deadline(sent_at=sent, starts_at=soon, within=within, before_event=before) == sent
+    assert rule(sent_at=sent, starts_at=soon) == sent + timedelta(hours=2)
+    # ...cut only by the start, never past it.
+    very_soon = sent + timedelta(minutes=50)
+    assert rule(sent_at=sent, starts_at=very_soon) == very_soon
+    # The event's own deadline replaces the rule, under the same floor.
+    answer_by = far - timedelta(days=3)
+    assert rule(sent_at=sent, starts_at=far, answer_by=answer_by) == answer_by
+    hasty = sent + timedelta(minutes=10)
+    assert rule(sent_at=sent, starts_at=far, answer_by=hasty) == (sent + timedelta(hours=2))
 
 
 def test_expiry_frees_the_seat_and_refills_it(db: Session) -> None:
     event = make_event(db, capacity=1, min_share=0.0)
     silent = make_invitation(db, event=event, participant=make_participant(db))
+    silent.sent_at = datetime.now(UTC) - timedelta(hours=3)
     silent.expires_at = datetime.now(UTC) - timedelta(minutes=1)
     waiting = make_invitation(db, event=event, participant=make_participant(db), status=WAITLISTED)
     db.flush()

@@ -311,6 +311,8 @@ def test_send_creates_the_invitations_one_batch_and_one_outbox_row(
 
     read = client.get(location, headers=osh_headers)
     assert read.status_code == 200
+    # A week away, five of eight invited inside the band: nothing to warn about.
+    assert batch.pop("warnings") == []
     assert read.json() == batch
 
 

@@ -19,6 +19,9 @@ class Event(TimestampMixin, Base):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("min_share >= 0 AND min_share <= 0.5", name="min_share_range"),
+        CheckConstraint(
+            "answer_by IS NULL OR answer_by < starts_at", name="answer_by_before_start"
+        ),
         Index("ix_event_city_starts", "city_code", "starts_at"),
     )
 
@@ -44,6 +47,9 @@ class Event(TimestampMixin, Base):
     # Calendar SEQUENCE: grows with every change participants must hear about.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     cancelled_at: Mapped[datetime | None]
+    # The coordinator's own answer deadline for this event, instead of the settings' rule;
+    # a person invited still gets at least the minimum answer window (see `answer_deadline`).
+    answer_by: Mapped[datetime | None]
     # Minutes before the start at which accepted participants are reminded.
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24 * 60, 120])
     # Minutes after the end at which attendees get the post-event survey.

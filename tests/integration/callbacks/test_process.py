@@ -206,6 +206,7 @@ def test_expire_due_frees_seats_once_per_minute(
     waiting = committed.invitation(event, waiting_person, InvitationStatus.WAITLISTED)
     row = committed.session.get(Invitation, silent.id)
     assert row is not None
+    row.sent_at = utcnow() - timedelta(hours=3)
     row.expires_at = utcnow() - timedelta(minutes=1)
     committed.session.commit()
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
 from birge_shared.followup import REMINDER
-from birge_shared.invitations import answer_deadline, close_unanswered
+from birge_shared.invitations import close_unanswered, deadline_for
 from birge_shared.models import (
     City,
     Event,
@@ -410,12 +410,7 @@ def record_receipt(
     assert event is not None  # the invitation's foreign key
     invitation.status = InvitationStatus.SENT
     invitation.sent_at = now
-    invitation.expires_at = answer_deadline(
-        sent_at=now,
-        starts_at=event.starts_at,
-        within=timedelta(hours=settings.answer_within_hours),
-        before_event=timedelta(hours=settings.answer_by_hours_before_event),
-    )
+    invitation.expires_at = deadline_for(event=event, sent_at=now, settings=settings)
 
 
 def give_up(

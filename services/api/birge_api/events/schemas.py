@@ -56,6 +56,25 @@ class MixBand(_Strict):
     )
 
 
+def _answer_by_before_start(answer_by: datetime | None, info: ValidationInfo) -> datetime | None:
+    starts_at = info.data.get("starts_at")
+    if starts_at is not None and answer_by is not None and answer_by >= starts_at:
+        raise ValueError("answer_by must be before starts_at")
+    return answer_by
+
+
+AnswerBy = Annotated[
+    AwareDatetime | None,
+    Field(
+        description=(
+            "This event's own answer deadline (before the start): unanswered invitations "
+            "expire then instead of by the server's rule. Anyone invited still gets at least "
+            "the minimum answer window, cut only by the start."
+        )
+    ),
+]
+
+
 def _end_after_start(ends_at: datetime | None, info: ValidationInfo) -> datetime | None:
     # A field validator (not a model validator) so the error names `ends_at`.
     starts_at = info.data.get("starts_at")
@@ -109,9 +128,11 @@ class EventCreate(_Strict):
     mix_band: MixBand = Field(default_factory=MixBand)
     reminder_offsets: ReminderOffsets = Field(default_factory=lambda: [24 * 60, 120])
     survey_delay_minutes: SurveyDelay = 60
+    answer_by: AnswerBy = None
 
     _period = field_validator("ends_at")(_end_after_start)
     _offsets = field_validator("reminder_offsets")(_distinct_offsets)
+    _answer_by = field_validator("answer_by")(_answer_by_before_start)
 
 
 class EventUpdate(_Strict):
@@ -127,9 +148,12 @@ class EventUpdate(_Strict):
     mix_band: MixBand | None = None
     reminder_offsets: ReminderOffsets | None = None
     survey_delay_minutes: SurveyDelay | None = None
+    # `null` removes the event's own deadline: the server's rule applies again.
+    answer_by: AnswerBy = None
 
     _period = field_validator("ends_at")(_end_after_start)
     _offsets = field_validator("reminder_offsets")(_distinct_offsets)
+    _answer_by = field_validator("answer_by")(_answer_by_before_start)
 
 
 class EventRead(BaseModel):
@@ -153,6 +177,9 @@ class EventRead(BaseModel):
     updated_at: datetime
     reminder_offsets: list[int] = Field(description="Minutes before the start")
     survey_delay_minutes: int = Field(description="Minutes after the end")
+    answer_by: datetime | None = Field(
+        default=None, description="UTC; the event's own answer deadline, if it has one"
+    )
     checkin_code: str | None = Field(
         default=None,
         description=(
@@ -190,5 +217,6 @@ def event_read(event: Event, *, show_checkin_code: bool = False) -> EventRead:
         updated_at=event.updated_at,
         reminder_offsets=list(event.reminder_offsets),
         survey_delay_minutes=event.survey_delay_minutes,
+        answer_by=event.answer_by.astimezone(UTC) if event.answer_by is not None else None,
         checkin_code=event.checkin_code if show_checkin_code else None,
     )

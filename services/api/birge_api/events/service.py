@@ -16,8 +16,10 @@ from birge_api.events.schemas import EventCreate, EventUpdate
 from birge_api.pagination import decode_cursor
 from birge_api.problems import Problem, invalid, not_found
 from birge_shared import audit
+from birge_shared.invitations import reschedule_deadlines
 from birge_shared.models import ActivityType, Event, EventStatus, utcnow
 from birge_shared.outbox import enqueue
+from birge_shared.settings import get_settings
 from birge_shared.tasks import CHANGE_NOTICE_DELAY, EventCancelled, EventChanged
 
 
@@ -25,6 +27,8 @@ def create_event(*, session: Session, actor: Actor, data: EventCreate) -> Event:
     city = require_city(session=session, actor=actor, code=data.city)
     if data.starts_at <= utcnow():
         raise invalid("starts_at", "the event must start in the future")
+    if data.answer_by is not None and data.answer_by <= utcnow():
+        raise invalid("answer_by", "the answer deadline must lie in the future")
     event = Event(
         city_code=city.code,
         city=city,
@@ -41,6 +45,7 @@ def create_event(*, session: Session, actor: Actor, data: EventCreate) -> Event:
         min_share=data.mix_band.min_share,
         reminder_offsets=list(data.reminder_offsets),
         survey_delay_minutes=data.survey_delay_minutes,
+        answer_by=data.answer_by,
         checkin_code=new_checkin_code(),
         created_by_id=actor.user_id,
     )
@@ -121,7 +126,9 @@ def update_event(
     event = get_event(session=session, actor=actor, event_id=event_id, lock=True)
     _require_open(event)
     changes = data.model_dump(exclude_unset=True)
-    none_given = [name for name, value in changes.items() if value is None]
+    none_given = [
+        name for name, value in changes.items() if value is None and name not in _NULLABLE
+    ]
     if none_given:
         raise invalid(none_given[0], "cannot be null")
 
@@ -132,6 +139,7 @@ def update_event(
         raise invalid(field, "ends_at must be after starts_at")
     if "starts_at" in changes and starts_at <= utcnow():
         raise invalid("starts_at", "the event must start in the future")
+    answer_by = _answer_by(event, data, starts_at=starts_at, given="answer_by" in changes)
 
     before = _notifying_snapshot(event)
     if data.title is not None:
@@ -154,7 +162,7 @@ def update_event(
         event.reminder_offsets = list(data.reminder_offsets)
     if data.survey_delay_minutes is not None:
         event.survey_delay_minutes = data.survey_delay_minutes
-    event.starts_at, event.ends_at = starts_at, ends_at
+    _move_dates(session, event, starts_at=starts_at, ends_at=ends_at, answer_by=answer_by)
 
     changed = sorted(
         name for name, value in _notifying_snapshot(event).items() if before[name] != value
@@ -178,6 +186,37 @@ def update_event(
         details={"fields": sorted(changes), "notifying": changed},
     )
     return event
+
+
+def _answer_by(
+    event: Event, data: EventUpdate, *, starts_at: datetime, given: bool
+) -> datetime | None:
+    """The event's own deadline after this change, checked against the (new) start."""
+    answer_by = data.answer_by if given else event.answer_by
+    if given and answer_by is not None and answer_by <= utcnow():
+        raise invalid("answer_by", "the answer deadline must lie in the future")
+    if answer_by is not None and answer_by >= starts_at:
+        raise invalid("answer_by" if given else "starts_at", "answer_by must be before starts_at")
+    return answer_by
+
+
+def _move_dates(
+    session: Session,
+    event: Event,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    answer_by: datetime | None,
+) -> None:
+    """Set the times; when the start or the event's deadline moved, so do open deadlines."""
+    deadlines_move = answer_by != event.answer_by or starts_at != event.starts_at
+    event.starts_at, event.ends_at, event.answer_by = starts_at, ends_at, answer_by
+    if deadlines_move:
+        reschedule_deadlines(session=session, event=event, settings=get_settings())
+
+
+#: Fields whose `null` means "remove", not "cannot be null".
+_NULLABLE = frozenset({"answer_by"})
 
 
 def _notifying_snapshot(event: Event) -> dict[str, object]:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from birge_api.deps import Admin, ParticipantReader, SessionDep, SettingsDep, Writer
 from birge_api.invitations import seats, service
 from birge_api.invitations.schemas import (
+    BatchCreated,
     BatchRead,
     InvitationListItem,
     InvitationPreview,
@@ -65,7 +66,7 @@ def create_invitations(
     actor: Writer,
     response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> BatchRead:
+) -> BatchCreated:
     created = service.create_batch(
         session=session,
         actor=actor,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -80,6 +81,22 @@ class Cost(BaseModel):
     estimated_price: Price
 
 
+class WarningCode(enum.StrEnum):
+    """Stable codes of what a coordinator should know before (or after) sending."""
+
+    #: The proposal invites nobody now; the detail counts why.
+    NOBODY = "nobody"
+    #: The mix band keeps seats empty although eligible people wait.
+    MIX_BAND = "mix_band"
+    #: The event is near: people get only the minimum answer window, or less (until the start).
+    SHORT_WINDOW = "short_window"
+
+
+class InvitationWarning(BaseModel):
+    code: WarningCode
+    detail: str = Field(description="The reason, with counts; for people, not for parsing")
+
+
 class InvitationPreview(BaseModel):
     invite: list[uuid.UUID]
     waitlist: list[uuid.UUID]
@@ -87,6 +104,9 @@ class InvitationPreview(BaseModel):
     mix: Mix
     seats: Seats
     cost: Cost
+    warnings: list[InvitationWarning] = Field(
+        default_factory=list, description="What to know before sending; empty when all is well"
+    )
 
 
 class BatchCounts(BaseModel):
@@ -122,6 +142,15 @@ class BatchRead(BaseModel):
     )
     estimated_segments: int
     counts: BatchCounts
+
+
+class BatchCreated(BatchRead):
+    """The answer to sending: the batch, and what to know about it."""
+
+    warnings: list[InvitationWarning] = Field(
+        default_factory=list,
+        description="As in the preview, at the moment of sending; a replayed answer has none",
+    )
 
 
 class InvitationListItem(BaseModel):

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_shared.balance import in_band, next_from_waitlist, seat_limit, why_seat_is_open
-from birge_shared.invitations import candidates_for, held_seats, is_eligible
-from birge_shared.models import Invitation, InvitationStatus, Participant
+from birge_shared.invitations import candidates_for, held_seats, is_eligible, promotion_closed
+from birge_shared.models import EventStatus, Invitation, InvitationStatus, Participant, utcnow
+from birge_shared.settings import get_settings
 
 
 class HeldSeats(BaseModel):
@@ -60,7 +61,15 @@ def seats(*, session: Session, actor: Actor, event_id: uuid.UUID, over_invite: f
     )
     open_seats = max(0, limit - held.total)
     reason = None
-    if (
+    # Near the start nobody more is promoted (see `refill`): that is the reason then.
+    too_late = (
+        promotion_closed(starts_at=event.starts_at, now=utcnow(), settings=get_settings())
+        if event.status is EventStatus.SCHEDULED
+        else None
+    )
+    if open_seats and pool and too_late is not None:
+        reason = too_late
+    elif (
         open_seats
         and next_from_waitlist(held, pool, seats=limit, min_share=event.min_share) is None
     ):

@@ -21,17 +21,20 @@ from birge_api.invitations.budget import over_budget
 from birge_api.invitations.cost import invitation_cost
 from birge_api.invitations.schemas import (
     BatchCounts,
+    BatchCreated,
     BatchRead,
     Cost,
     Excluded,
     InvitationListItem,
     InvitationPreview,
     InvitationRequest,
+    InvitationWarning,
     Mix,
     Price,
     Seats,
 )
 from birge_api.invitations.selection import Selection, check_request, select_people
+from birge_api.invitations.warnings import band_shortfall, invitation_warnings, nobody_detail
 from birge_api.pagination import decode_cursor
 from birge_api.problems import Problem, conflict, not_found
 from birge_shared import audit
@@ -129,12 +132,15 @@ def preview(
             segments=cost.segments,
             estimated_price=Price(amount=cost.price, currency=settings.sms_price_currency),
         ),
+        warnings=invitation_warnings(
+            event=event, selection=selection, settings=settings, now=utcnow()
+        ),
     )
 
 
 @dataclass(frozen=True)
 class CreatedBatch:
-    batch: BatchRead
+    batch: BatchCreated
     #: True when an earlier request with the same Idempotency-Key made this batch.
     replayed: bool
 
@@ -164,6 +170,7 @@ def create_batch(
         if earlier is not None:
             return _replay(session=session, batch=earlier, fp=request_fingerprint)
     _require_open(event)
+    now = utcnow()
     selection = select_people(session=session, event=event, request=request, settings=settings)
     if not selection.proposal.invite and not selection.proposal.waitlist:
         field = "participant_ids" if request.participant_ids is not None else "criteria"
@@ -171,9 +178,10 @@ def create_batch(
             status=422,
             type_="nobody-to-invite",
             title="Nobody in this selection can be invited",
-            detail="every selected person has opted out, lacks consent or is already invited",
+            detail=nobody_detail(selection, band_shortfall(event=event, selection=selection)),
             errors=[{"field": field, "detail": "nobody in this selection can be invited"}],
         )
+    warnings = invitation_warnings(event=event, selection=selection, settings=settings, now=now)
 
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
     segments = invitation_cost(
@@ -183,7 +191,6 @@ def create_batch(
         public_base_url=settings.public_base_url,
         price_per_segment=settings.sms_price_per_segment,
     ).segments
-    now = utcnow()
     held = over_budget(
         session=session,
         city_code=event.city_code,
@@ -241,7 +248,7 @@ def create_batch(
             },
         },
     )
-    return CreatedBatch(batch=_batch_read(session, batch), replayed=False)
+    return CreatedBatch(batch=_batch_created(session, batch, warnings), replayed=False)
 
 
 def approve_batch(
@@ -293,7 +300,13 @@ def _replay(*, session: Session, batch: InvitationBatch, fp: str) -> CreatedBatc
     # The fingerprint covers the event id, so a match is a batch of the event the caller
     # was just allowed to see.
     idempotency.check_replay(batch, fp)
-    return CreatedBatch(batch=_batch_read(session, batch), replayed=True)
+    return CreatedBatch(batch=_batch_created(session, batch, []), replayed=True)
+
+
+def _batch_created(
+    session: Session, batch: InvitationBatch, warnings: list[InvitationWarning]
+) -> BatchCreated:
+    return BatchCreated(**_batch_read(session, batch).model_dump(), warnings=warnings)
 
 
 def get_batch(
