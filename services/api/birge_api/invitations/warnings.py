@@ -50,8 +50,6 @@ def nobody_detail(selection: Selection, band: str | None) -> str:
         reasons.append(f"no seat is open ({selection.held.total} of {selection.seat_limit} held)")
     elif band is not None:
         reasons.append(band)
-    elif not selection.people:
-        reasons.append("nobody selected can be invited")
     if selection.proposal.waitlist:
         reasons.append(f"{len(selection.proposal.waitlist)} put on the waitlist")
     return "nobody can be invited now: " + "; ".join(reasons or ["nobody was selected"])
