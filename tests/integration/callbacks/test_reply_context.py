@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
-from birge_shared.invitations import held_seats, plan_sms
+from birge_shared.invitations import held_seats, latest_answerable, plan_sms
 from birge_shared.models import (
     Invitation,
     InvitationStatus,
@@ -23,6 +23,7 @@ from birge_shared.models import (
 )
 from birge_shared.settings import get_settings
 from birge_shared.sms.templates import DEFAULT_TEMPLATES
+from birge_workers.callbacks.replies import last_question
 from birge_workers.sending.send import Claimed, claim_for_sending
 from tests.factories import make_event, make_invitation, make_participant
 from tests.integration.surveys.conftest import (
@@ -313,3 +314,41 @@ def _kept(db: Session, participant: Participant) -> list[Message]:
             )
         )
     )
+
+
+def test_the_latest_question_is_found_across_every_row_of_a_number(db: Session) -> None:
+    # One person registered in Osh and in Bishkek is two rows; the lookup takes them all.
+    osh = make_participant(db, city="osh")
+    bishkek = make_participant(db, city="bishkek")
+    in_osh = make_invitation(db, event=make_event(db, city="osh"), participant=osh)
+    in_osh.sent_at = utcnow() - timedelta(hours=3)
+    in_bishkek = make_invitation(db, event=make_event(db, city="bishkek"), participant=bishkek)
+    in_bishkek.sent_at = utcnow() - timedelta(hours=1)
+    db.flush()
+
+    asked = last_question(db, [osh.id, bishkek.id], now=utcnow())
+    assert asked is not None
+    assert (asked.invitation_id, asked.participant_id, asked.survey) == (
+        in_bishkek.id,
+        bishkek.id,
+        False,
+    )
+    waiting = latest_answerable(
+        db, [osh.id, bishkek.id], statuses=(InvitationStatus.SENT,), exclude=in_bishkek.id
+    )
+    assert waiting is in_osh
+
+    # A reminder of the Osh invitation, sent since, makes it the question.
+    reminder_id = plan_sms(
+        session=db,
+        purpose="reminder",
+        participant_id=osh.id,
+        invitation_id=in_osh.id,
+        dedupe_key=f"test-reminder:{in_osh.id}",
+    )
+    reminder = db.get(Message, reminder_id)
+    assert reminder is not None
+    handed_over(db, reminder, utcnow())
+    asked = last_question(db, [osh.id, bishkek.id], now=utcnow())
+    assert asked is not None
+    assert (asked.invitation_id, asked.participant_id) == (in_osh.id, osh.id)
