@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -438,16 +438,25 @@ def expire_due(*, session: Session, now: datetime | None = None, over_invite: fl
 
 
 def latest_answerable(
-    session: Session, participant_id: uuid.UUID, *, now: datetime | None = None
+    session: Session,
+    participant_ids: Collection[uuid.UUID],
+    *,
+    now: datetime | None = None,
+    statuses: Collection[InvitationStatus] = ANSWERABLE,
+    exclude: uuid.UUID | None = None,
 ) -> Invitation | None:
-    """The invitation an SMS reply answers: the most recently sent one of an upcoming event."""
+    """The most recently sent invitation of an upcoming event among these participant rows.
+
+    One number may be several rows (one per city), so the caller passes them all. With
+    `statuses=(SENT,)` it is the latest invitation still waiting for an answer.
+    """
     moment = now or utcnow()
-    return session.scalar(
+    query = (
         select(Invitation)
         .join(Event, Invitation.event_id == Event.id)
         .where(
-            Invitation.participant_id == participant_id,
-            Invitation.status.in_(ANSWERABLE),
+            Invitation.participant_id.in_(list(participant_ids)),
+            Invitation.status.in_(list(statuses)),
             Invitation.sent_at.is_not(None),
             Event.status == EventStatus.SCHEDULED,
             Event.starts_at > moment,
@@ -455,3 +464,6 @@ def latest_answerable(
         .order_by(Invitation.sent_at.desc(), Invitation.id)
         .limit(1)
     )
+    if exclude is not None:
+        query = query.where(Invitation.id != exclude)
+    return session.scalar(query)

@@ -179,7 +179,7 @@ def test_an_sms_reply_answers_the_latest_sent_invitation_of_an_upcoming_event(
     older.sent_at = datetime.now(UTC) - timedelta(days=2)
     make_invitation(db, event=make_event(db, starts_in=timedelta(hours=-1)), participant=person)
     db.flush()
-    assert latest_answerable(db, person.id) is newer
+    assert latest_answerable(db, [person.id]) is newer
 
 
 def test_someone_invited_from_the_waitlist_also_gets_the_calendar_e_mail(db: Session) -> None:

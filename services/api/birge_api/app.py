@@ -10,6 +10,7 @@ from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
 from birge_api.calendars.router import router as calendars_router
 from birge_api.events.router import router as events_router
+from birge_api.inbox.router import router as inbox_router
 from birge_api.invitations.router import router as invitations_router
 from birge_api.message_templates.router import router as message_templates_router
 from birge_api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -55,5 +56,6 @@ def create_app() -> FastAPI:
     app.include_router(calendars_router)
     app.include_router(users_router)
     app.include_router(audit_router)
+    app.include_router(inbox_router)
     app.include_router(reports_router)
     return app

@@ -18,7 +18,11 @@ class Message(TimestampMixin, Base):
     """
 
     __tablename__ = "message"
-    __table_args__ = (Index("ix_message_status_updated", "status", "updated_at"),)
+    __table_args__ = (
+        Index("ix_message_status_updated", "status", "updated_at"),
+        # The coordinators' inbox: inbound texts of a few purposes, newest first.
+        Index("ix_message_inbox", "direction", "purpose", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     direction: Mapped[MessageDirection] = mapped_column(str_enum(MessageDirection))
@@ -44,3 +48,8 @@ class Message(TimestampMixin, Base):
     not_before: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    # An inbound text a coordinator has dealt with (the inbox), and who did.
+    handled_at: Mapped[datetime | None]
+    handled_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )

@@ -18,6 +18,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "accepted": frozenset({"title", "date", "time", "venue", "link"}),
     "declined": frozenset({"title", "link"}),
     "waitlisted": frozenset({"title", "link"}),
+    # After a confirmation by SMS: another invitation still waits for an answer.
+    "invitation_waiting": frozenset({"title", "date", "time", "link"}),
     "opted_out": frozenset(),
     "opted_in": frozenset(),
     "help": frozenset(),
@@ -50,14 +52,23 @@ DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
         Language.EN: "Birge: thank you! {title}: {date}, {time}, {venue}. See you there!",
     },
     "declined": {
-        Language.KY: "Birge: жообуңуз үчүн рахмат. Кийинки жолу көрүшөбүз деп үмүттөнөбүз.",
-        Language.RU: "Birge: спасибо за ответ. Надеемся увидеть вас в другой раз.",
-        Language.EN: "Birge: thank you for answering. We hope to see you another time.",
+        Language.KY: "Birge: «{title}» боюнча жообуңуз үчүн рахмат. "
+        "Кийинки жолу көрүшөбүз деп үмүттөнөбүз.",
+        Language.RU: "Birge: спасибо за ответ про «{title}». Надеемся увидеть вас в другой раз.",
+        Language.EN: "Birge: thank you for answering about {title}. "
+        "We hope to see you another time.",
     },
     "waitlisted": {
         Language.KY: "Birge: «{title}» иш-чарасында орун калбады, сиз күтүү тизмесиндесиз.",
         Language.RU: "Birge: на «{title}» сейчас нет мест, вы в листе ожидания.",
         Language.EN: "Birge: {title} is full for now; you are on the waiting list.",
+    },
+    "invitation_waiting": {
+        Language.KY: "Birge: «{title}» ({date}, саат {time}) чакыруусу дагы эле жообуңузду "
+        "күтүүдө: {link}",
+        Language.RU: "Birge: приглашение на «{title}» ({date}, {time}) всё ещё ждёт ответа: {link}",
+        Language.EN: "Birge: your invitation to {title} ({date}, {time}) still waits for an "
+        "answer: {link}",
     },
     "opted_out": {
         Language.KY: "Birge: мындан ары билдирүү келбейт. Кайра жазылуу үчүн СТАРТ деп жазыңыз.",
@@ -75,9 +86,12 @@ DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
         Language.EN: "Birge: reply YES or NO to an invitation. STOP to unsubscribe.",
     },
     "reply_hint": {
-        Language.KY: "Birge: жообуңуз түшүнүксүз. ООБА же ЖОК деп жазыңыз же шилтемени ачыңыз.",
-        Language.RU: "Birge: ответ не распознан. Ответьте ДА или НЕТ или откройте ссылку.",
-        Language.EN: "Birge: we did not understand. Reply YES or NO, or open your link.",
+        Language.KY: "Birge: жообуңуз түшүнүксүз. ООБА же ЖОК деп жазыңыз же шилтемени ачыңыз. "
+        "ТОКТОТ — баш тартуу.",
+        Language.RU: "Birge: ответ не распознан. Ответьте ДА или НЕТ или откройте ссылку. "
+        "СТОП — отписаться.",
+        Language.EN: "Birge: we did not understand. Reply YES or NO, or open your link. "
+        "STOP to unsubscribe.",
     },
     "event_changed": {
         Language.KY: "Birge: «{title}» өзгөрдү. Эми: {date}, саат {time}, {venue}. "

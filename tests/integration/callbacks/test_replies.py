@@ -236,16 +236,31 @@ def _count(db: Session, model: type[Message] | type[OutboxEntry]) -> int:
     return db.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_an_unknown_number_gets_nothing_and_nothing_is_kept(db: Session) -> None:
+def _unmatched(db: Session) -> list[Message]:
+    return list(
+        db.scalars(
+            select(Message).where(
+                Message.direction == MessageDirection.INBOUND,
+                Message.participant_id.is_(None),
+            )
+        )
+    )
+
+
+def test_an_unknown_number_gets_nothing_and_its_text_is_kept_for_admins(db: Session) -> None:
     make_participant(db)  # someone else, to show the match is by number
     callback = inbound_callback(db, unique_phone(), "YES")
     messages, outbox = _count(db, Message), _count(db, OutboxEntry)
 
     assert process(db, callback) is CallbackOutcome.PROCESSED
 
-    assert (_count(db, Message), _count(db, OutboxEntry)) == (messages, outbox)
+    # Nothing is sent, and nothing is tied to anyone: one unmatched inbound text, encrypted.
+    assert (_count(db, Message), _count(db, OutboxEntry)) == (messages + 1, outbox)
+    [kept] = _unmatched(db)
+    assert (kept.purpose, kept.invitation_id) == ("reply:unmatched", None)
+    assert get_cipher().decrypt(kept.body_encrypted or "") == "YES"
     assert callback.processed_at is not None
-    # The stranger's number and text do not stay behind in the webhook's row either.
+    # The stranger's number and text do not stay behind in the webhook's row.
     assert (callback.from_encrypted, callback.body_encrypted) == (None, None)
 
 
@@ -255,11 +270,14 @@ def test_an_erased_participant_is_a_stranger(db: Session) -> None:
     # Erasure keeps the row as a stub; a hash left behind by a partial erasure must not match.
     participant.erased_at = utcnow()
     db.flush()
-    messages = _count(db, Message)
+    callback = inbound_callback(db, phone, "HELP")
+    outbox = _count(db, OutboxEntry)
 
-    assert process(db, inbound_callback(db, phone, "HELP")) is CallbackOutcome.PROCESSED
+    assert process(db, callback) is CallbackOutcome.PROCESSED
 
-    assert _count(db, Message) == messages
+    assert _inbound(db, participant) == []
+    assert [message.purpose for message in _unmatched(db)] == ["reply:unmatched"]
+    assert _count(db, OutboxEntry) == outbox
 
 
 def test_the_reply_to_a_known_participant_finds_them_by_a_local_number(db: Session) -> None:

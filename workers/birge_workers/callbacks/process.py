@@ -64,8 +64,8 @@ def process_callback(
         apply_status(session=session, callback=callback, over_invite=over_invite)
     elif callback.kind == "inbound":
         handle_inbound(session=session, callback=callback, now=now, over_invite=over_invite)
-        # The text now lives in the participant's message (or nowhere, for an unknown
-        # number); the webhook's copy of the number and text is not needed any more.
+        # The text now lives in the inbound message (without a number, for an unknown one);
+        # the webhook's copy of the number and text is not needed any more.
         callback.from_encrypted = None
         callback.body_encrypted = None
     else:

@@ -1,25 +1,37 @@
 """Inbound SMS: a participant's answer, an opt-out or opt-in, a request for help, or a note.
 
+A reply answers the question it replies to. The question is the most recent SMS that asked
+this number something: an invitation, a reminder or change notice of it (answered YES or NO),
+or a survey question or survey link (answered on the survey's scale). Every participant row
+with the number counts (a person registered in two cities is two rows): the reply goes to the
+row and invitation the latest question was about, never to an older question.
+
 What is answered, and why:
 
-- A number that belongs to no participant (or to an erased one) gets no answer and leaves no
-  message behind: Birge has no relation with that person and no reason to keep their text.
+- A number that belongs to no participant (or to an erased one) gets no answer. Its text is
+  kept, encrypted and without the number, for administrators only (no city can be told), and
+  purged with every other inbound text.
 - Every reply of a known participant is kept as an inbound message, so the coordinator can
-  read what people wrote, including what Birge did not understand.
-- YES/NO (in ky, ru, en, or 1/2) answers the invitation sent most recently for an upcoming
-  event, exactly as the personal link would, and is confirmed by SMS. With nothing to answer,
-  the help text explains what Birge understands.
-- STOP and its equivalents opt the number out of everything at once. Exactly one message
-  follows: the opt-out confirmation, as carriers and Twilio's own opt-out handling send one.
-  A repeated STOP from a number already opted out gets nothing.
+  read what people wrote; what Birge did not understand and opt-outs are listed in the inbox.
+- YES/NO (in ky, ru, en, 1/2, OK, with a few words around them) to an invitation question
+  answers that invitation, exactly as the personal link would, and is confirmed by SMS naming
+  the event. When another invitation still waits for an answer, one more SMS gives its link.
+  An invitation whose event has started, ended or was cancelled is never changed: the help
+  text answers instead.
+- A survey question takes its number, and a yes/no question its YES or NO in words too. A
+  reply to a post-event survey never touches an invitation; a YES or NO in words to the pre
+  survey's 1-5 question is about the invitation just accepted, and answers it.
+- STOP and its equivalents, in people's own words, opt the number (every row of it) out of
+  everything at once. Exactly one message follows: the opt-out confirmation, as carriers and
+  Twilio's own opt-out handling send one. A repeated STOP from a number opted out gets nothing.
 - START opts back in and is confirmed; HELP is always answered, opted out or not, because a
   person must be able to learn how to stop and start again.
-- Anything else is answered with a short hint at most once a day, so a conversation with the
-  coordinator's number does not turn into a stream of automatic replies.
-- While an SMS survey waits for an answer (see `birge_workers.surveys.conversation`), a number
-  answers its question, even 1 and 2, and any other text but a keyword or YES/NO gets the
-  survey's hint. The reply is then kept without its text: the number is a survey answer, and
-  those are stored only under a pseudonym, never next to the person.
+- Anything else is answered with a short hint (naming YES, NO and STOP) at most once a day, so
+  a conversation with the coordinator's number does not turn into a stream of automatic
+  replies.
+- A survey reply is kept without its text: the number is a survey answer, and those are
+  stored only under a pseudonym, never next to the person; a word that is not an answer may
+  say the answer too, so it is not kept either.
 - An accepting YES is followed by the pre-survey question, since the YES just showed that
   SMS replies work on this person's route.
 
@@ -36,14 +48,16 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
 from birge_shared.invitations import (
+    ANSWERABLE,
     Answer,
     RsvpClosedError,
     latest_answerable,
@@ -52,6 +66,7 @@ from birge_shared.invitations import (
 )
 from birge_shared.models import (
     Event,
+    EventStatus,
     Invitation,
     InvitationStatus,
     Message,
@@ -60,17 +75,31 @@ from birge_shared.models import (
     MessageStatus,
     Participant,
     ProviderCallback,
+    SurveyConversation,
 )
 from birge_shared.outbox import enqueue
 from birge_shared.sms.keywords import Intent, parse_reply
-from birge_shared.surveys import SurveyKind, open_conversation, parse_number
+from birge_shared.surveys import (
+    QUESTION_PURPOSES,
+    SURVEY_HINT,
+    SURVEY_POST,
+    SURVEY_REMINDER,
+    SURVEY_REPLIES,
+    SurveyKind,
+)
 from birge_shared.tasks import SmsSend
 from birge_shared.upsert import insert_ignoring_conflict
-from birge_workers.surveys.conversation import answer_by_sms, end_if_moot, start_conversation
+from birge_workers.surveys.conversation import (
+    answer_by_sms,
+    current_question,
+    end_if_moot,
+    start_conversation,
+    survey_answer,
+)
 
 log = logging.getLogger(__name__)
 
-#: An unrecognised reply is answered with a hint at most this often per participant.
+#: An unrecognised reply is answered with a hint at most this often per number.
 HINT_INTERVAL = timedelta(days=1)
 
 #: The confirmation for the state an answered invitation ended up in.
@@ -79,13 +108,46 @@ CONFIRMATIONS: dict[InvitationStatus, str] = {
     InvitationStatus.WAITLISTED: "waitlisted",
     InvitationStatus.DECLINED: "declined",
 }
+#: After a confirmation: another invitation still waits for this person's answer (its link).
+INVITATION_WAITING = "invitation_waiting"
 _ANSWERS = {Intent.ACCEPT: Answer.ACCEPT, Intent.DECLINE: Answer.DECLINE}
+
+#: Texts that ask about an invitation: YES or NO answers them.
+INVITATION_QUESTIONS = frozenset({"invitation", "reminder", "event_changed"})
+#: Texts that ask about a survey: its SMS questions and hint, and the links to its page.
+SURVEY_QUESTIONS = frozenset(
+    {*QUESTION_PURPOSES.values(), SURVEY_HINT, SURVEY_POST, SURVEY_REMINDER}
+)
+#: A text the person may have read: handed to the provider. Replies (the next survey
+#: question) go at once, so one planned a moment ago counts too; an invitation still planned
+#: (paced, held for quiet hours or for approval) has asked nothing yet.
+_HANDED_OVER = (
+    MessageStatus.SENDING,
+    MessageStatus.QUEUED,
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+)
+
+#: Kept inbound purposes the coordinator's inbox lists.
+NOT_UNDERSTOOD = "reply:unknown"
+OPTED_OUT = "reply:stop"
+UNMATCHED = "reply:unmatched"
 
 
 class ReplyOutcome(enum.StrEnum):
     UNKNOWN_SENDER = "unknown_sender"
     ANSWERED = "answered"  # an SMS reply was planned and queued
     KEPT = "kept"  # stored for the coordinator, nothing sent
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The latest question sent to a number: about which invitation, of which row, when."""
+
+    invitation_id: uuid.UUID
+    participant_id: uuid.UUID
+    at: datetime
+    survey: bool
 
 
 @dataclass
@@ -100,6 +162,8 @@ class _Decision:
     survey_messages: list[uuid.UUID] = field(default_factory=list)
     #: An accepted invitation whose pre survey is asked next, after the confirmation.
     ask_pre: Invitation | None = None
+    #: The reply was about an invitation: another one still waiting gets its link sent.
+    about_invitation: bool = False
 
 
 def reply_dedupe_key(callback_id: int) -> str:
@@ -114,20 +178,28 @@ def handle_inbound(
     over_invite: float = 1.0,
 ) -> ReplyOutcome:
     """Act on one inbound SMS and plan its answer; the caller commits."""
-    participant = _sender(session, callback.from_hash)
-    if participant is None:
+    people = _senders(session, callback.from_hash)
+    if not people:
         log.info("inbound SMS from an unknown number", extra={"callback_id": callback.id})
+        _keep_inbound(session=session, callback=callback, participant_id=None, purpose=UNMATCHED)
+        session.flush()
         return ReplyOutcome.UNKNOWN_SENDER
 
     text = get_cipher().decrypt(callback.body_encrypted) if callback.body_encrypted else ""
     intent = parse_reply(text)
-    decision = _survey_reply(
-        session=session, participant=participant, text=text, intent=intent, now=now
-    )
-    if decision is None:
-        decision = _decide(
+    asked = last_question(session, [person.id for person in people], now=now)
+    participant = _asked_row(people, asked)
+    if intent in (Intent.STOP, Intent.START, Intent.HELP):
+        decision = _keyword_for_number(
+            people=people, participant=participant, intent=intent, now=now
+        )
+    else:
+        decision = _reply_to(
             session=session,
+            people=people,
             participant=participant,
+            asked=asked,
+            text=text,
             intent=intent,
             now=now,
             over_invite=over_invite,
@@ -136,9 +208,9 @@ def handle_inbound(
         session=session,
         callback=callback,
         participant_id=participant.id,
-        intent=intent,
+        purpose="reply:survey" if decision.survey else f"reply:{intent.value}",
         invitation_id=decision.invitation_id,
-        survey=decision.survey,
+        keep_text=not decision.survey,
     )
     log.info(
         "inbound SMS understood",
@@ -162,8 +234,16 @@ def handle_inbound(
         )
         if message_id is not None:
             message_ids.append(message_id)
+    if decision.about_invitation and decision.purpose is not None:
+        message_ids += _also_waiting(
+            session=session,
+            people=people,
+            answered=decision.invitation_id,
+            callback=callback,
+            now=now,
+        )
     if decision.ask_pre is not None:
-        # Planned after the confirmation, so it arrives second, in the same chunk.
+        # Planned after the confirmation, so it arrives last, in the same chunk.
         message_ids += _ask_pre(session=session, invitation=decision.ask_pre, now=now)
     if message_ids:
         enqueue(session=session, payload=SmsSend(message_ids=message_ids))
@@ -173,57 +253,221 @@ def handle_inbound(
     return ReplyOutcome.ANSWERED
 
 
-def _sender(session: Session, from_hash: str | None) -> Participant | None:
+def _senders(session: Session, from_hash: str | None) -> list[Participant]:
+    """Every participant row with this number (one per city at most), erased ones aside."""
     if not from_hash:
-        return None
-    # Locked: one person's replies are handled one after the other, so two quick unrecognised
-    # texts cannot both earn the daily hint, and STOP and START cannot cross.
-    return session.scalar(
-        select(Participant)
-        .where(Participant.phone_hash == from_hash, Participant.erased_at.is_(None))
-        .with_for_update()
+        return []
+    # Locked, in a fixed order: one number's replies are handled one after the other, so two
+    # quick unrecognised texts cannot both earn the daily hint, and STOP and START cannot cross.
+    return list(
+        session.scalars(
+            select(Participant)
+            .where(Participant.phone_hash == from_hash, Participant.erased_at.is_(None))
+            .order_by(Participant.id)
+            .with_for_update()
+        )
     )
 
 
-def _decide(
+def last_question(
+    session: Session, participant_ids: Sequence[uuid.UUID], *, now: datetime
+) -> Asked | None:
+    """The most recent SMS that asked one of these rows something, or None if none did."""
+    moment = func.coalesce(Message.sent_at, Message.created_at)
+    message = session.execute(
+        select(Message.invitation_id, Message.participant_id, Message.purpose, moment)
+        .where(
+            Message.participant_id.in_(participant_ids),
+            Message.direction == MessageDirection.OUTBOUND,
+            Message.channel == MessageChannel.SMS,
+            Message.invitation_id.is_not(None),
+            Message.purpose.in_(INVITATION_QUESTIONS | SURVEY_QUESTIONS),
+            or_(
+                Message.status.in_(_HANDED_OVER),
+                and_(
+                    Message.status == MessageStatus.PLANNED,
+                    Message.purpose.in_(SURVEY_REPLIES),
+                    Message.created_at <= now,
+                ),
+            ),
+        )
+        .order_by(moment.desc(), Message.created_at.desc())
+        .limit(1)
+    ).first()
+    # The invitation itself, as it was handed over (its SMS may be gone with retention).
+    invitation = session.execute(
+        select(Invitation.id, Invitation.participant_id, Invitation.sent_at)
+        .where(Invitation.participant_id.in_(participant_ids), Invitation.sent_at.is_not(None))
+        .order_by(Invitation.sent_at.desc(), Invitation.id)
+        .limit(1)
+    ).first()
+    found: list[Asked] = []
+    if message is not None and message[0] is not None and message[1] is not None:
+        found.append(
+            Asked(
+                invitation_id=message[0],
+                participant_id=message[1],
+                at=message[3],
+                survey=message[2] in SURVEY_QUESTIONS,
+            )
+        )
+    if invitation is not None and invitation[2] is not None:
+        found.append(
+            Asked(
+                invitation_id=invitation[0],
+                participant_id=invitation[1],
+                at=invitation[2],
+                survey=False,
+            )
+        )
+    # On a tie the message (first in the list) wins: it follows up the invitation.
+    return max(found, key=lambda asked: asked.at, default=None)
+
+
+def _asked_row(people: list[Participant], asked: Asked | None) -> Participant:
+    if asked is not None:
+        for person in people:
+            if person.id == asked.participant_id:
+                return person
+    # Nothing asked yet: the row registered last stands for the number.
+    return max(people, key=lambda person: (person.created_at, person.id))
+
+
+def _keyword_for_number(
+    *, people: list[Participant], participant: Participant, intent: Intent, now: datetime
+) -> _Decision:
+    """STOP and START hold for the number: every row of it; one confirmation at most."""
+    decision = _keyword(participant=participant, intent=intent, now=now)
+    for other in people:
+        if other is participant or intent is Intent.HELP:
+            continue
+        also = _keyword(participant=other, intent=intent, now=now)
+        if decision.purpose is None:
+            decision = also
+    return decision
+
+
+def _reply_to(
     *,
     session: Session,
+    people: list[Participant],
     participant: Participant,
+    asked: Asked | None,
+    text: str,
     intent: Intent,
     now: datetime,
     over_invite: float,
 ) -> _Decision:
-    if intent in (Intent.STOP, Intent.START, Intent.HELP):
-        return _keyword(participant=participant, intent=intent, now=now)
-    if intent in _ANSWERS:
-        decision = _answer(
+    if asked is None:
+        return _nothing_to_answer(people=people, participant=participant, intent=intent, now=now)
+    if asked.survey:
+        return _survey_reply(
             session=session,
+            people=people,
             participant=participant,
-            answer=_ANSWERS[intent],
+            invitation_id=asked.invitation_id,
+            text=text,
+            intent=intent,
             now=now,
             over_invite=over_invite,
         )
-        if participant.opted_out_at is not None:
-            return _Decision(invitation_id=decision.invitation_id)
-        return decision
-    return _hint(participant=participant, now=now)
+    return _invitation_reply(
+        session=session,
+        people=people,
+        participant=participant,
+        invitation_id=asked.invitation_id,
+        intent=intent,
+        now=now,
+        over_invite=over_invite,
+    )
 
 
 def _survey_reply(
-    *, session: Session, participant: Participant, text: str, intent: Intent, now: datetime
-) -> _Decision | None:
-    """The reply as an answer to the person's open SMS survey, or None if it is not one."""
-    if participant.opted_out_at is not None or intent in (Intent.STOP, Intent.START, Intent.HELP):
-        return None
-    if intent is not Intent.UNKNOWN and parse_number(text) is None:
-        return None  # YES or NO in words answers an invitation, as it always does
-    conversation = open_conversation(session, participant_id=participant.id, now=now, lock=True)
-    if conversation is None or end_if_moot(session=session, conversation=conversation, now=now):
-        return None
-    planned = answer_by_sms(
-        session=session, conversation=conversation, participant=participant, text=text, now=now
+    *,
+    session: Session,
+    people: list[Participant],
+    participant: Participant,
+    invitation_id: uuid.UUID,
+    text: str,
+    intent: Intent,
+    now: datetime,
+    over_invite: float,
+) -> _Decision:
+    """The reply to a survey question (or link) of this invitation."""
+    conversation = session.scalar(
+        select(SurveyConversation)
+        .where(SurveyConversation.invitation_id == invitation_id)
+        .order_by(SurveyConversation.started_at.desc(), SurveyConversation.id)
+        .limit(1)
+        .with_for_update()
     )
-    return _Decision(invitation_id=conversation.invitation_id, survey=True, survey_messages=planned)
+    # The pre survey belongs to an invitation still to come; a link alone is the post survey.
+    pre = conversation is not None and conversation.kind == SurveyKind.PRE.value
+    is_open = (
+        conversation is not None
+        and conversation.finished_at is None
+        and conversation.expires_at > now
+        and participant.opted_out_at is None
+        and not end_if_moot(session=session, conversation=conversation, now=now)
+    )
+    if is_open:
+        assert conversation is not None  # for mypy: is_open says so
+        fits = survey_answer(current_question(conversation), text) is not None
+        if fits or not pre or intent not in _ANSWERS:
+            planned = answer_by_sms(
+                session=session,
+                conversation=conversation,
+                participant=participant,
+                text=text,
+                now=now,
+            )
+            return _Decision(invitation_id=invitation_id, survey=True, survey_messages=planned)
+    if pre:
+        # YES or NO in words after the pre question: about the invitation just accepted.
+        return _invitation_reply(
+            session=session,
+            people=people,
+            participant=participant,
+            invitation_id=invitation_id,
+            intent=intent,
+            now=now,
+            over_invite=over_invite,
+        )
+    # A post survey over (or answered on its page): nothing to answer, and no invitation.
+    return _nothing_to_answer(people=people, participant=participant, intent=intent, now=now)
+
+
+def _invitation_reply(
+    *,
+    session: Session,
+    people: list[Participant],
+    participant: Participant,
+    invitation_id: uuid.UUID,
+    intent: Intent,
+    now: datetime,
+    over_invite: float,
+) -> _Decision:
+    if intent not in _ANSWERS:
+        return _hint(people=people, participant=participant, now=now)
+    decision = _answer(
+        session=session,
+        participant=participant,
+        invitation_id=invitation_id,
+        answer=_ANSWERS[intent],
+        now=now,
+        over_invite=over_invite,
+    )
+    if participant.opted_out_at is not None:
+        return _Decision(invitation_id=decision.invitation_id)
+    return decision
+
+
+def _nothing_to_answer(
+    *, people: list[Participant], participant: Participant, intent: Intent, now: datetime
+) -> _Decision:
+    if intent in _ANSWERS:
+        return _Decision("help") if participant.opted_out_at is None else _Decision()
+    return _hint(people=people, participant=participant, now=now)
 
 
 def _ask_pre(*, session: Session, invitation: Invitation, now: datetime) -> list[uuid.UUID]:
@@ -233,6 +477,34 @@ def _ask_pre(*, session: Session, invitation: Invitation, now: datetime) -> list
     return start_conversation(
         session=session, invitation=invitation, kind=SurveyKind.PRE, now=now, until=event.starts_at
     )
+
+
+def _also_waiting(
+    *,
+    session: Session,
+    people: list[Participant],
+    answered: uuid.UUID | None,
+    callback: ProviderCallback,
+    now: datetime,
+) -> list[uuid.UUID]:
+    """The link of the latest other invitation still waiting for an answer, if there is one."""
+    waiting = latest_answerable(
+        session,
+        [person.id for person in people if person.opted_out_at is None],
+        now=now,
+        statuses=(InvitationStatus.SENT,),
+        exclude=answered,
+    )
+    if waiting is None:
+        return []
+    message_id = plan_sms(
+        session=session,
+        purpose=INVITATION_WAITING,
+        participant_id=waiting.participant_id,
+        invitation_id=waiting.id,
+        dedupe_key=f"{reply_dedupe_key(callback.id)}:waiting",
+    )
+    return [message_id] if message_id is not None else []
 
 
 def _keyword(*, participant: Participant, intent: Intent, now: datetime) -> _Decision:
@@ -247,11 +519,11 @@ def _keyword(*, participant: Participant, intent: Intent, now: datetime) -> _Dec
     return _Decision("help")
 
 
-def _hint(*, participant: Participant, now: datetime) -> _Decision:
+def _hint(*, people: list[Participant], participant: Participant, now: datetime) -> _Decision:
     if participant.opted_out_at is not None:
         return _Decision()
-    last_hint = participant.reply_hint_sent_at
-    if last_hint is not None and now - last_hint < HINT_INTERVAL:
+    hinted = [person.reply_hint_sent_at for person in people if person.reply_hint_sent_at]
+    if hinted and now - max(hinted) < HINT_INTERVAL:
         return _Decision()
     participant.reply_hint_sent_at = now
     return _Decision("reply_hint")
@@ -261,26 +533,39 @@ def _answer(
     *,
     session: Session,
     participant: Participant,
+    invitation_id: uuid.UUID,
     answer: Answer,
     now: datetime,
     over_invite: float,
 ) -> _Decision:
-    invitation = latest_answerable(session, participant.id, now=now)
-    if invitation is None:
-        return _Decision("help")
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or not _still_open(session, invitation, now):
+        # The event has started, ended or was cancelled: an SMS never changes it any more.
+        return _Decision("help", about_invitation=True)
     try:
         outcome = respond(
             session=session, invitation_id=invitation.id, answer=answer, over_invite=over_invite
         )
     except RsvpClosedError:
         # The event closed between finding the invitation and locking it.
-        return _Decision("help")
+        return _Decision("help", about_invitation=True)
     purpose = CONFIRMATIONS.get(outcome.invitation.status)
     accepted = outcome.invitation.status is InvitationStatus.ACCEPTED
     return _Decision(
         purpose,
         invitation_id=outcome.invitation.id,
         ask_pre=outcome.invitation if accepted and participant.opted_out_at is None else None,
+        about_invitation=True,
+    )
+
+
+def _still_open(session: Session, invitation: Invitation, now: datetime) -> bool:
+    event = session.get(Event, invitation.event_id)
+    assert event is not None  # the invitation's foreign key
+    return (
+        invitation.status in ANSWERABLE
+        and event.status is EventStatus.SCHEDULED
+        and event.starts_at > now
     )
 
 
@@ -288,10 +573,10 @@ def _keep_inbound(
     *,
     session: Session,
     callback: ProviderCallback,
-    participant_id: uuid.UUID,
-    intent: Intent,
-    invitation_id: uuid.UUID | None,
-    survey: bool = False,
+    participant_id: uuid.UUID | None,
+    purpose: str,
+    invitation_id: uuid.UUID | None = None,
+    keep_text: bool = True,
 ) -> None:
     # Insert-or-nothing on the provider's sid: the callback row is locked and processed once,
     # but a message already stored must never make the callback fail for good.
@@ -303,13 +588,13 @@ def _keep_inbound(
             "direction": MessageDirection.INBOUND,
             "channel": MessageChannel.SMS,
             # A survey answer's intent (1 reads as YES) and text would tell the answer.
-            "purpose": "reply:survey" if survey else f"reply:{intent.value}",
+            "purpose": purpose,
             "dedupe_key": callback.dedupe_key,
             "invitation_id": invitation_id,
             "participant_id": participant_id,
             "provider_sid": callback.message_sid,
             "status": MessageStatus.RECEIVED,
-            "body_encrypted": None if survey else callback.body_encrypted,
+            "body_encrypted": callback.body_encrypted if keep_text else None,
             "attempts": 0,
             "created_at": callback.received_at,
             "updated_at": callback.received_at,

@@ -78,7 +78,16 @@ UNSUBSCRIBED = "21610"
 #: Texts that answer what a person just did (a reply, an answer on the page): they go at once,
 #: even at night, because the person is holding the phone and waiting for them.
 ANSWERS = frozenset(
-    {"accepted", "declined", "waitlisted", "opted_out", "opted_in", "help", "reply_hint"}
+    {
+        "accepted",
+        "declined",
+        "waitlisted",
+        "invitation_waiting",
+        "opted_out",
+        "opted_in",
+        "help",
+        "reply_hint",
+    }
 )
 # The next question of an SMS survey, its hint and its thanks answer a reply just sent.
 ANSWERS |= SURVEY_REPLIES

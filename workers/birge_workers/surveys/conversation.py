@@ -22,12 +22,17 @@ from sqlalchemy.orm import Session
 
 from birge_shared.invitations import plan_sms
 from birge_shared.models import Invitation, InvitationStatus, Participant, SurveyConversation
+from birge_shared.sms.keywords import Intent, parse_reply
 from birge_shared.surveys import (
     QUESTION_PURPOSES,
     QUESTIONS,
+    SCALES,
     SURVEY_HINT,
     SURVEY_THANKS,
+    TALK_NO,
+    TALK_YES,
     Channel,
+    Question,
     SurveyKind,
     conversation_expiry,
     is_valid,
@@ -43,6 +48,24 @@ _BELONGS_TO = {
     SurveyKind.PRE: InvitationStatus.ACCEPTED,
     SurveyKind.POST: InvitationStatus.ATTENDED,
 }
+
+
+#: The answers in words a yes/no question takes, as numbers on its scale.
+_IN_WORDS = {Intent.ACCEPT: TALK_YES, Intent.DECLINE: TALK_NO}
+
+
+def survey_answer(question: Question, text: str) -> int | None:
+    """The number a reply gives the question, or None when it gives none on its scale."""
+    number = parse_number(text)
+    if number is None and SCALES[question] == (TALK_YES, TALK_NO):
+        number = _IN_WORDS.get(parse_reply(text))
+    if number is None or not is_valid(question, number):
+        return None
+    return number
+
+
+def current_question(conversation: SurveyConversation) -> Question:
+    return QUESTIONS[SurveyKind(conversation.kind)][conversation.step]
 
 
 def end_if_moot(*, session: Session, conversation: SurveyConversation, now: datetime) -> bool:
@@ -137,8 +160,8 @@ def answer_by_sms(
     questions = QUESTIONS[kind]
     step = conversation.step
     question = questions[step]
-    number = parse_number(text)
-    if number is None or not is_valid(question, number):
+    number = survey_answer(question, text)
+    if number is None:
         return _plan(
             session,
             purpose=SURVEY_HINT,

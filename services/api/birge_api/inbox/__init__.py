@@ -1,0 +1,1 @@
+"""The coordinators' inbox: inbound SMS Birge did not understand, opt-outs, unknown numbers."""

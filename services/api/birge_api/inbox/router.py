@@ -1,0 +1,46 @@
+"""The inbox under /v1/inbox: coordinators (their cities) and administrators (all)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from birge_api.deps import ParticipantReader, SessionDep, Writer
+from birge_api.inbox import service
+from birge_api.inbox.schemas import InboxItem, inbox_item
+from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
+from birge_shared.models import utcnow
+
+router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
+
+_PROBLEMS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No or invalid token"},
+    403: {"description": "Viewers read reports, not what participants wrote"},
+    404: {"description": "No such text in the caller's cities"},
+    422: {"description": "Invalid input; `errors` names the fields"},
+}
+
+
+@router.get("", responses=_PROBLEMS)
+def list_inbox(
+    session: SessionDep,
+    actor: ParticipantReader,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+    handled: bool | None = None,
+) -> Page[InboxItem]:
+    """Inbound SMS Birge did not understand, opt-outs and unknown numbers, newest first."""
+    rows, more = service.list_inbox(
+        session=session, actor=actor, limit=limit, cursor=cursor, handled=handled
+    )
+    next_cursor = encode_cursor(rows[-1][0].created_at, rows[-1][0].id) if more else None
+    return Page(items=[inbox_item(*row) for row in rows], next_cursor=next_cursor)
+
+
+@router.post("/{message_id}/handled", responses=_PROBLEMS)
+def mark_handled(message_id: uuid.UUID, session: SessionDep, actor: Writer) -> InboxItem:
+    """Mark one text as dealt with (audited); marking it again changes nothing."""
+    return inbox_item(
+        *service.mark_handled(session=session, actor=actor, message_id=message_id, now=utcnow())
+    )
