@@ -9,7 +9,8 @@ What is answered, and why:
 - YES/NO (in ky, ru, en, or 1/2) answers the invitation sent most recently for an upcoming
   event, exactly as the personal link would, and is confirmed by SMS. With nothing to answer,
   the help text explains what Birge understands.
-- STOP and its equivalents opt the number out of everything at once. Exactly one message
+- STOP and its equivalents opt the number out of everything at once, and give the person's
+  seats to the waitlist (`birge_shared.departure.opt_out`). Exactly one message
   follows: the opt-out confirmation, as carriers and Twilio's own opt-out handling send one.
   A repeated STOP from a number already opted out gets nothing.
 - START opts back in and is confirmed; HELP is always answered, opted out or not, because a
@@ -43,6 +44,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
+from birge_shared.departure import opt_out
 from birge_shared.invitations import (
     Answer,
     RsvpClosedError,
@@ -194,7 +196,13 @@ def _decide(
     over_invite: float,
 ) -> _Decision:
     if intent in (Intent.STOP, Intent.START, Intent.HELP):
-        return _keyword(participant=participant, intent=intent, now=now)
+        return _keyword(
+            session=session,
+            participant=participant,
+            intent=intent,
+            now=now,
+            over_invite=over_invite,
+        )
     if intent in _ANSWERS:
         decision = _answer(
             session=session,
@@ -235,11 +243,16 @@ def _ask_pre(*, session: Session, invitation: Invitation, now: datetime) -> list
     )
 
 
-def _keyword(*, participant: Participant, intent: Intent, now: datetime) -> _Decision:
+def _keyword(
+    *, session: Session, participant: Participant, intent: Intent, now: datetime, over_invite: float
+) -> _Decision:
     if intent is Intent.STOP:
         if participant.opted_out_at is not None:
             return _Decision()
-        participant.opted_out_at = now
+        # Every row of this phone number, its seats and its pending messages (see departure).
+        opt_out(
+            session=session, phone_hash=participant.phone_hash, now=now, over_invite=over_invite
+        )
         return _Decision("opted_out")
     if intent is Intent.START:
         participant.opted_out_at = None

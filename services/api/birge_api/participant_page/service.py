@@ -209,7 +209,10 @@ def _hidden(invitation: Invitation) -> bool:
     A waiting-list place the person never heard of, or an SMS that failed, gave nobody the
     link; a withdrawn invitation of an event that still takes place is not theirs any more.
     A waiting-list place they got by answering is shown, so they can see where they stand.
+    After erasure no link of the person works any more, whatever its invitation.
     """
+    if invitation.participant.erased_at is not None:
+        return True
     status = invitation.status
     if status is InvitationStatus.FAILED:
         return True
