@@ -44,6 +44,8 @@ class Event(TimestampMixin, Base):
     # Calendar SEQUENCE: grows with every change participants must hear about.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     cancelled_at: Mapped[datetime | None]
+    # The coordinator's reason, told to participants in the cancellation and on their page.
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
     # Minutes before the start at which accepted participants are reminded.
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24 * 60, 120])
     # Minutes after the end at which attendees get the post-event survey.

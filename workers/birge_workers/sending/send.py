@@ -358,6 +358,7 @@ def _render(
         timezone=event.city.timezone,
         link=personal_link(settings.public_base_url, invitation.token),
         overrides=overrides,
+        reason=event.cancel_reason,
     )
 
 
