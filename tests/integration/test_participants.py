@@ -553,7 +553,12 @@ def test_erasure_wipes_personal_data_and_keeps_an_anonymous_stub(
         )
     ).all()
     assert [entry.details for entry in erasures] == [
-        {"message_bodies_cleared": 2, "comments_cleared": 0}
+        {
+            "message_bodies_cleared": 2,
+            "comments_cleared": 0,
+            "invitations_withdrawn": 1,
+            "messages_skipped": 0,
+        }
     ]
 
 

@@ -49,13 +49,20 @@ def method_for(purpose: str) -> CalendarMethod:
     return _METHODS[purpose]
 
 
+#: The purposes whose e-mail has nothing to answer or add to a calendar.
+_CLOSING = frozenset({"event_cancelled"})
+
+
 @dataclass(frozen=True)
 class _Body:
     subject: str
     lead: str
     when: str
     where: str
-    link: str
+    #: The personal link and the calendar note; None for a cancellation.
+    link: str | None
+    #: The coordinator's reason for a cancellation, if given.
+    reason: str | None = None
 
 
 def when_text(event: Event, language: Language) -> str:
@@ -101,7 +108,8 @@ def build_event_email(
         lead=wording.lead.format(title=title),
         when=when_text(event, language),
         where=f"{event.venue_name}, {event.venue_address}",
-        link=personal_link(public_base_url, recipient.token),
+        link=None if purpose in _CLOSING else personal_link(public_base_url, recipient.token),
+        reason=event.cancel_reason if purpose == "event_cancelled" else None,
     )
 
     message = EmailMessage(policy=SMTP)
@@ -135,12 +143,18 @@ def build_event_email(
 
 def _plain(body: _Body, language: Language) -> str:
     texts = TEXTS[language]
+    reason = f"{texts.reason}: {body.reason}\n" if body.reason else ""
+    links = (
+        f"{texts.open_page}: {body.link}\n\n{texts.calendar_note}\n\n"
+        if body.link is not None
+        else ""
+    )
     return (
         f"{body.lead}\n\n"
+        f"{reason}"
         f"{texts.when}: {body.when}\n"
         f"{texts.where}: {body.where}\n\n"
-        f"{texts.open_page}: {body.link}\n\n"
-        f"{texts.calendar_note}\n\n"
+        f"{links}"
         f"{texts.signature}\n"
     )
 
@@ -148,17 +162,28 @@ def _plain(body: _Body, language: Language) -> str:
 def _html(body: _Body, language: Language) -> str:
     texts = TEXTS[language]
     e = html.escape
+    reason = (
+        f"<tr><th align=left>{e(texts.reason)}</th><td>{e(body.reason)}</td></tr>\n"
+        if body.reason
+        else ""
+    )
+    links = (
+        f'<p><a href="{e(body.link)}">{e(texts.open_page)}</a></p>\n'
+        f"<p>{e(texts.calendar_note)}</p>\n"
+        if body.link is not None
+        else ""
+    )
     return (
         f'<!DOCTYPE html>\n<html lang="{language.value}">\n<head><meta charset="utf-8">'
         f"<title>{e(body.subject)}</title></head>\n"
         '<body style="font-family: sans-serif; line-height: 1.5; color: #222;">\n'
         f"<p>{e(body.lead)}</p>\n"
         "<table>\n"
+        f"{reason}"
         f"<tr><th align=left>{e(texts.when)}</th><td>{e(body.when)}</td></tr>\n"
         f"<tr><th align=left>{e(texts.where)}</th><td>{e(body.where)}</td></tr>\n"
         "</table>\n"
-        f'<p><a href="{e(body.link)}">{e(texts.open_page)}</a></p>\n'
-        f"<p>{e(texts.calendar_note)}</p>\n"
+        f"{links}"
         f"<p>{e(texts.signature)}</p>\n"
         "</body>\n</html>\n"
     )

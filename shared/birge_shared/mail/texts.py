@@ -1,7 +1,8 @@
 """The words of Birge's e-mails, in Kyrgyz, Russian and English, for each purpose.
 
 `{title}` is the event's title in the reader's language; the rest of each e-mail (when, where,
-the personal link) is laid out by `birge_shared.mail.invitation`.
+the personal link) is laid out by `birge_shared.mail.invitation`. A cancellation carries
+neither the link nor the calendar note: there is nothing to answer and nothing to add.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class MailTexts:
     where: str
     open_page: str
     calendar_note: str
+    #: The label of the coordinator's reason in a cancellation.
+    reason: str
     signature: str
     purposes: dict[str, PurposeTexts]
 
@@ -36,6 +39,7 @@ TEXTS: dict[Language, MailTexts] = {
         where="Кайда",
         open_page="Жооп берүү жана толук маалымат",
         calendar_note="Календарыңызга кошуу үчүн тиркелген invite.ics файлын ачыңыз.",
+        reason="Себеби",
         signature="Birge командасы",
         purposes={
             "invitation": PurposeTexts(
@@ -57,6 +61,7 @@ TEXTS: dict[Language, MailTexts] = {
         where="Где",
         open_page="Ответить и подробнее",
         calendar_note="Чтобы добавить событие в календарь, откройте приложенный файл invite.ics.",
+        reason="Причина",
         signature="Команда Birge",
         purposes={
             "invitation": PurposeTexts(
@@ -78,6 +83,7 @@ TEXTS: dict[Language, MailTexts] = {
         where="Where",
         open_page="Answer and details",
         calendar_note="To add the event to your calendar, open the attached invite.ics file.",
+        reason="Reason",
         signature="The Birge team",
         purposes={
             "invitation": PurposeTexts(

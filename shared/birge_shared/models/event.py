@@ -50,6 +50,8 @@ class Event(TimestampMixin, Base):
     # The coordinator's own answer deadline for this event, instead of the settings' rule;
     # a person invited still gets at least the minimum answer window (see `answer_deadline`).
     answer_by: Mapped[datetime | None]
+    # The coordinator's reason, told to participants in the cancellation and on their page.
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
     # Minutes before the start at which accepted participants are reminded.
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24 * 60, 120])
     # Minutes after the end at which attendees get the post-event survey.

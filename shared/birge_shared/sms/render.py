@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from birge_shared.models.enums import Language
-from birge_shared.sms.templates import fill, pick_text
+from birge_shared.sms.templates import fill, pick_text, reason_sentence
 
 _MONTHS: dict[Language, tuple[str, ...]] = {
     Language.EN: (
@@ -92,8 +92,12 @@ def render_event_sms(
     timezone: str,
     link: str,
     overrides: Mapping[tuple[str, Language], str] | None = None,
+    reason: str | None = None,
 ) -> str:
-    """The text of an event message (invitation, confirmation…) for one participant."""
+    """The text of an event message (invitation, confirmation…) for one participant.
+
+    `reason` is the coordinator's reason for a cancellation, if they gave one.
+    """
     body = pick_text(purpose, language, overrides or {})
     return fill(
         body,
@@ -103,6 +107,7 @@ def render_event_sms(
             "time": local_time(starts_at, timezone),
             "venue": venue,
             "link": link,
+            "reason": reason_sentence(reason, language),
         },
     )
 

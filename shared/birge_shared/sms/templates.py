@@ -7,6 +7,7 @@ an edit cannot reach for data the message should not carry.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 
@@ -26,7 +27,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "reply_hint": frozenset(),
     # Sent to everyone holding a sent or accepted invitation: the event as it is now.
     "event_changed": frozenset({"title", "date", "time", "venue", "link"}),
-    "event_cancelled": frozenset({"title", "date", "time", "link"}),
+    # `{reason}` is the coordinator's reason as a sentence ("Причина: …."), empty without one.
+    "event_cancelled": frozenset({"title", "date", "time", "reason", "link"}),
     # Reminders to accepted participants, before the event.
     "reminder": frozenset({"title", "date", "time", "venue", "link"}),
     # The surveys. Question texts carry no placeholder: the page shows them too.
@@ -37,6 +39,19 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "survey_reminder": frozenset({"title", "link"}),
     "survey_thanks": frozenset(),
     "survey_hint": frozenset(),
+}
+
+#: The placeholders a purpose's text must keep: an invitation nobody can answer on the page
+#: (its link) would cost an SMS and leave the seat waiting for nothing.
+REQUIRED: dict[str, frozenset[str]] = {
+    "invitation": frozenset({"link"}),
+}
+
+#: How `{reason}` reads in a cancellation when the coordinator gave one.
+REASON_SENTENCE: dict[Language, str] = {
+    Language.KY: "Себеби: {reason}",
+    Language.RU: "Причина: {reason}",
+    Language.EN: "Reason: {reason}",
 }
 
 DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
@@ -100,11 +115,12 @@ DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
         "Подробнее: {link}",
         Language.EN: "Birge: {title} has changed. Now: {date}, {time}, {venue}. Details: {link}",
     },
+    # No link: there is nothing left to answer, and the SMS itself says all there is.
     "event_cancelled": {
-        Language.KY: "Birge: {date}, саат {time} болчу «{title}» жокко чыгарылды. Кечиресиз! "
-        "{link}",
-        Language.RU: "Birge: «{title}» {date}, {time} отменено. Просим прощения! {link}",
-        Language.EN: "Birge: {title} on {date}, {time} is cancelled. We are sorry! {link}",
+        Language.KY: "Birge: {date}, саат {time} болчу «{title}» жокко чыгарылды. {reason} "
+        "Кечиресиз!",
+        Language.RU: "Birge: «{title}» {date}, {time} отменено. {reason} Просим прощения!",
+        Language.EN: "Birge: {title} on {date}, {time} is cancelled. {reason} We are sorry!",
     },
     "reminder": {
         Language.KY: "Birge: эскертүү: «{title}», {date}, саат {time}, {venue}. Толугураак: {link}",
@@ -186,6 +202,11 @@ def check_template(purpose: str, body: str) -> None:
             raise TemplateError(f"unknown placeholder {{{name}}}; allowed: {known}")
         if spec or conversion:
             raise TemplateError(f"placeholder {{{name}}} may not carry a format")
+    used = {name for _literal, name, _spec, _conversion in fields if name}
+    missing = sorted(REQUIRED.get(purpose, frozenset()) - used)
+    if missing:
+        needed = ", ".join(f"{{{field}}}" for field in missing)
+        raise TemplateError(f"the text must contain {needed}")
 
 
 def pick_text(
@@ -202,5 +223,18 @@ def pick_text(
 
 
 def fill(body: str, values: Mapping[str, str]) -> str:
-    """Fill a checked template. Values are plain strings, so nothing is evaluated."""
-    return body.format_map(dict(values))
+    """Fill a checked template. Values are plain strings, so nothing is evaluated.
+
+    A placeholder filled with nothing (a cancellation without a reason) leaves no double space.
+    """
+    return re.sub(r"(?<=\S) {2,}(?=\S)", " ", body.format_map(dict(values))).strip()
+
+
+def reason_sentence(reason: str | None, language: Language) -> str:
+    """`Причина: стадион закрыт.` for a reason, or an empty string without one."""
+    text = (reason or "").strip()
+    if not text:
+        return ""
+    if text[-1] not in ".!?…":
+        text += "."
+    return REASON_SENTENCE[language].format(reason=text)

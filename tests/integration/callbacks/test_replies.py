@@ -204,7 +204,13 @@ def test_help_is_always_answered(db: Session, text: str, opted_out: bool) -> Non
 
 def test_an_opted_out_answer_counts_but_is_not_confirmed(db: Session) -> None:
     participant = make_participant(db)
-    invitation = make_invitation(db, event=make_event(db), participant=participant)
+    # A declined invitation holds no seat, so STOP leaves it as it is (open ones it withdraws).
+    invitation = make_invitation(
+        db,
+        event=make_event(db, min_share=0.0),
+        participant=participant,
+        status=InvitationStatus.DECLINED,
+    )
     _reply(db, participant, "STOP")
 
     assert _reply(db, participant, "YES") == []

@@ -85,10 +85,10 @@ def test_the_opt_out_confirmation_goes_out_and_later_invitations_do_not(db: Sess
     claimed_help = _claim(db, help_text)
     assert isinstance(claimed_help, Claimed)
     assert claimed_help.body == DEFAULT_TEMPLATES["help"][Language.RU]
-    # The invitation planned before the STOP is skipped when its turn comes.
-    assert _claim(db, planned_invitation) is Outcome.SKIPPED
+    # The invitation planned before the STOP was skipped by the STOP: its turn never comes.
     db.refresh(planned_invitation)
     assert planned_invitation.status is MessageStatus.SKIPPED
+    assert _claim(db, planned_invitation) is Outcome.NOT_PLANNED
 
 
 def test_a_plain_reply_has_no_invitation_and_renders_without_one(db: Session) -> None:

@@ -1,5 +1,5 @@
 """The surveys on the participant page: the pre question after accepting, the post survey
-after the event, answers stored under the pseudonym, and the same question texts as by SMS."""
+after the event, answers stored under the pseudonym, asked in the page's own words."""
 
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ def test_accepting_on_the_page_leads_to_the_pre_question(client: TestClient, db:
 
     html = client.get(accepted.headers["location"]).text
     assert TEXTS[RU].survey_pre_heading in html
-    assert DEFAULT_TEMPLATES["survey_question_attitude"][RU] in html
+    assert TEXTS[RU].survey_questions[Question.ATTITUDE] in html
+    assert DEFAULT_TEMPLATES["survey_question_attitude"][RU] not in html
     assert f'action="/p/{invitation.token}/survey"' in html
     assert _radios(html, "attitude") == ["1", "2", "3", "4", "5"]
     assert 'name="comment"' not in html  # the pre survey is the one question
@@ -93,17 +94,24 @@ def test_accepting_on_the_page_leads_to_the_pre_question(client: TestClient, db:
     assert response.attitude == 4
 
 
-def test_the_page_asks_in_the_words_an_administrator_wrote(client: TestClient, db: Session) -> None:
+def test_the_page_asks_in_page_words_not_in_the_sms_wording(
+    client: TestClient, db: Session
+) -> None:
+    # An administrator's SMS wording tells people which number to type; the page has buttons.
     db.add(
         MessageTemplate(
             purpose="survey_question_attitude",
             language=RU,
-            body="Как вы относитесь к соседям из другой общины? От 1 до 5.",
+            body="Как вы относитесь к соседям из другой общины? Ответьте от 1 до 5.",
         )
     )
     invitation = _invitation(db, status=InvitationStatus.ACCEPTED)
     html = client.get(f"/p/{invitation.token}").text
-    assert "Как вы относитесь к соседям из другой общины? От 1 до 5." in html
+    assert TEXTS[RU].survey_questions[Question.ATTITUDE] in html
+    assert "Ответьте от 1 до 5" not in html
+    # The radio buttons say what the scale's ends mean.
+    assert "1 — очень плохо" in html
+    assert "5 — очень хорошо" in html
 
 
 def test_a_survey_form_that_does_not_fit_is_refused_and_stores_nothing(
@@ -138,11 +146,14 @@ def test_an_attendee_answers_the_post_survey_with_a_comment(
     db.flush()
     html = client.get(f"/p/{invitation.token}").text
     assert TEXTS[Language.KY].survey_post_heading in html
-    for purpose in ("survey_question_rating", "survey_question_talk", "survey_question_attitude"):
-        assert DEFAULT_TEMPLATES[purpose][Language.KY] in html
+    for question in (Question.RATING, Question.TALK, Question.ATTITUDE):
+        assert TEXTS[Language.KY].survey_questions[question] in html
+        assert DEFAULT_TEMPLATES[f"survey_question_{question.value}"][Language.KY] not in html
     assert _radios(html, "rating") == ["1", "2", "3", "4", "5"]
     assert _radios(html, "talk") == ["1", "2"]
+    # Yes and no are buttons: no "1 — ооба, 2 — жок" to type.
     assert "Ооба" in html
+    assert "1 — ооба" not in html
     assert 'name="comment"' in html
 
     saved = _post_survey(

@@ -22,8 +22,9 @@ What is answered, and why:
   reply to a post-event survey never touches an invitation; a YES or NO in words to the pre
   survey's 1-5 question is about the invitation just accepted, and answers it.
 - STOP and its equivalents, in people's own words, opt the number (every row of it) out of
-  everything at once. Exactly one message follows: the opt-out confirmation, as carriers and
-  Twilio's own opt-out handling send one. A repeated STOP from a number opted out gets nothing.
+  everything at once and give their seats to the waitlist (`birge_shared.departure.opt_out`).
+  Exactly one message follows: the opt-out confirmation, as carriers and Twilio's own opt-out
+  handling send one. A repeated STOP from a number opted out gets nothing.
 - START opts back in and is confirmed; HELP is always answered, opted out or not, because a
   person must be able to learn how to stop and start again.
 - Anything else is answered with a short hint (naming YES, NO and STOP) at most once a day, so
@@ -56,6 +57,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
+from birge_shared.departure import opt_out
 from birge_shared.invitations import (
     ANSWERABLE,
     Answer,
@@ -191,7 +193,12 @@ def handle_inbound(
     participant = _asked_row(people, asked)
     if intent in (Intent.STOP, Intent.START, Intent.HELP):
         decision = _keyword_for_number(
-            people=people, participant=participant, intent=intent, now=now
+            session=session,
+            people=people,
+            participant=participant,
+            intent=intent,
+            now=now,
+            over_invite=over_invite,
         )
     else:
         decision = _reply_to(
@@ -334,14 +341,24 @@ def _asked_row(people: list[Participant], asked: Asked | None) -> Participant:
 
 
 def _keyword_for_number(
-    *, people: list[Participant], participant: Participant, intent: Intent, now: datetime
+    *,
+    session: Session,
+    people: list[Participant],
+    participant: Participant,
+    intent: Intent,
+    now: datetime,
+    over_invite: float,
 ) -> _Decision:
     """STOP and START hold for the number: every row of it; one confirmation at most."""
-    decision = _keyword(participant=participant, intent=intent, now=now)
+    decision = _keyword(
+        session=session, participant=participant, intent=intent, now=now, over_invite=over_invite
+    )
     for other in people:
         if other is participant or intent is Intent.HELP:
             continue
-        also = _keyword(participant=other, intent=intent, now=now)
+        also = _keyword(
+            session=session, participant=other, intent=intent, now=now, over_invite=over_invite
+        )
         if decision.purpose is None:
             decision = also
     return decision
@@ -507,11 +524,16 @@ def _also_waiting(
     return [message_id] if message_id is not None else []
 
 
-def _keyword(*, participant: Participant, intent: Intent, now: datetime) -> _Decision:
+def _keyword(
+    *, session: Session, participant: Participant, intent: Intent, now: datetime, over_invite: float
+) -> _Decision:
     if intent is Intent.STOP:
         if participant.opted_out_at is not None:
             return _Decision()
-        participant.opted_out_at = now
+        # Every row of this phone number, its seats and its pending messages (see departure).
+        opt_out(
+            session=session, phone_hash=participant.phone_hash, now=now, over_invite=over_invite
+        )
         return _Decision("opted_out")
     if intent is Intent.START:
         participant.opted_out_at = None

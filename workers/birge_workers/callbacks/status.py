@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import enum
 import logging
-import uuid
-from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from birge_shared.departure import opt_out_participant
 from birge_shared.invitations import close_unanswered
 from birge_shared.models import (
     InvitationStatus,
     Message,
     MessageStatus,
-    Participant,
     ProviderCallback,
 )
 
@@ -143,8 +141,6 @@ def _record_failure(
     reason = delivery_reason(code, message.status)
     message.error_code = code
     message.error_reason = reason[:300]
-    if code == UNSUBSCRIBED_CODE and message.participant_id is not None:
-        _opt_out(session=session, participant_id=message.participant_id, now=callback.received_at)
     if message.purpose == "invitation" and message.invitation_id is not None:
         # Nobody will answer an invitation that never arrived: its seat goes to the waitlist.
         # An invitation answered meanwhile (through the page) keeps its answer.
@@ -155,13 +151,13 @@ def _record_failure(
             reason=f"invitation SMS not delivered: {reason}",
             over_invite=over_invite,
         )
-
-
-def _opt_out(*, session: Session, participant_id: uuid.UUID, now: datetime) -> None:
-    # The carrier will refuse every further message anyway; recording the opt-out stops Birge
-    # from inviting the person (and paying for refused messages) until they send START.
-    session.execute(
-        update(Participant)
-        .where(Participant.id == participant_id, Participant.opted_out_at.is_(None))
-        .values(opted_out_at=now)
-    )
+    if code == UNSUBSCRIBED_CODE and message.participant_id is not None:
+        # The carrier will refuse every further message anyway; recording the opt-out stops
+        # Birge from inviting the person (and paying for refused messages) until they send
+        # START, and gives their seats to the waitlist.
+        opt_out_participant(
+            session=session,
+            participant_id=message.participant_id,
+            now=callback.received_at,
+            over_invite=over_invite,
+        )

@@ -32,6 +32,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
+from birge_shared.departure import AFTER_OPT_OUT, opt_out_participant
 from birge_shared.followup import REMINDER
 from birge_shared.invitations import close_unanswered, deadline_for
 from birge_shared.models import (
@@ -91,9 +92,6 @@ ANSWERS = frozenset(
 )
 # The next question of an SMS survey, its hint and its thanks answer a reply just sent.
 ANSWERS |= SURVEY_REPLIES
-#: The only texts an opted-out person still gets: the confirmation of their STOP, and HELP,
-#: which must always say how to stop and start again.
-AFTER_OPT_OUT = frozenset({"opted_out", "help"})
 
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
@@ -369,6 +367,7 @@ def _render(
         timezone=event.city.timezone,
         link=personal_link(settings.public_base_url, invitation.token),
         overrides=overrides,
+        reason=event.cancel_reason,
     )
 
 
@@ -485,12 +484,6 @@ def record_refusal(
     message = _locked_in_flight(session, message_id, attempts)
     if message is None:
         return
-    if error.code == UNSUBSCRIBED and message.participant_id is not None:
-        session.execute(
-            update(Participant)
-            .where(Participant.id == message.participant_id, Participant.opted_out_at.is_(None))
-            .values(opted_out_at=now, updated_at=now)
-        )
     give_up(
         session=session,
         message=message,
@@ -499,6 +492,15 @@ def record_refusal(
         now=now,
         settings=settings,
     )
+    if error.code == UNSUBSCRIBED and message.participant_id is not None:
+        # After giving up, so the refused invitation reads as failed; the person's other
+        # invitations and pending messages go with the opt-out.
+        opt_out_participant(
+            session=session,
+            participant_id=message.participant_id,
+            now=now,
+            over_invite=settings.over_invite_factor,
+        )
 
 
 def record_temporary_failure(

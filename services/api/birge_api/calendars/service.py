@@ -2,7 +2,7 @@
 
 The participant's file is reached by the personal link's token, the only credential they
 have, so it is served exactly where the participant page is: not for a failed invitation, a
-waiting-list place the person never heard of, or a withdrawn one.
+waiting-list place the person never heard of, a withdrawn one, or an erased person's.
 
 The city feed is public and carries no personal data: the city's scheduled events and those
 cancelled in the last 30 days (so subscribed calendars learn of the cancellation), titled in
@@ -38,6 +38,8 @@ class CalendarFile:
 
 
 def _visible(invitation: Invitation) -> bool:
+    if invitation.participant.erased_at is not None:
+        return False  # an erased person's links are dead
     status = invitation.status
     if status in (InvitationStatus.FAILED, InvitationStatus.WITHDRAWN):
         return False

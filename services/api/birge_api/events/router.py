@@ -8,7 +8,7 @@ from pydantic import AwareDatetime
 
 from birge_api.deps import Actor, Reader, SessionDep, Writer
 from birge_api.events import service
-from birge_api.events.schemas import EventCreate, EventRead, EventUpdate, event_read
+from birge_api.events.schemas import EventCancel, EventCreate, EventRead, EventUpdate, event_read
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
 from birge_shared.models import ActivityType, EventStatus, Role
 
@@ -79,6 +79,13 @@ def update_event(
 
 
 @router.post("/{event_id}/cancel", responses=_PROBLEMS)
-def cancel_event(event_id: uuid.UUID, session: SessionDep, actor: Writer) -> EventRead:
-    event = service.cancel_event(session=session, actor=actor, event_id=event_id)
+def cancel_event(
+    event_id: uuid.UUID, session: SessionDep, actor: Writer, body: EventCancel | None = None
+) -> EventRead:
+    event = service.cancel_event(
+        session=session,
+        actor=actor,
+        event_id=event_id,
+        reason=body.reason if body is not None else None,
+    )
     return event_read(event, show_checkin_code=_shows_code(actor))

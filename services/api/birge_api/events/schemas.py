@@ -156,6 +156,32 @@ class EventUpdate(_Strict):
     _answer_by = field_validator("answer_by")(_answer_by_before_start)
 
 
+#: The longest cancellation reason: it goes into every cancellation SMS, so it stays short.
+MAX_CANCEL_REASON = 200
+
+
+class EventCancel(_Strict):
+    reason: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CANCEL_REASON),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="Why the event is cancelled, told to participants in the cancellation "
+        f"SMS and e-mail and on their page (at most {MAX_CANCEL_REASON} characters)",
+        examples=["The stadium is closed for repairs"],
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and any(char < " " for char in value):
+            raise ValueError("the reason is one line of text, without control characters")
+        return value
+
+
 class EventRead(BaseModel):
     id: uuid.UUID
     city: str
@@ -173,6 +199,7 @@ class EventRead(BaseModel):
     status: EventStatus
     sequence: int
     cancelled_at: datetime | None
+    cancel_reason: str | None = None
     created_at: datetime
     updated_at: datetime
     reminder_offsets: list[int] = Field(description="Minutes before the start")
@@ -213,6 +240,7 @@ def event_read(event: Event, *, show_checkin_code: bool = False) -> EventRead:
         status=event.status,
         sequence=event.sequence,
         cancelled_at=event.cancelled_at,
+        cancel_reason=event.cancel_reason,
         created_at=event.created_at,
         updated_at=event.updated_at,
         reminder_offsets=list(event.reminder_offsets),

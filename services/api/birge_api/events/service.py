@@ -238,14 +238,21 @@ def _notifying_snapshot(event: Event) -> dict[str, object]:
     }
 
 
-def cancel_event(*, session: Session, actor: Actor, event_id: uuid.UUID) -> Event:
-    """Cancel once; cancelling again returns the cancelled event and changes nothing."""
+def cancel_event(
+    *, session: Session, actor: Actor, event_id: uuid.UUID, reason: str | None = None
+) -> Event:
+    """Cancel once; cancelling again returns the cancelled event and changes nothing.
+
+    The reason, when given, is told to participants: in the cancellation SMS and e-mail and on
+    their page.
+    """
     event = get_event(session=session, actor=actor, event_id=event_id, lock=True)
     if event.status is EventStatus.CANCELLED:
         return event
     _require_open(event)
     event.status = EventStatus.CANCELLED
     event.cancelled_at = utcnow()
+    event.cancel_reason = reason
     event.sequence += 1
     session.flush()
     enqueue(session=session, payload=EventCancelled(event_id=event.id))
@@ -255,5 +262,6 @@ def cancel_event(*, session: Session, actor: Actor, event_id: uuid.UUID) -> Even
         action="event.cancel",
         object_type="event",
         object_id=event.id,
+        details={"reason_given": reason is not None},
     )
     return event

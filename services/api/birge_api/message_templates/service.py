@@ -39,6 +39,12 @@ _SAMPLE_TITLE = {
 _SAMPLE_VENUE = "Ala-Too Youth Centre"
 _SAMPLE_START = datetime(2026, 9, 28, 12, 30, tzinfo=UTC)  # 18:30 in Bishkek
 _SAMPLE_TOKEN = "x" * 43  # the length of `secrets.token_urlsafe(32)`, all GSM-7 characters
+# A cancellation's reason as coordinators write it, about 30 characters.
+_SAMPLE_REASON = {
+    Language.KY: "Стадион оңдоого жабылды",
+    Language.RU: "Стадион закрыт на ремонт",
+    Language.EN: "The stadium is closed for repairs",
+}
 
 
 def _key(purpose: str, language: str) -> tuple[str, Language]:
@@ -61,6 +67,7 @@ def _segments(purpose: str, language: Language, body: str, public_base_url: str)
         timezone=BISHKEK_TZ,
         link=personal_link(public_base_url, _SAMPLE_TOKEN),
         overrides={(purpose, language): body},
+        reason=_SAMPLE_REASON[language],
     )
     count = count_segments(text)
     return Segments(encoding=count.encoding, characters=count.characters, segments=count.segments)

@@ -7,8 +7,9 @@
 - **Check-in** shows to an accepted participant from 30 minutes before the start to the end.
 
 Only the questions still unanswered are shown, so an SMS answer is never asked again here.
-The question texts are the SMS templates (with the administrators' edits), so both channels
-ask the same thing in the same words.
+The page asks the same questions as the SMS in its own wording (`PageTexts.survey_questions`):
+the choices are radio buttons labelled with what the scale's ends mean, so the SMS's "reply 1
+for yes, 2 for no" would be wrong here.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from sqlalchemy.orm import Session
 from birge_api.attendance.service import check_in_open
 from birge_api.participant_page.i18n import PageTexts
 from birge_shared.models import EventStatus, Invitation, InvitationStatus, Language
-from birge_shared.sms.overrides import load_overrides
 from birge_shared.surveys import (
     POST_SURVEY_DAYS,
     SCALES,
@@ -34,7 +34,6 @@ from birge_shared.surveys import (
     SurveyAnswerError,
     SurveyKind,
     finish_conversation,
-    question_text,
     record_answers,
     unanswered,
 )
@@ -85,7 +84,10 @@ def open_survey(invitation: Invitation, now: datetime) -> SurveyKind | None:
 def _options(question: Question, texts: PageTexts) -> tuple[tuple[int, str], ...]:
     if question is Question.TALK:
         return ((TALK_YES, texts.yes), (TALK_NO, texts.no))
-    return tuple((value, str(value)) for value in SCALES[question])
+    scale = SCALES[question]
+    low, high = texts.scale_ends[question]
+    labels = {scale[0]: f"{scale[0]} — {low}", scale[-1]: f"{scale[-1]} — {high}"}
+    return tuple((value, labels.get(value, str(value))) for value in scale)
 
 
 def survey_form(
@@ -105,13 +107,12 @@ def survey_form(
     )
     if not pending:
         return None
-    overrides = load_overrides(session)
     return SurveyForm(
         kind=kind,
         questions=tuple(
             QuestionField(
                 name=question.value,
-                text=question_text(question, language, overrides),
+                text=texts.survey_questions[question],
                 options=_options(question, texts),
             )
             for question in pending

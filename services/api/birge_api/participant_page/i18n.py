@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from birge_shared.models import Language
 from birge_shared.sms.render import local_date, local_time
+from birge_shared.surveys import Question
 
 
 class AnswerState(enum.StrEnum):
@@ -55,10 +56,15 @@ class PageTexts:
     decline: str
     your_answer: str
     change_hint: str
+    #: An unanswered invitation's real deadline: `{deadline}` is its local date and time.
+    answer_by_hint: str
     states: dict[AnswerState, str]
     done: dict[Done, str]
     cancelled_heading: str
     cancelled_body: str
+    cancelled_reason: str
+    changed_heading: str
+    changed_body: str
     closed_heading: str
     closed_body: str
     not_found_heading: str
@@ -76,6 +82,10 @@ class PageTexts:
     survey_send: str
     yes: str
     no: str
+    #: The questions in page wording: the choices are radio buttons, not numbers to type.
+    survey_questions: dict[Question, str]
+    #: What the lowest and the highest value of each scale mean.
+    scale_ends: dict[Question, tuple[str, str]]
     comment_label: str
     survey_saved: str
     survey_incomplete_body: str
@@ -102,6 +112,10 @@ TEXTS: dict[Language, PageTexts] = {
         decline="Катыша албайм",
         your_answer="Сиздин жообуңуз",
         change_hint="Жообуңузду иш-чара башталганга чейин өзгөртө аласыз.",
+        answer_by_hint=(
+            "Жооп берүү мөөнөтү: {deadline}. Жооп бергенден кийин аны иш-чара башталганга "
+            "чейин өзгөртө аласыз."
+        ),
         states={
             AnswerState.PENDING: "Сиз азырынча жооп бере элексиз.",
             AnswerState.ACCEPTED: "Сиз катышасыз. Көрүшкөнчө!",
@@ -129,6 +143,9 @@ TEXTS: dict[Language, PageTexts] = {
         cancelled_body=(
             "Кечиресиз. Сиз эч нерсе кылышыңыздын кереги жок. Сизди башка иш-чарада күтөбүз."
         ),
+        cancelled_reason="Себеби",
+        changed_heading="Бул иш-чара өзгөрдү",
+        changed_body="Убактысы же жери жарыялангандан бери өзгөрдү. Төмөндө азыркы маалымат.",
         closed_heading="Жооптор мындан ары кабыл алынбайт",
         closed_body=(
             "Тилекке каршы, бул чакырууга мындан ары жооп берүүгө болбойт, "
@@ -151,6 +168,15 @@ TEXTS: dict[Language, PageTexts] = {
         survey_send="Жөнөтүү",
         yes="Ооба",
         no="Жок",
+        survey_questions={
+            Question.ATTITUDE: "Башка коомчулуктун адамдарына карата мамилеңиз кандай?",
+            Question.RATING: "Иш-чараны кандай баалайсыз?",
+            Question.TALK: "Башка коомчулуктагы бирөө менен чындап сүйлөшө алдыңызбы?",
+        },
+        scale_ends={
+            Question.ATTITUDE: ("өтө терс", "өтө оң"),
+            Question.RATING: ("начар", "эң жакшы"),
+        },
         comment_label="Дагы эмне айткыңыз келет? (милдеттүү эмес)",
         survey_saved="Рахмат! Жоопторуңуз сакталды.",
         survey_incomplete_body="Сураныч, ар бир суроого жооп тандаңыз.",
@@ -179,6 +205,7 @@ TEXTS: dict[Language, PageTexts] = {
         decline="Не смогу",
         your_answer="Ваш ответ",
         change_hint="Ответ можно изменить до начала встречи.",
+        answer_by_hint=("Ответить нужно до {deadline}. Ответ можно изменить до начала встречи."),
         states={
             AnswerState.PENDING: "Вы ещё не ответили.",
             AnswerState.ACCEPTED: "Вы придёте. До встречи!",
@@ -205,6 +232,9 @@ TEXTS: dict[Language, PageTexts] = {
         cancelled_body=(
             "Приносим извинения. Ничего делать не нужно. Надеемся увидеть вас на другой встрече."
         ),
+        cancelled_reason="Причина",
+        changed_heading="Встреча изменилась",
+        changed_body="Время или место изменились с момента приглашения. Ниже — актуальные данные.",
         closed_heading="Ответы больше не принимаются",
         closed_body=(
             "К сожалению, на это приглашение больше нельзя ответить, поэтому ответ не сохранён."
@@ -233,6 +263,17 @@ TEXTS: dict[Language, PageTexts] = {
         survey_send="Отправить",
         yes="Да",
         no="Нет",
+        survey_questions={
+            Question.ATTITUDE: "Как вы относитесь к людям из другого сообщества?",
+            Question.RATING: "Как вам встреча?",
+            Question.TALK: (
+                "Удалось ли вам по-настоящему поговорить с кем-то из другого сообщества?"
+            ),
+        },
+        scale_ends={
+            Question.ATTITUDE: ("очень плохо", "очень хорошо"),
+            Question.RATING: ("плохо", "отлично"),
+        },
         comment_label="Хотите что-то добавить? (необязательно)",
         survey_saved="Спасибо! Ваши ответы сохранены.",
         survey_incomplete_body="Пожалуйста, выберите ответ на каждый вопрос.",
@@ -259,6 +300,10 @@ TEXTS: dict[Language, PageTexts] = {
         decline="I can't come",
         your_answer="Your answer",
         change_hint="You can change your answer until the event starts.",
+        answer_by_hint=(
+            "Please answer by {deadline}. Once you have answered, you can change your answer "
+            "until the event starts."
+        ),
         states={
             AnswerState.PENDING: "You haven't answered yet.",
             AnswerState.ACCEPTED: "You're coming. See you there!",
@@ -286,6 +331,10 @@ TEXTS: dict[Language, PageTexts] = {
         cancelled_body=(
             "We're sorry. You don't need to do anything. We hope to see you at another event."
         ),
+        cancelled_reason="Reason",
+        changed_heading="This event has changed",
+        changed_body="Its time or place has changed since it was announced. The details below are "
+        "up to date.",
         closed_heading="Answers are closed",
         closed_body=(
             "Sorry, this invitation can no longer be answered, so your answer was not saved."
@@ -307,6 +356,17 @@ TEXTS: dict[Language, PageTexts] = {
         survey_send="Send",
         yes="Yes",
         no="No",
+        survey_questions={
+            Question.ATTITUDE: "How do you feel about people from the other community?",
+            Question.RATING: "How was the event?",
+            Question.TALK: (
+                "Did you have a real conversation with someone from the other community?"
+            ),
+        },
+        scale_ends={
+            Question.ATTITUDE: ("very negative", "very positive"),
+            Question.RATING: ("poor", "excellent"),
+        },
         comment_label="Anything else you'd like to tell us? (optional)",
         survey_saved="Thank you! Your answers are saved.",
         survey_incomplete_body="Please choose an answer to each question.",
@@ -330,6 +390,12 @@ TEXTS: dict[Language, PageTexts] = {
 
 def texts_for(language: Language) -> PageTexts:
     return TEXTS[language]
+
+
+def format_moment(moment: datetime, timezone: str, language: Language) -> str:
+    """ "Saturday, 14 Mar, 18:00" in the city's time, in the page's language."""
+    weekday = TEXTS[language].weekdays[moment.astimezone(ZoneInfo(timezone)).weekday()]
+    return f"{weekday}, {local_date(moment, timezone, language)}, {local_time(moment, timezone)}"
 
 
 def format_when(starts_at: datetime, ends_at: datetime, timezone: str, language: Language) -> str:

@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from birge_api.attendance.service import CheckIn, check_in
 from birge_api.participant_page import followup
-from birge_api.participant_page.i18n import TEXTS, AnswerState, Done, format_when
+from birge_api.participant_page.i18n import (
+    TEXTS,
+    AnswerState,
+    Done,
+    format_moment,
+    format_when,
+)
 from birge_shared.invitations import Answer, RsvpClosedError, respond
 from birge_shared.models import (
     Event,
@@ -129,6 +135,12 @@ class PageView:
     can_check_in: bool = False
     #: A survey's answers were just saved (`?saved=survey` after the redirect).
     survey_saved: bool = False
+    #: The coordinator's reason for cancelling, when they gave one.
+    cancel_reason: str | None = None
+    #: The time or place changed since the event was announced (and it is not cancelled).
+    changed: bool = False
+    #: Until when the answer can be given or changed, in words (shown with the buttons).
+    answer_hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -209,7 +221,10 @@ def _hidden(invitation: Invitation) -> bool:
     A waiting-list place the person never heard of, or an SMS that failed, gave nobody the
     link; a withdrawn invitation of an event that still takes place is not theirs any more.
     A waiting-list place they got by answering is shown, so they can see where they stand.
+    After erasure no link of the person works any more, whatever its invitation.
     """
+    if invitation.participant.erased_at is not None:
+        return True
     status = invitation.status
     if status is InvitationStatus.FAILED:
         return True
@@ -272,7 +287,29 @@ def _view(
         upcoming=not cancelled and event.ends_at > now,
         done=confirmed,
         csrf=csrf_token(secret_key=secret_key, invitation_token=invitation.token),
+        cancel_reason=event.cancel_reason if cancelled else None,
+        # Every change participants must hear about raises the calendar SEQUENCE.
+        changed=not cancelled and event.status is EventStatus.SCHEDULED and event.sequence > 0,
+        answer_hint=_answer_hint(invitation, language, now),
     )
+
+
+def _answer_hint(invitation: Invitation, language: Language, now: datetime) -> str:
+    """The real deadline: an unanswered invitation's `expires_at`, else the start.
+
+    After `expires_at` the seat may go to the waitlist; an answer given before can be changed
+    until the event starts.
+    """
+    texts = TEXTS[language]
+    deadline = invitation.expires_at
+    if (
+        invitation.status is InvitationStatus.SENT
+        and deadline is not None
+        and now < deadline < invitation.event.starts_at
+    ):
+        when = format_moment(deadline, invitation.event.city.timezone, language)
+        return texts.answer_by_hint.format(deadline=when)
+    return texts.change_hint
 
 
 def load_page(

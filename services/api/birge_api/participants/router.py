@@ -126,7 +126,12 @@ def update_participant(
 
 @router.delete("/{participant_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_PROBLEMS)
 def erase_participant(
-    participant_id: uuid.UUID, session: SessionDep, actor: ParticipantReader
+    participant_id: uuid.UUID, session: SessionDep, actor: ParticipantReader, settings: SettingsDep
 ) -> Response:
-    service.erase_participant(session=session, actor=actor, participant_id=participant_id)
+    service.erase_participant(
+        session=session,
+        actor=actor,
+        participant_id=participant_id,
+        over_invite=settings.over_invite_factor,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -31,6 +31,7 @@ from birge_api.participants.schemas import (
 from birge_api.problems import Problem, conflict, invalid, not_found
 from birge_shared import audit
 from birge_shared.crypto import PiiCipher, get_cipher
+from birge_shared.departure import ERASED_REASON, release
 from birge_shared.models import (
     City,
     Community,
@@ -232,22 +233,35 @@ def update_participant(
     return participant
 
 
-def erase_participant(*, session: Session, actor: Actor, participant_id: uuid.UUID) -> None:
+def erase_participant(
+    *, session: Session, actor: Actor, participant_id: uuid.UUID, over_invite: float
+) -> None:
     """Erasure on request: the personal data goes for good, an anonymous stub stays.
 
     City, community and language stay on the stub so reports keep counting the person; the
     bodies of every message to or from them go with the rest, and so do their free-text survey
     comments (found through their pseudonym), while the numeric answers stay for the figures.
+    The stub holds no seat: open invitations are withdrawn and their seats refilled, pending
+    messages are skipped, and the personal links stop working.
     """
     participant = get_participant(
         session=session, actor=actor, participant_id=participant_id, lock=True
     )
+    now = utcnow()
     participant.name_encrypted = None
     participant.phone_encrypted = None
     participant.phone_hash = None
     participant.email_encrypted = None
     participant.email_hash = None
-    participant.erased_at = utcnow()
+    participant.erased_at = now
+    session.flush()
+    departure = release(
+        session=session,
+        participant_ids=[participant.id],
+        reason=ERASED_REASON,
+        now=now,
+        over_invite=over_invite,
+    )
     invitation_ids = select(Invitation.id).where(Invitation.participant_id == participant.id)
     cleared = session.execute(
         update(Message)
@@ -279,7 +293,12 @@ def erase_participant(*, session: Session, actor: Actor, participant_id: uuid.UU
         action="participant.erase",
         object_type="participant",
         object_id=participant.id,
-        details={"message_bodies_cleared": len(cleared), "comments_cleared": len(comments)},
+        details={
+            "message_bodies_cleared": len(cleared),
+            "comments_cleared": len(comments),
+            "invitations_withdrawn": departure.withdrawn,
+            "messages_skipped": departure.messages_skipped,
+        },
     )
 
 
