@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from birge_shared.private_files import open_private_append, private_folder
 from birge_shared.sms.segments import count_segments
 from birge_workers.sms.provider import PermanentProviderError, SentMessage, same_text
 from birge_workers.sms.signing import sign_and_post
@@ -67,7 +68,8 @@ class SmsSimulator:
         account_sid: str = SIMULATOR_ACCOUNT_SID,
         step_delay: float = 0.5,
     ) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        # The outbox holds numbers and texts in clear: the owner alone may read it.
+        private_folder(folder)
         self.outbox_path = folder / OUTBOX_FILE
         self._auth_token = auth_token
         self._from_number = from_number
@@ -103,7 +105,7 @@ class SmsSimulator:
             "validity_period": validity_period,
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
-        with self._write_lock, self.outbox_path.open("a", encoding="utf-8") as outbox:
+        with self._write_lock, open_private_append(self.outbox_path) as outbox:
             outbox.write(line)
         if status_callback is not None:
             self._schedule(status_callback, sid=sid, to=to)
