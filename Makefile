@@ -13,9 +13,11 @@ $(UV):
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 # `uv sync` keeps .venv exactly as uv.lock says (uv itself is pinned in the dev group,
-# so syncing never removes the tool doing the syncing).
+# so syncing never removes the tool doing the syncing). Bytecode is compiled at install: where
+# PYTHONDONTWRITEBYTECODE is set, every command would otherwise compile pydantic, FastAPI and
+# SQLAlchemy from source each time it starts (seconds for `birge --help`).
 install: $(UV)
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet --compile-bytecode
 
 run: install
 	$(VENV)/bin/birge dev

@@ -11,11 +11,15 @@ import json
 import logging
 import os
 import secrets
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+
+from tests.own_redis import OwnRedis, RedisStartError
 
 # Settings are read once per process: fix them before anything from Birge is imported.
 _RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
@@ -24,7 +28,18 @@ PG_ADMIN_URL = os.environ.get(
 )
 TEST_DB_NAME = f"birge_test_{_RUN_ID}"
 TEST_DATABASE_URL = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + TEST_DB_NAME
-TEST_REDIS_URL = os.environ.get("BIRGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The run's own redis-server (started in pytest_configure, before any test), so two runs on
+# one machine never share a database, a queue or a login counter. BIRGE_TEST_REDIS_URL names
+# another server to use instead.
+_REDIS_FOLDER = Path(tempfile.mkdtemp(prefix=f"birge-test-redis-{_RUN_ID}-"))
+_OWN_REDIS = None if os.environ.get("BIRGE_TEST_REDIS_URL") else OwnRedis(_REDIS_FOLDER)
+TEST_REDIS_URL = os.environ.get("BIRGE_TEST_REDIS_URL") or (_OWN_REDIS.url if _OWN_REDIS else "")
+
+
+def redis_database_url(number: int) -> str:
+    """Database `number` of this run's Redis server, for a test that empties it."""
+    return TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{number}"
+
 
 os.environ.update(
     {
@@ -62,6 +77,20 @@ from tests.pii_scan import broker_texts, leaks  # noqa: E402
 TEST_PASSWORD = "correct horse battery staple"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if _OWN_REDIS is not None:
+        try:
+            _OWN_REDIS.start()
+        except RedisStartError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _OWN_REDIS is not None:
+        _OWN_REDIS.crash()
+    shutil.rmtree(_REDIS_FOLDER, ignore_errors=True)
+
+
 #: Loggers of the servers the tests stand up in place of the outside world: aiosmtpd plays the
 #: receiving mail server, whose job is to log envelope addresses. Birge's own loggers and every
 #: library Birge runs in production are searched.
@@ -96,7 +125,7 @@ def no_personal_data_in_any_log_line() -> Iterator[None]:
         pytest.fail(f"phone numbers or e-mail addresses were logged by: {', '.join(leaking)}")
     leaky_databases = []
     for number in range(16):
-        client = redis.Redis.from_url(TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{number}")
+        client = redis.Redis.from_url(redis_database_url(number))
         try:
             if leaks(broker_texts(client)):
                 leaky_databases.append(number)

@@ -1,8 +1,8 @@
 """Demo data for a local try-out: staff logins, a few events and twenty fictional participants.
 
 Loading twice changes nothing: each user, each city's events and each participant is skipped
-when it already exists. The phone numbers are made up; never load this into a deployment that
-sends real SMS.
+when it already exists. The phone numbers and people are made up, so they are loaded only where
+no message can reach anyone: SMS to the local simulator and e-mail to the local mail folder.
 """
 
 from __future__ import annotations
@@ -139,10 +139,25 @@ _PEOPLE: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+def refusal(settings: Settings) -> str | None:
+    """Why demo data must not be loaded with these settings, or None when it may be."""
+    if settings.environment is Environment.PRODUCTION:
+        return "demo data is never loaded in production"
+    real = []
+    if settings.uses_twilio:
+        real.append("SMS go through Twilio (TWILIO_ACCOUNT_SID is set)")
+    if settings.smtp_url is not None:
+        real.append("e-mail goes through SMTP_URL")
+    if real:
+        return " and ".join(real) + ", so its made-up people could receive real messages"
+    return None
+
+
 def load_demo_data(*, session: Session, settings: Settings, now: datetime) -> DemoReport:
     """Create what is missing of the demo set; the caller commits."""
-    if settings.environment is Environment.PRODUCTION:
-        raise RuntimeError("demo data is never loaded in production")
+    reason = refusal(settings)
+    if reason is not None:
+        raise RuntimeError(reason)
     report = DemoReport()
     admin = _ensure_user(
         session=session,

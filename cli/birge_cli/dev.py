@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 from birge_cli.servers import DEFAULT_SCHEDULE
+from birge_shared.settings import Settings
 
 STOP_TIMEOUT = 30.0
 POLL_SECONDS = 0.5
@@ -25,6 +26,16 @@ POLL_SECONDS = 0.5
 class Child:
     name: str
     process: subprocess.Popen[bytes]
+
+
+def banner(settings: Settings) -> str:
+    """What `birge dev` says first: where it serves, and the address links will carry."""
+    served = f"http://localhost:{settings.port}"
+    docs = f" (API docs: {served}/docs)" if settings.serves_docs else ""
+    return (
+        f"Birge is starting at {served}{docs}. Ctrl-C stops it.\n"
+        f"Personal links, webhooks and the SMS simulator use {settings.public_base_url}."
+    )
 
 
 def child_commands(*, port: int, concurrency: int) -> dict[str, list[str]]:

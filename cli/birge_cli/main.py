@@ -1,25 +1,29 @@
 """The `birge` command: servers, migrations, staff accounts, demo data, key rotation, SMS and
 benchmarks."""
 
+# Each command imports what it needs when it runs: the API, SQLAlchemy, Alembic and Celery
+# together take seconds to import, which `birge --help` or `birge sms reply` would otherwise
+# pay for nothing. tests/unit/test_cli_imports.py keeps it so.
+# ruff: noqa: PLC0415
+
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from birge_cli import demo, dev, pii, servers, sms
-from birge_cli.users import PasswordInputError, read_password
-from birge_shared.crypto import get_cipher
-from birge_shared.db import session_scope
-from birge_shared.logs import configure_logging
-from birge_shared.migrate import upgrade
-from birge_shared.models import Message, Participant, Role, utcnow
-from birge_shared.phones import InvalidPhoneError
-from birge_shared.settings import Environment, Settings, get_settings
-from birge_shared.users import UserError, create_user
+if TYPE_CHECKING:
+    from birge_cli import demo
+    from birge_shared.settings import Settings
 
-Command = Callable[[argparse.Namespace, Settings], int]
+#: The staff roles (birge_shared.models.Role, whose import pulls in every model).
+ROLES = ("admin", "coordinator", "viewer")
+#: Where beat keeps its schedule (as birge_cli.servers.DEFAULT_SCHEDULE, which imports uvicorn).
+DEFAULT_SCHEDULE = Path("var") / "celerybeat-schedule"
+
+Command = Callable[[argparse.Namespace, "Settings"], int]
 
 
 def say(text: str) -> None:
@@ -32,12 +36,17 @@ def fail(text: str) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_shared.migrate import upgrade
+
     upgrade(settings.database_url)
     say("The database is at the latest schema.")
     return 0
 
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli import servers
+
+    say(f"Personal links and webhooks use {settings.public_base_url}.")
     servers.run_api(
         settings=settings,
         host=args.host,
@@ -48,6 +57,8 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli import servers
+
     return servers.run_worker(
         settings=settings,
         concurrency=args.concurrency,
@@ -58,10 +69,17 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_beat(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli import servers
+
     return servers.run_beat(settings=settings, schedule=args.schedule)
 
 
 def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli.users import PasswordInputError, read_password
+    from birge_shared.db import session_scope
+    from birge_shared.models import Role
+    from birge_shared.users import UserError, create_user
+
     try:
         password = read_password(sys.stdin)
         with session_scope() as session:
@@ -80,8 +98,11 @@ def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.environment is Environment.PRODUCTION:
-        return fail("demo data is for development and staging, not production")
+    from birge_cli import demo
+
+    refusal = demo.refusal(settings)
+    if refusal is not None:
+        return fail(f"no demo data loaded: {refusal}")
     report = _load_demo(settings)
     say(
         f"Demo data: {report.events_created} events and "
@@ -92,6 +113,11 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_pii_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli import pii
+    from birge_shared.crypto import get_cipher
+    from birge_shared.db import session_scope
+    from birge_shared.models import Message, Participant
+
     cipher = get_cipher()
     participants = pii.rotate_all(
         unit_of_work=session_scope,
@@ -107,6 +133,9 @@ def cmd_pii_rotate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sms_reply(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli import sms
+    from birge_shared.phones import InvalidPhoneError
+
     url = sms.inbound_url(settings)
     try:
         status = sms.post_reply(settings=settings, phone=args.phone, text=args.text)
@@ -120,24 +149,29 @@ def cmd_sms_reply(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli import demo, dev
+    from birge_shared.migrate import upgrade
+    from birge_shared.settings import Environment
+
     if settings.environment is Environment.PRODUCTION:
         return fail("`birge dev` is for a local machine; run api, worker and beat separately")
     upgrade(settings.database_url)
-    report = _load_demo(settings)
-    base = f"http://localhost:{settings.port}"
-    say(f"Birge is starting at {base} (API docs: {base}/docs). Ctrl-C stops it.")
-    _print_logins(report)
+    refusal = demo.refusal(settings)
+    report = _load_demo(settings) if refusal is None else None
+    say(dev.banner(settings))
+    if report is None:
+        say(f"No demo data loaded: {refusal}. Create a login with `birge users create`.")
+    else:
+        _print_logins(report)
     return dev.supervise(dev.child_commands(port=settings.port, concurrency=args.concurrency))
 
 
 def cmd_bench_fanout(args: argparse.Namespace, settings: Settings) -> int:
-    # Imported here: the benchmark pulls in the sending pipeline and Celery, about a second
-    # of imports that every other command would pay for nothing.
-    from birge_cli.bench import fanout  # noqa: PLC0415 - see above
-    from birge_cli.bench.processes import BenchRunError  # noqa: PLC0415 - see above
-    from birge_cli.bench.raw import RawLoopError  # noqa: PLC0415 - see above
-    from birge_cli.bench.seed import MAX_PARTICIPANTS  # noqa: PLC0415 - see above
-    from birge_cli.bench.stores import BenchSetupError  # noqa: PLC0415 - see above
+    from birge_cli.bench import fanout
+    from birge_cli.bench.processes import BenchRunError
+    from birge_cli.bench.raw import RawLoopError
+    from birge_cli.bench.seed import MAX_PARTICIPANTS
+    from birge_cli.bench.stores import BenchSetupError
 
     if not 1 <= args.n <= MAX_PARTICIPANTS:
         return fail(f"--n must be between 1 and {MAX_PARTICIPANTS}")
@@ -164,10 +198,9 @@ def cmd_bench_fanout(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench_webhooks(args: argparse.Namespace, settings: Settings) -> int:
-    # Imported here like the other benchmarks: other commands never need it.
-    from birge_cli.bench import webhooks  # noqa: PLC0415 - see above
-    from birge_cli.bench.processes import BenchRunError  # noqa: PLC0415 - see above
-    from birge_cli.bench.stores import BenchSetupError  # noqa: PLC0415 - see above
+    from birge_cli.bench import webhooks
+    from birge_cli.bench.processes import BenchRunError
+    from birge_cli.bench.stores import BenchSetupError
 
     rates = [int(rate) for rate in args.rates.split(",") if rate.strip()]
     if not rates or min(rates) < 1 or args.seconds <= 0:
@@ -201,9 +234,8 @@ def _add_bench_webhooks(
 
 
 def cmd_bench_reports(args: argparse.Namespace, settings: Settings) -> int:
-    # Imported here like the fan-out benchmark: other commands never need it.
-    from birge_cli import bench_reports  # noqa: PLC0415 - see above
-    from birge_cli.bench.stores import BenchSetupError  # noqa: PLC0415 - see above
+    from birge_cli import bench_reports
+    from birge_cli.bench.stores import BenchSetupError
 
     if args.events < 1 or args.answers < 2 * args.events or args.runs < 1:
         return fail("--events and --runs must be at least 1, --answers at least 2 per event")
@@ -227,6 +259,10 @@ def _note(text: str) -> None:
 
 
 def _load_demo(settings: Settings) -> demo.DemoReport:
+    from birge_cli import demo
+    from birge_shared.db import session_scope
+    from birge_shared.models import utcnow
+
     with session_scope() as session:
         return demo.load_demo_data(session=session, settings=settings, now=utcnow())
 
@@ -280,10 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, default=None, help="default: one per CPU")
     worker.add_argument("--beat", action="store_true", help="also run beat inside the worker")
     worker.add_argument("--queues", default=None, help="comma-separated queues to consume")
-    worker.add_argument("--schedule", type=Path, default=servers.DEFAULT_SCHEDULE)
+    worker.add_argument("--schedule", type=Path, default=DEFAULT_SCHEDULE)
 
     beat = add("beat", cmd_beat, "Run Celery beat, which sends the periodic tasks.")
-    beat.add_argument("--schedule", type=Path, default=servers.DEFAULT_SCHEDULE)
+    beat.add_argument("--schedule", type=Path, default=DEFAULT_SCHEDULE)
 
     users = commands.add_parser("users", help="Manage staff accounts.")
     user_commands = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
@@ -295,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.set_defaults(handler=cmd_users_create)
     create.add_argument("email")
-    create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument(
         "--city", action="append", default=[], help="a city code; repeat for several"
     )
@@ -362,6 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from birge_shared.logs import configure_logging
+    from birge_shared.settings import get_settings
+
     settings = get_settings()
     configure_logging(settings.log_level)
     handler: Command = args.handler

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import uvicorn
-
 from birge_shared.settings import Settings
 
 DEFAULT_SCHEDULE = Path("var") / "celerybeat-schedule"
@@ -19,6 +17,8 @@ DEFAULT_SCHEDULE = Path("var") / "celerybeat-schedule"
 def run_api(
     *, settings: Settings, host: str, port: int | None, forwarded_allow_ips: str | None
 ) -> None:
+    import uvicorn  # noqa: PLC0415 - only this command serves HTTP; the others start faster
+
     uvicorn.run(
         "birge_api.app:create_app",
         factory=True,

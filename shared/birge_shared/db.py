@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from birge_shared.private_files import private_file, private_folder
 from birge_shared.settings import get_settings
 
 
@@ -41,7 +42,9 @@ def make_engine(raw_url: str) -> Engine:
     url = normalise_database_url(raw_url)
     if is_sqlite(url):
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            # Created 0600 before SQLite opens it; SQLite gives its -wal and -shm files the
+            # database file's mode, so the three stay readable by their owner only.
+            private_file(private_folder(Path(url.database).parent) / Path(url.database).name)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

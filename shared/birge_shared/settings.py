@@ -23,6 +23,23 @@ DEV_PII_HASH_KEY = "dev-pii-hash-key-do-not-use-outside-development"
 DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"  # noqa: S105
 DEV_PSEUDONYM_KEY = "dev-pseudonym-key-do-not-use-outside-development"
 
+#: The shortest secret production accepts: 32 bytes, the size of an HMAC-SHA-256 key.
+MIN_SECRET_BYTES = 32
+# Values published in this repository (the development defaults above and the placeholders of
+# deploy/env.example and deploy/k8s/secret.example.yaml): known to anyone, so never a secret.
+_KNOWN_SECRETS = frozenset(
+    {
+        DEV_SECRET_KEY,
+        DEV_PII_ENCRYPTION_KEY,
+        DEV_PII_HASH_KEY,
+        DEV_TWILIO_AUTH_TOKEN,
+        DEV_PSEUDONYM_KEY,
+    }
+)
+_PLACEHOLDER_MARKS = ("replace-", "change-me", "changeme")
+# Fewer distinct characters than this is a long string, not a random one ("aaaa…", "0101…").
+_MIN_DISTINCT_CHARACTERS = 8
+
 
 class Environment(enum.StrEnum):
     DEVELOPMENT = "development"
@@ -50,8 +67,12 @@ class Settings(BaseSettings):
     # longest task, or a slow task would run twice.
     broker_visibility_timeout: int = 3600
 
-    public_base_url: str = "http://localhost:8000"
-    port: int = 8000
+    # Unset: http://localhost:{PORT}, the address `birge dev` serves, so PORT alone moves links,
+    # webhook signatures and the simulator's callbacks together. Production must set it.
+    public_base_url: str = ""
+    port: int = Field(default=8000, ge=1, le=65535)
+    # /docs and /openapi.json. Unset: on in development and test, off in production.
+    docs_enabled: bool | None = None
 
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     access_token_minutes: int = 60 * 8
@@ -142,14 +163,54 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:
         if self.environment is Environment.DEVELOPMENT:
-            return self
+            return self._default_public_base_url()
         missing = [name for name, bad in self._default_secrets() if bad]
         if missing:
             raise MissingSecretError(
                 "These settings must be set to real secrets outside development: "
                 + ", ".join(missing)
             )
+        if self.environment is Environment.PRODUCTION:
+            problems = self._production_problems()
+            if problems:
+                raise MissingSecretError("Production cannot start: " + "; ".join(problems) + ".")
+        return self._default_public_base_url()
+
+    def _default_public_base_url(self) -> Self:
+        if not self.public_base_url:
+            self.public_base_url = f"http://localhost:{self.port}"
         return self
+
+    def _production_problems(self) -> list[str]:
+        """What production needs beyond non-default secrets, each naming its setting.
+
+        The messages name settings and reasons only, never a value.
+        """
+        problems = [
+            f"{name} must be at least {MIN_SECRET_BYTES} bytes of random, not a published value"
+            for name, values in self._secret_values()
+            if any(_weak(value) for value in values)
+        ]
+        if not self.uses_twilio:
+            problems.append("TWILIO_ACCOUNT_SID must be set (the SMS simulator is for development)")
+        elif not (self.twilio_from_number or self.twilio_messaging_service_sid):
+            problems.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID must be set")
+        if self.smtp_url is None:
+            problems.append("SMTP_URL must be set (the mail folder is for development)")
+        if not self.public_base_url:
+            problems.append("PUBLIC_BASE_URL must be set to the address participants reach")
+        return problems
+
+    def _secret_values(self) -> list[tuple[str, list[str]]]:
+        secrets = [
+            ("SECRET_KEY", [self.secret_key.get_secret_value()]),
+            ("PII_ENCRYPTION_KEY", [key.get_secret_value() for key in self.pii_encryption_key]),
+            ("PII_HASH_KEY", [self.pii_hash_key.get_secret_value()]),
+            ("PSEUDONYM_KEY", [self.pseudonym_key.get_secret_value()]),
+        ]
+        if self.uses_twilio:
+            secrets.append(("TWILIO_AUTH_TOKEN", [self.twilio_auth_token.get_secret_value()]))
+        return secrets
 
     def _default_secrets(self) -> list[tuple[str, bool]]:
         keys = [key.get_secret_value() for key in self.pii_encryption_key]
@@ -171,6 +232,28 @@ class Settings(BaseSettings):
     @property
     def uses_twilio(self) -> bool:
         return bool(self.twilio_account_sid)
+
+    @property
+    def serves_docs(self) -> bool:
+        """Whether /docs and /openapi.json are served (DOCS_ENABLED, else not in production)."""
+        if self.docs_enabled is not None:
+            return self.docs_enabled
+        return self.environment is not Environment.PRODUCTION
+
+    @property
+    def messages_stay_local(self) -> bool:
+        """SMS go to the local simulator and e-mail to files: nothing reaches a real person."""
+        return not self.uses_twilio and self.smtp_url is None
+
+
+def _weak(value: str) -> bool:
+    lowered = value.lower()
+    return (
+        len(value.encode()) < MIN_SECRET_BYTES
+        or value in _KNOWN_SECRETS
+        or any(mark in lowered for mark in _PLACEHOLDER_MARKS)
+        or len(set(value)) < _MIN_DISTINCT_CHARACTERS
+    )
 
 
 @lru_cache(maxsize=1)

@@ -39,8 +39,17 @@ from birge_shared.passwords import verify_password
 STARTUP_SECONDS = 90
 PASSWORD = "a long enough password"
 
-# Variables that would point the command at the test run's PostgreSQL and Redis.
-_SERVER_SETTINGS = ("DATABASE_URL", "BROKER_URL", "BROKER_FOLDER", "PORT")
+# Variables that would point the command at the test run's PostgreSQL and Redis, or its links
+# at the test client's address; SMTP_URL and Twilio would send for real.
+_SERVER_SETTINGS = (
+    "DATABASE_URL",
+    "BROKER_URL",
+    "BROKER_FOLDER",
+    "PORT",
+    "PUBLIC_BASE_URL",
+    "SMTP_URL",
+    "TWILIO_ACCOUNT_SID",
+)
 
 
 def cli_env(**overrides: str) -> dict[str, str]:
@@ -150,6 +159,30 @@ def test_demo_data_loads_once(tmp_path: Path, sqlite: tuple[str, Engine]) -> Non
     assert all(p.phone_encrypted and "+996" not in p.phone_encrypted for p in participants)
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "reason"),
+    [
+        ("TWILIO_ACCOUNT_SID", "AC" + "1" * 32, "SMS go through Twilio"),
+        ("SMTP_URL", "smtp://mail.example.org:25", "e-mail goes through SMTP_URL"),
+    ],
+)
+def test_no_demo_people_where_real_messages_go(
+    tmp_path: Path, sqlite: tuple[str, Engine], setting: str, value: str, reason: str
+) -> None:
+    url, engine = sqlite
+    env = cli_env(DATABASE_URL=url, **{setting: value})
+    assert birge("migrate", cwd=tmp_path, env=env).returncode == 0
+
+    result = birge("demo-data", cwd=tmp_path, env=env)
+
+    assert result.returncode == 2
+    assert "no demo data loaded" in result.stderr
+    assert reason in result.stderr
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 0
+        assert session.scalar(select(func.count()).select_from(Participant)) == 0
+
+
 def test_pii_rotate_moves_every_ciphertext_to_the_first_key(
     tmp_path: Path, sqlite: tuple[str, Engine]
 ) -> None:
@@ -193,14 +226,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def birge_dev(tmp_path: Path, port: int) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+def birge_dev(
+    tmp_path: Path, port: int, **settings: str
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     """`birge dev` in an empty directory: its own SQLite file and file broker under var/."""
     output = tmp_path / "dev.out"
     with output.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "birge_cli", "dev"],
             cwd=tmp_path,
-            env=cli_env(PORT=str(port)),
+            env=cli_env(PORT=str(port), **settings),
             stdout=sink,
             stderr=subprocess.STDOUT,
             # Its own process group, so a failed test can still end every child it started.
@@ -253,7 +288,9 @@ def test_birge_dev_serves_the_api_runs_the_worker_and_stops_cleanly(tmp_path: Pa
     with birge_dev(tmp_path, port) as (process, output):
         wait_until_ready(process, output, base)
         printed = output.read_text()
-        assert f"http://localhost:{port}" in printed
+        assert f"Birge is starting at http://localhost:{port}" in printed
+        # PORT alone: the links the worker writes point at the port actually served.
+        assert f"the SMS simulator use http://localhost:{port}." in printed
         login = re.search(r"admin\s+login: (\S+)\s+password: (\S+)", printed)
         assert login is not None, printed
 
@@ -295,6 +332,30 @@ def test_birge_dev_stops_everything_and_fails_when_a_child_dies(tmp_path: Path) 
                 pytest.fail(f"birge dev kept running:\n{output.read_text()[-4000:]}")
     assert returncode == 1
     assert "the api process exited" in output.read_text()
+
+
+@pytest.mark.slow
+def test_birge_dev_with_a_mail_server_loads_no_demo_people_and_says_so(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        # As above, the API cannot bind: `birge dev` migrates, decides, tells, and stops.
+        taken.bind(("0.0.0.0", 0))  # noqa: S104 - the API binds all interfaces too
+        taken.listen()
+        port = taken.getsockname()[1]
+        with birge_dev(tmp_path, port, SMTP_URL="smtp://mail.example.org:25") as (process, out):
+            try:
+                process.wait(timeout=STARTUP_SECONDS)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"birge dev kept running:\n{out.read_text()[-4000:]}")
+    printed = out.read_text()
+    assert "No demo data loaded: e-mail goes through SMTP_URL" in printed
+    assert "password:" not in printed
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'birge.db'}")
+    try:
+        with Session(engine) as session:
+            assert session.scalar(select(func.count()).select_from(Participant)) == 0
+            assert session.scalar(select(func.count()).select_from(User)) == 0
+    finally:
+        engine.dispose()
 
 
 def _read_until(fd: int, marker: bytes, seen: bytearray) -> None:

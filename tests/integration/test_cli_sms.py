@@ -22,7 +22,7 @@ from birge_api.webhooks.router import INBOUND_PATH
 from birge_cli import sms
 from birge_shared.crypto import get_cipher
 from birge_shared.models import Invitation, InvitationStatus, ProviderCallback
-from birge_shared.settings import get_settings
+from birge_shared.settings import Settings, get_settings
 from birge_shared.tasks import CallbackReceived
 from birge_workers.app import create_celery
 from tests.integration.callbacks.conftest import CommittedRows
@@ -58,6 +58,37 @@ def live_api(database_url: str) -> Iterator[str]:
         time.sleep(0.05)
     try:
         yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+
+
+@pytest.fixture(scope="module")
+def api_on_port(database_url: str) -> Iterator[int]:
+    """The application served on a free port with no PUBLIC_BASE_URL: as `PORT=… make run`."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = int(listener.getsockname()[1])
+    # The environment of this run, with PORT set and PUBLIC_BASE_URL left to its default.
+    served_settings = Settings(port=port, public_base_url="")
+    assert served_settings.public_base_url == f"http://localhost:{port}"
+    app = create_app()
+    app.dependency_overrides[get_settings] = lambda: served_settings
+    server = uvicorn.Server(
+        uvicorn.Config(app, http="h11", ws="none", lifespan="off", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            listener.close()
+            pytest.fail("uvicorn did not start", pytrace=False)
+        time.sleep(0.05)
+    try:
+        yield port
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -134,6 +165,31 @@ def test_a_reply_from_the_command_accepts_the_invitation(
         row = session.get(Invitation, invitation.id)
         assert row is not None
         assert row.status is InvitationStatus.ACCEPTED
+
+
+def test_port_alone_is_enough_for_the_command_and_the_webhook_to_agree(
+    api_on_port: int, committed: CommittedRows, raw_engine: Engine, tmp_path: Path
+) -> None:
+    e164 = "+996555777004"
+    committed.invitation(
+        committed.event(), committed.participant(phone=e164), InvitationStatus.SENT
+    )
+    env = {key: value for key, value in os.environ.items() if key != "PUBLIC_BASE_URL"}
+
+    result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "birge_cli", "sms", "reply", PHONE_LOCAL.format(4), "ДА"],
+        cwd=tmp_path,
+        env={**env, "PORT": str(api_on_port)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    # Signed for http://localhost:{PORT}/webhooks/…, which is what the API checks against.
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "The webhook answered HTTP 200."
+    assert len(_stored_callbacks(raw_engine, get_cipher().lookup_hash("phone", e164))) == 1
 
 
 def test_a_reply_signed_with_another_token_is_refused(

@@ -33,6 +33,7 @@ from birge_shared.settings import get_settings
 from birge_shared.users import create_user
 from tests.conftest import TEST_PASSWORD, UserFactory, bearer
 from tests.factories import make_event, make_participant
+from tests.waiting import wait_until, waits_for_a_lock
 
 Headers = dict[str, str]
 
@@ -267,6 +268,9 @@ def _in_thread(
             except Problem as problem:
                 session.rollback()
                 results.append(problem)
+            except Exception as error:  # shown by the test's assertion, not lost in a thread
+                session.rollback()
+                results.append(error)
 
     return threading.Thread(target=run)
 
@@ -316,36 +320,31 @@ def test_two_concurrent_requests_with_one_key_create_one_batch(committed: Commit
     assert (batches, invitations) == (1, 3)
 
 
-def _wait_until_blocked(engine: Engine) -> None:
-    """Until another connection of this database waits for a lock (no fixed sleep)."""
-    with engine.connect() as connection:
-        for _ in range(600):
-            waiting = connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            ).scalar_one()
-            if waiting:
-                return
-            connection.execute(text("SELECT pg_sleep(0.05)"))
-    raise AssertionError("the second request never waited for the first")
-
-
 def test_one_key_sent_for_two_events_at_once_is_refused_for_the_second(
     committed: Committed,
 ) -> None:
     """Different events do not share a lock: the unique key itself settles the race."""
     actor, (first_event, second_event) = _committed_setup(committed, events=2)
     results: list[Any] = []
+    backend: list[int] = []
+    second_request = _create(actor, second_event, "two-events")
+
+    def noting_its_connection(session: Session) -> service.CreatedBatch:
+        backend.append(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        return second_request(session)
 
     with Session(committed.engine) as first:
         winner = _create(actor, first_event, "two-events")(first)
         # The first request has written its batch but not committed: the second one finds no
-        # batch, then waits on the unique index until the first commits.
-        loser = _in_thread(committed.engine, _create(actor, second_event, "two-events"), results)
+        # batch, then waits on the unique index until the first commits. Its own connection
+        # is watched, for as long as it takes on a busy machine.
+        loser = _in_thread(committed.engine, noting_its_connection, results)
         loser.start()
-        _wait_until_blocked(committed.engine)
+        wait_until(
+            lambda: bool(backend) and waits_for_a_lock(committed.engine, backend[0]),
+            what="the second request never waited for the first",
+            alive=loser,
+        )
         first.commit()
     loser.join(timeout=60)
 

@@ -23,14 +23,14 @@ from birge_shared.logs import JsonFormatter
 from birge_shared.settings import get_settings
 from birge_workers.app import create_celery
 from birge_workers.relay import relay_outbox
-from tests.conftest import TEST_REDIS_URL
+from tests.conftest import redis_database_url
 from tests.pii_scan import broker_texts
 
 PROTECTION_REDIS_DB = 4
 
 
 def _redis_url() -> str:
-    return TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{PROTECTION_REDIS_DB}"
+    return redis_database_url(PROTECTION_REDIS_DB)
 
 
 def _forms(local: str) -> list[str]:

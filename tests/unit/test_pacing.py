@@ -13,6 +13,7 @@ from birge_workers.sending.pacing import (
     RedisTokenBucket,
     pacer_from_settings,
 )
+from tests.conftest import redis_database_url
 
 
 class ManualClock:
@@ -108,7 +109,7 @@ def test_settings_choose_the_bucket_and_keep_headroom() -> None:
     assert isinstance(local, LocalTokenBucket)
     assert local.rate == pytest.approx(10 * HEADROOM)
     shared = pacer_from_settings(
-        Settings(broker_url="redis://127.0.0.1:6379/12", sms_rate_per_second=10)
+        Settings(broker_url=redis_database_url(12), sms_rate_per_second=10)
     )
     assert isinstance(shared, RedisTokenBucket)
     assert shared.rate == pytest.approx(10 * HEADROOM)

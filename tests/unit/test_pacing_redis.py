@@ -10,8 +10,9 @@ import pytest
 import redis
 
 from birge_workers.sending.pacing import RedisTokenBucket
+from tests.conftest import redis_database_url
 
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_URL = redis_database_url(12)
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def client() -> Iterator[redis.Redis]:
     try:
         connection.ping()
     except redis.ConnectionError:
-        pytest.fail("Redis is not reachable at 127.0.0.1:6379", pytrace=False)
+        pytest.fail(f"Redis is not reachable at {REDIS_URL}", pytrace=False)
     yield connection
     connection.close()
 

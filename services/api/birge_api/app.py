@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from birge_api import health, metrics, problem_docs, problems
+from birge_api import docs, health, metrics, problem_docs, problems
 from birge_api.attendance.router import router as attendance_router
 from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
@@ -13,7 +13,11 @@ from birge_api.events.router import router as events_router
 from birge_api.inbox.router import router as inbox_router
 from birge_api.invitations.router import router as invitations_router
 from birge_api.message_templates.router import router as message_templates_router
-from birge_api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from birge_api.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from birge_api.nul_guard import refuse_nul
 from birge_api.participant_page.router import router as participant_page_router
 from birge_api.participants.router import router as participants_router
@@ -37,12 +41,18 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         dependencies=[Depends(refuse_nul)],
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=docs.openapi_url(settings),
     )
     problems.install(app)
     problem_docs.install(app)
+    docs.install(app, settings)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(metrics.MetricsMiddleware)
+    # Last added, so outermost: every answer gets the headers, the 413 refusal included.
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(auth_router)

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Query
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
 from birge_api.problems import Problem, invalid
 from birge_shared.models import City
+
+
+def city_code(value: str | None) -> str | None:
+    """A city code as stored: codes are lower case, whatever case the caller wrote."""
+    return value.strip().lower() if value is not None else None
+
+
+#: A `?city=` filter; `OSH` and `osh` name the same city.
+CityFilter = Annotated[
+    str | None,
+    Query(max_length=40, description="A city code, in any case (`osh`, `OSH`)."),
+    AfterValidator(city_code),
+]
 
 
 def require_city(*, session: Session, actor: Actor, code: str, field: str = "city") -> City:

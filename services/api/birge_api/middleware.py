@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id on every log line, an access log without PII, a body cap."""
+"""ASGI middleware: a request id on every log line, an access log without PII, a body cap,
+and the security headers every answer carries."""
 
 from __future__ import annotations
 
@@ -123,3 +124,33 @@ class BodySizeLimitMiddleware:
 
 class _BodyTooLargeError(Exception):
     pass
+
+
+#: Headers on every answer unless the route set its own (the participant page and /docs send
+#: a fuller Content-Security-Policy): no content sniffing, no URL leaked in a Referer, and no
+#: page of this server inside another site's frame.
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [pair for pair in SECURITY_HEADERS if pair[0] not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

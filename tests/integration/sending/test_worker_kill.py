@@ -8,7 +8,6 @@ again) and the release queues what the dead worker had claimed from the broker b
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -35,6 +34,7 @@ from birge_shared.settings import get_settings
 from birge_shared.tasks import InvitationsFanOut
 from birge_workers.sending.release import release_due
 from birge_workers.sending.sweeper import sweep_in_flight
+from tests.conftest import redis_database_url
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import Rows, twilio_for
 from tests.integration.sending.workers import (
@@ -49,7 +49,7 @@ from tests.integration.sending.workers import (
 
 pytestmark = pytest.mark.slow
 
-REDIS_URL = "redis://127.0.0.1:6379/10"
+REDIS_URL = redis_database_url(10)
 INVITATIONS = 200
 CHUNK = 50
 KILL_AFTER_CREATES = 70  # inside the second chunk
@@ -71,18 +71,25 @@ def statuses(engine: Engine, event: Event) -> Counter[MessageStatus]:
         )
 
 
+#: kombu's Redis transport keeps each delivered, not yet acknowledged task in this hash.
+UNACKED = "unacked"
+
+
 def wait_until_settled(
-    engine: Engine, event: Event, broker: redis.Redis, queue: str, workers: list[Worker]
+    broker: redis.Redis, queue: str, workers: list[Worker], *, dead_unacked: int
 ) -> None:
-    """Until the queue is empty and no message has changed for two seconds."""
-    seen: list[Counter[MessageStatus]] = []
+    """Until the second worker has taken and acknowledged every task it can.
 
-    def quiet() -> bool:
-        seen.append(statuses(engine, event))
-        time.sleep(0.45)
-        return broker.llen(queue) == 0 and len(seen) >= 5 and all(s == seen[-1] for s in seen[-5:])
+    Tasks are acknowledged after they ran (acks_late), so while the second worker still works
+    on one it is in the unacked hash beside those the dead worker will never acknowledge. The
+    queue empty and nothing unacknowledged but the dead worker's: the second worker is done,
+    however slowly the machine ran it.
+    """
 
-    wait_for(quiet, what="the second worker did not finish the queue", workers=workers)
+    def done() -> bool:
+        return broker.llen(queue) == 0 and broker.hlen(UNACKED) <= dead_unacked
+
+    wait_for(done, what="the second worker did not finish the queue", workers=workers)
 
 
 def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
@@ -112,13 +119,14 @@ def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
         )
         first.kill()
         created_at_kill = messages_api.total_creates
-        time.sleep(0.2)  # the create the dead worker had in flight still lands at the API
+        # What the dead worker had taken from the queue stays unacknowledged for good.
+        dead_unacked = broker.hlen(UNACKED)
         at_kill = statuses(raw_engine, event)
         assert CHUNK < created_at_kill < 2 * CHUNK, "the kill did not land in the second chunk"
         assert at_kill[MessageStatus.QUEUED] < INVITATIONS
 
         second = running.enter_context(worker(queue=queue, env=env, cwd=tmp_path, name="second"))
-        wait_until_settled(raw_engine, event, broker, queue, [first, second])
+        wait_until_settled(broker, queue, [first, second], dead_unacked=dead_unacked)
         left = statuses(raw_engine, event)
         # Later, as beat would run them: the sweep settles what was in flight by asking the
         # API; the release queues what the dead worker held but never claimed.

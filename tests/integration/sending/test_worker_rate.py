@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from birge_shared.outbox import enqueue
 from birge_shared.tasks import InvitationsFanOut
+from tests.conftest import redis_database_url
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import Rows
 from tests.integration.sending.workers import (
@@ -26,7 +27,7 @@ from tests.integration.sending.workers import (
 
 pytestmark = pytest.mark.slow
 
-REDIS_URL = "redis://127.0.0.1:6379/11"
+REDIS_URL = redis_database_url(11)
 RATE = 5
 INVITATIONS = 40
 

@@ -172,7 +172,7 @@ def redis_db(url: str) -> Iterator[redis.Redis]:
     try:
         client.ping()
     except redis.ConnectionError:
-        pytest.fail("Redis is not reachable at 127.0.0.1:6379", pytrace=False)
+        pytest.fail(f"Redis is not reachable at {url}", pytrace=False)
     client.flushdb()
     yield client
     client.flushdb()

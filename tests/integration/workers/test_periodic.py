@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from birge_shared.db import make_engine
@@ -21,6 +21,7 @@ from birge_workers.periodic import KEEP_RUNS, claim_slot, once_per_slot, slot_of
 from birge_workers.schedule import COMPLETE_PAST_INTERVAL
 from birge_workers.tasks import complete_past
 from tests.integration.workers.conftest import Committed
+from tests.waiting import wait_until, waits_for_a_lock
 
 INTERVAL = timedelta(minutes=5)
 NOON = datetime(2026, 12, 1, 12, 0, 1, tzinfo=UTC)
@@ -69,15 +70,27 @@ def test_a_concurrent_second_beat_waits_for_the_first_and_then_skips(
     counter = Counter(task_name)
     outcome: list[int | None] = []
 
+    backend: list[int] = []
+
+    def second_beat() -> None:
+        with Session(raw_engine) as session:
+            backend.append(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+            outcome.append(counter.run(session=session, now=NOON))
+            session.commit()
+
     with Session(raw_engine) as first:
         assert counter.run(session=first, now=NOON) == 1
         # The first beat's claim is not committed yet: the second blocks on the key.
-        second = threading.Thread(target=lambda: outcome.append(_beat(raw_engine, counter, NOON)))
+        second = threading.Thread(target=second_beat)
         second.start()
-        second.join(timeout=0.5)
-        assert second.is_alive()
+        wait_until(
+            lambda: bool(backend) and waits_for_a_lock(raw_engine, backend[0]),
+            what="the second beat did not wait for the first",
+            alive=second,
+        )
+        assert outcome == []
         first.commit()
-    second.join(timeout=30)
+    second.join(timeout=60)
 
     assert outcome == [None]
     assert counter.runs == 1

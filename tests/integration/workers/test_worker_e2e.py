@@ -38,11 +38,12 @@ from birge_shared.settings import Settings
 from birge_shared.tasks import EventCancelled
 from birge_workers.app import create_celery
 from birge_workers.relay import relay_outbox
+from tests.conftest import redis_database_url
 from tests.integration.workers.conftest import Committed
 
 pytestmark = pytest.mark.slow
 
-REDIS_URL = "redis://127.0.0.1:6379/5"
+REDIS_URL = redis_database_url(5)
 WAIT_SECONDS = 90
 S = InvitationStatus
 
@@ -105,7 +106,7 @@ def redis_queue() -> Iterator[str]:
     try:
         client.ping()
     except redis.ConnectionError:
-        pytest.fail("Redis is not reachable at 127.0.0.1:6379", pytrace=False)
+        pytest.fail(f"Redis is not reachable at {REDIS_URL}", pytrace=False)
     yield queue
     keys = list(client.scan_iter(f"*{queue}*"))
     if keys:

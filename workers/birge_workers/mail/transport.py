@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Protocol, Self
 from urllib.parse import unquote, urlsplit
 
+from birge_shared.private_files import private_folder, write_private_bytes
 from birge_shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -228,14 +229,15 @@ class FolderTransport:
         self.close()
 
     def send(self, message: EmailMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        # The e-mails hold addresses and names in clear: the owner alone may read them.
+        private_folder(self.folder, narrow_existing=True)
         name = str(message["Message-ID"]).strip("<>").split("@", 1)[0]
         if not re.fullmatch(r"[0-9a-f-]{36}", name):
             raise MailError(code="local", reason="message has no usable id", temporary=False)
         path = self.folder / f"{name}.eml"
         # Written aside and renamed, so a reader never sees half a file.
         partial = path.with_suffix(".eml.part")
-        partial.write_bytes(message.as_bytes())
+        write_private_bytes(partial, message.as_bytes())
         partial.replace(path)
 
     def close(self) -> None:

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from birge_shared.private_files import open_private_append, private_folder
 from birge_shared.sms.segments import count_segments
 from birge_workers.sms.provider import PermanentProviderError, SentMessage, same_text
 from birge_workers.sms.signing import sign_and_post
-from birge_workers.sms.twilio_provider import PERMANENT_REASONS
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,8 @@ class SmsSimulator:
         account_sid: str = SIMULATOR_ACCOUNT_SID,
         step_delay: float = 0.5,
     ) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        # The outbox holds numbers and texts in clear: the owner alone may read it.
+        private_folder(folder)
         self.outbox_path = folder / OUTBOX_FILE
         self._auth_token = auth_token
         self._from_number = from_number
@@ -86,6 +87,10 @@ class SmsSimulator:
         if self._pid != os.getpid():
             self._start_in_this_process()
         if to in REFUSED_NUMBERS:
+            # Imported here: Twilio's client is heavy, and `birge sms reply` imports this
+            # module for its numbers without ever sending.
+            from birge_workers.sms.twilio_provider import PERMANENT_REASONS  # noqa: PLC0415
+
             code = REFUSED_NUMBERS[to]
             raise PermanentProviderError(str(code), PERMANENT_REASONS[code])
         sid = "SM" + secrets.token_hex(16)
@@ -103,7 +108,7 @@ class SmsSimulator:
             "validity_period": validity_period,
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
-        with self._write_lock, self.outbox_path.open("a", encoding="utf-8") as outbox:
+        with self._write_lock, open_private_append(self.outbox_path) as outbox:
             outbox.write(line)
         if status_callback is not None:
             self._schedule(status_callback, sid=sid, to=to)

@@ -57,7 +57,9 @@ def participant_calendar(token: str, session: SessionDep, settings: SettingsDep)
 )
 def city_calendar(city: str, session: SessionDep, settings: SettingsDep) -> Response:
     try:
-        file = service.city_feed(session=session, settings=settings, city_code=city, now=utcnow())
+        file = service.city_feed(
+            session=session, settings=settings, city_code=city.lower(), now=utcnow()
+        )
     except service.CalendarNotFoundError:
         raise not_found("City") from None
     return Response(

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
+from birge_api.cities import CityFilter
 from birge_api.deps import Actor, Reader, SessionDep, Writer
 from birge_api.events import service
 from birge_api.events.schemas import EventCancel, EventCreate, EventRead, EventUpdate, event_read
@@ -40,7 +41,7 @@ def list_events(
     actor: Reader,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-    city: Annotated[str | None, Query(max_length=40)] = None,
+    city: CityFilter = None,
     status_: Annotated[EventStatus | None, Query(alias="status")] = None,
     activity_type: ActivityType | None = None,
     starts_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,

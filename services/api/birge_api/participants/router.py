@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
+from birge_api.cities import CityFilter
 from birge_api.deps import ParticipantReader, SessionDep, SettingsDep
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
 from birge_api.participants import service
@@ -51,7 +52,7 @@ def list_participants(
     actor: ParticipantReader,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-    city: Annotated[str | None, Query(max_length=40)] = None,
+    city: CityFilter = None,
     community: Community | None = None,
     language: Language | None = None,
     include_erased: Annotated[

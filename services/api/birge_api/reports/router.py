@@ -11,8 +11,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
+from birge_api.cities import CityFilter, city_code
 from birge_api.deps import Actor, Admin, Reader, SessionDep, SettingsDep
 from birge_api.pagination import CursorQuery, LimitQuery, Page
 from birge_api.reports import service
@@ -32,6 +34,7 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
 CityQuery = Annotated[
     str | None,
     Query(max_length=40, description="A city code; cities you are not assigned to add nothing."),
+    AfterValidator(city_code),
 ]
 
 
@@ -59,7 +62,7 @@ def report_filter(
     ] = None,
 ) -> service.ReportFilter:
     return service.ReportFilter(
-        city=city.strip().lower() if city else None,
+        city=city or None,
         date_from=date_from,
         date_to=date_to,
         activity_type=activity_type,
@@ -125,14 +128,14 @@ def list_due_for_review(
     actor: Admin,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-    city: Annotated[str | None, Query(max_length=40)] = None,
+    city: CityFilter = None,
 ) -> Page[ReviewItem]:
     """Participants registered and not invited for REVIEW_AFTER_DAYS: ids, city and dates only."""
     items, next_cursor = service.review_page(
         session=session,
         now=utcnow(),
         review_after_days=settings.review_after_days,
-        city=city.strip().lower() if city else None,
+        city=city or None,
         limit=limit,
         cursor=cursor,
     )
