@@ -194,9 +194,12 @@ def decode_text(content: bytes) -> str | None:
     and UTF-16 ("Unicode text"); charset-normalizer tells them apart.
     """
     try:
-        # Valid UTF-8 is UTF-8: the common case needs no detection.
+        # Valid UTF-8 without NULs is UTF-8: the common case needs no detection. (UTF-16 of
+        # Latin text is valid UTF-8 too, NULs between the letters.)
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:
         match = charset_normalizer.from_bytes(content).best()
         if match is None:
             return None
