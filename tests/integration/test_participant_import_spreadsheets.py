@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from openpyxl import Workbook, load_workbook
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from birge_cli.bench import import_files as lists
 from birge_shared.crypto import get_cipher
 from birge_shared.models import AuditEntry, Community, Language, Participant
+from birge_shared.settings import get_settings
 from tests.factories import make_participant, unique_phone
 
 URL = "/v1/participants/import"
@@ -326,3 +328,29 @@ def test_the_bombs_are_refused_through_the_api(
     assert response.status_code == 200, response.text
     assert response.json()["accepted"] == 1
     assert len(db.scalars(select(Participant.id)).all()) == len(before) + 1
+
+
+def test_an_import_past_its_time_limit_is_refused_and_writes_nothing(
+    client: TestClient,
+    osh_headers: dict[str, str],
+    db: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A limit no import can meet: the deadline passes before the first row is read.
+    monkeypatch.setattr(get_settings(), "import_time_limit_seconds", 1e-9)
+    phone = unique_phone()
+    content = _ru_csv(f"Бакыт;{_local(phone)};ru;osh;host;paper_form;2026-01;20.11.2026 10:00")
+    body = _problem(_upload(client, osh_headers, content), 422, "import-too-slow")
+    assert body["errors"][0]["field"] == "file"
+    assert _by_phone(db, phone) == []
+
+
+def test_five_thousand_rows_within_the_bounds_are_imported(
+    client: TestClient, osh_headers: dict[str, str], db: Session
+) -> None:
+    # Numbers of a block no other test uses (+996 555 9xx xxx).
+    content = lists.valid_csv(5000, first=900_000)
+    response = _upload(client, osh_headers, content)
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 5000
+    assert len(_by_phone(db, "+996555904999")) == 1

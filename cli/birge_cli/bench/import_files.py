@@ -105,7 +105,7 @@ def dimension_bomb(ref: str = "A1:XFD3200", rows: int = 3200) -> bytes:
     return _rewrite(content, {_SHEET: claimed.replace(b"</sheetData>", empty + b"</sheetData>")})
 
 
-def shared_strings_bomb(strings: int = 10_000_000) -> bytes:
+def shared_strings_bomb(strings: int = 2_000_000) -> bytes:
     """A workbook whose shared-strings table holds `strings` entries: small zipped, vast open."""
     content = _workbook_bytes([list(HEADER), valid_rows(1)[0]])
     entry = b"<si><t>x</t></si>"
