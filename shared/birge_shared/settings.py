@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     # Limits that keep the API from being used to exhaust memory or scrape data.
     max_request_bytes: int = 5 * 1024 * 1024
     max_import_rows: int = 5000
+    # An import is refused before parsing past these bounds, and stops at its time limit.
+    max_import_columns: int = Field(default=50, ge=9)
+    max_import_unpacked_bytes: int = Field(default=16 * 1024 * 1024, ge=1024 * 1024)
+    import_time_limit_seconds: float = Field(default=30.0, gt=0)
 
     sms_price_per_segment: Decimal = Decimal("0.0450")
     sms_price_currency: str = "USD"

@@ -100,7 +100,13 @@ def test_a_good_csv_imports_every_row_and_leaves_an_audit_entry(
     )
     response = _upload(client, admin_headers, content)
     assert response.status_code == 200, response.text
-    assert response.json() == {"imported": True, "accepted": 2, "rejected": 0, "errors": []}
+    assert response.json() == {
+        "imported": True,
+        "accepted": 2,
+        "updated": 0,
+        "rejected": 0,
+        "errors": [],
+    }
     assert {_phone_hash("+996555100001"), _phone_hash("+996700100002")} <= _hashes(db)
 
     listed = client.get("/v1/participants", headers=admin_headers).json()["items"]
@@ -110,7 +116,13 @@ def test_a_good_csv_imports_every_row_and_leaves_an_audit_entry(
     assert by_mask["+996 700 *** 002"]["city"] == "bishkek"
 
     (entry,) = db.scalars(select(AuditEntry).where(AuditEntry.action == "participant.import"))
-    assert entry.details == {"format": "csv", "accepted": 2, "rejected": 0, "partial": False}
+    assert entry.details == {
+        "format": "csv",
+        "accepted": 2,
+        "updated": 0,
+        "rejected": 0,
+        "partial": False,
+    }
 
 
 def test_one_broken_row_imports_nothing_and_reports_it_without_the_number(
@@ -121,7 +133,8 @@ def test_one_broken_row_imports_nothing_and_reports_it_without_the_number(
         [
             _row("Aida", "0555 100 011"),
             _row("Bakyt", "0312 123456"),
-            _row("Cholpon", "0555 100 013", consent_given_at="2026-11-20T10:00:00"),
+            # 31 February: not a date, in any form.
+            _row("Cholpon", "0555 100 013", consent_given_at="31.02.2026 10:00"),
         ]
     )
     body = _problem(_upload(client, admin_headers, content), 422, "import-rejected")
@@ -187,11 +200,16 @@ def test_duplicates_in_the_file_and_in_the_database_are_row_errors(
         ]
     )
     body = _problem(_upload(client, admin_headers, content), 422, "import-rejected")
+    (registered,) = db.scalars(
+        select(Participant.id).where(Participant.phone_hash == _phone_hash("+996555100031"))
+    )
     errors = {(error["row"], error["field"]): error["detail"] for error in body["errors"]}
     assert errors == {
-        (2, "phone"): "a participant with this phone number is already registered",
-        (4, "phone"): "the same phone number as row 3",
+        (2, "phone"): f"matches participant {registered}, already registered in osh; "
+        "send update=true to update it",
+        (4, "phone"): "the same phone number and city as row 3",
     }
+    assert body["errors"][0]["participant_id"] == str(registered)
     assert _count(db) == before
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from birge_shared.models.base import Base, TimestampMixin, str_enum
@@ -16,15 +16,23 @@ class Participant(TimestampMixin, Base):
     Name, phone and e-mail are stored only encrypted (`*_encrypted`); the `*_hash` columns are
     keyed HMACs used for lookups and uniqueness. Erasure clears all of them and sets
     `erased_at`, keeping the row as an anonymous stub so aggregates stay true.
+
+    A participant belongs to one city, and a number is unique within its city: a person
+    registered in Bishkek and in Osh is two participants, each seen by that city's
+    coordinators, so nothing a coordinator does can tell them whether a number is registered
+    elsewhere. The unique index leads with the hash, so it also serves inbound look-ups.
     """
 
     __tablename__ = "participant"
-    __table_args__ = (Index("ix_participant_city_community", "city_code", "community"),)
+    __table_args__ = (
+        Index("ix_participant_city_community", "city_code", "community"),
+        UniqueConstraint("phone_hash", "city_code"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name_encrypted: Mapped[str | None] = mapped_column(Text)
     phone_encrypted: Mapped[str | None] = mapped_column(Text)
-    phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
     email_encrypted: Mapped[str | None] = mapped_column(Text)
     email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     language: Mapped[Language] = mapped_column(str_enum(Language, 2))

@@ -2,6 +2,11 @@
 
 Only the format is checked here; what the cells mean is the schema's business. Errors name
 columns and rows, never cell contents, because the cells are phone numbers and names.
+
+An upload is hostile until its bounds are checked: the entries and unpacked size of a workbook
+are read from its directory before anything is inflated, the cells a sheet really holds (not
+the size its `<dimension>` claims) are counted before it is parsed, every check on the header
+is linear, and reading stops at a deadline.
 """
 
 from __future__ import annotations
@@ -10,16 +15,19 @@ import csv
 import datetime as dt
 import enum
 import io
-import warnings
+import re
+import time
+import unicodedata
 import zipfile
-from collections.abc import Generator, Iterable, Iterator
+from collections import Counter
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+import charset_normalizer
+from python_calamine import CalamineError, CalamineWorkbook
 
 from birge_api.problems import Problem
 
@@ -36,7 +44,42 @@ COLUMNS = (
 )
 OPTIONAL_COLUMNS = frozenset({"email", "community"})
 REQUIRED_COLUMNS = tuple(column for column in COLUMNS if column not in OPTIONAL_COLUMNS)
-_ALIASES = {"e_mail": "email"}
+
+# Header names as people write them in English, Russian and Kyrgyz, after `_header_key`.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("full_name", "аты", "аты_жөнү", "аты_жону", "толук_аты", "имя", "фио", "имя_фамилия"),
+    "phone": (
+        "phone_number",
+        "mobile",
+        "телефон",
+        "тел",
+        "телефон_номери",
+        "номер_телефона",
+        "мобильный",
+    ),
+    "email": ("e_mail", "mail", "электрондук_почта", "эл_почта", "электронная_почта", "почта"),
+    "language": ("lang", "тил", "язык"),
+    "city": ("шаар", "город"),
+    "community": ("жамаат", "коомчулук", "сообщество", "группа"),
+    "consent_method": ("макулдук_ыкмасы", "макулдук_жолу", "способ_согласия"),
+    "consent_text_version": (
+        "consent_version",
+        "макулдук_тексти",
+        "макулдук_версиясы",
+        "версия_согласия",
+        "версия_текста_согласия",
+    ),
+    "consent_given_at": (
+        "consent_date",
+        "макулдук_күнү",
+        "макулдук_берилген_күн",
+        "макулдук_датасы",
+        "дата_согласия",
+    ),
+}
+_ALIASES = {
+    alias: column for column, aliases in HEADER_ALIASES.items() for alias in (column, *aliases)
+}
 
 
 class ImportFormat(enum.StrEnum):
@@ -44,14 +87,50 @@ class ImportFormat(enum.StrEnum):
     XLSX = "xlsx"
 
 
-_EXTENSIONS = {".csv": ImportFormat.CSV, ".xlsx": ImportFormat.XLSX}
+_EXTENSIONS = {".csv": ImportFormat.CSV, ".txt": ImportFormat.CSV, ".xlsx": ImportFormat.XLSX}
 _MEDIA_TYPES = {
     "text/csv": ImportFormat.CSV,
     "application/csv": ImportFormat.CSV,
     "text/comma-separated-values": ImportFormat.CSV,
+    "text/tab-separated-values": ImportFormat.CSV,
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ImportFormat.XLSX,
 }
 _ZIP_MAGIC = b"PK\x03\x04"
+# A workbook written by a spreadsheet holds a dozen entries, a few dozen with pictures.
+MAX_XLSX_ENTRIES = 200
+# Text holds no control characters but tab and line ends; binary files always do.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    max_rows: int
+    max_columns: int
+    max_unpacked_bytes: int
+    time_limit_seconds: float
+
+    @property
+    def max_cells(self) -> int:
+        # The header and every allowed row at the widest allowed width.
+        return (self.max_rows + 1) * self.max_columns
+
+
+class Deadline:
+    """The moment the request's work stops, checked between rows."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._at = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() >= self._at:
+            raise _file_problem(
+                422,
+                "import-too-slow",
+                "The file takes too long to import",
+                f"Importing stopped after {self.seconds:g} s; split the file.",
+            )
 
 
 @dataclass(frozen=True)
@@ -80,6 +159,23 @@ def _unsupported(detail: str) -> Problem:
     return _file_problem(415, "unsupported-media-type", "Upload a CSV or XLSX file", detail)
 
 
+def _unreadable_workbook() -> Problem:
+    return _unsupported("The file is not a readable XLSX workbook.")
+
+
+def _too_large(detail: str) -> Problem:
+    return _file_problem(422, "file-too-large", "The file is larger than an import may be", detail)
+
+
+def _too_many_columns(limit: int) -> Problem:
+    return _file_problem(
+        422,
+        "too-many-columns",
+        "The file has too many columns",
+        f"At most {limit} columns can be imported; delete the extra ones.",
+    )
+
+
 def _columns_problem(missing: Iterable[str], detail: str) -> Problem:
     names = list(missing)
     return Problem(
@@ -91,35 +187,73 @@ def _columns_problem(missing: Iterable[str], detail: str) -> Problem:
     )
 
 
-def _sniff(content: bytes) -> ImportFormat | None:
+def decode_text(content: bytes) -> str | None:
+    """The text of a CSV in whichever encoding a spreadsheet saved it, or None if not text.
+
+    Excel writes UTF-8 with a BOM ("CSV UTF-8"), cp1251 in a Russian or Kyrgyz locale ("CSV")
+    and UTF-16 ("Unicode text"); charset-normalizer tells them apart.
+    """
+    try:
+        # Valid UTF-8 without NULs is UTF-8: the common case needs no detection. (UTF-16 of
+        # Latin text is valid UTF-8 too, NULs between the letters.)
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:
+        match = charset_normalizer.from_bytes(content).best()
+        if match is None:
+            return None
+        text = str(match).removeprefix("\ufeff")
+    return None if _CONTROL.search(text) else text
+
+
+def _sniff(content: bytes) -> tuple[ImportFormat | None, str | None]:
     if content.startswith(_ZIP_MAGIC):
-        return ImportFormat.XLSX
-    # Text never holds NUL bytes; images, PDFs and old .xls files always do.
-    if b"\x00" in content:
-        return None
-    return ImportFormat.CSV
+        return ImportFormat.XLSX, None
+    text = decode_text(content)
+    return (ImportFormat.CSV, text) if text is not None else (None, None)
+
+
+def _classify(
+    *, filename: str | None, content_type: str | None, content: bytes
+) -> tuple[ImportFormat, str | None]:
+    suffix = PurePosixPath(filename or "").suffix.lower()
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    claimed = {_EXTENSIONS.get(suffix), _MEDIA_TYPES.get(media_type)} - {None}
+    if not claimed:
+        raise _unsupported("Only .csv and .xlsx files can be imported.")
+    if not content.strip():
+        raise _columns_problem(REQUIRED_COLUMNS, "The file is empty.")
+    actual, text = _sniff(content)
+    if actual is None and ImportFormat.CSV in claimed and _BINARY.search(content) is None:
+        # Text, but in no encoding a spreadsheet writes.
+        raise _file_problem(
+            422,
+            "invalid-encoding",
+            "The file's encoding cannot be read",
+            "Save the file as 'CSV UTF-8' and upload it again.",
+        )
+    if actual is None or actual not in claimed:
+        raise _unsupported("The file's content is not the CSV or XLSX its name or type claims.")
+    return actual, text
 
 
 def detect_format(
     *, filename: str | None, content_type: str | None, content: bytes
 ) -> ImportFormat:
     """What the upload claims to be (extension or media type) must be what its bytes are."""
-    suffix = PurePosixPath(filename or "").suffix.lower()
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    claimed = {_EXTENSIONS.get(suffix), _MEDIA_TYPES.get(media_type)} - {None}
-    if not claimed:
-        raise _unsupported("Only .csv (UTF-8) and .xlsx files can be imported.")
-    if not content.strip():
-        raise _columns_problem(REQUIRED_COLUMNS, "The file is empty.")
-    actual = _sniff(content)
-    if actual is None or actual not in claimed:
-        raise _unsupported("The file's content is not the CSV or XLSX its name or type claims.")
-    return actual
+    return _classify(filename=filename, content_type=content_type, content=content)[0]
+
+
+def _header_key(cell: str) -> str:
+    # `Аты-жөнү`, ` E-mail `, `Дата  согласия` -> `аты_жөнү`, `e_mail`, `дата_согласия`.
+    name = unicodedata.normalize("NFC", cell).casefold().replace("ё", "е")
+    return "_".join(re.findall(r"\w+", name))
 
 
 def _header_name(cell: str) -> str:
-    name = cell.strip().lower().replace(" ", "_").replace("-", "_")
-    return _ALIASES.get(name, name)
+    key = _header_key(cell)
+    return _ALIASES.get(key, key)
 
 
 def _cell_text(value: Any) -> str:
@@ -135,23 +269,37 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _rows(numbered: Iterator[tuple[int, list[str]]], *, max_rows: int) -> list[SheetRow]:
+def _trimmed(cells: Sequence[str]) -> Sequence[str]:
+    end = len(cells)
+    while end and not cells[end - 1]:
+        end -= 1
+    return cells[:end]
+
+
+def _rows(
+    numbered: Iterator[tuple[int, list[str]]], *, limits: ImportLimits, deadline: Deadline
+) -> list[SheetRow]:
     """Maps cells to columns under the first non-blank row, which is the header."""
     header: list[str] | None = None
     rows: list[SheetRow] = []
-    for number, cells in numbered:
-        if not any(cells):
+    for number, raw in numbered:
+        deadline.check()
+        # Spreadsheets pad rows with empty cells; only the filled ones count against the bound.
+        cells = _trimmed(raw)
+        if not cells or not any(cells):
             continue
+        if len(cells) > limits.max_columns:
+            raise _too_many_columns(limits.max_columns)
         if header is None:
             header = [_header_name(cell) for cell in cells]
             _check_header(header)
             continue
-        if len(rows) == max_rows:
+        if len(rows) == limits.max_rows:
             raise _file_problem(
                 422,
                 "too-many-rows",
                 "The file has too many rows",
-                f"At most {max_rows} rows can be imported at once; split the file.",
+                f"At most {limits.max_rows} rows can be imported at once; split the file.",
             )
         values = {
             column: cell
@@ -169,12 +317,12 @@ def _rows(numbered: Iterator[tuple[int, list[str]]], *, max_rows: int) -> list[S
 
 
 def _check_header(header: list[str]) -> None:
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    # One pass to count: a header of many repeated cells costs what its length costs.
+    counts = Counter(header)
+    missing = [column for column in REQUIRED_COLUMNS if column not in counts]
     if missing:
         raise _columns_problem(missing, "The header row lacks columns.")
-    repeated = sorted(
-        {column for column in header if column in COLUMNS and header.count(column) > 1}
-    )
+    repeated = [column for column in COLUMNS if counts[column] > 1]
     if repeated:
         raise Problem(
             status=422,
@@ -185,18 +333,9 @@ def _check_header(header: list[str]) -> None:
         )
 
 
-def _csv_rows(content: bytes) -> Generator[tuple[int, list[str]], None, None]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _file_problem(
-            422,
-            "invalid-encoding",
-            "The file is not UTF-8",
-            "Save the file as 'CSV UTF-8' and upload it again.",
-        ) from None
+def _csv_rows(text: str) -> Generator[tuple[int, list[str]], None, None]:
     first_line = text.lstrip().split("\n", 1)[0]
-    # Spreadsheets in Russian and Kyrgyz locales write `;` between cells, not `,`.
+    # Spreadsheets in Russian and Kyrgyz locales write `;` between cells, "Unicode text" tabs.
     delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -209,31 +348,145 @@ def _csv_rows(content: bytes) -> Generator[tuple[int, list[str]], None, None]:
         ) from None
 
 
-def _xlsx_rows(content: bytes) -> Generator[tuple[int, list[str]], None, None]:
+# What a worksheet's XML holds, counted on its bytes before any parser sees them. A namespace
+# prefix is allowed (`<x:c>`); anything that only looks like a cell or a reference (a comment,
+# a text) can only make the counts larger, never smaller.
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s/>]")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row[\s/>]")
+_SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?si[\s/>]")
+_REF_ATTRIBUTE = re.compile(rb"""\sr\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_CELL_REF = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})")
+# Windows of the XML are counted one at a time, so no count holds millions of matches at once.
+_WINDOW = 1 << 20
+
+
+def _windows(xml: bytes) -> Iterator[bytes]:
+    # A window ends before a `<`: a tag never holds one, so none is cut in two.
+    start = 0
+    while start < len(xml):
+        end = xml.find(b"<", start + _WINDOW)
+        end = len(xml) if end == -1 else end
+        yield xml[start:end]
+        start = end
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _check_sheet_xml(xml: bytes, limits: ImportLimits) -> None:
+    """The area a reader will lay out is bounded by the cells the sheet really places.
+
+    A reader builds a rectangle from the first to the last cell, so one cell far away costs
+    as much as a full sheet: the furthest row and column any reference names are bounded, and
+    each cell or row without a reference counts as one further. A reference that is not a
+    plain `B12` (or `12` for a row) makes the sheet unreadable rather than unbounded.
+    """
+    cells = rows = cell_refs = row_refs = last_row = last_column = 0
+    for window in _windows(xml):
+        cells += len(_CELL_TAG.findall(window))
+        if cells > limits.max_cells:
+            raise _too_large(f"At most {limits.max_cells} cells can be imported; split the file.")
+        rows += len(_ROW_TAG.findall(window))
+        for double, single in _REF_ATTRIBUTE.findall(window):
+            ref = double or single
+            if ref.isdigit() and len(ref) <= 7:
+                row_refs += 1
+                last_row = max(last_row, int(ref))
+                continue
+            cell = _CELL_REF.fullmatch(ref)
+            if cell is None:
+                raise _unreadable_workbook()
+            cell_refs += 1
+            last_row = max(last_row, int(cell.group(2)))
+            last_column = max(last_column, _column_number(cell.group(1)))
+    columns = last_column + max(0, cells - cell_refs)
+    if cells and columns > limits.max_columns:
+        raise _too_many_columns(limits.max_columns)
+    if (last_row + max(0, rows - row_refs)) * max(columns, 1) > limits.max_cells:
+        raise _too_large(
+            f"The sheet spans more than {limits.max_cells} cells; delete what lies beyond "
+            "the list, or split it."
+        )
+
+
+def _checked_workbook(content: bytes, limits: ImportLimits) -> bytes:
+    """The workbook re-packed without compression, once its bounds are known to hold.
+
+    The directory's sizes are checked before anything is inflated; Python's reader stops each
+    entry at its declared size and checks its CRC, and the re-packed copy carries exactly what
+    was read, so the parser can never inflate more than was checked.
+    """
     try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and extensions it drops; only values are read here.
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise _unsupported("The file is not a readable XLSX workbook.") from None
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _unreadable_workbook() from None
+    entries = archive.infolist()
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise _too_large(f"A workbook may hold at most {MAX_XLSX_ENTRIES} parts.")
+    if sum(entry.file_size for entry in entries) > limits.max_unpacked_bytes:
+        raise _too_large(
+            f"The workbook unpacks to more than {limits.max_unpacked_bytes} bytes; "
+            "save the list alone in a new workbook."
+        )
+    packed = io.BytesIO()
     try:
-        sheet = workbook.worksheets[0]
-        # min_row=1 keeps leading blank rows, so numbers match what the spreadsheet shows.
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            yield number, [_cell_text(value) for value in values]
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
-        # A damaged sheet only shows itself once read (XML parse errors are SyntaxErrors).
-        raise _unsupported("The file is not a readable XLSX workbook.") from None
-    finally:
-        workbook.close()
+        with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_STORED) as out:
+            for entry in entries:
+                data = archive.read(entry)
+                name = entry.filename.lower()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    _check_sheet_xml(data, limits)
+                elif name == "xl/sharedstrings.xml":
+                    _check_shared_strings(data, limits)
+                out.writestr(entry.filename, data)
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
+        raise _unreadable_workbook() from None
+    return packed.getvalue()
+
+
+def _check_shared_strings(xml: bytes, limits: ImportLimits) -> None:
+    count = 0
+    for window in _windows(xml):
+        count += len(_SHARED_STRING_TAG.findall(window))
+        if count > limits.max_cells:
+            raise _too_large(f"At most {limits.max_cells} cells can be imported; split the file.")
+
+
+def _xlsx_rows(
+    content: bytes, limits: ImportLimits
+) -> Generator[tuple[int, list[str]], None, None]:
+    workbook_bytes = _checked_workbook(content, limits)
+    try:
+        # calamine lays the sheet out from the cells it holds; the claimed dimension is unused.
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(workbook_bytes))
+        sheet = workbook.get_sheet_by_index(0)
+        end = sheet.end
+        rows = list(sheet.iter_rows())
+    except (CalamineError, ValueError, OSError, IndexError):
+        raise _unreadable_workbook() from None
+    # The rows run up to the last used cell: numbers match what a spreadsheet shows.
+    first_row = end[0] + 2 - len(rows) if end is not None else 1
+    for offset, values in enumerate(rows):
+        yield first_row + offset, [_cell_text(value) for value in values]
 
 
 def read_upload(
-    *, filename: str | None, content_type: str | None, content: bytes, max_rows: int
+    *,
+    filename: str | None,
+    content_type: str | None,
+    content: bytes,
+    limits: ImportLimits,
+    deadline: Deadline | None = None,
 ) -> Sheet:
-    file_format = detect_format(filename=filename, content_type=content_type, content=content)
-    numbered = _csv_rows(content) if file_format is ImportFormat.CSV else _xlsx_rows(content)
-    # Closing the generator closes the workbook even when reading stops early.
+    deadline = deadline or Deadline(limits.time_limit_seconds)
+    file_format, text = _classify(filename=filename, content_type=content_type, content=content)
+    numbered = (
+        _csv_rows(text or "") if file_format is ImportFormat.CSV else _xlsx_rows(content, limits)
+    )
+    # Closing the generator ends the reading even when it stops early.
     with closing(numbered):
-        return Sheet(format=file_format, rows=_rows(numbered, max_rows=max_rows))
+        return Sheet(format=file_format, rows=_rows(numbered, limits=limits, deadline=deadline))

@@ -14,7 +14,8 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from birge_api.cities import CityFilter
 from birge_api.deps import ParticipantReader, SessionDep, SettingsDep
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
-from birge_api.participants import service
+from birge_api.participants import import_template, service
+from birge_api.participants.import_files import ImportLimits
 from birge_api.participants.schemas import (
     ImportReport,
     ParticipantCreate,
@@ -82,23 +83,63 @@ def list_participants(
     },
 )
 def import_participants(
-    file: Annotated[UploadFile, File(description="A .csv (UTF-8) or .xlsx participant list")],
+    file: Annotated[
+        UploadFile,
+        File(description="A .csv (UTF-8, cp1251 or UTF-16; `,` `;` or tab) or .xlsx list"),
+    ],
     session: SessionDep,
     settings: SettingsDep,
     actor: ParticipantReader,
     partial: Annotated[
         bool, Query(description="Import the good rows even when others are broken.")
     ] = False,
+    update: Annotated[
+        bool,
+        Query(
+            description="Rows matching a participant of the same city update their language, "
+            "community, e-mail and consent instead of being refused."
+        ),
+    ] = False,
 ) -> ImportReport:
     upload = service.Upload(
         filename=file.filename, content_type=file.content_type, content=file.file.read()
     )
-    return service.import_participants(
-        session=session,
-        actor=actor,
-        upload=upload,
-        partial=partial,
+    limits = ImportLimits(
         max_rows=settings.max_import_rows,
+        max_columns=settings.max_import_columns,
+        max_unpacked_bytes=settings.max_import_unpacked_bytes,
+        time_limit_seconds=settings.import_time_limit_seconds,
+    )
+    return service.import_participants(
+        session=session, actor=actor, upload=upload, partial=partial, update=update, limits=limits
+    )
+
+
+@router.get(
+    "/import/template.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "An example list"}},
+)
+def import_template_csv(actor: ParticipantReader) -> Response:
+    return Response(
+        import_template.template_csv(),
+        media_type=import_template.CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="participants.csv"'},
+    )
+
+
+@router.get(
+    "/import/template.xlsx",
+    response_class=Response,
+    responses={
+        200: {"content": {import_template.XLSX_MEDIA_TYPE: {}}, "description": "An example list"}
+    },
+)
+def import_template_xlsx(actor: ParticipantReader) -> Response:
+    return Response(
+        import_template.template_xlsx(),
+        media_type=import_template.XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="participants.xlsx"'},
     )
 
 

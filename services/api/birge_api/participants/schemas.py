@@ -142,11 +142,15 @@ class ImportRowError(BaseModel):
     row: int = Field(description="The row number a spreadsheet shows; the header is row 1.")
     field: str
     detail: str
+    participant_id: uuid.UUID | None = Field(
+        default=None, description="The participant of the same city this row repeats."
+    )
 
 
 class ImportReport(BaseModel):
     imported: bool
-    accepted: int
+    accepted: int = Field(description="Rows registered as new participants.")
+    updated: int = Field(default=0, description="Matched rows updated (`update=true`).")
     rejected: int
     errors: list[ImportRowError]
 

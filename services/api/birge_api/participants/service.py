@@ -9,8 +9,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import and_, or_, select, update
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 from birge_api.cities import require_city
 from birge_api.deps import Actor
 from birge_api.pagination import decode_cursor
-from birge_api.participants.import_files import read_upload
+from birge_api.participants.import_files import Deadline, ImportLimits, SheetRow, read_upload
+from birge_api.participants.import_values import local_instant
 from birge_api.participants.schemas import (
     NULLABLE_FIELDS,
     ImportReport,
@@ -51,9 +53,9 @@ _LOOKUP_CHUNK = 1000
 def _duplicate_phone() -> Problem:
     return conflict(
         "duplicate-phone",
-        "A participant with this phone number is already registered",
+        "A participant with this phone number is already registered in this city",
         field="phone",
-        detail="another participant has this phone number",
+        detail="another participant in this city has this phone number",
     )
 
 
@@ -65,8 +67,14 @@ def _email_hash(cipher: PiiCipher, email: str) -> str:
     return cipher.lookup_hash("email", email)
 
 
-def _phone_taken(session: Session, phone_hash: str, *, other_than: uuid.UUID | None = None) -> bool:
-    query = select(Participant.id).where(Participant.phone_hash == phone_hash)
+def _phone_taken(
+    session: Session, *, city: str, phone_hash: str, other_than: uuid.UUID | None = None
+) -> bool:
+    # Only the city's own participants: whether a number is registered elsewhere is no
+    # business of this city's coordinator, and no answer may depend on it.
+    query = select(Participant.id).where(
+        Participant.city_code == city, Participant.phone_hash == phone_hash
+    )
     if other_than is not None:
         query = query.where(Participant.id != other_than)
     return session.scalar(query.limit(1)) is not None
@@ -110,7 +118,7 @@ def _new_participant(
 def create_participant(*, session: Session, actor: Actor, data: ParticipantCreate) -> Participant:
     require_city(session=session, actor=actor, code=data.city)
     cipher = get_cipher()
-    if _phone_taken(session, _phone_hash(cipher, data.phone)):
+    if _phone_taken(session, city=data.city, phone_hash=_phone_hash(cipher, data.phone)):
         raise _duplicate_phone()
     participant = _new_participant(data, cipher=cipher, created_by_id=actor.user_id)
     _flush_unique(session, [participant])
@@ -199,13 +207,18 @@ def update_participant(
         return participant
 
     cipher = get_cipher()
-    if data.city is not None and data.city != participant.city_code:
+    moved = data.city is not None and data.city != participant.city_code
+    if data.city is not None and moved:
         require_city(session=session, actor=actor, code=data.city)
+    phone_hash = _phone_hash(cipher, data.phone) if data.phone is not None else None
+    target_hash = phone_hash or participant.phone_hash
+    if (moved or phone_hash is not None) and target_hash is not None:
+        city = data.city if data.city is not None else participant.city_code
+        if _phone_taken(session, city=city, phone_hash=target_hash, other_than=participant.id):
+            raise _duplicate_phone()
+    if data.city is not None:
         participant.city_code = data.city
     if data.phone is not None:
-        phone_hash = _phone_hash(cipher, data.phone)
-        if _phone_taken(session, phone_hash, other_than=participant.id):
-            raise _duplicate_phone()
         participant.phone_encrypted = cipher.encrypt(data.phone)
         participant.phone_hash = phone_hash
     if data.name is not None:
@@ -311,13 +324,24 @@ class Upload:
 
 _ROW_FIELDS = ("name", "phone", "email", "language", "city", "community")
 _CONSENT_PARTS = ("method", "text_version", "given_at")
+_DATE_HINT = "a date such as 20.11.2026 10:00 (the city's local time) or 20.11.2026"
+_DATE_ERRORS = frozenset(
+    {"timezone_aware", "datetime_parsing", "datetime_from_date_parsing", "datetime_type"}
+)
 
 
-def _row_input(values: dict[str, str]) -> dict[str, Any]:
+def _row_input(values: dict[str, str], zones: dict[str, ZoneInfo]) -> dict[str, Any]:
     row: dict[str, Any] = {name: values[name] for name in _ROW_FIELDS if name in values}
-    row["consent"] = {
+    consent: dict[str, Any] = {
         part: values[f"consent_{part}"] for part in _CONSENT_PARTS if f"consent_{part}" in values
     }
+    zone = zones.get(values.get("city", "").strip().lower())
+    if zone is not None and "given_at" in consent:
+        # A spreadsheet holds local times without an offset: they are the city's.
+        instant = local_instant(consent["given_at"], zone)
+        if instant is not None:
+            consent["given_at"] = instant
+    row["consent"] = consent
     return row
 
 
@@ -329,67 +353,143 @@ def _row_errors(number: int, exc: ValidationError) -> list[ImportRowError]:
         detail = str(error["msg"])
         if error["type"] == "missing":
             detail = "the cell is empty"
-        elif error["type"] == "timezone_aware":
-            detail = "needs a UTC offset, e.g. 2026-11-20T10:00:00+06:00"
+        elif error["type"] in _DATE_ERRORS:
+            detail = f"needs {_DATE_HINT}"
         errors.append(ImportRowError(row=number, field=column, detail=detail))
     return errors
 
 
-def _registered_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
-    wanted = list(hashes)
-    found: set[str] = set()
+def _consent_error(number: int, given_at: datetime, now: datetime) -> ImportRowError | None:
+    try:
+        instant = given_at.astimezone(UTC)
+    except OverflowError:
+        return ImportRowError(row=number, field="consent_given_at", detail=f"needs {_DATE_HINT}")
+    if instant > now:
+        detail = "is in the future: give the date the person consented"
+        return ImportRowError(row=number, field="consent_given_at", detail=detail)
+    return None
+
+
+def _matches(
+    session: Session, keys: Iterable[tuple[str, str]], *, lock: bool
+) -> dict[tuple[str, str], Participant]:
+    """The participants already registered under (city, phone hash), in the rows' cities only."""
+    wanted = list(keys)
+    cities = sorted({city for city, _ in wanted})
+    found: dict[tuple[str, str], Participant] = {}
     for start in range(0, len(wanted), _LOOKUP_CHUNK):
-        chunk = wanted[start : start + _LOOKUP_CHUNK]
-        found.update(
-            phone_hash
-            for phone_hash in session.scalars(
-                select(Participant.phone_hash).where(Participant.phone_hash.in_(chunk))
-            )
-            if phone_hash is not None
+        chunk = sorted({phone_hash for _, phone_hash in wanted[start : start + _LOOKUP_CHUNK]})
+        query = select(Participant).where(
+            Participant.city_code.in_(cities), Participant.phone_hash.in_(chunk)
         )
+        if lock:
+            query = query.order_by(Participant.id).with_for_update()
+        for participant in session.scalars(query):
+            if participant.phone_hash is not None:
+                found[(participant.city_code, participant.phone_hash)] = participant
     return found
 
 
+def _apply_row(participant: Participant, data: ParticipantCreate, cipher: PiiCipher) -> list[str]:
+    """A matched row's language, community, e-mail and consent; empty cells keep the record's."""
+    participant.language = data.language
+    fields = ["language"]
+    if data.community is not None:
+        participant.community = data.community
+        fields.append("community")
+    if data.email is not None:
+        participant.email_encrypted = cipher.encrypt(data.email)
+        participant.email_hash = _email_hash(cipher, data.email)
+        fields.append("email")
+    participant.consent_method = data.consent.method
+    participant.consent_text_version = data.consent.text_version
+    participant.consent_given_at = data.consent.given_at.astimezone(UTC)
+    fields.append("consent")
+    return fields
+
+
+@dataclass
+class _CheckedRows:
+    errors: list[ImportRowError]
+    unassigned: list[int]
+    valid: list[tuple[int, ParticipantCreate, str]]
+
+
+def _check_rows(
+    *,
+    session: Session,
+    actor: Actor,
+    rows: Sequence[SheetRow],
+    cipher: PiiCipher,
+    deadline: Deadline,
+) -> _CheckedRows:
+    """Each row validated on its own: the errors, the rows of cities not the caller's, the rest."""
+    zones = {
+        code: ZoneInfo(timezone)
+        for code, timezone in session.execute(select(City.code, City.timezone))
+    }
+    now = utcnow()
+    checked = _CheckedRows(errors=[], unassigned=[], valid=[])
+    first_row_by_phone: dict[tuple[str, str], int] = {}
+    for row in rows:
+        deadline.check()
+        try:
+            data = ParticipantCreate.model_validate(_row_input(row.values, zones))
+        except ValidationError as exc:
+            checked.errors.extend(_row_errors(row.number, exc))
+            continue
+        if data.city not in zones:
+            checked.errors.append(
+                ImportRowError(row=row.number, field="city", detail="unknown city")
+            )
+            continue
+        if not actor.can_see_city(data.city):
+            checked.unassigned.append(row.number)
+            continue
+        consent_error = _consent_error(row.number, data.consent.given_at, now)
+        if consent_error is not None:
+            checked.errors.append(consent_error)
+            continue
+        # One person in two cities is two participants; twice in one city is a mistake.
+        first = first_row_by_phone.setdefault((data.city, data.phone), row.number)
+        if first != row.number:
+            detail = f"the same phone number and city as row {first}"
+            checked.errors.append(ImportRowError(row=row.number, field="phone", detail=detail))
+            continue
+        checked.valid.append((row.number, data, _phone_hash(cipher, data.phone)))
+    return checked
+
+
 def import_participants(
-    *, session: Session, actor: Actor, upload: Upload, partial: bool, max_rows: int
+    *,
+    session: Session,
+    actor: Actor,
+    upload: Upload,
+    partial: bool,
+    update: bool = False,
+    limits: ImportLimits,
 ) -> ImportReport:
     """Register every row of a CSV or XLSX list, or none of them.
 
     With `partial`, the good rows are registered and the broken ones reported. Rows naming a
     city the caller does not work in refuse the whole file: that is a question of rights,
-    not of data to fix.
+    not of data to fix. A row whose number is registered in its city names the record it
+    matches; with `update`, that record takes the row's language, community, e-mail and
+    consent instead. Numbers registered in other cities are never looked at.
     """
+    deadline = Deadline(limits.time_limit_seconds)
     sheet = read_upload(
         filename=upload.filename,
         content_type=upload.content_type,
         content=upload.content,
-        max_rows=max_rows,
+        limits=limits,
+        deadline=deadline,
     )
     cipher = get_cipher()
-    known_cities = set(session.scalars(select(City.code)))
-    errors: list[ImportRowError] = []
-    unassigned: list[int] = []
-    valid: list[tuple[int, ParticipantCreate, str]] = []
-    first_row_by_phone: dict[str, int] = {}
-    for row in sheet.rows:
-        try:
-            data = ParticipantCreate.model_validate(_row_input(row.values))
-        except ValidationError as exc:
-            errors.extend(_row_errors(row.number, exc))
-            continue
-        if data.city not in known_cities:
-            errors.append(ImportRowError(row=row.number, field="city", detail="unknown city"))
-            continue
-        if not actor.can_see_city(data.city):
-            unassigned.append(row.number)
-            continue
-        first = first_row_by_phone.setdefault(data.phone, row.number)
-        if first != row.number:
-            detail = f"the same phone number as row {first}"
-            errors.append(ImportRowError(row=row.number, field="phone", detail=detail))
-            continue
-        valid.append((row.number, data, _phone_hash(cipher, data.phone)))
-
+    checked = _check_rows(
+        session=session, actor=actor, rows=sheet.rows, cipher=cipher, deadline=deadline
+    )
+    errors, unassigned, valid = checked.errors, checked.unassigned, checked.valid
     if unassigned:
         raise Problem(
             status=403,
@@ -402,18 +502,29 @@ def import_participants(
             ],
         )
 
-    registered = _registered_hashes(session, (phone_hash for _, _, phone_hash in valid))
+    matches = _matches(
+        session, ((data.city, phone_hash) for _, data, phone_hash in valid), lock=update
+    )
     accepted: list[ParticipantCreate] = []
+    updates: list[tuple[Participant, ParticipantCreate]] = []
     for number, data, phone_hash in valid:
-        if phone_hash in registered:
-            detail = "a participant with this phone number is already registered"
-            errors.append(ImportRowError(row=number, field="phone", detail=detail))
-        else:
+        match = matches.get((data.city, phone_hash))
+        if match is None:
             accepted.append(data)
+        elif update:
+            updates.append((match, data))
+        else:
+            detail = (
+                f"matches participant {match.id}, already registered in {data.city}; "
+                "send update=true to update it"
+            )
+            errors.append(
+                ImportRowError(row=number, field="phone", detail=detail, participant_id=match.id)
+            )
 
     errors.sort(key=lambda error: error.row)
     rejected = len({error.row for error in errors})
-    if errors and (not partial or not accepted):
+    if errors and (not partial or not (accepted or updates)):
         raise Problem(
             status=422,
             type_="import-rejected",
@@ -422,12 +533,23 @@ def import_participants(
                 f"{rejected} row(s) have errors; fix them, or send partial=true "
                 "to import the other rows."
             ),
-            errors=[error.model_dump() for error in errors],
+            errors=[error.model_dump(mode="json", exclude_none=True) for error in errors],
             imported=False,
             accepted=len(accepted),
+            updated=len(updates),
             rejected=rejected,
         )
 
+    for participant, data in updates:
+        fields = _apply_row(participant, data, cipher)
+        audit.record(
+            session=session,
+            actor_id=actor.user_id,
+            action="participant.update",
+            object_type="participant",
+            object_id=participant.id,
+            details={"fields": fields, "source": "import"},
+        )
     _flush_unique(
         session,
         [_new_participant(data, cipher=cipher, created_by_id=actor.user_id) for data in accepted],
@@ -440,8 +562,15 @@ def import_participants(
         details={
             "format": sheet.format.value,
             "accepted": len(accepted),
+            "updated": len(updates),
             "rejected": rejected,
             "partial": partial,
         },
     )
-    return ImportReport(imported=True, accepted=len(accepted), rejected=rejected, errors=errors)
+    return ImportReport(
+        imported=True,
+        accepted=len(accepted),
+        updated=len(updates),
+        rejected=rejected,
+        errors=errors,
+    )
