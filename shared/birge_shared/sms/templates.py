@@ -22,8 +22,9 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "opted_in": frozenset(),
     "help": frozenset(),
     "reply_hint": frozenset(),
-    # Sent to everyone holding a sent or accepted invitation: the event as it is now.
-    "event_changed": frozenset({"title", "date", "time", "venue", "link"}),
+    # Sent to everyone holding a sent or accepted invitation: what changed (`changes`: time,
+    # place, title) and the event as it is now.
+    "event_changed": frozenset({"title", "date", "time", "venue", "link", "changes"}),
     "event_cancelled": frozenset({"title", "date", "time", "link"}),
     # Reminders to accepted participants, before the event.
     "reminder": frozenset({"title", "date", "time", "venue", "link"}),
@@ -80,11 +81,12 @@ DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
         Language.EN: "Birge: we did not understand. Reply YES or NO, or open your link.",
     },
     "event_changed": {
-        Language.KY: "Birge: «{title}» өзгөрдү. Эми: {date}, саат {time}, {venue}. "
+        Language.KY: "Birge: «{title}» өзгөрдү ({changes}). Эми: {date}, саат {time}, {venue}. "
         "Толугураак: {link}",
-        Language.RU: "Birge: «{title}» изменилось. Теперь: {date}, {time}, {venue}. "
+        Language.RU: "Birge: «{title}» изменилось ({changes}). Теперь: {date}, {time}, {venue}. "
         "Подробнее: {link}",
-        Language.EN: "Birge: {title} has changed. Now: {date}, {time}, {venue}. Details: {link}",
+        Language.EN: "Birge: {title} has changed ({changes}). Now: {date}, {time}, {venue}. "
+        "Details: {link}",
     },
     "event_cancelled": {
         Language.KY: "Birge: {date}, саат {time} болчу «{title}» жокко чыгарылды. Кечиресиз! "
