@@ -66,7 +66,8 @@ def test_changed_and_cancelled_texts_show_the_event_as_it_is(rows: CalendarRows)
         for text in texts
     )
     assert any(
-        "«Плов вместе» изменилось (время)" in text and local_date(new_start, zone, Language.RU) in text
+        "«Плов вместе» изменилось (время)" in text
+        and local_date(new_start, zone, Language.RU) in text
         for text in texts
     )
     assert all("/p/" in text for text in texts)
