@@ -6,12 +6,21 @@ import uuid
 from collections import Counter
 from datetime import time, timedelta
 
+import pytest
 import time_machine
 
 from birge_api.events.schemas import EventUpdate
 from birge_api.events.service import update_event
+from birge_api.invitations.service import approve_batch
 from birge_shared.db import session_scope
-from birge_shared.models import Event, InvitationBatch, Language, MessageChannel, utcnow
+from birge_shared.models import (
+    BatchStatus,
+    Event,
+    InvitationBatch,
+    Language,
+    MessageChannel,
+    utcnow,
+)
 from birge_shared.settings import get_settings
 from birge_shared.tasks import EventChanged, SmsSend
 from birge_workers.mail.tasks import email_send
@@ -123,3 +132,38 @@ def test_an_edit_undone_within_the_window_notifies_nobody(rows: CalendarRows) ->
     assert outcomes == ["superseded", "unchanged"]
     assert rows.messages(event, purpose="event_changed") == []
     assert rows.outbox(SmsSend) == []
+
+
+def test_a_change_notice_past_the_budget_waits_for_approval_then_goes_once(
+    rows: CalendarRows, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = rows.event()
+    rows.invited(event, 2)
+    moved = event.starts_at + timedelta(days=1)
+    edit(rows, event, EventUpdate(starts_at=moved, ends_at=moved + timedelta(hours=2)))
+    monkeypatch.setenv("SMS_DAILY_SEGMENT_BUDGET", "1")
+    get_settings.cache_clear()
+    try:
+        (entry,) = rows.outbox(EventChanged)
+        with time_machine.travel(entry.available_at + timedelta(seconds=1), tick=True):
+            assert event_changed(**entry.payload) == "held"
+        assert rows.outbox(SmsSend) == []
+        assert rows.email_sends() == []
+        with rows.fresh() as session:
+            (batch,) = session.query(InvitationBatch).filter_by(event_id=event.id).all()
+            assert batch.status is BatchStatus.AWAITING_APPROVAL
+            assert batch.changes == ["time"]
+
+        actor = rows.admin()
+        with rows.fresh() as session:
+            approved = approve_batch(
+                session=session, actor=actor, event_id=event.id, batch_id=batch.id
+            )
+            session.commit()
+        assert approved.status == "queued"
+        (send,) = rows.outbox(SmsSend)
+        sms = rows.messages(event, channel=MessageChannel.SMS, purpose="event_changed")
+        assert sorted(send.payload["message_ids"]) == sorted(str(m.id) for m in sms)
+        assert len(rows.email_sends()) == 1
+    finally:
+        get_settings.cache_clear()
