@@ -255,7 +255,7 @@ def cmd_bench_reports(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bench_import(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here like the other benchmarks: other commands never need it.
-    from birge_cli.bench import imports  # noqa: PLC0415 - see above
+    from birge_cli.bench import imports
 
     if args.rows < 1 or args.runs < 1:
         return fail("--rows and --runs must be at least 1")

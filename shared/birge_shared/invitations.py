@@ -24,8 +24,10 @@ from birge_shared.balance import (
     seat_limit,
     why_seat_is_open,
 )
+from birge_shared.budget import release
 from birge_shared.mail.plan import email_dedupe_key, plan_email
 from birge_shared.models import (
+    BatchKind,
     Community,
     Event,
     EventStatus,
@@ -38,9 +40,7 @@ from birge_shared.models import (
     Participant,
     utcnow,
 )
-from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings, get_settings
-from birge_shared.tasks import EmailSend, SmsSend
 from birge_shared.upsert import insert_ignoring_conflict
 
 #: Invitations that hold a seat: the confirmed set if everyone still to answer says yes.
@@ -192,7 +192,8 @@ def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> Refil
     """Give freed seats to waiting people who keep the mix inside the band.
 
     The caller holds the event lock (see `lock_event`). New invitations are planned and their
-    SMS queued through the outbox in the caller's transaction.
+    SMS queued through the outbox in the caller's transaction, as one `refill` batch that
+    counts against the city's daily SMS budget and waits for approval past it.
     """
     result = RefillResult()
     now = utcnow()
@@ -241,10 +242,15 @@ def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> Refil
         if email_id is not None:
             email_ids.append(email_id)
     session.flush()
-    if message_ids:
-        enqueue(session=session, payload=SmsSend(message_ids=message_ids))
-    if email_ids:
-        enqueue(session=session, payload=EmailSend(message_ids=email_ids))
+    # Counted against the city's SMS budget like a batch, and held for approval past it.
+    release(
+        session=session,
+        event=event,
+        kind=BatchKind.REFILL,
+        purpose="invitation",
+        sms_ids=message_ids,
+        email_ids=email_ids,
+    )
     result.open_seats = max(0, seats - held.total)
     if result.open_seats and pool and too_late is not None:
         result.reason = too_late

@@ -112,9 +112,12 @@ class Settings(BaseSettings):
     sms_rate_per_second: float = Field(default=10.0, gt=0)
     sms_chunk_size: int = Field(default=50, ge=1, le=1000)
     sms_max_attempts: int = Field(default=6, ge=1)
-    # Invitation SMS segments each city may release per local day; a batch that would go past
-    # it waits for an administrator's approval. 0: no limit.
+    # SMS segments each city may release per local day (invitations, waitlist refills, change
+    # notices); a batch, refill or notice that would go past it waits for an administrator's
+    # approval. 0: no limit.
     sms_daily_segment_budget: int = Field(default=0, ge=0)
+    # Edits of an event within this many minutes of each other make one change notice.
+    change_notice_settle_minutes: int = Field(default=10, ge=0, le=24 * 60)
     # A message due inside quiet hours (local time of the event's city) waits until they end.
     quiet_hours_start: time = time(21, 0)
     quiet_hours_end: time = time(9, 0)

@@ -7,7 +7,6 @@ cannot ride along by accident.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -28,18 +27,14 @@ class EventCancelled(TaskPayload):
 class EventChanged(TaskPayload):
     """A change participants must hear about raised the event's calendar SEQUENCE to `sequence`.
 
-    The task notifies only if `sequence` is still the event's current one: after several quick
-    edits every earlier row is skipped, and the row of the last edit sends one notification.
+    Due when the settle window (`CHANGE_NOTICE_SETTLE_MINUTES`) has passed. The task notifies
+    only if `sequence` is still the event's current one: after several edits every earlier row
+    is skipped, and the row of the last edit sends one notification naming what changed.
     """
 
     task_name: ClassVar[str] = "events.changed"
     event_id: uuid.UUID
     sequence: int
-
-
-#: How long a change waits before it is announced, so a coordinator correcting a typo right
-#: after moving an event sends participants one notification, not two.
-CHANGE_NOTICE_DELAY = timedelta(seconds=60)
 
 
 class InvitationsFanOut(TaskPayload):

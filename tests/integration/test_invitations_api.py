@@ -425,7 +425,7 @@ def test_nobody_to_invite_is_refused_and_creates_nothing(
 # ---------------------------------------------------------------- list
 
 
-def test_list_pages_and_filters_by_status_without_personal_data(
+def test_list_pages_and_filters_by_status_without_the_full_phone(
     client: TestClient, osh_headers: Headers, db: Session
 ) -> None:
     event = make_event(db, capacity=3, min_share=0)
@@ -450,7 +450,11 @@ def test_list_pages_and_filters_by_status_without_personal_data(
     assert set(item) == {
         "id",
         "participant_id",
+        "name",
+        "phone_masked",
         "status",
+        "walk_in",
+        "delivery",
         "community",
         "language",
         "batch_id",

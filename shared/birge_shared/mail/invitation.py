@@ -19,6 +19,7 @@ byte for byte through any mail server.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -31,7 +32,13 @@ from zoneinfo import ZoneInfo
 from birge_shared.calendar import UID_DOMAIN, CalendarMethod, Recipient, build_calendar
 from birge_shared.mail.texts import PURPOSES, TEXTS
 from birge_shared.models import Event, Language
-from birge_shared.sms.render import in_language, local_date, local_time, personal_link
+from birge_shared.sms.render import (
+    describe_changes,
+    in_language,
+    local_date,
+    local_time,
+    personal_link,
+)
 
 ATTACHMENT_NAME = "invite.ics"
 
@@ -86,8 +93,12 @@ def build_event_email(
     now: datetime,
     public_base_url: str,
     mail_from: str,
+    changes: Sequence[str] = (),
 ) -> EmailMessage:
-    """The complete message for one participant, with the event as it is now."""
+    """The complete message for one participant, with the event as it is now.
+
+    `changes` names what a change notice is about (`time`, `place`, `title`).
+    """
     if not recipient.email:
         raise ValueError("the recipient has no e-mail address")
     method = method_for(purpose)
@@ -105,7 +116,7 @@ def build_event_email(
     wording = texts.purposes[purpose]
     body = _Body(
         subject=wording.subject.format(title=title),
-        lead=wording.lead.format(title=title),
+        lead=wording.lead.format(title=title, changes=describe_changes(changes, language)),
         when=when_text(event, language),
         where=f"{event.venue_name}, {event.venue_address}",
         link=None if purpose in _CLOSING else personal_link(public_base_url, recipient.token),

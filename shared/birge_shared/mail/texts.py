@@ -1,8 +1,9 @@
 """The words of Birge's e-mails, in Kyrgyz, Russian and English, for each purpose.
 
-`{title}` is the event's title in the reader's language; the rest of each e-mail (when, where,
-the personal link) is laid out by `birge_shared.mail.invitation`. A cancellation carries
-neither the link nor the calendar note: there is nothing to answer and nothing to add.
+`{title}` is the event's title in the reader's language, `{changes}` what a change notice is
+about (time, place, title); the rest of each e-mail (when, where, the personal link) is laid
+out by `birge_shared.mail.invitation`. A cancellation carries neither the link nor the
+calendar note: there is nothing to answer and nothing to add.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ TEXTS: dict[Language, MailTexts] = {
             ),
             "event_changed": PurposeTexts(
                 subject="Өзгөртүү: {title}",
-                lead="«{title}» иш-чарасы өзгөрдү. Жаңы маалымат:",
+                lead="«{title}» иш-чарасы өзгөрдү ({changes}). Жаңы маалымат:",
             ),
             "event_cancelled": PurposeTexts(
                 subject="Жокко чыгарылды: {title}",
@@ -70,7 +71,7 @@ TEXTS: dict[Language, MailTexts] = {
             ),
             "event_changed": PurposeTexts(
                 subject="Изменение: {title}",
-                lead="В «{title}» произошли изменения. Актуальные данные:",
+                lead="В «{title}» произошли изменения ({changes}). Актуальные данные:",
             ),
             "event_cancelled": PurposeTexts(
                 subject="Отменено: {title}",
@@ -92,7 +93,7 @@ TEXTS: dict[Language, MailTexts] = {
             ),
             "event_changed": PurposeTexts(
                 subject="Updated: {title}",
-                lead="{title} has changed. Here is what holds now:",
+                lead="{title} has changed ({changes}). Here is what holds now:",
             ),
             "event_cancelled": PurposeTexts(
                 subject="Cancelled: {title}",

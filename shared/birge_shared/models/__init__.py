@@ -2,7 +2,7 @@
 
 from birge_shared.models.audit import AuditEntry
 from birge_shared.models.base import Base, utcnow
-from birge_shared.models.batch import BatchStatus, InvitationBatch
+from birge_shared.models.batch import BatchKind, BatchStatus, InvitationBatch
 from birge_shared.models.callback import ProviderCallback
 from birge_shared.models.city import City
 from birge_shared.models.enums import (
@@ -31,6 +31,7 @@ __all__ = [
     "ActivityType",
     "AuditEntry",
     "Base",
+    "BatchKind",
     "BatchStatus",
     "City",
     "Community",

@@ -4,7 +4,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from birge_shared.models.base import Base, str_enum, utcnow
@@ -15,6 +15,15 @@ class BatchStatus(enum.StrEnum):
     QUEUED = "queued"
     #: Over the city's daily SMS budget: nothing goes out until an administrator approves it.
     AWAITING_APPROVAL = "awaiting_approval"
+
+
+class BatchKind(enum.StrEnum):
+    #: A coordinator's "send invitations" request.
+    INVITATIONS = "invitations"
+    #: Freed seats given to the waitlist: the promoted people's invitation messages.
+    REFILL = "refill"
+    #: The settled notice of an event change to everyone holding a sent or accepted invitation.
+    CHANGE_NOTICE = "change_notice"
 
 
 class InvitationBatch(Base):
@@ -48,3 +57,10 @@ class InvitationBatch(Base):
     segments: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: When its fan-out was queued: at creation, or when an administrator approved it.
     released_at: Mapped[datetime | None]
+    kind: Mapped[BatchKind] = mapped_column(
+        str_enum(BatchKind),
+        default=BatchKind.INVITATIONS,
+        server_default=BatchKind.INVITATIONS.value,
+    )
+    #: What a change notice is about (`time`, `place`, `title`); None for other kinds.
+    changes: Mapped[list[str] | None] = mapped_column(JSON)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,6 +53,9 @@ class Event(TimestampMixin, Base):
     answer_by: Mapped[datetime | None]
     # The coordinator's reason, told to participants in the cancellation and on their page.
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    #: What participants last heard (title, place, time), kept from the first change that
+    #: notifies until its settled notice goes out; None when nothing is waiting to be told.
+    change_base: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Minutes before the start at which accepted participants are reminded.
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24 * 60, 120])
     # Minutes after the end at which attendees get the post-event survey.

@@ -4,7 +4,7 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from birge_shared.models.base import Base, TimestampMixin, str_enum
@@ -53,6 +53,8 @@ class Invitation(TimestampMixin, Base):
     expires_at: Mapped[datetime | None]
     responded_at: Mapped[datetime | None]
     checked_in_at: Mapped[datetime | None]
+    #: Came without an invitation (registered on the spot, or never invited): marked attended.
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship()

@@ -35,6 +35,11 @@ class Message(TimestampMixin, Base):
     participant_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("participant.id", ondelete="SET NULL"), index=True
     )
+    #: The refill or change-notice batch this message is released with; while that batch awaits
+    #: an administrator's approval the message is not sent.
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invitation_batch.id", ondelete="SET NULL"), index=True
+    )
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[MessageStatus] = mapped_column(
         str_enum(MessageStatus), default=MessageStatus.PLANNED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -82,6 +82,21 @@ def personal_link(public_base_url: str, token: str) -> str:
     return f"{public_base_url.rstrip('/')}/p/{token}"
 
 
+#: What a change notice can name, in the order it names them.
+CHANGE_WORDS: dict[Language, dict[str, str]] = {
+    Language.KY: {"time": "убактысы", "place": "орду", "title": "аталышы", "": "маалыматы"},
+    Language.RU: {"time": "время", "place": "место", "title": "название", "": "детали"},
+    Language.EN: {"time": "time", "place": "place", "title": "title", "": "details"},
+}
+
+
+def describe_changes(changes: Sequence[str], language: Language) -> str:
+    """`["time", "place"]` -> "время, место"; an unknown or empty list names the details."""
+    words = CHANGE_WORDS[language]
+    named = [words[change] for change in ("time", "place", "title") if change in changes]
+    return ", ".join(named) or words[""]
+
+
 def render_event_sms(
     *,
     purpose: str,
@@ -93,10 +108,12 @@ def render_event_sms(
     link: str,
     overrides: Mapping[tuple[str, Language], str] | None = None,
     reason: str | None = None,
+    changes: Sequence[str] = (),
 ) -> str:
     """The text of an event message (invitation, confirmation…) for one participant.
 
-    `reason` is the coordinator's reason for a cancellation, if they gave one.
+    `reason` is the coordinator's reason for a cancellation, if they gave one; `changes` names
+    what a change notice is about (`time`, `place`, `title`).
     """
     body = pick_text(purpose, language, overrides or {})
     return fill(
@@ -108,6 +125,7 @@ def render_event_sms(
             "venue": venue,
             "link": link,
             "reason": reason_sentence(reason, language),
+            "changes": describe_changes(changes, language),
         },
     )
 

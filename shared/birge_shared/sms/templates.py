@@ -25,8 +25,9 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "opted_in": frozenset(),
     "help": frozenset(),
     "reply_hint": frozenset(),
-    # Sent to everyone holding a sent or accepted invitation: the event as it is now.
-    "event_changed": frozenset({"title", "date", "time", "venue", "link"}),
+    # Sent to everyone holding a sent or accepted invitation: what changed (`changes`: time,
+    # place, title) and the event as it is now.
+    "event_changed": frozenset({"title", "date", "time", "venue", "link", "changes"}),
     # `{reason}` is the coordinator's reason as a sentence ("Причина: …."), empty without one.
     "event_cancelled": frozenset({"title", "date", "time", "reason", "link"}),
     # Reminders to accepted participants, before the event.
@@ -109,11 +110,12 @@ DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
         "STOP to unsubscribe.",
     },
     "event_changed": {
-        Language.KY: "Birge: «{title}» өзгөрдү. Эми: {date}, саат {time}, {venue}. "
+        Language.KY: "Birge: «{title}» өзгөрдү ({changes}). Эми: {date}, саат {time}, {venue}. "
         "Толугураак: {link}",
-        Language.RU: "Birge: «{title}» изменилось. Теперь: {date}, {time}, {venue}. "
+        Language.RU: "Birge: «{title}» изменилось ({changes}). Теперь: {date}, {time}, {venue}. "
         "Подробнее: {link}",
-        Language.EN: "Birge: {title} has changed. Now: {date}, {time}, {venue}. Details: {link}",
+        Language.EN: "Birge: {title} has changed ({changes}). Now: {date}, {time}, {venue}. "
+        "Details: {link}",
     },
     # No link: there is nothing left to answer, and the SMS itself says all there is.
     "event_cancelled": {

@@ -24,7 +24,8 @@ from birge_shared.models import (
     Participant,
     utcnow,
 )
-from birge_shared.tasks import CHANGE_NOTICE_DELAY, EventCancelled, EventChanged, SmsSend
+from birge_shared.settings import get_settings
+from birge_shared.tasks import EventCancelled, EventChanged, SmsSend
 from birge_workers.mail.tasks import email_send
 from birge_workers.notifications.invitations import queue_invitation_emails
 from birge_workers.notifications.tasks import event_changed
@@ -65,20 +66,22 @@ def test_invitation_update_and_cancellation_arrive_as_one_calendar_entry(
         respond(session=session, invitation_id=invitation.id, answer=Answer.ACCEPT)
         session.commit()
 
-    # The coordinator moves the event by a day: one outbox row, due a minute later.
+    # The coordinator moves the event by a day: one outbox row, due when the edit has settled.
     actor = rows.admin()
     new_start = event.starts_at + timedelta(days=1)
     with rows.fresh() as session:
         update_event(
             session=session,
             actor=actor,
+            settings=get_settings(),
             event_id=event.id,
             data=EventUpdate(starts_at=new_start, ends_at=new_start + timedelta(hours=2)),
         )
         session.commit()
     (change,) = rows.outbox(EventChanged)
     assert change.payload == {"event_id": str(event.id), "sequence": 1}
-    assert abs(change.available_at - change.created_at - CHANGE_NOTICE_DELAY) < timedelta(seconds=1)
+    settle = timedelta(minutes=get_settings().change_notice_settle_minutes)
+    assert abs(change.available_at - change.created_at - settle) < timedelta(seconds=1)
     assert event_changed(**change.payload) == "notified"
     assert send_queued(rows)["sent"] == 1
 

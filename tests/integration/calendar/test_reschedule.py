@@ -8,6 +8,7 @@ from datetime import timedelta
 from birge_api.events.schemas import EventUpdate
 from birge_api.events.service import update_event
 from birge_shared.models import Event, MessageChannel, MessageStatus
+from birge_shared.settings import get_settings
 from birge_shared.tasks import EventChanged, SmsSend
 from birge_workers.mail.tasks import email_send
 from birge_workers.notifications.tasks import event_changed
@@ -25,6 +26,7 @@ def move(rows: CalendarRows, event: Event, by: timedelta) -> Event:
         changed = update_event(
             session=session,
             actor=actor,
+            settings=get_settings(),
             event_id=event.id,
             data=EventUpdate(starts_at=start, ends_at=start + timedelta(hours=2)),
         )

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import time, timedelta
 
 from birge_shared.db import session_scope
+from birge_shared.event_changes import notifying_snapshot
 from birge_shared.models import Event, EventStatus, Language, MessageChannel, MessageStatus, utcnow
 from birge_shared.settings import get_settings
 from birge_shared.sms.render import local_date, local_time
@@ -46,6 +47,8 @@ def test_changed_and_cancelled_texts_show_the_event_as_it_is(rows: CalendarRows)
     with rows.fresh() as session:
         row = session.get(Event, event.id)
         assert row is not None
+        # What the events service keeps: the event as participants last heard of it.
+        row.change_base = notifying_snapshot(row)
         row.starts_at, row.ends_at = new_start, new_start + timedelta(hours=2)
         row.sequence = 1
         session.commit()
@@ -57,13 +60,14 @@ def test_changed_and_cancelled_texts_show_the_event_as_it_is(rows: CalendarRows)
     zone = "Asia/Bishkek"
     texts = sorted(by_person.values())
     assert any(
-        text.startswith("Birge: Plov together has changed. Now: ")
+        text.startswith("Birge: Plov together has changed (time). Now: ")
         and local_date(new_start, zone, Language.EN) in text
         and local_time(new_start, zone) in text
         for text in texts
     )
     assert any(
-        "«Плов вместе» изменилось" in text and local_date(new_start, zone, Language.RU) in text
+        "«Плов вместе» изменилось (время)" in text
+        and local_date(new_start, zone, Language.RU) in text
         for text in texts
     )
     assert all("/p/" in text for text in texts)

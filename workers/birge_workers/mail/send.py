@@ -30,6 +30,7 @@ from email.message import EmailMessage
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from birge_shared.budget import changes_of, is_held, not_held
 from birge_shared.calendar import Recipient
 from birge_shared.crypto import get_cipher
 from birge_shared.mail.invitation import build_event_email
@@ -156,6 +157,8 @@ def _claim(
         return None  # sent, in flight elsewhere, or not ours: nothing to do
     if message.not_before is not None and message.not_before > now:
         return None  # its retry is queued for later
+    if is_held(session, message.batch_id):
+        return None  # waits with its batch for an administrator's approval
     reason = _why_not_wanted(session, message, now)
     if reason is not None:
         message.status = MessageStatus.SKIPPED
@@ -187,6 +190,7 @@ def _claim(
             now=now,
             public_base_url=settings.public_base_url,
             mail_from=settings.mail_from,
+            changes=changes_of(session, message.batch_id),
         )
     except ValueError as exc:
         # An address the e-mail library cannot write will not improve with time. Only the
@@ -302,6 +306,8 @@ def release_due(*, session: Session, now: datetime, limit: int = 500) -> int:
                 Message.direction == MessageDirection.OUTBOUND,
                 Message.updated_at <= now - RELEASE_AFTER,
                 or_(Message.not_before.is_(None), Message.not_before <= now),
+                # Held with its refill or change notice over the SMS budget: approval queues it.
+                not_held(),
             )
             .order_by(Message.updated_at)
             .limit(limit)

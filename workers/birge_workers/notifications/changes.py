@@ -1,14 +1,17 @@
 """`events.changed`: participants hear about a new title, venue or time, once per final state.
 
-Which fields notify is the events service's decision: title, venue (name, address,
+Which fields notify is decided in `birge_shared.event_changes`: title, venue (name, address,
 coordinates), starts_at and ends_at raise the event's calendar SEQUENCE and write an
-`EventChanged` row due a minute later. Description, capacity, activity type and mix band do
-not notify: they change neither when nor where to go.
+`EventChanged` row due when the settle window (`CHANGE_NOTICE_SETTLE_MINUTES`) has passed.
+Description, capacity, activity type and mix band do not notify.
 
-Several quick edits write several rows. Each run compares its row's sequence with the event's
-current one and does nothing when a later edit superseded it, so only the last edit's row
-notifies, with the event as it then is. A run repeated for the same sequence plans nothing new
-(the dedupe keys carry the sequence).
+Several edits within the window write several rows. Each run compares its row's sequence with
+the event's current one and does nothing when a later edit superseded it, so only the last
+edit's row notifies, with the event as it then is, naming what differs from what participants
+last heard (`event.change_base`): one notice per person for the lot. An edit undone within the
+window notifies nobody. The notice is released as one `change_notice` batch, counted against
+the city's daily SMS budget and held for an administrator past it. A run repeated for the same
+sequence plans nothing new (the dedupe keys carry the sequence, and the base is cleared).
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from birge_shared.models import Event, EventStatus, Invitation
+from birge_shared.budget import release
+from birge_shared.event_changes import changed_aspects, notifying_snapshot
+from birge_shared.models import BatchKind, BatchStatus, Event, EventStatus, Invitation
 from birge_workers.notifications.notices import NOTIFIED, plan_notices
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,8 @@ class ChangeOutcome(enum.StrEnum):
     NOTIFIED = "notified"
     SUPERSEDED = "superseded"  # a later change will notify
     NOT_SCHEDULED = "not_scheduled"  # cancelled or over: the cancellation speaks, or nobody
+    UNCHANGED = "unchanged"  # undone before it settled: participants know the event as it is
+    HELD = "held"  # past the city's SMS budget: waits for an administrator's approval
     UNKNOWN_EVENT = "unknown_event"
 
 
@@ -41,6 +48,7 @@ class ChangeNotice:
     outcome: ChangeOutcome
     sms: int = 0
     emails: int = 0
+    changes: tuple[str, ...] = ()
 
 
 def notify_change(*, session: Session, event_id: uuid.UUID, sequence: int) -> ChangeNotice:
@@ -58,6 +66,14 @@ def notify_change(*, session: Session, event_id: uuid.UUID, sequence: int) -> Ch
         # service; either way this row does not describe the event as it is.
         log.info("change superseded", extra={**extra, "current": event.sequence})
         return ChangeNotice(ChangeOutcome.SUPERSEDED)
+    # None only for a change written before the base was kept: named as "details".
+    base = event.change_base
+    changes = changed_aspects(base, notifying_snapshot(event)) if base is not None else ["details"]
+    event.change_base = None
+    if not changes:
+        log.info("change undone before it settled", extra=extra)
+        session.flush()
+        return ChangeNotice(ChangeOutcome.UNCHANGED)
     invitations = list(
         session.scalars(
             select(Invitation)
@@ -65,12 +81,33 @@ def notify_change(*, session: Session, event_id: uuid.UUID, sequence: int) -> Ch
             .order_by(Invitation.id)
         )
     )
-    planned = plan_notices(session=session, event=event, invitations=invitations, purpose=PURPOSE)
+    planned = plan_notices(
+        session=session, event=event, invitations=invitations, purpose=PURPOSE, queue_now=False
+    )
+    batch = release(
+        session=session,
+        event=event,
+        kind=BatchKind.CHANGE_NOTICE,
+        purpose=PURPOSE,
+        sms_ids=planned.sms_ids,
+        email_ids=planned.email_ids,
+        changes=changes,
+    )
     session.flush()
+    held = batch is not None and batch.status is BatchStatus.AWAITING_APPROVAL
     log.info(
         "change notices planned",
-        extra={**extra, "sms": len(planned.sms_ids), "emails": len(planned.email_ids)},
+        extra={
+            **extra,
+            "sms": len(planned.sms_ids),
+            "emails": len(planned.email_ids),
+            "changes": changes,
+            "held": held,
+        },
     )
     return ChangeNotice(
-        ChangeOutcome.NOTIFIED, sms=len(planned.sms_ids), emails=len(planned.email_ids)
+        ChangeOutcome.HELD if held else ChangeOutcome.NOTIFIED,
+        sms=len(planned.sms_ids),
+        emails=len(planned.email_ids),
+        changes=tuple(changes),
     )

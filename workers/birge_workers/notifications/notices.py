@@ -49,12 +49,14 @@ def plan_notices(
     invitations: Sequence[Invitation],
     purpose: str,
     sms: bool = True,
+    queue_now: bool = True,
 ) -> Planned:
     """Plan `purpose` for each invitation's participant who may still be written to.
 
     Erased and opted-out people get nothing: STOP stops every channel at once. The SMS needs a
     number, the e-mail an address; the keys carry the event's SEQUENCE, so a rerun for the
-    same version plans nothing new, and a later version is announced afresh.
+    same version plans nothing new, and a later version is announced afresh. With
+    `queue_now=False` the caller releases what was planned (see `birge_shared.budget.release`).
     """
     planned = Planned()
     people = participants_of(session, invitations)
@@ -82,7 +84,8 @@ def plan_notices(
             )
             if email_id is not None:
                 planned.email_ids.append(email_id)
-    queue(session=session, planned=planned)
+    if queue_now:
+        queue(session=session, planned=planned)
     return planned
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from birge_shared.budget import not_held
 from birge_shared.models import Message, MessageChannel, MessageDirection, MessageStatus
 from birge_shared.outbox import enqueue
 from birge_shared.tasks import SmsSend
@@ -60,6 +61,8 @@ def release_due(
                 Message.direction == MessageDirection.OUTBOUND,
                 Message.channel == MessageChannel.SMS,
                 due,
+                # Held over the city's SMS budget: its approval queues it.
+                not_held(),
             )
             .order_by(Message.created_at, Message.id)
             .limit(limit)

@@ -31,6 +31,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from birge_shared.budget import changes_of, is_held
 from birge_shared.crypto import get_cipher
 from birge_shared.departure import AFTER_OPT_OUT, opt_out_participant
 from birge_shared.followup import REMINDER
@@ -178,6 +179,8 @@ def claim_for_sending(
         or message.status is not MessageStatus.PLANNED
         or message.direction is not MessageDirection.OUTBOUND
         or message.channel is not MessageChannel.SMS
+        # Its refill or change notice waits for approval over the budget; approval queues it.
+        or is_held(session, message.batch_id)
     ):
         return Outcome.NOT_PLANNED
     if message.not_before is not None and message.not_before > now:
@@ -368,6 +371,7 @@ def _render(
         link=personal_link(settings.public_base_url, invitation.token),
         overrides=overrides,
         reason=event.cancel_reason,
+        changes=changes_of(session, message.batch_id),
     )
 
 

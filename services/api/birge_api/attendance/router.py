@@ -1,12 +1,13 @@
-"""Attendance of one event: POST /v1/events/{event_id}/attendance, for coordinators."""
+"""Attendance of one event: POST /v1/events/{event_id}/attendance and `/walk-ins`, for
+coordinators."""
 
 from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
-from birge_api.attendance import service
+from birge_api.attendance import service, walk_ins
 from birge_api.attendance.schemas import AttendanceRead, AttendanceUpdate
 from birge_api.deps import SessionDep, Writer
 
@@ -16,7 +17,10 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
     401: {"description": "No or invalid token"},
     403: {"description": "Not allowed for this role"},
     404: {"description": "No such event in your cities"},
-    409: {"description": "The event was cancelled or has not started yet"},
+    409: {
+        "description": "The event was cancelled or has not started yet, or a walk-in has an "
+        "invitation to mark through the attendance list"
+    },
     422: {"description": "Invalid input, or participants without an accepted invitation"},
 }
 
@@ -26,3 +30,12 @@ def mark_attendance(
     event_id: uuid.UUID, body: AttendanceUpdate, session: SessionDep, actor: Writer
 ) -> AttendanceRead:
     return service.mark_attendance(session=session, actor=actor, event_id=event_id, data=body)
+
+
+@router.post("/walk-ins", status_code=status.HTTP_201_CREATED, responses=_PROBLEMS)
+def add_walk_in(
+    event_id: uuid.UUID, body: walk_ins.WalkInCreate, session: SessionDep, actor: Writer
+) -> walk_ins.WalkInRead:
+    """Someone came without an invitation: a registered person (`participant_id`) or one
+    registered on the spot (`participant`) gets an invitation marked `attended`, `walk_in`."""
+    return walk_ins.add_walk_in(session=session, actor=actor, event_id=event_id, data=body)

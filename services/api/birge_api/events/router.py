@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
 from birge_api.cities import CityFilter
-from birge_api.deps import Actor, Reader, SessionDep, Writer
+from birge_api.deps import Actor, Reader, SessionDep, SettingsDep, Writer
 from birge_api.events import service
 from birge_api.events.schemas import EventCancel, EventCreate, EventRead, EventUpdate, event_read
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
@@ -19,7 +19,7 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
     401: {"description": "No or invalid token"},
     403: {"description": "Not allowed for this role or city"},
     404: {"description": "No such event in your cities"},
-    409: {"description": "The event can no longer change"},
+    409: {"description": "The event can no longer change, or a capacity below the held seats"},
     422: {"description": "Invalid input; `errors` names the fields"},
 }
 
@@ -73,9 +73,17 @@ def get_event(event_id: uuid.UUID, session: SessionDep, actor: Reader) -> EventR
 
 @router.patch("/{event_id}", responses=_PROBLEMS)
 def update_event(
-    event_id: uuid.UUID, body: EventUpdate, session: SessionDep, actor: Writer
+    event_id: uuid.UUID,
+    body: EventUpdate,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Writer,
 ) -> EventRead:
-    event = service.update_event(session=session, actor=actor, event_id=event_id, data=body)
+    """Change an event. Lowering the capacity below the seats already held is a 409
+    (`capacity-below-held-seats`, with `held`): withdraw invitations first."""
+    event = service.update_event(
+        session=session, actor=actor, settings=settings, event_id=event_id, data=body
+    )
     return event_read(event, show_checkin_code=_shows_code(actor))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -16,11 +16,13 @@ from birge_api.events.schemas import EventCreate, EventUpdate
 from birge_api.pagination import decode_cursor
 from birge_api.problems import Problem, invalid, not_found
 from birge_shared import audit
-from birge_shared.invitations import reschedule_deadlines
+from birge_shared.balance import seat_limit
+from birge_shared.event_changes import changed_fields, notifying_snapshot
+from birge_shared.invitations import held_seats, reschedule_deadlines
 from birge_shared.models import ActivityType, Event, EventStatus, utcnow
 from birge_shared.outbox import enqueue
-from birge_shared.settings import get_settings
-from birge_shared.tasks import CHANGE_NOTICE_DELAY, EventCancelled, EventChanged
+from birge_shared.settings import Settings
+from birge_shared.tasks import EventCancelled, EventChanged
 
 
 def create_event(*, session: Session, actor: Actor, data: EventCreate) -> Event:
@@ -121,7 +123,7 @@ def _require_open(event: Event) -> None:
 
 
 def update_event(
-    *, session: Session, actor: Actor, event_id: uuid.UUID, data: EventUpdate
+    *, session: Session, actor: Actor, settings: Settings, event_id: uuid.UUID, data: EventUpdate
 ) -> Event:
     event = get_event(session=session, actor=actor, event_id=event_id, lock=True)
     _require_open(event)
@@ -141,7 +143,40 @@ def update_event(
         raise invalid("starts_at", "the event must start in the future")
     answer_by = _answer_by(event, data, starts_at=starts_at, given="answer_by" in changes)
 
-    before = _notifying_snapshot(event)
+    if data.capacity is not None and data.capacity < event.capacity:
+        _check_capacity(session, event, data.capacity, settings.over_invite_factor)
+
+    before = notifying_snapshot(event)
+    _apply(event, data)
+    _move_dates(session, event, settings, starts_at=starts_at, ends_at=ends_at, answer_by=answer_by)
+
+    changed = changed_fields(before, notifying_snapshot(event))
+    if changed:
+        event.sequence += 1
+        if event.change_base is None:
+            # What participants last heard: the settled notice names what differs from it.
+            event.change_base = before
+        # Announced once the settle window has passed, and only if no later change superseded
+        # it by then (the task compares sequences): a run of edits makes one notification.
+        enqueue(
+            session=session,
+            payload=EventChanged(event_id=event.id, sequence=event.sequence),
+            available_at=utcnow() + timedelta(minutes=settings.change_notice_settle_minutes),
+        )
+    session.flush()
+    audit.record(
+        session=session,
+        actor_id=actor.user_id,
+        action="event.update",
+        object_type="event",
+        object_id=event.id,
+        details={"fields": sorted(changes), "notifying": changed},
+    )
+    return event
+
+
+def _apply(event: Event, data: EventUpdate) -> None:
+    """Copy the given fields onto the event (times are set by the caller, checked together)."""
     if data.title is not None:
         event.title = {language.value: text for language, text in data.title.items()}
     if data.description is not None:
@@ -162,30 +197,6 @@ def update_event(
         event.reminder_offsets = list(data.reminder_offsets)
     if data.survey_delay_minutes is not None:
         event.survey_delay_minutes = data.survey_delay_minutes
-    _move_dates(session, event, starts_at=starts_at, ends_at=ends_at, answer_by=answer_by)
-
-    changed = sorted(
-        name for name, value in _notifying_snapshot(event).items() if before[name] != value
-    )
-    if changed:
-        event.sequence += 1
-        # Announced a minute later, and only if no later change superseded it by then (the
-        # task compares sequences): a run of quick corrections makes one notification.
-        enqueue(
-            session=session,
-            payload=EventChanged(event_id=event.id, sequence=event.sequence),
-            available_at=utcnow() + CHANGE_NOTICE_DELAY,
-        )
-    session.flush()
-    audit.record(
-        session=session,
-        actor_id=actor.user_id,
-        action="event.update",
-        object_type="event",
-        object_id=event.id,
-        details={"fields": sorted(changes), "notifying": changed},
-    )
-    return event
 
 
 def _answer_by(
@@ -203,6 +214,7 @@ def _answer_by(
 def _move_dates(
     session: Session,
     event: Event,
+    settings: Settings,
     *,
     starts_at: datetime,
     ends_at: datetime,
@@ -212,30 +224,26 @@ def _move_dates(
     deadlines_move = answer_by != event.answer_by or starts_at != event.starts_at
     event.starts_at, event.ends_at, event.answer_by = starts_at, ends_at, answer_by
     if deadlines_move:
-        reschedule_deadlines(session=session, event=event, settings=get_settings())
+        reschedule_deadlines(session=session, event=event, settings=settings)
 
 
 #: Fields whose `null` means "remove", not "cannot be null".
 _NULLABLE = frozenset({"answer_by"})
 
 
-def _notifying_snapshot(event: Event) -> dict[str, object]:
-    """The fields participants must hear about: a change raises the calendar SEQUENCE.
-
-    A new description, capacity, activity type or mix band does not change when or where to
-    go, so it notifies nobody.
-    """
-    return {
-        "title": dict(event.title),
-        "venue": (
-            event.venue_name,
-            event.venue_address,
-            event.venue_latitude,
-            event.venue_longitude,
-        ),
-        "starts_at": event.starts_at,
-        "ends_at": event.ends_at,
-    }
+def _check_capacity(session: Session, event: Event, capacity: int, over_invite: float) -> None:
+    """Refuse a capacity below the seats already held: the coordinator withdraws first."""
+    held = held_seats(session, event.id).total
+    if held > seat_limit(capacity, over_invite):
+        raise Problem(
+            status=409,
+            type_="capacity-below-held-seats",
+            title="The capacity is below the seats already held",
+            detail=f"{held} seats are held (accepted or awaiting an answer); withdraw "
+            f"invitations before lowering the capacity to {capacity}",
+            held=held,
+            capacity=event.capacity,
+        )
 
 
 def cancel_event(

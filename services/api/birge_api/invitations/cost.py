@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from birge_shared.budget import PLACEHOLDER_TOKEN, sms_segments
 from birge_shared.models import Event, Language
-from birge_shared.sms.render import personal_link, render_event_sms
-from birge_shared.sms.segments import count_segments, estimate_price
+from birge_shared.sms.segments import estimate_price
 
-#: Stands in for a personal-link token: real ones (`secrets.token_urlsafe(32)`) are always 43
-#: characters of the URL-safe alphabet, all of them GSM-7, so the stand-in costs the same.
-PLACEHOLDER_TOKEN = "x" * 43
+__all__ = ["PLACEHOLDER_TOKEN", "SmsCost", "invitation_cost"]
 
 
 @dataclass(frozen=True)
@@ -33,26 +30,18 @@ def invitation_cost(
 ) -> SmsCost:
     """One invitation SMS per language given, rendered as the workers will render it.
 
-    Everyone with the same language gets the same text apart from their token, which has a
-    fixed length, so each language is rendered once and counted as often as it occurs.
+    The same estimate the budget uses for refills and change notices (`sms_segments`).
     """
-    per_language = Counter(languages)
-    link = personal_link(public_base_url, PLACEHOLDER_TOKEN)
-    segments = 0
-    for language, people in per_language.items():
-        text = render_event_sms(
-            purpose="invitation",
-            language=language,
-            title=event.title,
-            venue=event.venue_name,
-            starts_at=event.starts_at,
-            timezone=event.city.timezone,
-            link=link,
-            overrides=overrides,
-        )
-        segments += count_segments(text).segments * people
+    languages = list(languages)
+    segments = sms_segments(
+        event=event,
+        purpose="invitation",
+        languages=languages,
+        overrides=overrides,
+        public_base_url=public_base_url,
+    )
     return SmsCost(
-        messages=sum(per_language.values()),
+        messages=len(languages),
         segments=segments,
         price=estimate_price(segments, price_per_segment),
     )

@@ -21,7 +21,7 @@ from birge_api.invitations.schemas import (
     InvitationRequest,
 )
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
-from birge_shared.models import InvitationStatus
+from birge_shared.models import BatchStatus
 
 router = APIRouter(prefix="/v1/events/{event_id}/invitations", tags=["invitations"])
 
@@ -88,18 +88,42 @@ def list_invitations(
     actor: ParticipantReader,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-    status_: Annotated[InvitationStatus | None, Query(alias="status")] = None,
+    status_: Annotated[
+        list[str] | None,
+        Query(
+            alias="status",
+            description="Only these invitation statuses: repeat the parameter or separate "
+            "them with commas (`?status=sent,accepted`); an unknown status is a 422.",
+        ),
+    ] = None,
 ) -> Page[InvitationListItem]:
+    """Each person's invitation and the delivery of its SMS; coordinators and admins also see
+    the name and masked phone."""
     items, more = service.list_invitations(
         session=session,
         actor=actor,
         event_id=event_id,
-        status=status_,
+        statuses=status_ or [],
         limit=limit,
         cursor=cursor,
     )
     next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if more else None
     return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/batches", responses=_PROBLEMS)
+def list_batches(
+    event_id: uuid.UUID,
+    session: SessionDep,
+    actor: ParticipantReader,
+    limit: LimitQuery = 50,
+    status_: Annotated[BatchStatus | None, Query(alias="status")] = None,
+) -> list[BatchRead]:
+    """The event's batches, newest first: coordinators' requests, waitlist refills and change
+    notices; `?status=awaiting_approval` lists what waits for an administrator."""
+    return service.list_batches(
+        session=session, actor=actor, event_id=event_id, status=status_, limit=limit
+    )
 
 
 @router.get("/batches/{batch_id}", responses=_PROBLEMS)

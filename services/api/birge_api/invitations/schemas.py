@@ -4,10 +4,11 @@ import enum
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from birge_shared.models import BatchStatus, Community, InvitationStatus, Language
+from birge_shared.models import BatchKind, Community, InvitationStatus, Language
 
 
 class _Strict(BaseModel):
@@ -130,15 +131,29 @@ class BatchCounts(BaseModel):
     withdrawn: int = 0
 
 
+class BatchState(enum.StrEnum):
+    QUEUED = "queued"
+    AWAITING_APPROVAL = "awaiting_approval"
+    DONE = "done"
+
+
 class BatchRead(BaseModel):
     id: uuid.UUID
     event_id: uuid.UUID
+    kind: BatchKind = Field(
+        description="`invitations`: a coordinator's request; `refill`: freed seats given to "
+        "the waitlist; `change_notice`: the notice of an event change."
+    )
+    changes: list[str] | None = Field(
+        description="What a change notice names (`time`, `place`, `title`); null otherwise."
+    )
     created_at: datetime
     invited: int
     waitlisted: int
-    status: BatchStatus = Field(
+    status: BatchState = Field(
         description="`awaiting_approval`: over the city's daily SMS budget; nothing is sent "
-        "until an administrator approves it."
+        "until an administrator approves it. `queued`: its messages are going out. `done`: "
+        "nothing of it is left to send."
     )
     estimated_segments: int
     counts: BatchCounts
@@ -153,13 +168,39 @@ class BatchCreated(BatchRead):
     )
 
 
+DeliveryStatus = Literal[
+    "planned", "queued", "sent", "delivered", "undelivered", "failed", "skipped"
+]
+
+
+class Delivery(BaseModel):
+    """Where the invitation SMS is: `planned` (not handed to the provider yet), `queued`
+    (handed over, or queued by the provider), `sent`, `delivered`, `undelivered`, `failed`
+    (with the reason), or `skipped` (no longer wanted when its turn came, with the reason)."""
+
+    status: DeliveryStatus
+    reason: str | None
+    error_code: str | None = Field(description="The provider's error code, when it gave one")
+    updated_at: datetime | None
+
+
 class InvitationListItem(BaseModel):
     id: uuid.UUID
     participant_id: uuid.UUID
+    name: str | None = Field(
+        description="The person's name, for coordinators and admins; null once erased"
+    )
+    phone_masked: str | None = Field(
+        description="The phone number masked, for coordinators and admins; null once erased"
+    )
     status: InvitationStatus
+    walk_in: bool = Field(description="Came without an invitation and was marked attended")
     community: Community | None
     language: Language
     batch_id: uuid.UUID | None
+    delivery: Delivery | None = Field(
+        description="The invitation SMS; null when none was planned (waitlisted, walk-in)"
+    )
     sent_at: datetime | None
     expires_at: datetime | None
     responded_at: datetime | None

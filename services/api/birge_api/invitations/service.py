@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -23,7 +24,10 @@ from birge_api.invitations.schemas import (
     BatchCounts,
     BatchCreated,
     BatchRead,
+    BatchState,
     Cost,
+    Delivery,
+    DeliveryStatus,
     Excluded,
     InvitationListItem,
     InvitationPreview,
@@ -36,9 +40,12 @@ from birge_api.invitations.schemas import (
 from birge_api.invitations.selection import Selection, check_request, select_people
 from birge_api.invitations.warnings import band_shortfall, invitation_warnings, nobody_detail
 from birge_api.pagination import decode_cursor
-from birge_api.problems import Problem, conflict, not_found
+from birge_api.problems import Problem, conflict, invalid, not_found
 from birge_shared import audit
+from birge_shared.budget import messages_of, queue_batch_messages
+from birge_shared.crypto import get_cipher
 from birge_shared.models import (
+    BatchKind,
     BatchStatus,
     Community,
     Event,
@@ -50,9 +57,11 @@ from birge_shared.models import (
     MessageChannel,
     MessageStatus,
     Participant,
+    Role,
     utcnow,
 )
 from birge_shared.outbox import enqueue
+from birge_shared.phones import mask
 from birge_shared.settings import Settings
 from birge_shared.sms.overrides import load_overrides
 from birge_shared.tasks import InvitationsFanOut
@@ -254,7 +263,11 @@ def create_batch(
 def approve_batch(
     *, session: Session, actor: Actor, event_id: uuid.UUID, batch_id: uuid.UUID
 ) -> BatchRead:
-    """Release a batch held over the city's daily SMS budget: queue its fan-out, once."""
+    """Release a batch held over the city's daily SMS budget: queue its messages, once.
+
+    A coordinator's batch is fanned out now; a held refill or change notice queues the
+    messages it planned when it was held.
+    """
     event = get_event(session=session, actor=actor, event_id=event_id, lock=True)
     batch = session.scalar(
         select(InvitationBatch)
@@ -268,15 +281,25 @@ def approve_batch(
     _require_open(event)
     batch.status = BatchStatus.QUEUED
     batch.released_at = utcnow()
-    if batch.invited:
-        enqueue(session=session, payload=InvitationsFanOut(batch_id=batch.id))
+    if batch.kind is BatchKind.INVITATIONS:
+        if batch.invited:
+            enqueue(session=session, payload=InvitationsFanOut(batch_id=batch.id))
+    else:
+        # A refill or a change notice planned its messages when it was held.
+        sms_ids, email_ids = messages_of(session, batch.id)
+        queue_batch_messages(session=session, sms_ids=sms_ids, email_ids=email_ids)
     audit.record(
         session=session,
         actor_id=actor.user_id,
         action="invitations.approve",
         object_type="invitation_batch",
         object_id=batch.id,
-        details={"event_id": str(event.id), "invited": batch.invited, "segments": batch.segments},
+        details={
+            "event_id": str(event.id),
+            "kind": batch.kind.value,
+            "invited": batch.invited,
+            "segments": batch.segments,
+        },
     )
     session.flush()
     return _batch_read(session, batch)
@@ -320,21 +343,28 @@ def get_batch(
 
 
 def _batch_read(session: Session, batch: InvitationBatch) -> BatchRead:
-    rows = session.execute(
-        select(Invitation.status, Message.status, func.count())
-        .select_from(Invitation)
-        .outerjoin(
-            Message,
-            and_(
-                Message.invitation_id == Invitation.id,
-                Message.purpose == "invitation",
-                # The e-mailed calendar invitation is a second message; count the SMS only.
-                Message.channel == MessageChannel.SMS,
-            ),
-        )
-        .where(Invitation.batch_id == batch.id)
-        .group_by(Invitation.status, Message.status)
+    sms = and_(
+        Message.invitation_id == Invitation.id,
+        Message.purpose == "invitation",
+        # The e-mailed calendar invitation is a second message; count the SMS only.
+        Message.channel == MessageChannel.SMS,
     )
+    if batch.kind is BatchKind.INVITATIONS:
+        query = (
+            select(Invitation.status, Message.status, func.count())
+            .select_from(Invitation)
+            .outerjoin(Message, sms)
+            .where(Invitation.batch_id == batch.id)
+        )
+    else:
+        # A refill or change notice: the SMS released with it, and their invitations.
+        query = (
+            select(Invitation.status, Message.status, func.count())
+            .select_from(Message)
+            .join(Invitation, Message.invitation_id == Invitation.id)
+            .where(Message.batch_id == batch.id, Message.channel == MessageChannel.SMS)
+        )
+    rows = session.execute(query.group_by(Invitation.status, Message.status))
     counts: Counter[str] = Counter()
     for invitation_status, message_status, count in rows:
         if message_status is not None:
@@ -346,18 +376,65 @@ def _batch_read(session: Session, batch: InvitationBatch) -> BatchRead:
         if delivery is not None:
             counts[delivery] += count
         answer = _ANSWER.get(invitation_status)
-        if answer is not None:
+        if answer is not None and batch.kind is not BatchKind.CHANGE_NOTICE:
             counts[answer] += count
     return BatchRead(
         id=batch.id,
         event_id=batch.event_id,
+        kind=batch.kind,
+        changes=batch.changes,
         created_at=batch.created_at,
         invited=batch.invited,
         waitlisted=batch.waitlisted,
-        status=batch.status,
+        status=batch_state(batch.status, left_to_send=counts["planned"]),
         estimated_segments=batch.segments,
         counts=BatchCounts(**counts),
     )
+
+
+def batch_state(status: BatchStatus, *, left_to_send: int) -> BatchState:
+    """`done` once a released batch has nothing left to send.
+
+    Stored, a batch is only `queued` or `awaiting_approval`: its messages then settle one by
+    one (sent, delivered, failed, or skipped when no longer wanted), and a batch whose
+    invitations all ended without a message (withdrawn, or waitlisted only) has nothing to
+    send at all. Left to send: planned or in-flight messages, and planned invitations whose
+    message the fan-out has not planned yet.
+    """
+    if status is BatchStatus.AWAITING_APPROVAL:
+        return BatchState.AWAITING_APPROVAL
+    return BatchState.DONE if left_to_send == 0 else BatchState.QUEUED
+
+
+def list_batches(
+    *,
+    session: Session,
+    actor: Actor,
+    event_id: uuid.UUID,
+    status: BatchStatus | None,
+    limit: int,
+) -> list[BatchRead]:
+    """The event's batches, newest first: coordinators' requests, refills and change notices."""
+    event = get_event(session=session, actor=actor, event_id=event_id)
+    query = select(InvitationBatch).where(InvitationBatch.event_id == event.id)
+    if status is not None:
+        query = query.where(InvitationBatch.status == status)
+    batches = session.scalars(
+        query.order_by(InvitationBatch.created_at.desc(), InvitationBatch.id).limit(limit)
+    )
+    return [_batch_read(session, batch) for batch in batches]
+
+
+_ROSTER_DELIVERY: dict[MessageStatus, DeliveryStatus] = {
+    MessageStatus.PLANNED: "planned",
+    MessageStatus.SENDING: "queued",
+    MessageStatus.QUEUED: "queued",
+    MessageStatus.SENT: "sent",
+    MessageStatus.DELIVERED: "delivered",
+    MessageStatus.UNDELIVERED: "undelivered",
+    MessageStatus.FAILED: "failed",
+    MessageStatus.SKIPPED: "skipped",
+}
 
 
 def list_invitations(
@@ -365,19 +442,30 @@ def list_invitations(
     session: Session,
     actor: Actor,
     event_id: uuid.UUID,
-    status: InvitationStatus | None,
+    statuses: Collection[str],
     limit: int,
     cursor: str | None,
 ) -> tuple[list[InvitationListItem], bool]:
-    """A page of the event's invitations, oldest first; the flag says whether more follow."""
+    """A page of the event's invitations, oldest first; the flag says whether more follow.
+
+    Each carries the delivery of its invitation SMS; coordinators and admins also see the
+    person's name and masked phone (viewers never do, and erased people have neither).
+    """
+    wanted = parse_statuses(statuses)
     event = get_event(session=session, actor=actor, event_id=event_id)
+    invitation_sms = and_(
+        Message.invitation_id == Invitation.id,
+        Message.purpose == "invitation",
+        Message.channel == MessageChannel.SMS,
+    )
     query = (
-        select(Invitation, Participant.community, Participant.language)
+        select(Invitation, Participant, Message)
         .join(Participant, Invitation.participant_id == Participant.id)
+        .outerjoin(Message, invitation_sms)
         .where(Invitation.event_id == event.id)
     )
-    if status is not None:
-        query = query.where(Invitation.status == status)
+    if wanted:
+        query = query.where(Invitation.status.in_(wanted))
     if cursor:
         after_created, after_id = decode_cursor(cursor)
         query = query.where(
@@ -388,20 +476,66 @@ def list_invitations(
         )
     query = query.order_by(Invitation.created_at, Invitation.id).limit(limit + 1)
     rows = session.execute(query).all()
+    show_people = actor.role is not Role.VIEWER
     items = [
-        InvitationListItem(
-            id=invitation.id,
-            participant_id=invitation.participant_id,
-            status=invitation.status,
-            community=community,
-            language=language,
-            batch_id=invitation.batch_id,
-            sent_at=invitation.sent_at,
-            expires_at=invitation.expires_at,
-            responded_at=invitation.responded_at,
-            closed_reason=invitation.closed_reason,
-            created_at=invitation.created_at,
-        )
-        for invitation, community, language in rows[:limit]
+        _roster_item(invitation, person, message, show_people=show_people)
+        for invitation, person, message in rows[:limit]
     ]
     return items, len(rows) > limit
+
+
+def parse_statuses(values: Collection[str]) -> list[InvitationStatus]:
+    """`?status=a&status=b` and `?status=a,b` alike; an unknown status is a 422."""
+    known = {status.value: status for status in InvitationStatus}
+    wanted: list[InvitationStatus] = []
+    for value in values:
+        for part in value.split(","):
+            name = part.strip().lower()
+            if not name:
+                continue
+            if name not in known:
+                raise invalid(
+                    "status", f"unknown status {name[:40]!r}; one of {', '.join(sorted(known))}"
+                )
+            if known[name] not in wanted:
+                wanted.append(known[name])
+    return wanted
+
+
+def _roster_item(
+    invitation: Invitation, person: Participant, message: Message | None, *, show_people: bool
+) -> InvitationListItem:
+    name = phone = None
+    if show_people and person.erased_at is None:
+        cipher = get_cipher()
+        if person.name_encrypted is not None:
+            name = cipher.decrypt(person.name_encrypted)
+        if person.phone_encrypted is not None:
+            phone = mask(cipher.decrypt(person.phone_encrypted))
+    delivery = None
+    if message is not None:
+        delivery = Delivery(
+            status=_ROSTER_DELIVERY[message.status],
+            reason=message.error_reason,
+            error_code=message.error_code,
+            updated_at=message.updated_at,
+        )
+    elif invitation.status is InvitationStatus.PLANNED:
+        delivery = Delivery(status="planned", reason=None, error_code=None, updated_at=None)
+    return InvitationListItem(
+        id=invitation.id,
+        participant_id=invitation.participant_id,
+        name=name,
+        phone_masked=phone,
+        status=invitation.status,
+        walk_in=invitation.walk_in,
+        community=person.community,
+        language=person.language,
+        batch_id=invitation.batch_id,
+        delivery=delivery,
+        sent_at=invitation.sent_at,
+        expires_at=invitation.expires_at,
+        responded_at=invitation.responded_at,
+        closed_reason=invitation.closed_reason,
+        created_at=invitation.created_at,
+    )

@@ -68,6 +68,8 @@ def _segments(purpose: str, language: Language, body: str, public_base_url: str)
         link=personal_link(public_base_url, _SAMPLE_TOKEN),
         overrides={(purpose, language): body},
         reason=_SAMPLE_REASON[language],
+        # A change notice names what changed; the longest usual case is sized.
+        changes=("time", "place"),
     )
     count = count_segments(text)
     return Segments(encoding=count.encoding, characters=count.characters, segments=count.segments)

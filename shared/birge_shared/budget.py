@@ -1,0 +1,241 @@
+"""The daily SMS segment budget of a city, and releasing SMS against it.
+
+Every SMS a city sends in bulk is released as a batch and counted on the local day it is
+released (created within the budget, or approved), with the segments estimated when it was
+made: a coordinator's invitations, the invitations a freed seat gives to the waitlist, and the
+notices of an event change. One that would take the city's day past `SMS_DAILY_SEGMENT_BUDGET`
+is held for an administrator instead of being sent; 0 means no limit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from birge_shared.models import (
+    BatchKind,
+    BatchStatus,
+    City,
+    Event,
+    InvitationBatch,
+    Language,
+    Message,
+    MessageChannel,
+    Participant,
+    utcnow,
+)
+from birge_shared.outbox import enqueue
+from birge_shared.settings import get_settings
+from birge_shared.sms.overrides import load_overrides
+from birge_shared.sms.render import personal_link, render_event_sms
+from birge_shared.sms.segments import count_segments
+from birge_shared.tasks import EmailSend, SmsSend
+
+#: Stands in for a personal-link token: real ones (`secrets.token_urlsafe(32)`) are always 43
+#: characters of the URL-safe alphabet, all of them GSM-7, so the stand-in costs the same.
+PLACEHOLDER_TOKEN = "x" * 43
+
+
+def local_day(now: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """The start and end (aware) of the local calendar day around `now` in `timezone`."""
+    zone = ZoneInfo(timezone)
+    day = now.astimezone(zone).date()
+    start = datetime.combine(day, time(0, 0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
+    return start, end
+
+
+def released_today(*, session: Session, city: City, now: datetime) -> int:
+    """Segments of the city's batches (of every kind) released on the local day of `now`."""
+    start, end = local_day(now, city.timezone)
+    total = session.scalar(
+        select(func.coalesce(func.sum(InvitationBatch.segments), 0))
+        .join(Event, InvitationBatch.event_id == Event.id)
+        .where(
+            Event.city_code == city.code,
+            InvitationBatch.status == BatchStatus.QUEUED,
+            InvitationBatch.released_at >= start,
+            InvitationBatch.released_at < end,
+        )
+    )
+    return int(total or 0)
+
+
+def over_budget(
+    *, session: Session, city_code: str, segments: int, budget: int, now: datetime
+) -> bool:
+    """Would releasing `segments` more today take the city past `budget`? Never when 0.
+
+    The city row is locked first: two batches of one city (for different events) then count
+    one after the other, and cannot both fit into the last of the day's budget.
+    """
+    if budget == 0:
+        return False
+    city = session.scalar(select(City).where(City.code == city_code).with_for_update())
+    if city is None:
+        raise LookupError("the event's city is unknown")
+    return released_today(session=session, city=city, now=now) + segments > budget
+
+
+def sms_segments(
+    *,
+    event: Event,
+    purpose: str,
+    languages: Iterable[Language],
+    overrides: Mapping[tuple[str, Language], str],
+    public_base_url: str,
+    changes: Sequence[str] = (),
+) -> int:
+    """The segments of one `purpose` SMS per language given, rendered as the workers will.
+
+    Everyone with the same language gets the same text apart from their token, which has a
+    fixed length, so each language is rendered once and counted as often as it occurs.
+    """
+    link = personal_link(public_base_url, PLACEHOLDER_TOKEN)
+    segments = 0
+    for language, people in Counter(languages).items():
+        text = render_event_sms(
+            purpose=purpose,
+            language=language,
+            title=event.title,
+            venue=event.venue_name,
+            starts_at=event.starts_at,
+            timezone=event.city.timezone,
+            link=link,
+            overrides=overrides,
+            changes=changes,
+        )
+        segments += count_segments(text).segments * people
+    return segments
+
+
+def release(
+    *,
+    session: Session,
+    event: Event,
+    kind: BatchKind,
+    purpose: str,
+    sms_ids: Sequence[uuid.UUID],
+    email_ids: Sequence[uuid.UUID] = (),
+    changes: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> InvitationBatch | None:
+    """Queue planned messages of a refill or a change notice, or hold them past the budget.
+
+    The messages join one batch of `kind`, counted against the city's day like a
+    coordinator's batch. Past the budget the batch is `awaiting_approval` and nothing is queued
+    (the e-mails wait with the SMS, as in a held batch); an administrator's approval queues
+    them. The caller holds the event lock and commits. None when there is nothing to release.
+    """
+    if not sms_ids and not email_ids:
+        return None
+    settings = get_settings()
+    moment = now or utcnow()
+    languages = (
+        list(
+            session.scalars(
+                select(Participant.language)
+                .join(Message, Message.participant_id == Participant.id)
+                .where(Message.id.in_(list(sms_ids)))
+            )
+        )
+        if sms_ids
+        else []
+    )
+    segments = sms_segments(
+        event=event,
+        purpose=purpose,
+        languages=languages,
+        overrides=load_overrides(session),
+        public_base_url=settings.public_base_url,
+        changes=changes or (),
+    )
+    held = over_budget(
+        session=session,
+        city_code=event.city_code,
+        segments=segments,
+        budget=settings.sms_daily_segment_budget,
+        now=moment,
+    )
+    batch = InvitationBatch(
+        event_id=event.id,
+        created_by_id=None,
+        request_fingerprint="",
+        invited=len(sms_ids) if kind is BatchKind.REFILL else 0,
+        waitlisted=0,
+        status=BatchStatus.AWAITING_APPROVAL if held else BatchStatus.QUEUED,
+        segments=segments,
+        released_at=None if held else moment,
+        kind=kind,
+        changes=list(changes) if changes is not None else None,
+        created_at=moment,
+    )
+    session.add(batch)
+    session.flush()
+    session.execute(
+        update(Message)
+        .where(Message.id.in_([*sms_ids, *email_ids]))
+        .values(batch_id=batch.id)
+        .execution_options(synchronize_session=False)
+    )
+    if not held:
+        queue_batch_messages(session=session, sms_ids=sms_ids, email_ids=email_ids)
+    return batch
+
+
+def queue_batch_messages(
+    *, session: Session, sms_ids: Sequence[uuid.UUID], email_ids: Sequence[uuid.UUID]
+) -> None:
+    """The sending tasks of released messages, in chunks, through the outbox."""
+    size = get_settings().sms_chunk_size
+    for start in range(0, len(sms_ids), size):
+        enqueue(session=session, payload=SmsSend(message_ids=list(sms_ids[start : start + size])))
+    for start in range(0, len(email_ids), size):
+        enqueue(
+            session=session, payload=EmailSend(message_ids=list(email_ids[start : start + size]))
+        )
+
+
+def messages_of(session: Session, batch_id: uuid.UUID) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """The planned SMS and e-mail ids released with a refill or change-notice batch."""
+    rows = session.execute(
+        select(Message.id, Message.channel)
+        .where(Message.batch_id == batch_id)
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    sms = [message_id for message_id, channel in rows if channel is MessageChannel.SMS]
+    emails = [message_id for message_id, channel in rows if channel is MessageChannel.EMAIL]
+    return sms, emails
+
+
+def is_held(session: Session, batch_id: uuid.UUID | None) -> bool:
+    """Is this message's batch waiting for an administrator? Then it must not be sent yet."""
+    if batch_id is None:
+        return False
+    status = session.scalar(select(InvitationBatch.status).where(InvitationBatch.id == batch_id))
+    return status is BatchStatus.AWAITING_APPROVAL
+
+
+def not_held() -> ColumnElement[bool]:
+    """A condition on `Message`: its batch (if any) is not waiting for approval."""
+    return or_(
+        Message.batch_id.is_(None),
+        ~exists().where(
+            InvitationBatch.id == Message.batch_id,
+            InvitationBatch.status == BatchStatus.AWAITING_APPROVAL,
+        ),
+    )
+
+
+def changes_of(session: Session, batch_id: uuid.UUID | None) -> list[str]:
+    """What a change notice is about (`time`, `place`, `title`), kept on its batch."""
+    if batch_id is None:
+        return []
+    changes = session.scalar(select(InvitationBatch.changes).where(InvitationBatch.id == batch_id))
+    return list(changes or [])
