@@ -16,13 +16,21 @@ from pydantic import (
     model_validator,
 )
 
+from birge_shared.calendar import FEED_PUBLISHES, feed_lists
 from birge_shared.followup import (
     MAX_REMINDER_OFFSET_MINUTES,
     MAX_REMINDERS,
     MAX_SURVEY_DELAY_MINUTES,
     MIN_REMINDER_OFFSET_MINUTES,
 )
-from birge_shared.models import ActivityType, Event, EventStatus, Language
+from birge_shared.models import (
+    ActivityType,
+    Event,
+    EventStatus,
+    EventVisibility,
+    Language,
+    utcnow,
+)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -97,6 +105,26 @@ def _distinct_offsets(offsets: list[int] | None) -> list[int] | None:
     return sorted(offsets, reverse=True)
 
 
+Visibility = Annotated[
+    EventVisibility,
+    Field(
+        description="`public` lists the event in its city's calendar feed, which anyone may "
+        "read without signing in; `private` (the default) keeps it out."
+    ),
+]
+
+
+class PublicFeed(BaseModel):
+    """What the city's public calendar feed says about this event, to anyone."""
+
+    listed: bool = Field(description="Whether the event is in the feed now.")
+    path: str = Field(description="The feed, relative to the public base URL.")
+    publishes: list[str] = Field(
+        description="What the feed shows of a listed event; never coordinates or anything "
+        "about participants."
+    )
+
+
 class EventCreate(_Strict):
     city: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=40)]
     title: dict[Language, ShortText] = Field(min_length=1)
@@ -109,6 +137,7 @@ class EventCreate(_Strict):
     mix_band: MixBand = Field(default_factory=MixBand)
     reminder_offsets: ReminderOffsets = Field(default_factory=lambda: [24 * 60, 120])
     survey_delay_minutes: SurveyDelay = 60
+    visibility: Visibility = EventVisibility.PRIVATE
 
     _period = field_validator("ends_at")(_end_after_start)
     _offsets = field_validator("reminder_offsets")(_distinct_offsets)
@@ -127,6 +156,7 @@ class EventUpdate(_Strict):
     mix_band: MixBand | None = None
     reminder_offsets: ReminderOffsets | None = None
     survey_delay_minutes: SurveyDelay | None = None
+    visibility: Visibility | None = None
 
     _period = field_validator("ends_at")(_end_after_start)
     _offsets = field_validator("reminder_offsets")(_distinct_offsets)
@@ -153,6 +183,8 @@ class EventRead(BaseModel):
     updated_at: datetime
     reminder_offsets: list[int] = Field(description="Minutes before the start")
     survey_delay_minutes: int = Field(description="Minutes after the end")
+    visibility: EventVisibility
+    public_feed: PublicFeed
     checkin_code: str | None = Field(
         default=None,
         description=(
@@ -190,5 +222,11 @@ def event_read(event: Event, *, show_checkin_code: bool = False) -> EventRead:
         updated_at=event.updated_at,
         reminder_offsets=list(event.reminder_offsets),
         survey_delay_minutes=event.survey_delay_minutes,
+        visibility=event.visibility,
+        public_feed=PublicFeed(
+            listed=feed_lists(event, now=utcnow()),
+            path=f"/calendars/{event.city_code}.ics",
+            publishes=list(FEED_PUBLISHES),
+        ),
         checkin_code=event.checkin_code if show_checkin_code else None,
     )

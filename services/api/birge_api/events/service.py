@@ -41,6 +41,7 @@ def create_event(*, session: Session, actor: Actor, data: EventCreate) -> Event:
         min_share=data.mix_band.min_share,
         reminder_offsets=list(data.reminder_offsets),
         survey_delay_minutes=data.survey_delay_minutes,
+        visibility=data.visibility,
         checkin_code=new_checkin_code(),
         created_by_id=actor.user_id,
     )
@@ -149,11 +150,7 @@ def update_event(
         event.capacity = data.capacity
     if data.mix_band is not None:
         event.min_share = data.mix_band.min_share
-    # Reminder and survey timings notify nobody: the next periodic run follows them.
-    if data.reminder_offsets is not None:
-        event.reminder_offsets = list(data.reminder_offsets)
-    if data.survey_delay_minutes is not None:
-        event.survey_delay_minutes = data.survey_delay_minutes
+    _apply_unannounced(event, data)
     event.starts_at, event.ends_at = starts_at, ends_at
 
     changed = sorted(
@@ -178,6 +175,17 @@ def update_event(
         details={"fields": sorted(changes), "notifying": changed},
     )
     return event
+
+
+def _apply_unannounced(event: Event, data: EventUpdate) -> None:
+    # Reminder and survey timings notify nobody: the next periodic run follows them. The feed
+    # follows the visibility; participants are not told either.
+    if data.reminder_offsets is not None:
+        event.reminder_offsets = list(data.reminder_offsets)
+    if data.survey_delay_minutes is not None:
+        event.survey_delay_minutes = data.survey_delay_minutes
+    if data.visibility is not None:
+        event.visibility = data.visibility
 
 
 def _notifying_snapshot(event: Event) -> dict[str, object]:
