@@ -6,7 +6,6 @@ from typing import Annotated, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from birge_api.fields import ONE_LINE, BoundedDatetime, SingleLine
 from birge_shared.calendar import FEED_PUBLISHES, feed_lists
 from birge_shared.followup import (
     MAX_REMINDER_OFFSET_MINUTES,
@@ -33,7 +33,7 @@ from birge_shared.models import (
 )
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = SingleLine
 
 
 class _Strict(BaseModel):
@@ -44,7 +44,9 @@ class _Strict(BaseModel):
 
 class Venue(_Strict):
     name: ShortText
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    address: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), ONE_LINE
+    ]
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
@@ -131,8 +133,8 @@ class EventCreate(_Strict):
     description: dict[Language, Text] = Field(default_factory=dict)
     activity_type: ActivityType
     venue: Venue
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: BoundedDatetime
+    ends_at: BoundedDatetime
     capacity: int = Field(gt=0, le=10_000)
     mix_band: MixBand = Field(default_factory=MixBand)
     reminder_offsets: ReminderOffsets = Field(default_factory=lambda: [24 * 60, 120])
@@ -150,8 +152,8 @@ class EventUpdate(_Strict):
     description: dict[Language, Text] | None = None
     activity_type: ActivityType | None = None
     venue: Venue | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: BoundedDatetime | None = None
+    ends_at: BoundedDatetime | None = None
     capacity: int | None = Field(default=None, gt=0, le=10_000)
     mix_band: MixBand | None = None
     reminder_offsets: ReminderOffsets | None = None
