@@ -5,7 +5,9 @@
   calendar shows it as an invitation rather than a plain entry.
 - `CANCEL`: the same, for a cancelled event; the calendar removes or strikes the entry.
 - `PUBLISH`: a file without ORGANIZER or ATTENDEE, for the download from the participant page
-  and for the public city feed.
+  and for the public city feed. The feed is read by anyone without signing in, so it holds
+  public events only (`feed_lists`) and no more of them than `FEED_PUBLISHES` says: no
+  coordinates, which only a participant's own file carries.
 
 Every file of one event carries the same UID, and SEQUENCE is the event's `sequence`, which the
 events service raises with every change participants must hear about. A calendar that already
@@ -27,7 +29,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, vCalAddress
 from icalendar import Event as CalendarEvent
 
-from birge_shared.models import Event, EventStatus, InvitationStatus, Language
+from birge_shared.models import Event, EventStatus, EventVisibility, InvitationStatus, Language
 from birge_shared.sms.render import in_language, personal_link
 
 PRODID = "-//Birge//Birge events//EN"
@@ -38,6 +40,29 @@ ALARM_BEFORE = timedelta(hours=2)
 #: The feed's language: Russian is the language most readers of a public feed share; the
 #: title falls back to English (then any language) where an event has no Russian title.
 FEED_LANGUAGE = Language.RU
+#: Cancelled public events stay in the feed this long, so subscribed calendars learn of it.
+FEED_CANCELLED_KEPT = timedelta(days=30)
+#: What the public feed shows of each event it lists, as the events API tells coordinators.
+FEED_PUBLISHES = (
+    "title (Russian, else English)",
+    "description (Russian, else English)",
+    "start and end time",
+    "venue name and address",
+    "status (confirmed or cancelled)",
+)
+
+
+def feed_lists(event: Event, *, now: datetime) -> bool:
+    """Whether the city's public feed lists the event: public, and scheduled or lately cancelled."""
+    if event.visibility is not EventVisibility.PUBLIC:
+        return False
+    if event.status is EventStatus.SCHEDULED:
+        return True
+    return (
+        event.status is EventStatus.CANCELLED
+        and event.cancelled_at is not None
+        and event.cancelled_at >= now - FEED_CANCELLED_KEPT
+    )
 
 
 class CalendarMethod(enum.StrEnum):
@@ -99,6 +124,8 @@ def build_calendar(
         raise ValueError(f"a {method.value} file is addressed to one participant's e-mail")
     if recipient is not None and len(events) != 1:
         raise ValueError("a participant's file holds exactly one event")
+    if recipient is None and any(e.visibility is not EventVisibility.PUBLIC for e in events):
+        raise ValueError("a file for nobody in particular holds public events only")
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
 
@@ -158,7 +185,13 @@ def _vevent(
     if description:
         component.add("description", description)
     component.add("location", f"{event.venue_name}, {event.venue_address}")
-    if event.venue_latitude is not None and event.venue_longitude is not None:
+    # Coordinates only in a participant's own file: the public feed names the venue, which
+    # is enough to find it, but does not pin the meeting to a map for everyone.
+    if (
+        recipient is not None
+        and event.venue_latitude is not None
+        and event.venue_longitude is not None
+    ):
         component.add("geo", (event.venue_latitude, event.venue_longitude))
     if link is not None:
         component.add("url", link)

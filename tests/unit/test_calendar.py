@@ -15,7 +15,14 @@ from birge_shared.calendar import (
     event_uid,
     partstat,
 )
-from birge_shared.models import City, Event, EventStatus, InvitationStatus, Language
+from birge_shared.models import (
+    City,
+    Event,
+    EventStatus,
+    EventVisibility,
+    InvitationStatus,
+    Language,
+)
 from tests.integration.calendar.reader import ReadCalendar, read_ics
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -38,6 +45,7 @@ def make_event(**changes: Any) -> Event:
         "starts_at": START,
         "ends_at": START + timedelta(hours=2),
         "status": EventStatus.SCHEDULED,
+        "visibility": EventVisibility.PUBLIC,
         "sequence": 0,
     }
     values.update(changes)
@@ -128,9 +136,27 @@ def test_geo_and_a_two_hour_display_alarm() -> None:
     assert alarm.description.value == "Football together"
 
 
+def test_a_public_file_has_no_coordinates_and_holds_public_events_only() -> None:
+    # The feed names the venue; only a participant's own file pins it to a map.
+    vevent = build(make_event(), CalendarMethod.PUBLISH).vevent
+    assert "geo" not in vevent.contents
+    assert vevent.location.value == "Stadium Dinamo, Frunze st. 1"
+    with pytest.raises(ValueError, match="public events only"):
+        build(make_event(visibility=EventVisibility.PRIVATE), CalendarMethod.PUBLISH)
+    # A participant's file of a private event is theirs, and carries the coordinates.
+    own = build(
+        make_event(visibility=EventVisibility.PRIVATE),
+        CalendarMethod.PUBLISH,
+        recipient(email=None),
+    ).vevent
+    assert "geo" in own.contents
+
+
 def test_no_geo_without_coordinates() -> None:
     vevent = build(
-        make_event(venue_latitude=None, venue_longitude=None), CalendarMethod.PUBLISH
+        make_event(venue_latitude=None, venue_longitude=None),
+        CalendarMethod.PUBLISH,
+        recipient(email=None),
     ).vevent
     assert "geo" not in vevent.contents
 

@@ -33,7 +33,9 @@ def _report(*, suppressed: bool) -> EventReport:
         starts_at=datetime(2031, 5, 1, 19, 0, tzinfo=UTC),
         start_date_local=date(2031, 5, 2),
         capacity=20,
-        invitations=InvitationCounts(invited=18, accepted=14, declined=3, attended=12, no_show=2),
+        invitations=InvitationCounts(
+            invited=18, accepted=14, declined=3, attended=12, no_show=2, withheld=False
+        ),
         survey=SurveyFigures(
             response_rate=HIDDEN if suppressed else shown,
             mean_rating=HIDDEN if suppressed else Figure(value=4.25, n=12, suppressed=False),
@@ -49,6 +51,7 @@ def _report(*, suppressed: bool) -> EventReport:
             band_low=0.4,
             band_high=0.6,
             held=True,
+            suppressed=False,
         ),
     )
 
@@ -69,7 +72,8 @@ def test_csv_has_the_header_and_empty_cells_for_suppressed_figures() -> None:
     survey_columns += [name for name in HEADER if name.startswith(("mean", "cross", "attitude"))]
     assert len(survey_columns) == 10
     assert all(hidden[name] == "" for name in survey_columns)
-    assert hidden["invited"] == "18"  # counts are never suppressed
+    assert hidden["invited"] == "18"  # counts have their own rule: here nothing is withheld
+    assert (hidden["counts_withheld"], hidden["mix_suppressed"]) == ("false", "false")
 
 
 def test_csv_lines_end_in_crlf() -> None:

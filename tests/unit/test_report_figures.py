@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 from scipy import stats
 
+from birge_api.reports.cells import survey_figures_of_cells
 from birge_api.reports.figures import (
     InvitationTally,
     SurveyTally,
@@ -15,7 +16,6 @@ from birge_api.reports.figures import (
     figure,
     mix,
     mix_summary,
-    survey_figures,
 )
 from birge_shared.statistics import paired_change
 
@@ -84,7 +84,7 @@ def test_survey_figures_each_suppress_on_their_own() -> None:
     survey = SurveyTally(
         post_respondents=6, rating_n=6, rating_sum=24, talk_n=4, talk_yes=3, pairs=Counter()
     )
-    figures = survey_figures(survey, attended=8)
+    figures = survey_figures_of_cells({"cell": survey}, {"cell": 8})
     assert figures.response_rate.value == pytest.approx(0.75)
     assert figures.mean_rating.value == pytest.approx(4.0)
     assert figures.cross_group_talk_share.suppressed is True

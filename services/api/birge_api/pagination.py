@@ -12,6 +12,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
+from birge_api.fields import within_bounds
 from birge_api.problems import invalid
 
 T = TypeVar("T")
@@ -42,7 +43,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         moment, row_id = datetime.fromisoformat(value[0]), uuid.UUID(value[1])
     except (ValueError, TypeError, IndexError, binascii.Error, json.JSONDecodeError):
         raise invalid("cursor", "not a cursor returned by this API") from None
-    if moment.tzinfo is None:
-        # Every cursor this API writes carries an offset; one without is forged.
+    if moment.tzinfo is None or not within_bounds(moment):
+        # Every cursor this API writes carries an offset and a stored time; others are forged.
         raise invalid("cursor", "not a cursor returned by this API")
     return moment, row_id

@@ -28,6 +28,13 @@ class ActivityType(enum.StrEnum):
     OTHER = "other"
 
 
+class EventVisibility(enum.StrEnum):
+    """Whether an event is listed in its city's public calendar feed (`public`) or not."""
+
+    PRIVATE = "private"
+    PUBLIC = "public"
+
+
 class EventStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from birge_shared.models.base import Base, TimestampMixin, str_enum
 from birge_shared.models.city import City
-from birge_shared.models.enums import ActivityType, EventStatus
+from birge_shared.models.enums import ActivityType, EventStatus, EventVisibility
 
 
 class Event(TimestampMixin, Base):
@@ -44,6 +44,13 @@ class Event(TimestampMixin, Base):
     min_share: Mapped[float] = mapped_column(Float, default=0.4)
     status: Mapped[EventStatus] = mapped_column(
         str_enum(EventStatus), default=EventStatus.SCHEDULED
+    )
+    # Only public events are listed in the city's feed, which anyone may read; private is the
+    # default because a feed tells everyone where migrants and hosts meet.
+    visibility: Mapped[EventVisibility] = mapped_column(
+        str_enum(EventVisibility, 10),
+        default=EventVisibility.PRIVATE,
+        server_default=EventVisibility.PRIVATE.value,
     )
     # Calendar SEQUENCE: grows with every change participants must hear about.
     sequence: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from birge_shared.models import (
     EventStatus,
+    EventVisibility,
     InvitationStatus,
     Language,
     OutboxEntry,
@@ -171,6 +172,8 @@ def test_the_city_feed_is_public_and_holds_no_personal_data(
     completed = make_event(db, city="bishkek", starts_in=timedelta(days=1))
     completed.status = EventStatus.COMPLETED
     in_osh = make_event(db, city="osh")
+    for event in (upcoming, english_only, recently_cancelled, long_cancelled, completed, in_osh):
+        event.visibility = EventVisibility.PUBLIC
     phone = "+996555987654"
     person = make_participant(
         db, city="bishkek", phone=phone, email="secret.person@example.org", name="Жыпар Асанова"
@@ -227,6 +230,7 @@ def test_the_feed_needs_no_authentication_and_stays_valid_when_empty(
     old = make_event(db, city="osh", starts_in=timedelta(days=1))
     old.status = EventStatus.CANCELLED
     old.cancelled_at = datetime.now(UTC) - timedelta(days=40)
+    old.visibility = EventVisibility.PUBLIC
     db.commit()
     response = client.get("/calendars/osh.ics")
     assert response.status_code == 200

@@ -7,6 +7,7 @@ compute the expected figures from the plan by hand, independently of the report 
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -64,6 +65,7 @@ class Person:
     pre: int | None  # the pre attitude, None when the person gave no pre answer
     pre_answered: bool
     post: Post | None
+    event_id: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,6 @@ def simulate(
                         channel=post.channel,
                     )
                 )
-            people.append(Person(participant, community, status, pre, answered_pre, post))
+            people.append(Person(participant, community, status, pre, answered_pre, post, event.id))
     db.flush()
     return Simulation(event=event, people=people)

@@ -32,7 +32,7 @@ def _report(client: TestClient, headers: dict[str, str], simulation: Simulation)
 
 
 def test_the_report_of_a_simulated_event_equals_a_hand_count(
-    client: TestClient, viewer_headers: dict[str, str], simulation: Simulation
+    client: TestClient, admin_headers: dict[str, str], simulation: Simulation
 ) -> None:
     assert sum(count for _, _, count in PLAN) == len(simulation.people) == 50
     hand = expected(simulation.people)
@@ -43,7 +43,7 @@ def test_the_report_of_a_simulated_event_equals_a_hand_count(
     assert channels == {"page", "sms"}
     assert any(p.pre_answered and p.post is None for p in simulation.people)
 
-    report = _report(client, viewer_headers, simulation)
+    report = _report(client, admin_headers, simulation)
 
     assert report["invitations"] == {
         "invited": hand.invited,
@@ -51,11 +51,14 @@ def test_the_report_of_a_simulated_event_equals_a_hand_count(
         "declined": hand.declined,
         "attended": hand.attended,
         "no_show": hand.no_show,
+        "withheld": False,
     }
     # The plan by hand: 45 invitations reached people, 36 accepted, 30 attended.
     assert (hand.invited, hand.accepted, hand.attended) == (45, 36, 30)
+    # The one attendee who declared no community is a cell of one: left out of every figure.
+    assert hand.respondents == len([p for p in simulation.people if p.post]) - 1
     assert report["survey"]["response_rate"] == {
-        "value": pytest.approx(hand.respondents / hand.attended),
+        "value": pytest.approx(hand.response_rate),
         "n": hand.respondents,
         "suppressed": False,
     }
@@ -81,6 +84,7 @@ def test_the_report_of_a_simulated_event_equals_a_hand_count(
         "band_low": 0.4,
         "band_high": pytest.approx(0.6),
         "held": True,
+        "suppressed": False,
     }
     assert hand.host_share == pytest.approx(15 / 29)
     assert hand.held is True
@@ -192,7 +196,10 @@ def test_erasing_a_participant_leaves_every_figure_and_no_trace_of_them(
 
 
 def test_figures_from_fewer_than_five_answers_are_suppressed(
-    db: Session, client: TestClient, viewer_headers: dict[str, str]
+    db: Session,
+    client: TestClient,
+    viewer_headers: dict[str, str],
+    bishkek_headers: dict[str, str],
 ) -> None:
     # Four attendees, all of whom answered both surveys: too few for any survey figure.
     small = simulate(
@@ -230,38 +237,47 @@ def test_figures_from_fewer_than_five_answers_are_suppressed(
         "n": None,
         "suppressed": True,
     }
-    # Counts of invitations are not survey answers: they stay.
-    assert report["invitations"]["attended"] == 4
+    # A viewer does not see a count of four; the coordinator, who has the list, does.
+    assert report["invitations"]["attended"] is None
+    assert report["invitations"]["withheld"] is True
+    assert _report(client, bishkek_headers, small)["invitations"]["attended"] == 4
 
-    # A fifth attendee's answer lifts the suppression of the figures it reaches.
-    fifth = make_participant(db, community=Community.HOST, city="bishkek")
-    make_invitation(db, event=small.event, participant=fifth, status=S.ATTENDED)
-    db.add(
-        SurveyResponse(
-            event_id=small.event.id,
-            pseudonym="p-fifth",
-            kind="post",
-            community=Community.HOST,
-            attitude=None,
-            rating=3,
-            cross_group_talk=False,
-            channel="sms",
+    # Three more host attendees make the host cell five: its figures are shown, the two
+    # migrants' answers stay out of them.
+    for number in range(3):
+        extra = make_participant(db, community=Community.HOST, city="bishkek")
+        make_invitation(db, event=small.event, participant=extra, status=S.ATTENDED)
+        db.add(
+            SurveyResponse(
+                event_id=small.event.id,
+                pseudonym=f"p-extra-{number}",
+                kind="post",
+                community=Community.HOST,
+                attitude=None,
+                rating=3,
+                cross_group_talk=False,
+                channel="sms",
+            )
         )
-    )
     db.flush()
     report = _report(client, viewer_headers, small)
     assert report["survey"]["response_rate"] == {"value": 1.0, "n": 5, "suppressed": False}
     assert report["survey"]["mean_rating"] == {
-        "value": pytest.approx(23 / 5),
+        "value": pytest.approx(19 / 5),
         "n": 5,
         "suppressed": False,
     }
-    assert report["survey"]["cross_group_talk_share"]["value"] == pytest.approx(4 / 5)
-    assert report["survey"]["attitude_change"]["suppressed"] is True  # still four pairs
+    assert report["survey"]["cross_group_talk_share"]["value"] == pytest.approx(2 / 5)
+    assert report["survey"]["attitude_change"]["suppressed"] is True  # two host pairs
+    # Five host attendees, two migrant ones: the migrant cell is still withheld from a viewer.
+    assert report["invitations"]["attended"] == 5
+    assert report["invitations"]["withheld"] is True
+    assert report["mix"]["suppressed"] is True
+    assert report["mix"]["migrant_share"] is None
 
 
 def test_before_attendance_the_mix_is_of_accepted_seats(
-    db: Session, client: TestClient, viewer_headers: dict[str, str]
+    db: Session, client: TestClient, bishkek_headers: dict[str, str]
 ) -> None:
     upcoming = simulate(
         db,
@@ -272,7 +288,7 @@ def test_before_attendance_the_mix_is_of_accepted_seats(
         ],
         seed=9,
     )
-    report = _report(client, viewer_headers, upcoming)
+    report = _report(client, bishkek_headers, upcoming)
     assert report["mix"]["basis"] == "accepted"
     assert report["mix"]["host_share"] == pytest.approx(0.7)
     assert report["mix"]["held"] is False

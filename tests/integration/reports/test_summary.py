@@ -59,17 +59,20 @@ def _summary(client: TestClient, headers: dict[str, str], **params: str) -> Any:
     return response.json()
 
 
-def _check(summary: Any, people: list[Person], community: Community | None = None) -> None:
-    hand = expected(people, community)
+def _check(
+    summary: Any, people: list[Person], community: Community | None = None, *, protect: bool = False
+) -> None:
+    hand = expected(people, community, protect=protect)
     assert summary["invitations"] == {
         "invited": hand.invited,
         "accepted": hand.accepted,
         "declined": hand.declined,
         "attended": hand.attended,
         "no_show": hand.no_show,
+        "withheld": hand.withheld,
     }
     survey = summary["survey"]
-    assert survey["response_rate"]["value"] == pytest.approx(hand.respondents / hand.attended)
+    assert survey["response_rate"]["value"] == pytest.approx(hand.response_rate)
     assert survey["response_rate"]["n"] == hand.respondents
     assert survey["mean_rating"]["value"] == pytest.approx(hand.mean_rating)
     assert survey["mean_rating"]["n"] == len(hand.ratings)
@@ -79,9 +82,12 @@ def _check(summary: Any, people: list[Person], community: Community | None = Non
 
 
 def test_the_summary_adds_up_the_events_of_the_period(
-    client: TestClient, viewer_headers: dict[str, str], programme: Programme
+    client: TestClient,
+    admin_headers: dict[str, str],
+    viewer_headers: dict[str, str],
+    programme: Programme,
 ) -> None:
-    summary = _summary(client, viewer_headers)
+    summary = _summary(client, admin_headers)
 
     assert summary["events"] == 2
     _check(summary, programme.bishkek.people + programme.osh.people)
@@ -89,9 +95,18 @@ def test_the_summary_adds_up_the_events_of_the_period(
     assert summary["mix"] == {
         "events_with_mix": 2,
         "events_in_band": 1,
+        "events_withheld": 0,
         "host_share": pytest.approx(24 / 42),
         "migrant_share": pytest.approx(18 / 42),
     }
+    # A viewer gets the same survey figures; every cell of these rooms has a status held by
+    # fewer than five people, so the counts and both mixes are withheld from them.
+    seen = _summary(client, viewer_headers)
+    _check(seen, programme.bishkek.people + programme.osh.people, protect=True)
+    assert seen["survey"] == summary["survey"]
+    assert seen["invitations"]["attended"] is None
+    assert seen["mix"]["events_withheld"] == 2
+    assert seen["mix"]["host_share"] is None
     assert summary["filters"] == {
         "city": None,
         "from": "2031-03-14",
@@ -104,28 +119,28 @@ def test_the_summary_adds_up_the_events_of_the_period(
 @pytest.mark.parametrize("community", [Community.HOST, Community.MIGRANT])
 def test_a_community_restricts_counts_and_answers_but_not_the_mix(
     client: TestClient,
-    viewer_headers: dict[str, str],
+    admin_headers: dict[str, str],
     programme: Programme,
     community: Community,
 ) -> None:
-    everyone = _summary(client, viewer_headers)
-    summary = _summary(client, viewer_headers, community=community.value)
+    everyone = _summary(client, admin_headers)
+    summary = _summary(client, admin_headers, community=community.value)
 
     _check(summary, programme.bishkek.people + programme.osh.people, community)
     assert summary["mix"] == everyone["mix"]
 
 
 def test_city_and_activity_filters(
-    client: TestClient, viewer_headers: dict[str, str], programme: Programme
+    client: TestClient, admin_headers: dict[str, str], programme: Programme
 ) -> None:
-    osh = _summary(client, viewer_headers, city="osh")
+    osh = _summary(client, admin_headers, city="osh")
     assert osh["events"] == 1
     _check(osh, programme.osh.people)
-    cooking = _summary(client, viewer_headers, activity_type="cooking")
+    cooking = _summary(client, admin_headers, activity_type="cooking")
     assert cooking["events"] == 1
     _check(cooking, programme.bishkek.people)
     # A single day: the 14th holds the Bishkek event only.
-    day = _summary(client, viewer_headers, to="2031-03-14")
+    day = _summary(client, admin_headers, to="2031-03-14")
     assert day["events"] == 1
 
 

@@ -6,11 +6,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from birge_api.audit import service
 from birge_api.audit.schemas import AuditEntryRead, audit_entry_read
 from birge_api.deps import Admin, SessionDep
+from birge_api.fields import BoundedDatetime
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -33,10 +33,10 @@ def list_audit_entries(
     object_id: Annotated[str | None, Query(max_length=64)] = None,
     actor_id: uuid.UUID | None = None,
     at_from: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Entries at or after this time")
+        BoundedDatetime | None, Query(alias="from", description="Entries at or after this time")
     ] = None,
     at_to: Annotated[
-        AwareDatetime | None, Query(alias="to", description="Entries before this time")
+        BoundedDatetime | None, Query(alias="to", description="Entries before this time")
     ] = None,
 ) -> Page[AuditEntryRead]:
     """Who did what, newest first. Entries carry ids, codes and counts, never personal data."""

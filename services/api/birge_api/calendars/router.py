@@ -48,8 +48,10 @@ def participant_calendar(token: str, session: SessionDep, settings: SettingsDep)
     "/calendars/{city}.ics",
     response_class=Response,
     summary="A city's public calendar feed",
-    description="The city's scheduled events and those cancelled in the last 30 days, as an "
-    "iCalendar feed (METHOD:PUBLISH) to subscribe to. No personal data; no authentication.",
+    description="The city's public events (`visibility: public`), scheduled or cancelled in "
+    "the last 30 days, as an iCalendar feed (METHOD:PUBLISH) to subscribe to: title, "
+    "description, start and end, venue name and address, status. No coordinates, no private "
+    "events, no personal data; no authentication.",
     responses={
         200: {"content": {"text/calendar": {}}},
         404: {"description": "Unknown city", "content": {"application/problem+json": {}}},

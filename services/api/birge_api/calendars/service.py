@@ -4,25 +4,36 @@ The participant's file is reached by the personal link's token, the only credent
 have, so it is served exactly where the participant page is: not for a failed invitation, a
 waiting-list place the person never heard of, a withdrawn one, or an erased person's.
 
-The city feed is public and carries no personal data: the city's scheduled events and those
-cancelled in the last 30 days (so subscribed calendars learn of the cancellation), titled in
-Russian with English as the fallback.
+The city feed is public and carries no personal data: the city's public events (an event is
+private unless a coordinator made it public), scheduled or cancelled in the last 30 days (so
+subscribed calendars learn of the cancellation), titled in Russian with English as the
+fallback, and without coordinates.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from birge_shared.calendar import CalendarMethod, Recipient, build_calendar
-from birge_shared.models import City, Event, EventStatus, Invitation, InvitationStatus
+from birge_shared.calendar import (
+    FEED_CANCELLED_KEPT,
+    CalendarMethod,
+    Recipient,
+    build_calendar,
+)
+from birge_shared.models import (
+    City,
+    Event,
+    EventStatus,
+    EventVisibility,
+    Invitation,
+    InvitationStatus,
+)
 from birge_shared.settings import Settings
 
-#: Cancelled events stay in the feed this long, as STATUS:CANCELLED entries.
-CANCELLED_KEPT = timedelta(days=30)
 # Tokens are 43 characters; the column allows 64. Anything longer is refused without a query.
 MAX_TOKEN_LENGTH = 64
 
@@ -84,11 +95,12 @@ def city_feed(
             select(Event)
             .where(
                 Event.city_code == city.code,
+                Event.visibility == EventVisibility.PUBLIC,
                 or_(
                     Event.status == EventStatus.SCHEDULED,
                     and_(
                         Event.status == EventStatus.CANCELLED,
-                        Event.cancelled_at >= now - CANCELLED_KEPT,
+                        Event.cancelled_at >= now - FEED_CANCELLED_KEPT,
                     ),
                 ),
             )

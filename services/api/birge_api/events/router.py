@@ -4,12 +4,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime
 
 from birge_api.cities import CityFilter
 from birge_api.deps import Actor, Reader, SessionDep, SettingsDep, Writer
 from birge_api.events import service
 from birge_api.events.schemas import EventCancel, EventCreate, EventRead, EventUpdate, event_read
+from birge_api.fields import BoundedDatetime
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
 from birge_shared.models import ActivityType, EventStatus, Role
 
@@ -44,8 +44,8 @@ def list_events(
     city: CityFilter = None,
     status_: Annotated[EventStatus | None, Query(alias="status")] = None,
     activity_type: ActivityType | None = None,
-    starts_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    starts_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    starts_from: Annotated[BoundedDatetime | None, Query(alias="from")] = None,
+    starts_to: Annotated[BoundedDatetime | None, Query(alias="to")] = None,
 ) -> Page[EventRead]:
     filters = service.EventFilter(
         city=city,

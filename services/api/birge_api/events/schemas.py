@@ -6,7 +6,6 @@ from typing import Annotated, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,16 +15,25 @@ from pydantic import (
     model_validator,
 )
 
+from birge_api.fields import ONE_LINE, BoundedDatetime, SingleLine
+from birge_shared.calendar import FEED_PUBLISHES, feed_lists
 from birge_shared.followup import (
     MAX_REMINDER_OFFSET_MINUTES,
     MAX_REMINDERS,
     MAX_SURVEY_DELAY_MINUTES,
     MIN_REMINDER_OFFSET_MINUTES,
 )
-from birge_shared.models import ActivityType, Event, EventStatus, Language
+from birge_shared.models import (
+    ActivityType,
+    Event,
+    EventStatus,
+    EventVisibility,
+    Language,
+    utcnow,
+)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = SingleLine
 
 
 class _Strict(BaseModel):
@@ -36,7 +44,9 @@ class _Strict(BaseModel):
 
 class Venue(_Strict):
     name: ShortText
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    address: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), ONE_LINE
+    ]
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
@@ -64,7 +74,7 @@ def _answer_by_before_start(answer_by: datetime | None, info: ValidationInfo) ->
 
 
 AnswerBy = Annotated[
-    AwareDatetime | None,
+    BoundedDatetime | None,
     Field(
         description=(
             "This event's own answer deadline (before the start): unanswered invitations "
@@ -116,19 +126,40 @@ def _distinct_offsets(offsets: list[int] | None) -> list[int] | None:
     return sorted(offsets, reverse=True)
 
 
+Visibility = Annotated[
+    EventVisibility,
+    Field(
+        description="`public` lists the event in its city's calendar feed, which anyone may "
+        "read without signing in; `private` (the default) keeps it out."
+    ),
+]
+
+
+class PublicFeed(BaseModel):
+    """What the city's public calendar feed says about this event, to anyone."""
+
+    listed: bool = Field(description="Whether the event is in the feed now.")
+    path: str = Field(description="The feed, relative to the public base URL.")
+    publishes: list[str] = Field(
+        description="What the feed shows of a listed event; never coordinates or anything "
+        "about participants."
+    )
+
+
 class EventCreate(_Strict):
     city: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=40)]
     title: dict[Language, ShortText] = Field(min_length=1)
     description: dict[Language, Text] = Field(default_factory=dict)
     activity_type: ActivityType
     venue: Venue
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: BoundedDatetime
+    ends_at: BoundedDatetime
     capacity: int = Field(gt=0, le=10_000)
     mix_band: MixBand = Field(default_factory=MixBand)
     reminder_offsets: ReminderOffsets = Field(default_factory=lambda: [24 * 60, 120])
     survey_delay_minutes: SurveyDelay = 60
     answer_by: AnswerBy = None
+    visibility: Visibility = EventVisibility.PRIVATE
 
     _period = field_validator("ends_at")(_end_after_start)
     _offsets = field_validator("reminder_offsets")(_distinct_offsets)
@@ -142,14 +173,15 @@ class EventUpdate(_Strict):
     description: dict[Language, Text] | None = None
     activity_type: ActivityType | None = None
     venue: Venue | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: BoundedDatetime | None = None
+    ends_at: BoundedDatetime | None = None
     capacity: int | None = Field(default=None, gt=0, le=10_000)
     mix_band: MixBand | None = None
     reminder_offsets: ReminderOffsets | None = None
     survey_delay_minutes: SurveyDelay | None = None
     # `null` removes the event's own deadline: the server's rule applies again.
     answer_by: AnswerBy = None
+    visibility: Visibility | None = None
 
     _period = field_validator("ends_at")(_end_after_start)
     _offsets = field_validator("reminder_offsets")(_distinct_offsets)
@@ -207,6 +239,8 @@ class EventRead(BaseModel):
     answer_by: datetime | None = Field(
         default=None, description="UTC; the event's own answer deadline, if it has one"
     )
+    visibility: EventVisibility
+    public_feed: PublicFeed
     checkin_code: str | None = Field(
         default=None,
         description=(
@@ -246,5 +280,11 @@ def event_read(event: Event, *, show_checkin_code: bool = False) -> EventRead:
         reminder_offsets=list(event.reminder_offsets),
         survey_delay_minutes=event.survey_delay_minutes,
         answer_by=event.answer_by.astimezone(UTC) if event.answer_by is not None else None,
+        visibility=event.visibility,
+        public_feed=PublicFeed(
+            listed=feed_lists(event, now=utcnow()),
+            path=f"/calendars/{event.city_code}.ics",
+            publishes=list(FEED_PUBLISHES),
+        ),
         checkin_code=event.checkin_code if show_checkin_code else None,
     )

@@ -48,6 +48,7 @@ def create_event(*, session: Session, actor: Actor, data: EventCreate) -> Event:
         reminder_offsets=list(data.reminder_offsets),
         survey_delay_minutes=data.survey_delay_minutes,
         answer_by=data.answer_by,
+        visibility=data.visibility,
         checkin_code=new_checkin_code(),
         created_by_id=actor.user_id,
     )
@@ -197,6 +198,9 @@ def _apply(event: Event, data: EventUpdate) -> None:
         event.reminder_offsets = list(data.reminder_offsets)
     if data.survey_delay_minutes is not None:
         event.survey_delay_minutes = data.survey_delay_minutes
+    # The feed follows the visibility; participants are not told.
+    if data.visibility is not None:
+        event.visibility = data.visibility
 
 
 def _answer_by(

@@ -13,7 +13,6 @@ from typing import Annotated
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from birge_api.fields import ONE_LINE, BoundedDatetime, SingleLine
 from birge_shared.crypto import PiiCipher, get_cipher
 from birge_shared.models import Community, ConsentMethod, Language, Participant
 from birge_shared.phones import InvalidPhoneError, mask, normalise_mobile
@@ -49,7 +49,7 @@ def _lower(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = SingleLine
 Phone = Annotated[
     str,
     Field(max_length=40, description="Mobile number; Kyrgyz local forms like `0555 123 456`."),
@@ -71,9 +71,9 @@ class _Strict(BaseModel):
 class ConsentIn(_Strict):
     method: Annotated[ConsentMethod, BeforeValidator(_lower)]
     text_version: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), ONE_LINE
     ]
-    given_at: AwareDatetime = Field(description="With its UTC offset, e.g. `+06:00`.")
+    given_at: BoundedDatetime = Field(description="With its UTC offset, e.g. `+06:00`.")
 
 
 class ParticipantCreate(_Strict):

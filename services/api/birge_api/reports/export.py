@@ -1,5 +1,8 @@
 """The per-event report as a file: CSV or XLSX, one row per event, suppressed cells empty.
 
+The rows are the event reports themselves, so the same small cells are left out of them as
+out of every other report (`cells.py`).
+
 Every cell is a number, a date, an id or a code from a closed vocabulary: no free text can
 reach a spreadsheet, so no cell can smuggle in a formula. Each export is audited with its
 filters, never with its content.
@@ -49,6 +52,7 @@ COLUMNS: tuple[tuple[str, Callable[[EventReport], Cell]], ...] = (
     ("declined", lambda r: r.invitations.declined),
     ("attended", lambda r: r.invitations.attended),
     ("no_show", lambda r: r.invitations.no_show),
+    ("counts_withheld", lambda r: r.invitations.withheld),
     ("response_rate", lambda r: r.survey.response_rate.value),
     ("respondents", lambda r: r.survey.response_rate.n),
     ("mean_rating", lambda r: r.survey.mean_rating.value),
@@ -65,6 +69,7 @@ COLUMNS: tuple[tuple[str, Callable[[EventReport], Cell]], ...] = (
     ("band_low", lambda r: r.mix.band_low),
     ("band_high", lambda r: r.mix.band_high),
     ("mix_held", lambda r: r.mix.held),
+    ("mix_suppressed", lambda r: r.mix.suppressed),
 )
 HEADER = tuple(name for name, _ in COLUMNS)
 

@@ -18,7 +18,6 @@ from birge_api.reports.schemas import (
     Mix,
     MixBasis,
     MixSummary,
-    SurveyFigures,
 )
 from birge_shared.balance import in_band
 from birge_shared.statistics import MIN_RESPONDENTS, student_t_quantile
@@ -35,7 +34,9 @@ class InvitationTally:
     """Invitation counts of one event (or summed over several).
 
     The first five honour the community filter; the room counts (`*_host`, `*_migrant`,
-    `attendance_taken`) describe the whole room, which is what the mix is about.
+    `attendance_taken`) describe the whole room, which is what the mix is about. The last
+    three say how many cells (event × community) the counts include and leave out, and how
+    many rooms' mixes are withheld (see `cells.py`).
     """
 
     invited: int = 0
@@ -48,6 +49,9 @@ class InvitationTally:
     accepted_host: int = 0
     accepted_migrant: int = 0
     attendance_taken: int = 0
+    shown_cells: int = 0
+    withheld_cells: int = 0
+    mix_withheld: int = 0
 
     def plus(self, other: InvitationTally) -> InvitationTally:
         return InvitationTally(
@@ -55,12 +59,23 @@ class InvitationTally:
         )
 
     def counts(self) -> InvitationCounts:
+        if self.withheld_cells and not self.shown_cells:
+            # Every cell the counts would include is small: nothing to show, not zero.
+            return InvitationCounts(
+                invited=None,
+                accepted=None,
+                declined=None,
+                attended=None,
+                no_show=None,
+                withheld=True,
+            )
         return InvitationCounts(
             invited=self.invited,
             accepted=self.accepted,
             declined=self.declined,
             attended=self.attended,
             no_show=self.no_show,
+            withheld=bool(self.withheld_cells),
         )
 
     def basis(self) -> tuple[MixBasis, int, int]:
@@ -114,17 +129,18 @@ def attitude_change(pairs: PairCounts) -> AttitudeChange:
     return AttitudeChange(mean=mean, low=mean - margin, high=mean + margin, n=n, suppressed=False)
 
 
-def survey_figures(survey: SurveyTally, *, attended: int) -> SurveyFigures:
-    return SurveyFigures(
-        response_rate=figure(survey.post_respondents, attended, n=survey.post_respondents),
-        mean_rating=figure(survey.rating_sum, survey.rating_n, n=survey.rating_n),
-        cross_group_talk_share=figure(survey.talk_yes, survey.talk_n, n=survey.talk_n),
-        attitude_change=attitude_change(survey.pairs),
-    )
-
-
 def mix(tally: InvitationTally, *, min_share: float) -> Mix:
     basis, host, migrant = tally.basis()
+    if tally.mix_withheld:
+        return Mix(
+            basis=basis,
+            host_share=None,
+            migrant_share=None,
+            band_low=min_share,
+            band_high=1 - min_share,
+            held=None,
+            suppressed=True,
+        )
     declared = host + migrant
     return Mix(
         basis=basis,
@@ -133,15 +149,20 @@ def mix(tally: InvitationTally, *, min_share: float) -> Mix:
         band_low=min_share,
         band_high=1 - min_share,
         held=in_band(host, migrant, min_share) if declared else None,
+        suppressed=False,
     )
 
 
 def mix_summary(rooms: list[tuple[InvitationTally, float]]) -> MixSummary:
-    """Over (tally, min_share) per event: events that held their band, and pooled shares."""
-    with_mix = in_band_count = host_total = migrant_total = 0
+    """Over (tally, min_share) per event: events that held their band, and pooled shares.
+
+    Rooms whose mix is withheld count in neither, as if nobody had declared a community.
+    """
+    with_mix = in_band_count = host_total = migrant_total = withheld = 0
     for tally, min_share in rooms:
         _, host, migrant = tally.basis()
-        if host + migrant == 0:
+        withheld += tally.mix_withheld
+        if tally.mix_withheld or host + migrant == 0:
             continue
         with_mix += 1
         in_band_count += in_band(host, migrant, min_share)
@@ -151,6 +172,7 @@ def mix_summary(rooms: list[tuple[InvitationTally, float]]) -> MixSummary:
     return MixSummary(
         events_with_mix=with_mix,
         events_in_band=in_band_count,
+        events_withheld=withheld,
         host_share=host_total / declared if declared else None,
         migrant_share=migrant_total / declared if declared else None,
     )

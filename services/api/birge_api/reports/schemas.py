@@ -1,9 +1,10 @@
 """What the reports return: aggregates only, never a name, number, comment or pseudonym.
 
-Survey figures carry their own suppression marker. A figure computed from fewer than
-`MIN_RESPONDENTS` (5) answers has `suppressed: true` and null in place of its value and of its
-`n`: with so few people a figure could point at someone. Invitation counts are not survey
-answers and are never suppressed.
+Every figure is a sum over cells (one event × one community), and a cell of fewer than
+`MIN_RESPONDENTS` (5) people is left out of it everywhere, so that no two reports can be
+subtracted to isolate fewer than five people (see `cells.py`). A survey figure with no cell
+left has `suppressed: true` and null in place of its value and of its `n`. For viewers,
+invitation counts and the mix are protected in the same way.
 """
 
 from __future__ import annotations
@@ -26,14 +27,21 @@ _SUPPRESSED = (
 class InvitationCounts(BaseModel):
     """How far invitations got. Each invitation counts once, by its current status."""
 
-    invited: int = Field(
+    invited: int | None = Field(
         description="Invitations that reached the participant: sent, accepted, declined, "
         "expired, attended or no-show (not planned, waitlisted, failed or withdrawn)."
     )
-    accepted: int = Field(description="Accepted, including those later marked attended or no-show.")
-    declined: int
-    attended: int
-    no_show: int
+    accepted: int | None = Field(
+        description="Accepted, including those later marked attended or no-show."
+    )
+    declined: int | None
+    attended: int | None
+    no_show: int | None
+    withheld: bool = Field(
+        description=f"Viewers only: true when some event × community groups are left out "
+        f"because one of their statuses holds between 1 and {MIN_RESPONDENTS - 1} people; "
+        "the counts are then those of the other groups, or null when none is left."
+    )
 
 
 class Figure(BaseModel):
@@ -75,6 +83,10 @@ class Mix(BaseModel):
     band_low: float = Field(description="min_share: each community's lowest allowed share.")
     band_high: float = Field(description="1 − min_share: each community's highest share.")
     held: bool | None = Field(description="Both shares inside the band; null without shares.")
+    suppressed: bool = Field(
+        description="Viewers only: true when the host or migrant counts of the room are "
+        "withheld (see `InvitationCounts.withheld`); shares and `held` are then null."
+    )
 
 
 class MixSummary(BaseModel):
@@ -82,6 +94,9 @@ class MixSummary(BaseModel):
 
     events_with_mix: int = Field(description="Events whose basis has declared people.")
     events_in_band: int
+    events_withheld: int = Field(
+        description="Events whose mix is suppressed; they count in none of these figures."
+    )
     host_share: float | None = Field(description="Pooled over those events' bases.")
     migrant_share: float | None
 

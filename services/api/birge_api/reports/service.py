@@ -1,13 +1,15 @@
 """Impact reports: SQL aggregates per event and over the caller's events.
 
-The database counts and sums (GROUP BY); Python only turns those tallies into figures. The
-attitude pairs come back as distinct (pre, post) values with their counts, so no answer row is
-ever loaded one by one, and nothing that could identify a person leaves the database.
+The database counts and sums per cell, one event × one community (GROUP BY); Python only
+turns those tallies into figures, leaving small cells out (`cells.py`). The attitude pairs
+come back as distinct (pre, post) values with their counts, so no answer row is ever loaded
+one by one, and nothing that could identify a person leaves the database.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,18 +21,19 @@ from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.pagination import decode_cursor, encode_cursor
 from birge_api.problems import invalid
-from birge_api.reports.figures import (
-    InvitationTally,
-    SurveyTally,
-    mix,
-    mix_summary,
-    survey_figures,
+from birge_api.reports.cells import (
+    CellKey,
+    StatusCell,
+    invitation_tally,
+    survey_figures_of_cells,
 )
+from birge_api.reports.figures import InvitationTally, SurveyTally, mix, mix_summary
 from birge_api.reports.schemas import (
     EventReport,
     ReviewItem,
     SummaryFilters,
     SummaryReport,
+    SurveyFigures,
 )
 from birge_shared.models import (
     ActivityType,
@@ -41,15 +44,13 @@ from birge_shared.models import (
     Invitation,
     InvitationStatus,
     Participant,
+    Role,
     SurveyResponse,
 )
 from birge_shared.models.city import BISHKEK_TZ
 from birge_shared.retention import due_for_review, last_invited_at, review_cutoff
 
 S = InvitationStatus
-INVITED = (S.SENT, S.ACCEPTED, S.DECLINED, S.EXPIRED, S.ATTENDED, S.NO_SHOW)
-ACCEPTED = (S.ACCEPTED, S.ATTENDED, S.NO_SHOW)
-ATTENDANCE_TAKEN = (S.ATTENDED, S.NO_SHOW)
 PRE, POST = "pre", "post"
 
 
@@ -142,77 +143,62 @@ def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.count(case((condition, 1)))
 
 
-def _invitation_tallies(
-    session: Session, scope: Select[uuid.UUID], community: Community | None
-) -> dict[uuid.UUID, InvitationTally]:
+def _status_cells(
+    session: Session, scope: Select[uuid.UUID]
+) -> dict[uuid.UUID, dict[Community | None, StatusCell]]:
+    """Per event and participant community, the disjoint status counts (see `cells.py`)."""
     status = Invitation.status
-    own = Participant.community == community if community else None
 
-    def counted(statuses: tuple[InvitationStatus, ...]) -> ColumnElement[int]:
-        condition = status.in_(statuses)
-        return _count_where(and_(condition, own) if own is not None else condition)
-
-    def room(statuses: tuple[InvitationStatus, ...], who: Community) -> ColumnElement[int]:
-        return _count_where(and_(status.in_(statuses), Participant.community == who))
+    def counted(*statuses: InvitationStatus) -> ColumnElement[int]:
+        return _count_where(status.in_(statuses))
 
     query = (
         select(
             Invitation.event_id,
-            counted(INVITED),
-            counted(ACCEPTED),
-            counted((S.DECLINED,)),
-            counted((S.ATTENDED,)),
-            counted((S.NO_SHOW,)),
-            room((S.ATTENDED,), Community.HOST),
-            room((S.ATTENDED,), Community.MIGRANT),
-            room(ACCEPTED, Community.HOST),
-            room(ACCEPTED, Community.MIGRANT),
-            _count_where(status.in_(ATTENDANCE_TAKEN)),
+            Participant.community,
+            counted(S.SENT, S.EXPIRED),
+            counted(S.ACCEPTED),
+            counted(S.DECLINED),
+            counted(S.ATTENDED),
+            counted(S.NO_SHOW),
         )
         .join(Participant, Participant.id == Invitation.participant_id)
         .where(Invitation.event_id.in_(scope))
-        .group_by(Invitation.event_id)
+        .group_by(Invitation.event_id, Participant.community)
     )
-    return {row[0]: InvitationTally(*row[1:]) for row in session.execute(query)}
+    cells: dict[uuid.UUID, dict[Community | None, StatusCell]] = {}
+    for event_id, community, *counts in session.execute(query):
+        cells.setdefault(event_id, {})[community] = StatusCell(*(int(c) for c in counts))
+    return cells
 
 
-def _survey_tallies(
-    session: Session,
-    scope: Select[uuid.UUID],
-    community: Community | None,
-    *,
-    by_event: bool,
-) -> dict[uuid.UUID | None, SurveyTally]:
-    """Post-survey sums and attitude pairs, per event or (key None) over the whole scope."""
+def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, SurveyTally]:
+    """Post-survey sums and attitude pairs per event and the community answered as."""
     answer = SurveyResponse
-    figures: list[ColumnElement[int]] = [
-        func.count(),
-        func.count(answer.rating),
-        func.coalesce(func.sum(answer.rating), 0),
-        func.count(answer.cross_group_talk),
-        _count_where(answer.cross_group_talk.is_(True)),
-    ]
     sums = (
-        select(answer.event_id, *figures).group_by(answer.event_id)
-        if by_event
-        else select(*figures)
-    ).where(answer.event_id.in_(scope), answer.kind == POST)
-    if community:
-        sums = sums.where(answer.community == community)
-
-    tallies: dict[uuid.UUID | None, SurveyTally] = {}
-    for row in session.execute(sums):
-        key: uuid.UUID | None = row[0] if by_event else None
-        respondents, rating_n, rating_sum, talk_n, talk_yes = (
-            int(value) for value in (row[1:] if by_event else row)
+        select(
+            answer.event_id,
+            answer.community,
+            func.count(),
+            func.count(answer.rating),
+            func.coalesce(func.sum(answer.rating), 0),
+            func.count(answer.cross_group_talk),
+            _count_where(answer.cross_group_talk.is_(True)),
         )
-        if respondents:  # the ungrouped query returns one row even when nobody answered
-            tallies[key] = SurveyTally(respondents, rating_n, rating_sum, talk_n, talk_yes)
+        .where(answer.event_id.in_(scope), answer.kind == POST)
+        .group_by(answer.event_id, answer.community)
+    )
+    cells: dict[CellKey, SurveyTally] = {}
+    for event_id, community, answered, rating_n, rating_sum, talk_n, talk_yes in session.execute(
+        sums
+    ):
+        cells[(event_id, community)] = SurveyTally(
+            int(answered), int(rating_n), int(rating_sum or 0), int(talk_n), int(talk_yes)
+        )
 
     pre, post = aliased(SurveyResponse), aliased(SurveyResponse)
-    group = [post.event_id] if by_event else []
     pairs = (
-        select(*group, pre.attitude, post.attitude, func.count())
+        select(post.event_id, post.community, pre.attitude, post.attitude, func.count())
         .join(
             pre,
             and_(
@@ -227,23 +213,61 @@ def _survey_tallies(
             post.attitude.is_not(None),
             pre.attitude.is_not(None),
         )
-        .group_by(*group, pre.attitude, post.attitude)
-    )
-    if community:
         # The community the post answer was given as, like every other survey figure.
-        pairs = pairs.where(post.community == community)
-    for row in session.execute(pairs):
-        event_key = row[0] if by_event else None
-        before, after, count = row[-3], row[-2], row[-1]
-        tally = tallies.setdefault(event_key, SurveyTally())
-        tally.pairs[(int(before), int(after))] += int(count)
-    return tallies
+        .group_by(post.event_id, post.community, pre.attitude, post.attitude)
+    )
+    for event_id, community, before, after, count in session.execute(pairs):
+        tally = cells.setdefault((event_id, community), SurveyTally())
+        # Both attitudes are non-null by the WHERE clause.
+        tally.pairs[(int(before or 0), int(after or 0))] += int(count)
+    return cells
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The cells of a set of events, and who they are protected for."""
+
+    statuses: dict[uuid.UUID, dict[Community | None, StatusCell]]
+    answers: dict[CellKey, SurveyTally]
+    protect: bool
+
+    def invitations(self, event_id: uuid.UUID, community: Community | None) -> InvitationTally:
+        return invitation_tally(
+            self.statuses.get(event_id, {}), community=community, protect=self.protect
+        )
+
+    def survey(
+        self, event_ids: Collection[uuid.UUID], community: Community | None
+    ) -> SurveyFigures:
+        chosen = {
+            key: tally
+            for key, tally in self.answers.items()
+            if key[0] in event_ids and (community is None or key[1] is community)
+        }
+        # The response rate's denominator, per cell: attendees of that community.
+        attended = {
+            (event_id, who): cell.attended
+            for event_id in event_ids
+            for who, cell in self.statuses.get(event_id, {}).items()
+        }
+        return survey_figures_of_cells(chosen, attended)
+
+
+def _cells(session: Session, actor: Actor, scope: Select[uuid.UUID]) -> _Cells:
+    # Coordinators and administrators read the invitations one by one anyway; viewers read
+    # aggregates only, so only for them are the invitation counts protected.
+    return _Cells(
+        statuses=_status_cells(session, scope),
+        answers=_survey_cells(session, scope),
+        protect=actor.role is Role.VIEWER,
+    )
 
 
 # ------------------------------------------------------------------ the reports
 
 
-def _event_report(row: EventRow, invitations: InvitationTally, survey: SurveyTally) -> EventReport:
+def _event_report(row: EventRow, cells: _Cells, community: Community | None) -> EventReport:
+    invitations = cells.invitations(row.id, community)
     return EventReport(
         event_id=row.id,
         city=row.city,
@@ -253,7 +277,7 @@ def _event_report(row: EventRow, invitations: InvitationTally, survey: SurveyTal
         start_date_local=row.starts_at.astimezone(ZoneInfo(row.timezone)).date(),
         capacity=row.capacity,
         invitations=invitations.counts(),
-        survey=survey_figures(survey, attended=invitations.attended),
+        survey=cells.survey({row.id}, community),
         mix=mix(invitations, min_share=row.min_share),
     )
 
@@ -272,23 +296,16 @@ def event_report(*, session: Session, actor: Actor, event_id: uuid.UUID) -> Even
         timezone=event.city.timezone,
     )
     scope = select(Event.id).where(Event.id == event.id)
-    invitations = _invitation_tallies(session, scope, None).get(event.id, InvitationTally())
-    survey = _survey_tallies(session, scope, None, by_event=True).get(event.id, SurveyTally())
-    return _event_report(row, invitations, survey)
+    return _event_report(row, _cells(session, actor, scope), None)
 
 
 def event_reports(*, session: Session, actor: Actor, filters: ReportFilter) -> list[EventReport]:
     """One report per event in the filters, by start time: the rows of the exports."""
     _check(session, filters)
     conditions = _event_conditions(actor, filters)
-    scope = select(Event.id).where(*conditions)
-    invitations = _invitation_tallies(session, scope, filters.community)
-    surveys = _survey_tallies(session, scope, filters.community, by_event=True)
+    cells = _cells(session, actor, select(Event.id).where(*conditions))
     return [
-        _event_report(
-            row, invitations.get(row.id, InvitationTally()), surveys.get(row.id, SurveyTally())
-        )
-        for row in _event_rows(session, conditions)
+        _event_report(row, cells, filters.community) for row in _event_rows(session, conditions)
     ]
 
 
@@ -296,24 +313,21 @@ def summary_report(*, session: Session, actor: Actor, filters: ReportFilter) -> 
     """The figures over every event in the filters and the caller's cities."""
     _check(session, filters)
     conditions = _event_conditions(actor, filters)
-    scope = select(Event.id).where(*conditions)
+    cells = _cells(session, actor, select(Event.id).where(*conditions))
     shares = {
         row[0]: row[1]
         for row in session.execute(select(Event.id, Event.min_share).where(*conditions))
     }
     # Per event, because each room's mix is judged against its own band.
-    per_event = _invitation_tallies(session, scope, filters.community)
+    per_event = {event_id: cells.invitations(event_id, filters.community) for event_id in shares}
     total = InvitationTally()
     for tally in per_event.values():
         total = total.plus(tally)
-    survey = _survey_tallies(session, scope, filters.community, by_event=False).get(
-        None, SurveyTally()
-    )
     return SummaryReport(
         filters=filters.echo(),
         events=len(shares),
         invitations=total.counts(),
-        survey=survey_figures(survey, attended=total.attended),
+        survey=cells.survey(set(shares), filters.community),
         mix=mix_summary([(tally, shares[event_id]) for event_id, tally in per_event.items()]),
     )
 
