@@ -5,7 +5,7 @@ for coordinators; `handled_at` and `handled_by_id` record that one was dealt wit
 serves the inbox's newest-first listing by direction and purpose.
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-01 10:30:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import birge_shared.models.base
 
 revision: str = "0012"
-down_revision: str | None = "0006"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

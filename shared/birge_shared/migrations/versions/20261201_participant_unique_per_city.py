@@ -9,7 +9,7 @@ Going back needs every number to be registered in one city at most: the downgrad
 when two cities hold the same number, rather than drop one of them.
 
 Revision ID: 0014
-Revises: 0006
+Revises: 0013
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0006"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
