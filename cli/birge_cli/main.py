@@ -14,7 +14,7 @@ from birge_shared.crypto import get_cipher
 from birge_shared.db import session_scope
 from birge_shared.logs import configure_logging
 from birge_shared.migrate import upgrade
-from birge_shared.models import Message, Participant, Role, utcnow
+from birge_shared.models import Invitation, Message, Participant, Role, utcnow
 from birge_shared.phones import InvalidPhoneError
 from birge_shared.settings import Environment, Settings, get_settings
 from birge_shared.users import UserError, create_user
@@ -38,12 +38,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
-    servers.run_api(
-        settings=settings,
-        host=args.host,
-        port=args.port,
-        forwarded_allow_ips=args.forwarded_allow_ips,
-    )
+    servers.run_api(settings=settings, host=args.host, port=args.port)
     return 0
 
 
@@ -102,7 +97,16 @@ def cmd_pii_rotate(args: argparse.Namespace, settings: Settings) -> int:
     messages = pii.rotate_all(
         unit_of_work=session_scope, cipher=cipher, model=Message, columns=pii.MESSAGE_COLUMNS
     )
-    say(f"Re-encrypted {participants} participants and {messages} messages under the first key.")
+    links = pii.rotate_all(
+        unit_of_work=session_scope,
+        cipher=cipher,
+        model=Invitation,
+        columns=pii.INVITATION_COLUMNS,
+    )
+    say(
+        f"Re-encrypted {participants} participants, {messages} messages and {links} "
+        "personal links under the first key."
+    )
     return 0
 
 
@@ -270,11 +274,6 @@ def build_parser() -> argparse.ArgumentParser:
     api = add("api", cmd_api, "Serve the HTTP API with uvicorn.")
     api.add_argument("--host", default="0.0.0.0", help="default: all interfaces")  # noqa: S104
     api.add_argument("--port", type=int, default=None, help="default: the PORT setting")
-    api.add_argument(
-        "--forwarded-allow-ips",
-        default=None,
-        help="proxies trusted for X-Forwarded-* (default: uvicorn's, the local host)",
-    )
 
     worker = add("worker", cmd_worker, "Run a Celery worker.")
     worker.add_argument("--concurrency", type=int, default=None, help="default: one per CPU")

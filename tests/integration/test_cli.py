@@ -175,7 +175,7 @@ def test_pii_rotate_moves_every_ciphertext_to_the_first_key(
     )
 
     assert rotated.returncode == 0, rotated.stderr
-    assert "Re-encrypted 20 participants and 1 messages" in rotated.stdout
+    assert "Re-encrypted 20 participants, 1 messages and " in rotated.stdout
     new_only = PiiCipher(encryption_keys=[new_key], hash_key="unused")
     with Session(engine) as session:
         participants = session.scalars(select(Participant)).all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from birge_api import health, metrics, problem_docs, problems
+from birge_api import health, metrics, problem_docs, problems, proxies
 from birge_api.attendance.router import router as attendance_router
 from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
@@ -42,6 +42,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(metrics.MetricsMiddleware)
+    proxies.install(app, settings)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(auth_router)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from birge_shared.calendar import CalendarMethod, Recipient, build_calendar
 from birge_shared.models import City, Event, EventStatus, Invitation, InvitationStatus
+from birge_shared.models.invitation import token_hash
 from birge_shared.settings import Settings
 
 #: Cancelled events stay in the feed this long, as STATUS:CANCELLED entries.
@@ -50,7 +51,9 @@ def participant_file(
     """The participant's event as METHOD:PUBLISH, in their language, with their link."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise CalendarNotFoundError("no such link")
-    invitation = session.scalar(select(Invitation).where(Invitation.token == token))
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    )
     if invitation is None or not _visible(invitation):
         raise CalendarNotFoundError("no such link")
     event = invitation.event
