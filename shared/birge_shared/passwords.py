@@ -70,7 +70,9 @@ def password_weakness(password: str, *, user_inputs: Iterable[str] = ()) -> str 
 def _account_words(user_inputs: Iterable[str]) -> list[str]:
     words: list[str] = []
     for value in user_inputs:
-        for part in value.lower().replace("@", " ").replace(".", " ").split():
+        value = value.strip().lower()
+        words += [value, value.split("@", 1)[0]]
+        for part in value.replace("@", " ").replace(".", " ").split():
             if len(part) >= 3:
                 words.append(part)
     return words
