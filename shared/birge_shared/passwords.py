@@ -69,8 +69,8 @@ def password_weakness(password: str, *, user_inputs: Iterable[str] = ()) -> str 
 
 def _account_words(user_inputs: Iterable[str]) -> list[str]:
     words: list[str] = []
-    for value in user_inputs:
-        value = value.strip().lower()
+    for given in user_inputs:
+        value = given.strip().lower()
         words += [value, value.split("@", 1)[0]]
         for part in value.replace("@", " ").replace(".", " ").split():
             if len(part) >= 3:
