@@ -235,7 +235,7 @@ def make_user(db: Session) -> UserFactory:
 
 
 def bearer(user: User) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens.issue(settings=get_settings(), user_id=user.id)}"}
+    return {"Authorization": f"Bearer {tokens.issue(settings=get_settings(), user=user)}"}
 
 
 @pytest.fixture

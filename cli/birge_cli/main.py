@@ -47,12 +47,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     from birge_cli import servers
 
     say(f"Personal links and webhooks use {settings.public_base_url}.")
-    servers.run_api(
-        settings=settings,
-        host=args.host,
-        port=args.port,
-        forwarded_allow_ips=args.forwarded_allow_ips,
-    )
+    servers.run_api(settings=settings, host=args.host, port=args.port)
     return 0
 
 
@@ -116,7 +111,7 @@ def cmd_pii_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from birge_cli import pii
     from birge_shared.crypto import get_cipher
     from birge_shared.db import session_scope
-    from birge_shared.models import Message, Participant
+    from birge_shared.models import Invitation, Message, Participant
 
     cipher = get_cipher()
     participants = pii.rotate_all(
@@ -128,7 +123,16 @@ def cmd_pii_rotate(args: argparse.Namespace, settings: Settings) -> int:
     messages = pii.rotate_all(
         unit_of_work=session_scope, cipher=cipher, model=Message, columns=pii.MESSAGE_COLUMNS
     )
-    say(f"Re-encrypted {participants} participants and {messages} messages under the first key.")
+    links = pii.rotate_all(
+        unit_of_work=session_scope,
+        cipher=cipher,
+        model=Invitation,
+        columns=pii.INVITATION_COLUMNS,
+    )
+    say(
+        f"Re-encrypted {participants} participants, {messages} messages and {links} "
+        "personal links under the first key."
+    )
     return 0
 
 
@@ -329,11 +333,6 @@ def build_parser() -> argparse.ArgumentParser:
     api = add("api", cmd_api, "Serve the HTTP API with uvicorn.")
     api.add_argument("--host", default="0.0.0.0", help="default: all interfaces")  # noqa: S104
     api.add_argument("--port", type=int, default=None, help="default: the PORT setting")
-    api.add_argument(
-        "--forwarded-allow-ips",
-        default=None,
-        help="proxies trusted for X-Forwarded-* (default: uvicorn's, the local host)",
-    )
 
     worker = add("worker", cmd_worker, "Run a Celery worker.")
     worker.add_argument("--concurrency", type=int, default=None, help="default: one per CPU")

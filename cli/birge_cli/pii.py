@@ -16,14 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from birge_shared.crypto import PiiCipher
-from birge_shared.models import Message, Participant
+from birge_shared.models import Invitation, Message, Participant
 
 BATCH = 500
 
-Row = TypeVar("Row", Participant, Message)
+Row = TypeVar("Row", Participant, Message, Invitation)
 
 PARTICIPANT_COLUMNS = ("name_encrypted", "phone_encrypted", "email_encrypted")
 MESSAGE_COLUMNS = ("body_encrypted",)
+INVITATION_COLUMNS = ("token_encrypted",)  # personal-link tokens
 
 
 @dataclass(frozen=True)

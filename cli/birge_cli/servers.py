@@ -14,9 +14,7 @@ from birge_shared.settings import Settings
 DEFAULT_SCHEDULE = Path("var") / "celerybeat-schedule"
 
 
-def run_api(
-    *, settings: Settings, host: str, port: int | None, forwarded_allow_ips: str | None
-) -> None:
+def run_api(*, settings: Settings, host: str, port: int | None) -> None:
     import uvicorn  # noqa: PLC0415 - only this command serves HTTP; the others start faster
 
     uvicorn.run(
@@ -24,10 +22,9 @@ def run_api(
         factory=True,
         host=host,
         port=port or settings.port,
-        # Behind a load balancer the client's address and scheme come from X-Forwarded-*,
-        # trusted only from the addresses in forwarded_allow_ips (uvicorn's default: local).
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
+        # X-Forwarded-* is read by the application, from TRUSTED_PROXIES only
+        # (birge_api.proxies): uvicorn's own reading would trust 127.0.0.1 by default.
+        proxy_headers=False,
         # Logging is already set up as JSON; uvicorn's own config would replace it.
         log_config=None,
         server_header=False,

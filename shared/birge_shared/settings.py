@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Working defaults for local development only. Outside development each of these is refused
@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     # /docs and /openapi.json. Unset: on in development and test, off in production.
     docs_enabled: bool | None = None
+    # Proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For is believed;
+    # the client is the first address from the right that is not one of them. None: the
+    # connecting address is the client, and the header is ignored.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
 
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     access_token_minutes: int = 60 * 8
@@ -160,6 +164,14 @@ class Settings(BaseSettings):
             # Blank means "not set": development falls back to its default key, and anything
             # else is refused by the secret check below.
             return keys or [SecretStr(DEV_PII_ENCRYPTION_KEY)]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            # "*" would let every caller write its own address: name the proxies instead.
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("public_base_url")

@@ -121,6 +121,11 @@ def test_migrate_then_create_a_user_from_stdin(tmp_path: Path, sqlite: tuple[str
         (("--role", "admin"), "short\n", "at least"),
         (("--role", "coordinator", "--city", "naryn"), PASSWORD + "\n", "unknown cities"),
         (("--role", "viewer"), "", "no password"),
+        (("--role", "admin"), "1234567890\n", "too easy to guess"),
+        (("--role", "admin"), "aaaaaaaaaa\n", "too easy to guess"),
+        (("--role", "admin"), " " * 10 + "\n", "only spaces"),
+        (("--role", "viewer"), PASSWORD + "\n", "needs at least one city"),
+        (("--role", "coordinator"), PASSWORD + "\n", "needs at least one city"),
     ],
 )
 def test_users_create_refuses_bad_input_with_a_message(
@@ -208,7 +213,7 @@ def test_pii_rotate_moves_every_ciphertext_to_the_first_key(
     )
 
     assert rotated.returncode == 0, rotated.stderr
-    assert "Re-encrypted 20 participants and 1 messages" in rotated.stdout
+    assert "Re-encrypted 20 participants, 1 messages and " in rotated.stdout
     new_only = PiiCipher(encryption_keys=[new_key], hash_key="unused")
     with Session(engine) as session:
         participants = session.scalars(select(Participant)).all()
@@ -383,7 +388,7 @@ def _create_user_on_a_terminal(
     if pid == 0:  # the child: become the command
         os.chdir(tmp_path)
         command = [sys.executable, "-m", "birge_cli", "users", "create", "t@example.org"]
-        os.execve(sys.executable, [*command, "--role", "viewer"], env)  # noqa: S606
+        os.execve(sys.executable, [*command, "--role", "viewer", "--city", "osh"], env)  # noqa: S606
     seen = bytearray()
     try:
         _read_until(fd, b"Password: ", seen)

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from limits.storage import MemoryStorage
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -34,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy.orm import Session
 
 from birge_api.app import create_app
-from birge_api.auth.throttle import LoginThrottle, MemoryCounter, get_login_throttle
+from birge_api.auth.throttle import LoginThrottle, get_login_throttle
 from birge_shared.models import Community, EventStatus, Language, Role
 from birge_shared.settings import get_settings
 from birge_shared.sms.templates import PLACEHOLDERS
@@ -65,7 +66,7 @@ OPERATIONS = _operations()
 @pytest.fixture
 def fuzzed_app(app: FastAPI) -> FastAPI:
     # A counter of its own: the fuzzer's failed logins must not throttle later tests' logins.
-    throttle = LoginThrottle(counter=MemoryCounter(), settings=get_settings())
+    throttle = LoginThrottle(storage=MemoryStorage(), settings=get_settings())
     app.dependency_overrides[get_login_throttle] = lambda: throttle
     return app
 
@@ -75,7 +76,7 @@ def seeds(
     fuzzed_app: FastAPI, db: Session, admin_headers: dict[str, str], make_user: UserFactory
 ) -> dict[str, Any]:
     """Rows that exist, by the name of the path parameter or body field that refers to them."""
-    staff = [make_user(Role.COORDINATOR, ("osh",)), make_user(Role.VIEWER)]
+    staff = [make_user(Role.COORDINATOR, ("osh",)), make_user(Role.VIEWER, ("bishkek",))]
     event = make_event(db, city="osh", capacity=4)
     cancelled = make_event(db, city="bishkek")
     cancelled.status = EventStatus.CANCELLED

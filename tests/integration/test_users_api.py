@@ -72,6 +72,11 @@ def test_an_admin_creates_staff_who_can_log_in(
         ({"role": "superuser"}, 422, "role"),
         ({"cities": ["atlantis"]}, 422, "cities"),
         ({"is_admin": True}, 422, "is_admin"),
+        ({"password": " " * 10}, 422, "password"),
+        ({"password": "aaaaaaaaaa"}, 422, "password"),
+        ({"password": "1234567890"}, 422, "password"),
+        ({"cities": []}, 422, "cities"),
+        ({"role": "coordinator", "cities": []}, 422, "cities"),
     ],
 )
 def test_bad_accounts_are_refused_naming_the_field(
@@ -81,7 +86,8 @@ def test_bad_accounts_are_refused_naming_the_field(
     status: int,
     field: str,
 ) -> None:
-    body = {"email": _email(), "role": "viewer", "cities": [], "password": PASSWORD, **overrides}
+    body = {"email": _email(), "role": "viewer", "cities": ["osh"], "password": PASSWORD}
+    body.update(overrides)
     response = client.post(URL, json=body, headers=admin_headers)
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -217,7 +223,57 @@ def test_the_last_active_administrator_cannot_be_demoted_or_disabled(
     assert disable.json()["errors"][0]["field"] == "is_active"
     other = _create(client, headers, role="admin")
     assert (
-        client.patch(f"{URL}/{admin.id}", json={"role": "viewer"}, headers=headers).status_code
+        client.patch(
+            f"{URL}/{admin.id}", json={"role": "viewer", "cities": ["osh"]}, headers=headers
+        ).status_code
         == 200
     )
     assert other["role"] == "admin"
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short one", "at least 10 characters"),
+        (" " * 10, "only spaces"),
+        ("aaaaaaaaaa", "Repeats"),
+        ("1234567890", "common password"),
+        ("qwertyuiop", "common password"),
+    ],
+)
+def test_a_trivial_password_is_refused_saying_why(
+    client: TestClient, admin_headers: dict[str, str], db: Session, password: str, reason: str
+) -> None:
+    email = _email()
+    body = {"email": email, "role": "admin", "password": password}
+    response = client.post(URL, json=body, headers=admin_headers)
+
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["field"] == "password"
+    assert reason in error["detail"]
+    assert "items" not in error["detail"]
+    assert db.scalar(select(User).where(User.email == email)) is None
+
+
+def test_a_password_made_of_the_accounts_own_address_is_refused(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    email = f"zhyldyzbek.toktogulov{uuid.uuid4().hex[:4]}@example.org"
+    body = {"email": email, "role": "admin", "password": email.split("@", maxsplit=1)[0]}
+    response = client.post(URL, json=body, headers=admin_headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "password"
+
+
+def test_a_coordinator_cannot_be_left_without_a_city(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    user = _create(client, admin_headers)
+    emptied = client.patch(f"{URL}/{user['id']}", json={"cities": []}, headers=admin_headers)
+    assert emptied.status_code == 422
+    assert emptied.json()["errors"][0]["field"] == "cities"
+    admin = _create(client, admin_headers, role="admin", cities=[])
+    demoted = client.patch(f"{URL}/{admin['id']}", json={"role": "viewer"}, headers=admin_headers)
+    assert demoted.status_code == 422
+    assert demoted.json()["errors"][0]["field"] == "cities"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from birge_api import docs, health, metrics, problem_docs, problems
+from birge_api import docs, health, metrics, problem_docs, problems, proxies
 from birge_api.attendance.router import router as attendance_router
 from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
@@ -51,6 +51,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(metrics.MetricsMiddleware)
+    proxies.install(app, settings)
     # Last added, so outermost: every answer gets the headers, the 413 refusal included.
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)

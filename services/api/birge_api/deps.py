@@ -50,12 +50,15 @@ def get_current_user(
     if not token:
         raise _unauthorized("Send a bearer token from POST /v1/auth/token.")
     try:
-        user_id = tokens.subject(settings=settings, token=token)
+        claims = tokens.verify(settings=settings, token=token)
     except tokens.InvalidTokenError:
         raise _unauthorized("The token is invalid or has expired.") from None
-    user = session.get(User, user_id)
+    user = session.get(User, claims.user_id)
     if user is None or not user.is_active:
         raise _unauthorized("The account no longer exists or is disabled.")
+    if claims.token_version != user.token_version:
+        # Revoked: the account was disabled, its role, cities or password changed since.
+        raise _unauthorized("The token was revoked; log in again.")
     return user
 
 

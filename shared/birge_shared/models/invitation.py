@@ -3,10 +3,12 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from birge_shared.crypto import PiiCipher, get_cipher
 from birge_shared.models.base import Base, TimestampMixin, str_enum
 from birge_shared.models.enums import InvitationStatus
 from birge_shared.models.event import Event
@@ -16,6 +18,11 @@ from birge_shared.models.participant import Participant
 def new_token() -> str:
     """A personal-link token: 256 bits from the OS's CSPRNG, URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str, cipher: PiiCipher | None = None) -> str:
+    """The stored, looked-up form of a personal-link token: HMAC-SHA-256 under PII_HASH_KEY."""
+    return (cipher or get_cipher()).lookup_hash("invitation-link", token)
 
 
 class Invitation(TimestampMixin, Base):
@@ -42,7 +49,13 @@ class Invitation(TimestampMixin, Base):
     status: Mapped[InvitationStatus] = mapped_column(
         str_enum(InvitationStatus), default=InvitationStatus.PLANNED
     )
-    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    # The personal link's token is never stored as it is. Lookups go by its keyed hash; the
+    # token itself is kept encrypted (PII_ENCRYPTION_KEY) because every reminder and survey
+    # SMS, rendered by a worker at send time, must carry the link again. A token derived from
+    # the id under a key would need no column, but could not keep the links of invitations
+    # made before tokens were hashed, which people already hold in their messages.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_encrypted: Mapped[str] = mapped_column(Text)
     batch_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("invitation_batch.id", ondelete="SET NULL"), index=True
     )
@@ -58,3 +71,18 @@ class Invitation(TimestampMixin, Base):
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.token_hash is None:
+            self.set_token(new_token())
+
+    def set_token(self, token: str) -> None:
+        cipher = get_cipher()
+        self.token_hash = token_hash(token, cipher)
+        self.token_encrypted = cipher.encrypt(token)
+
+    @property
+    def token(self) -> str:
+        """The personal link's token, for the messages that carry the link."""
+        return get_cipher().decrypt(self.token_encrypted)

@@ -29,6 +29,9 @@ class User(TimestampMixin, Base):
     role: Mapped[Role] = mapped_column(str_enum(Role))
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # Carried in every access token and checked on each request: raising it (on deactivation,
+    # a change of role, cities or password) revokes every token issued before.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
     cities: Mapped[list[City]] = relationship(secondary=user_city, lazy="selectin")
 
     @property

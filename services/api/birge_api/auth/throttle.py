@@ -1,18 +1,29 @@
-"""Login throttling: at most five failed logins a minute per account and per client.
+"""Login throttling that stops the guesser, not the account's owner.
 
-Two counters are checked before a password is: one per account (guessing one person's
-password from many addresses) and one per client address (trying many accounts from one
-place). A success resets neither: an attacker who also owns an account must not be able to
-clear the count of their guesses by signing in to it, and a user signing in elsewhere must not
-clear anyone else's count.
+Failed logins are counted on three levels, with the `limits` library's moving windows:
 
-The counters live in Redis when the broker is Redis, so every API process shares them; with any
-other broker (the embedded `filesystem://` default) they live in this process. Counter keys are
-HMACs of the e-mail or address under the PII hash key: neither appears in Redis.
+- per account and client, strictly (`PAIR_LIMITS`): one address guessing one account gets five
+  tries a minute, ten an hour, twenty a day, then waits. This is what the owner mistyping
+  their own password meets too.
+- per client, over every account (`CLIENT_LIMITS`): spraying many accounts from one address
+  stays limited.
+- per account, over every client (`ACCOUNT_LIMITS`): guessing one account from many addresses.
+  The tiers make the wait grow the longer the guessing goes on (an hour, then a day). This
+  level does not apply to a client the account signed in from in the last `KNOWN_FOR_DAYS`
+  days, so the owner at their usual address still gets in while somebody elsewhere guesses.
+  A single address never reaches it (its pair limit ends first), so the owner can also sign
+  in from a new address while one attacker keeps trying.
 
-The client is the address uvicorn reports. Behind a proxy, start the API with
-`--forwarded-allow-ips` naming the proxy, so the address is the caller's: otherwise every caller
-shares the proxy's count, and five failures anywhere would lock everybody out for a minute.
+A success resets no count: an attacker who also owns an account must not clear the count of
+their guesses by signing in to it.
+
+The counts live in Redis when the broker is Redis, so every API process shares them; with any
+other broker (the embedded `filesystem://` default) they live in this process. If Redis cannot
+be reached, logins fail open to counting in this process: never refused for an outage, never
+unlimited either. Keys are HMACs of the e-mail and the address under the PII hash key: neither
+appears in Redis.
+
+The client is the address after `birge_api.proxies` applied `TRUSTED_PROXIES`.
 """
 
 from __future__ import annotations
@@ -21,139 +32,144 @@ import hashlib
 import hmac
 import logging
 import math
-import threading
 import time
 from collections.abc import Callable, Sequence
-from functools import lru_cache
-from typing import Annotated, Protocol
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from typing import Annotated, TypeVar
 
 import redis
 from fastapi import Depends
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute, parse_many
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from birge_shared.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES = 5
-WINDOW_SECONDS = 60
-_KEY_PREFIX = "birge:login-failures:"
-# Enough for a burst of distinct attackers; expired windows are dropped before this is reached.
-_MAX_MEMORY_KEYS = 100_000
+PAIR_LIMITS: tuple[RateLimitItem, ...] = tuple(parse_many("5/minute;10/hour;20/day"))
+CLIENT_LIMITS: tuple[RateLimitItem, ...] = tuple(parse_many("20/minute;60/hour;200/day"))
+ACCOUNT_LIMITS: tuple[RateLimitItem, ...] = tuple(parse_many("30/hour;100/day"))
+KNOWN_FOR_DAYS = 30
+# One "known client" mark per account and address, renewed at each successful login.
+_KNOWN = RateLimitItemPerDay(1, KNOWN_FOR_DAYS, namespace="birge-login-known")
+# At most one audit entry a minute per throttled account and level: a flood of refused
+# attempts must not become a flood of rows.
+_AUDITED = RateLimitItemPerMinute(1, namespace="birge-login-throttled")
+_KEY_PREFIX = "birge"
+
+T = TypeVar("T")
 
 
-class AttemptCounter(Protocol):
-    """Failure counts in fixed windows that start at a key's first failure."""
+@dataclass(frozen=True)
+class Throttled:
+    """Which level refused the attempt (`pair`, `client` or `account`) and for how long."""
 
-    def retry_after(self, keys: Sequence[str]) -> int:
-        """Seconds until every key is below the limit again; 0 when none is at it."""
-        ...
-
-    def add_failure(self, keys: Sequence[str]) -> None: ...
-
-
-class MemoryCounter:
-    """Counts in this process: the embedded default, and the fallback when Redis fails."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._windows: dict[str, tuple[int, float]] = {}
-
-    def _current(self, key: str, now: float) -> tuple[int, float] | None:
-        window = self._windows.get(key)
-        if window is not None and window[1] <= now:
-            del self._windows[key]
-            return None
-        return window
-
-    def retry_after(self, keys: Sequence[str]) -> int:
-        now = self._clock()
-        wait = 0.0
-        with self._lock:
-            for key in keys:
-                window = self._current(key, now)
-                if window is not None and window[0] >= MAX_FAILURES:
-                    wait = max(wait, window[1] - now)
-        return math.ceil(wait)
-
-    def add_failure(self, keys: Sequence[str]) -> None:
-        now = self._clock()
-        with self._lock:
-            if len(self._windows) >= _MAX_MEMORY_KEYS:
-                self._windows = {k: w for k, w in self._windows.items() if w[1] > now}
-            for key in keys:
-                window = self._current(key, now)
-                count, ends = window if window is not None else (0, now + WINDOW_SECONDS)
-                self._windows[key] = (count + 1, ends)
+    scope: str
+    retry_after: int
+    first_in_a_while: bool
 
 
-class RedisCounter:
-    """Counts shared by every API process, with the in-process counter as a fallback.
+class _FailOpen:
+    """Runs a limiter call on the shared storage, or in this process when that fails."""
 
-    If Redis cannot be reached, logins are still throttled, per process, rather than either
-    refused (an outage of the broker would lock everybody out) or let through unlimited.
-    """
+    def __init__(self, storage: Storage) -> None:
+        self._shared = storage
+        self._local = storage if isinstance(storage, MemoryStorage) else MemoryStorage()
 
-    def __init__(self, client: redis.Redis, fallback: MemoryCounter) -> None:
-        self._redis = client
-        self._fallback = fallback
-
-    def retry_after(self, keys: Sequence[str]) -> int:
+    def run(self, call: Callable[[Storage], T]) -> T:
         try:
-            pipe = self._redis.pipeline(transaction=False)
-            for key in keys:
-                pipe.get(key)
-                pipe.ttl(key)
-            replies = pipe.execute()
-        except redis.RedisError as exc:
+            return call(self._shared)
+        except (StorageError, redis.RedisError) as exc:
             log.warning(
                 "login throttle falls back to this process", extra={"error": type(exc).__name__}
             )
-            return self._fallback.retry_after(keys)
-        wait = 0
-        for count, ttl in zip(replies[::2], replies[1::2], strict=True):
-            if count is not None and int(count) >= MAX_FAILURES:
-                # A key without expiry cannot happen (see below); 1 s keeps the answer sane.
-                wait = max(wait, int(ttl) if int(ttl) > 0 else 1)
-        return wait
-
-    def add_failure(self, keys: Sequence[str]) -> None:
-        try:
-            pipe = self._redis.pipeline(transaction=True)
-            for key in keys:
-                # Create the key with its expiry first, then count: INCR keeps the expiry, and
-                # no crash between two commands can leave a counter that never expires.
-                pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)
-                pipe.incr(key)
-            pipe.execute()
-        except redis.RedisError as exc:
-            log.warning(
-                "login throttle falls back to this process", extra={"error": type(exc).__name__}
-            )
-            self._fallback.add_failure(keys)
+            return call(self._local)
 
 
 class LoginThrottle:
-    """Turns an e-mail and a client address into counter keys that reveal neither."""
+    """Counts failed logins by digests of the account's e-mail and the client's address."""
 
-    def __init__(self, *, counter: AttemptCounter, settings: Settings) -> None:
-        self._counter = counter
+    def __init__(self, *, storage: Storage, settings: Settings) -> None:
+        self._storage = _FailOpen(storage)
         self._hash_key = settings.pii_hash_key.get_secret_value().encode()
 
-    def _key(self, kind: str, value: str) -> str:
-        digest = hmac.new(self._hash_key, f"login-{kind}:{value}".encode(), hashlib.sha256)
-        return f"{_KEY_PREFIX}{kind}:{digest.hexdigest()}"
+    def _digest(self, kind: str, value: str) -> str:
+        message = f"login-{kind}:{value}".encode()
+        return hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()
 
-    def _keys(self, *, email: str, client: str) -> tuple[str, str]:
-        return self._key("account", email.strip().lower()), self._key("client", client)
+    def _ids(self, email: str, client: str) -> tuple[str, str]:
+        return self._digest("account", email.strip().lower()), self._digest("client", client)
 
-    def retry_after(self, *, email: str, client: str) -> int:
-        return self._counter.retry_after(self._keys(email=email, client=client))
+    def check(self, *, email: str, client: str) -> Throttled | None:
+        """Why this attempt may not even be tried now, or None when it may."""
+        account, address = self._ids(email, client)
+        levels: list[tuple[str, Sequence[RateLimitItem], tuple[str, ...]]] = [
+            ("pair", PAIR_LIMITS, ("pair", account, address)),
+            ("client", CLIENT_LIMITS, ("client", address)),
+            ("account", ACCOUNT_LIMITS, ("account", account)),
+        ]
+        for scope, items, ids in levels:
+            wait = self._storage.run(partial(_wait, items=items, ids=ids))
+            if wait == 0:
+                continue
+            if scope == "account" and self._known(account, address):
+                continue
+            subject = address if scope == "client" else account
+            first = self._storage.run(partial(_first_refusal, scope=scope, subject=subject))
+            return Throttled(scope=scope, retry_after=wait, first_in_a_while=first)
+        return None
 
     def record_failure(self, *, email: str, client: str) -> None:
-        self._counter.add_failure(self._keys(email=email, client=client))
+        account, address = self._ids(email, client)
+
+        def hit(storage: Storage) -> None:
+            limiter = MovingWindowRateLimiter(storage)
+            for item in PAIR_LIMITS:
+                limiter.hit(item, "pair", account, address)
+            for item in CLIENT_LIMITS:
+                limiter.hit(item, "client", address)
+            for item in ACCOUNT_LIMITS:
+                limiter.hit(item, "account", account)
+
+        self._storage.run(hit)
+
+    def record_success(self, *, email: str, client: str) -> None:
+        """This client is now one the account uses: the account-wide level spares it."""
+        account, address = self._ids(email, client)
+
+        def mark(storage: Storage) -> None:
+            limiter = FixedWindowRateLimiter(storage)
+            # Cleared first so the mark lasts KNOWN_FOR_DAYS from the latest login.
+            limiter.clear(_KNOWN, account, address)
+            limiter.hit(_KNOWN, account, address)
+
+        self._storage.run(mark)
+
+    def _known(self, account: str, address: str) -> bool:
+        return not self._storage.run(partial(_room, item=_KNOWN, ids=(account, address)))
+
+
+def _room(storage: Storage, *, item: RateLimitItem, ids: tuple[str, ...]) -> bool:
+    return FixedWindowRateLimiter(storage).test(item, *ids)
+
+
+def _first_refusal(storage: Storage, *, scope: str, subject: str) -> bool:
+    return FixedWindowRateLimiter(storage).hit(_AUDITED, scope, subject)
+
+
+def _wait(storage: Storage, *, items: Sequence[RateLimitItem], ids: tuple[str, ...]) -> int:
+    """Seconds until every one of these windows has room again; 0 when all have now."""
+    limiter = MovingWindowRateLimiter(storage)
+    now = time.time()
+    wait = 0.0
+    for item in items:
+        if not limiter.test(item, *ids):
+            reset = limiter.get_window_stats(item, *ids).reset_time
+            wait = max(wait, reset - now, 1.0)
+    return math.ceil(wait)
 
 
 def _is_redis(broker_url: str) -> bool:
@@ -161,20 +177,22 @@ def _is_redis(broker_url: str) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _counter_for(broker_url: str) -> AttemptCounter:
-    # One counter per process and broker: the in-process windows must outlive a request.
-    fallback = MemoryCounter()
+def storage_for(broker_url: str) -> Storage:
+    """One storage per process and broker: the in-process windows must outlive a request."""
     if not _is_redis(broker_url):
-        return fallback
+        return MemoryStorage()
     # No retries: a login waits at most a second for Redis before counting in process.
-    client = redis.Redis.from_url(
-        broker_url, socket_connect_timeout=1, socket_timeout=1, retry=Retry(NoBackoff(), 0)
+    return RedisStorage(
+        broker_url,
+        key_prefix=_KEY_PREFIX,
+        wrap_exceptions=True,
+        socket_connect_timeout=1,
+        socket_timeout=1,
     )
-    return RedisCounter(client, fallback)
 
 
 def get_login_throttle(settings: Annotated[Settings, Depends(get_settings)]) -> LoginThrottle:
-    return LoginThrottle(counter=_counter_for(settings.broker_url), settings=settings)
+    return LoginThrottle(storage=storage_for(settings.broker_url), settings=settings)
 
 
 LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]

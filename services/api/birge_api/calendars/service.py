@@ -32,6 +32,7 @@ from birge_shared.models import (
     Invitation,
     InvitationStatus,
 )
+from birge_shared.models.invitation import token_hash
 from birge_shared.settings import Settings
 
 # Tokens are 43 characters; the column allows 64. Anything longer is refused without a query.
@@ -63,7 +64,9 @@ def participant_file(
     """The participant's event as METHOD:PUBLISH, in their language, with their link."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise CalendarNotFoundError("no such link")
-    invitation = session.scalar(select(Invitation).where(Invitation.token == token))
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    )
     if invitation is None or not _visible(invitation):
         raise CalendarNotFoundError("no such link")
     event = invitation.event

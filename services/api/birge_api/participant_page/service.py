@@ -36,13 +36,14 @@ from birge_shared.models import (
     Language,
     utcnow,
 )
+from birge_shared.models.invitation import token_hash
 from birge_shared.settings import Settings
 from birge_shared.sms.render import in_language
 
 log = logging.getLogger(__name__)
 
-# Tokens are 43 characters (`new_token`); the column allows 64. Anything longer is not a
-# token, and is refused without a query.
+# Tokens are 43 characters (`new_token`), looked up by their hash; none was ever longer than
+# 64. Anything longer is not a token, and is refused without a query.
 MAX_TOKEN_LENGTH = 64
 
 _STATES = {
@@ -209,7 +210,9 @@ def _find(session: Session, token: str) -> Invitation | None:
         return None
     # No eager joins here: `respond` refreshes this object with a row lock, which would
     # repeat them, and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
-    invitation = session.scalar(select(Invitation).where(Invitation.token == token))
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    )
     if invitation is None or _hidden(invitation):
         return None
     return invitation

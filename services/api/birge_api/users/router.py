@@ -1,4 +1,4 @@
-"""Staff accounts under /v1/users: administrators only."""
+"""Staff accounts under /v1/users: administrators only, but for `/me`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from birge_api.deps import Admin, SessionDep
+from birge_api.deps import Admin, CurrentUser, SessionDep
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
 from birge_api.users import service
 from birge_api.users.schemas import UserCreate, UserRead, UserUpdate, user_read
@@ -21,6 +21,12 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
     409: {"description": "The e-mail is taken, or the last administrator would be lost"},
     422: {"description": "Invalid input; `errors` names the fields"},
 }
+
+
+@router.get("/me", responses={401: _PROBLEMS[401]})
+def who_am_i(user: CurrentUser) -> UserRead:
+    """The signed-in account: any role may ask (declared before `/{user_id}`)."""
+    return user_read(user)
 
 
 @router.get("", responses=_PROBLEMS)

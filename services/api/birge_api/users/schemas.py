@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, St
 from pydantic_core import PydanticCustomError
 
 from birge_shared.models import Role, User
-from birge_shared.passwords import MIN_PASSWORD_LENGTH
+from birge_shared.passwords import MAX_PASSWORD_LENGTH, password_weakness
 
 
 def _email(raw: str) -> str:
@@ -24,6 +24,26 @@ def _email(raw: str) -> str:
 
 
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+
+
+def _password(value: SecretStr) -> SecretStr:
+    # Said in characters and with the reason; pydantic's own length message counts "items".
+    # The e-mail is not known here: the service checks the password against it as well.
+    weakness = password_weakness(value.get_secret_value())
+    if weakness is not None:
+        raise PydanticCustomError("weak_password", "the password {reason}", {"reason": weakness})
+    return value
+
+
+NewPassword = Annotated[
+    SecretStr,
+    AfterValidator(_password),
+    Field(
+        description="At least 10 characters; common, breached and trivially guessable "
+        "passwords (repeats, sequences, keyboard walks) are refused.",
+        json_schema_extra={"minLength": 10, "maxLength": MAX_PASSWORD_LENGTH},
+    ),
+]
 CityCode = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40)
 ]
@@ -43,7 +63,7 @@ class UserCreate(_Strict):
     email: Email
     role: Role
     cities: Cities = Field(default_factory=list)
-    password: SecretStr = Field(min_length=MIN_PASSWORD_LENGTH, max_length=200)
+    password: NewPassword
 
 
 class UserUpdate(_Strict):
@@ -54,6 +74,11 @@ class UserUpdate(_Strict):
     is_active: bool | None = Field(
         default=None, description="A disabled account can no longer log in or use its tokens."
     )
+
+
+class PasswordChange(_Strict):
+    current_password: SecretStr = Field(max_length=MAX_PASSWORD_LENGTH)
+    new_password: NewPassword
 
 
 class UserRead(BaseModel):

@@ -17,7 +17,8 @@ from birge_api.problems import Problem, conflict, invalid, not_found
 from birge_api.users.schemas import UserCreate, UserUpdate
 from birge_shared import audit
 from birge_shared.models import City, Role, User, utcnow
-from birge_shared.users import UserError
+from birge_shared.passwords import password_weakness
+from birge_shared.users import NEEDS_A_CITY, UserError, needs_cities, revoke_tokens
 from birge_shared.users import create_user as create_account
 
 
@@ -71,6 +72,11 @@ def create_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
     # checks the same things for the command line.
     if _email_taken(session, data.email):
         raise _email_conflict()
+    weakness = password_weakness(data.password.get_secret_value(), user_inputs=[data.email])
+    if weakness is not None:
+        raise invalid("password", f"the password {weakness}", type_="weak-password")
+    if needs_cities(data.role) and not data.cities:
+        raise invalid("cities", NEEDS_A_CITY, type_="city-required")
     cities = _cities(session, data.cities)
     try:
         user = create_account(
@@ -125,6 +131,9 @@ def update_user(*, session: Session, actor: Actor, user_id: uuid.UUID, data: Use
             detail="make another account an administrator first",
         )
 
+    if needs_cities(role) and not (user.city_codes if data.cities is None else data.cities):
+        raise invalid("cities", NEEDS_A_CITY, type_="city-required")
+
     changes: dict[str, dict[str, object]] = {}
     if role is not user.role:
         changes["role"] = {"from": user.role.value, "to": role.value}
@@ -139,6 +148,9 @@ def update_user(*, session: Session, actor: Actor, user_id: uuid.UUID, data: Use
             changes["cities"] = {"from": before, "to": after}
             user.cities = cities
     if changes:
+        # Whatever a token allowed was decided by what changed: every earlier token goes.
+        # (A change of `is_active` either way: a re-enabled account starts with new tokens.)
+        revoke_tokens(user)
         # A change of cities alone touches no column of the row, so no automatic update time.
         user.updated_at = utcnow()
         session.flush()
