@@ -150,7 +150,9 @@ def run(options: WebhookOptions, *, say: Say, note: Say) -> int:
             base_url = f"http://127.0.0.1:{port}"
             env = {
                 **keys.others,
-                "ENVIRONMENT": "production",
+                # Outside development (every default secret refused), but not production,
+                # which would also demand a provider and a mail server this run never uses.
+                "ENVIRONMENT": "test",
                 "PII_ENCRYPTION_KEY": keys.pii_key,
                 "PII_HASH_KEY": keys.hash_key,
                 "DATABASE_URL": database.url,
