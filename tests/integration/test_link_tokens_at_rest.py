@@ -95,9 +95,10 @@ def test_the_migration_converts_existing_links_which_keep_working(tmp_path: Path
 
         _run(url, "downgrade", f"{REVISION}-1")
         with engine.connect() as connection:
-            restored: dict[str, str] = dict(
-                connection.execute(text("SELECT id, token FROM invitation")).tuples().all()
-            )
+            restored: dict[str, str] = {
+                row[0]: row[1]
+                for row in connection.execute(text("SELECT id, token FROM invitation"))
+            }
         assert sorted(restored.values()) == sorted(tokens.values())
     finally:
         engine.dispose()
