@@ -1,10 +1,13 @@
 """The daily SMS segment budget of a city, and releasing SMS against it.
 
-Every SMS a city sends in bulk is released as a batch and counted on the local day it is
-released (created within the budget, or approved), with the segments estimated when it was
-made: a coordinator's invitations, the invitations a freed seat gives to the waitlist, and the
-notices of an event change. One that would take the city's day past `SMS_DAILY_SEGMENT_BUDGET`
-is held for an administrator instead of being sent; 0 means no limit.
+Every SMS a city sends counts against its local day's `SMS_DAILY_SEGMENT_BUDGET` (0 means no
+limit). What it sends in bulk is released as a batch and counted on the day it is released
+(created within the budget, or approved), with the segments estimated when it was made: a
+coordinator's invitations, the invitations a freed seat gives to the waitlist, and the notices
+of an event change. Only such a batch is held for an administrator when it would take the day
+past the budget. Every other SMS (reminders, survey questions, confirmations, cancellations,
+help and opt-out replies) is never held, since it must still go out, but once sent it uses up
+the day's budget with its segments, so a later batch that day sees less left.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from birge_shared.models import (
     BatchStatus,
     City,
     Event,
+    Invitation,
     InvitationBatch,
     Language,
     Message,
     MessageChannel,
+    MessageDirection,
     Participant,
     utcnow,
 )
@@ -41,6 +46,9 @@ from birge_shared.tasks import EmailSend, SmsSend
 #: characters of the URL-safe alphabet, all of them GSM-7, so the stand-in costs the same.
 PLACEHOLDER_TOKEN = "x" * 43
 
+#: The purpose of an invitation SMS, which a coordinator's batch sends.
+INVITATION = "invitation"
+
 
 def local_day(now: datetime, timezone: str) -> tuple[datetime, datetime]:
     """The start and end (aware) of the local calendar day around `now` in `timezone`."""
@@ -52,9 +60,19 @@ def local_day(now: datetime, timezone: str) -> tuple[datetime, datetime]:
 
 
 def released_today(*, session: Session, city: City, now: datetime) -> int:
-    """Segments of the city's batches (of every kind) released on the local day of `now`."""
+    """Segments the city has used up on the local day of `now`.
+
+    The segments of its batches (of every kind) released that day, plus those of its outbound
+    SMS outside any batch sent that day (the provider's count; 1 while it is unknown). Such a
+    message belongs to the city of its participant: every SMS has one, while many (help and
+    opt-out replies, confirmations) have no invitation to reach an event through.
+
+    A batch's SMS are counted with the batch, not again when sent: a refill's or a notice's
+    carry its `batch_id`; a coordinator's invitations carry none, and are known by their
+    invitation's batch.
+    """
     start, end = local_day(now, city.timezone)
-    total = session.scalar(
+    batches = (
         select(func.coalesce(func.sum(InvitationBatch.segments), 0))
         .join(Event, InvitationBatch.event_id == Event.id)
         .where(
@@ -63,7 +81,27 @@ def released_today(*, session: Session, city: City, now: datetime) -> int:
             InvitationBatch.released_at >= start,
             InvitationBatch.released_at < end,
         )
+        .scalar_subquery()
     )
+    singles = (
+        select(func.coalesce(func.sum(func.coalesce(Message.segments, 1)), 0))
+        .join(Participant, Message.participant_id == Participant.id)
+        .where(
+            Participant.city_code == city.code,
+            Message.direction == MessageDirection.OUTBOUND,
+            Message.channel == MessageChannel.SMS,
+            Message.batch_id.is_(None),
+            ~exists().where(
+                Message.purpose == INVITATION,
+                Invitation.id == Message.invitation_id,
+                Invitation.batch_id.is_not(None),
+            ),
+            Message.sent_at >= start,
+            Message.sent_at < end,
+        )
+        .scalar_subquery()
+    )
+    total = session.scalar(select(batches + singles))
     return int(total or 0)
 
 

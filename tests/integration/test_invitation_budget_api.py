@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +13,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from birge_shared.models import AuditEntry, Community, Event, Message, OutboxEntry
+from birge_shared.budget import local_day
+from birge_shared.models import (
+    AuditEntry,
+    Community,
+    Event,
+    Invitation,
+    Message,
+    MessageChannel,
+    MessageDirection,
+    MessageStatus,
+    OutboxEntry,
+    utcnow,
+)
 from birge_shared.settings import Settings, get_settings
 from birge_shared.tasks import InvitationsFanOut
 from tests.factories import make_event, make_participant
@@ -128,3 +142,70 @@ def test_a_coordinator_cannot_approve(
 
     assert response.status_code == 403
     assert _fan_outs(db, batch["id"]) == 0
+
+
+def _sms(
+    db: Session,
+    *,
+    purpose: str,
+    segments: int | None,
+    sent_at: datetime,
+    city: str = "osh",
+    direction: MessageDirection = MessageDirection.OUTBOUND,
+    channel: MessageChannel = MessageChannel.SMS,
+    batch_id: str | None = None,
+    invitation: Invitation | None = None,
+) -> None:
+    """An SMS sent at `sent_at` by the workers (or some other message, made to look so)."""
+    person_id = invitation.participant_id if invitation else make_participant(db, city=city).id
+    db.add(
+        Message(
+            direction=direction,
+            channel=channel,
+            purpose=purpose,
+            participant_id=person_id,
+            invitation_id=invitation.id if invitation else None,
+            batch_id=uuid.UUID(batch_id) if batch_id else None,
+            status=MessageStatus.DELIVERED,
+            segments=segments,
+            sent_at=sent_at,
+        )
+    )
+    db.flush()
+
+
+def test_reminders_and_surveys_sent_today_use_up_the_budget_so_a_batch_is_held(
+    client: TestClient, osh_headers: Headers, db: Session, budget: Callable[[int], None]
+) -> None:
+    now = utcnow()
+    midnight, _ = local_day(now, "Asia/Bishkek")  # Osh's day began then
+    probe = _invite(client, osh_headers, db, make_event(db))  # no budget yet: sized by it
+    size = probe["estimated_segments"]
+    invited = db.scalars(
+        select(Invitation).where(Invitation.batch_id == uuid.UUID(probe["id"]))
+    ).first()
+    assert invited is not None
+    # What does not belong to Osh's day, each far past what is left of the budget: another
+    # city's SMS, yesterday's, SMS already counted with their batch (a refill's, and the
+    # probe's own invitation), an inbound text, an e-mail.
+    _sms(db, purpose="reminder", segments=50, sent_at=now, city="bishkek")
+    _sms(db, purpose="reminder", segments=50, sent_at=midnight - timedelta(seconds=1))
+    _sms(db, purpose="invitation", segments=50, sent_at=now, batch_id=probe["id"])
+    _sms(db, purpose="invitation", segments=50, sent_at=now, invitation=invited)
+    _sms(db, purpose="reply", segments=50, sent_at=now, direction=MessageDirection.INBOUND)
+    _sms(db, purpose="reminder", segments=50, sent_at=now, channel=MessageChannel.EMAIL)
+    # Room for the probe, the next batch and the third one, with 2 segments to spare.
+    budget(3 * size + 2)
+
+    second = _invite(client, osh_headers, db, make_event(db))
+    assert second["status"] == "queued"
+
+    # Today's reminder, a survey question (its count not yet reported: 1) and an opt-out
+    # reply take 3 segments: the third batch, which would have fitted, no longer does.
+    _sms(db, purpose="reminder", segments=1, sent_at=midnight)
+    _sms(db, purpose="survey_question", segments=None, sent_at=now)
+    _sms(db, purpose="opted_out", segments=1, sent_at=now)
+    third = _invite(client, osh_headers, db, make_event(db))
+
+    assert third["status"] == "awaiting_approval"
+    assert _fan_outs(db, third["id"]) == 0
