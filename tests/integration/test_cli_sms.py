@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,33 @@ from birge_workers.app import create_celery
 from tests.integration.callbacks.conftest import CommittedRows
 
 SERVER_START_SECONDS = 15.0
+
+
+@contextmanager
+def _serving(listener: socket.socket, settings: Settings) -> Iterator[None]:
+    """The application served on `listener` with `settings`, in a thread, until the block ends."""
+    app = create_app()
+    app.dependency_overrides[get_settings] = lambda: settings
+    server = uvicorn.Server(
+        uvicorn.Config(app, http="h11", ws="none", lifespan="off", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            listener.close()
+            pytest.fail("uvicorn did not start", pytrace=False)
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+
+
 PHONE_LOCAL = "0555 777 {:03d}"
 
 
@@ -41,27 +69,9 @@ def live_api(database_url: str) -> Iterator[str]:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    app = create_app()
     served_settings = get_settings().model_copy(update={"public_base_url": base})
-    app.dependency_overrides[get_settings] = lambda: served_settings
-    server = uvicorn.Server(
-        uvicorn.Config(app, http="h11", ws="none", lifespan="off", log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            listener.close()
-            pytest.fail("uvicorn did not start", pytrace=False)
-        time.sleep(0.05)
-    try:
+    with _serving(listener, served_settings):
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
 
 
 @pytest.fixture(scope="module")
@@ -73,26 +83,8 @@ def api_on_port(database_url: str) -> Iterator[int]:
     # The environment of this run, with PORT set and PUBLIC_BASE_URL left to its default.
     served_settings = Settings(port=port, public_base_url="")
     assert served_settings.public_base_url == f"http://localhost:{port}"
-    app = create_app()
-    app.dependency_overrides[get_settings] = lambda: served_settings
-    server = uvicorn.Server(
-        uvicorn.Config(app, http="h11", ws="none", lifespan="off", log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            listener.close()
-            pytest.fail("uvicorn did not start", pytrace=False)
-        time.sleep(0.05)
-    try:
+    with _serving(listener, served_settings):
         yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
 
 
 @pytest.fixture
