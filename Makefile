@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 UV     := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
+LOCALE := shared/birge_shared/locale
 
-.PHONY: run test install node chromium lint services clean
+.PHONY: run test install messages node chromium lint services clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,14 @@ $(UV):
 # SQLAlchemy from source each time it starts (seconds for `birge --help`).
 install: $(UV)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet --compile-bytecode
+	$(VENV)/bin/pybabel -q compile -d $(LOCALE) -D birge
+
+# After changing texts in templates or code: extract them and bring every catalogue up to date
+# (then translate the new entries in each .po; tests/unit/test_catalogues.py checks none is empty).
+messages: install
+	mkdir -p var
+	$(VENV)/bin/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header -o var/birge.pot .
+	$(VENV)/bin/pybabel -q update -i var/birge.pot -d $(LOCALE) -D birge --no-fuzzy-matching --ignore-obsolete --omit-header
 
 run: install
 	$(VENV)/bin/birge dev
@@ -34,6 +43,8 @@ services:
 # Prism and Twilio's published OpenAPI contract, pinned by tests/contract/package-lock.json.
 node:
 	npm ci --no-audit --no-fund --loglevel=error --prefix tests/contract
+	npm ci --no-audit --no-fund --loglevel=error --prefix tests/e2e
+	npm ci --no-audit --no-fund --loglevel=error --prefix services/console
 
 # Debian's Chromium for the browser test of the participant page (never Playwright's download).
 chromium:

@@ -1,4 +1,4 @@
-"""The long-running processes: the API under uvicorn, a Celery worker, Celery beat.
+"""The long-running processes: the API and console under uvicorn, a Celery worker, Celery beat.
 
 Each runs in the calling process, so a container's PID 1 (or `birge dev`'s child) is the
 server itself and receives signals directly.
@@ -18,7 +18,7 @@ def run_api(*, settings: Settings, host: str, port: int | None) -> None:
     import uvicorn  # noqa: PLC0415 - only this command serves HTTP; the others start faster
 
     uvicorn.run(
-        "birge_api.app:create_app",
+        "birge_console.app:create_app",
         factory=True,
         host=host,
         port=port or settings.port,

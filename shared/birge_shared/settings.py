@@ -80,6 +80,10 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     access_token_minutes: int = 60 * 8
+    # The console's sign-in: ended after this long without a request, and after this long in
+    # all (a coordinator at the door keeps one session for the evening).
+    console_idle_minutes: int = Field(default=60, ge=1)
+    console_session_hours: int = Field(default=12, ge=1)
     # A comma-separated list of Fernet keys: the first encrypts, all decrypt (key rotation).
     pii_encryption_key: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=lambda: [SecretStr(DEV_PII_ENCRYPTION_KEY)]

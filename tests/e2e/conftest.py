@@ -1,5 +1,5 @@
 """A real Birge server on loopback and Debian's Chromium, for tests that use the pages as a
-participant's phone would.
+participant's phone or a coordinator's laptop would.
 
 The server runs the real application in a thread, so it reads the test database through its
 own connections: rows it should see are committed for real (`CommittedRows`) and deleted
@@ -22,8 +22,9 @@ from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from birge_api.app import create_app
+from birge_console.app import create_app
 from birge_shared.models import Event, Invitation, InvitationStatus, Language, Message, Participant
+from tests.e2e.console_helpers import ConsoleUsers
 from tests.factories import make_event, make_invitation, make_participant
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -150,3 +151,13 @@ def committed(raw_engine: object) -> Iterator[CommittedRows]:
         yield rows
     finally:
         rows.remove()
+
+
+@pytest.fixture
+def console_users(raw_engine: object) -> Iterator[ConsoleUsers]:
+    assert isinstance(raw_engine, Engine)
+    users = ConsoleUsers(raw_engine)
+    try:
+        yield users
+    finally:
+        users.remove()

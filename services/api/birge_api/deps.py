@@ -77,32 +77,32 @@ class Actor:
         return self.cities is None or city_code in self.cities
 
 
-def _actor(user: User) -> Actor:
+def actor_for(user: User) -> Actor:
     cities = None if user.role is Role.ADMIN else user.city_codes
     return Actor(user_id=user.id, role=user.role, cities=cities)
 
 
 def get_reader(user: CurrentUser) -> Actor:
-    return _actor(user)
+    return actor_for(user)
 
 
 def get_writer(user: CurrentUser) -> Actor:
     if user.role is Role.VIEWER:
         raise forbidden("Viewers can read but not change anything.")
-    return _actor(user)
+    return actor_for(user)
 
 
 def get_coordinator_reader(user: CurrentUser) -> Actor:
     """Participants' data is for coordinators and admins; viewers read reports only."""
     if user.role is Role.VIEWER:
         raise forbidden("Viewers read events and reports, not participants.")
-    return _actor(user)
+    return actor_for(user)
 
 
 def get_admin(user: CurrentUser) -> Actor:
     if user.role is not Role.ADMIN:
         raise forbidden("Only administrators can do this.")
-    return _actor(user)
+    return actor_for(user)
 
 
 Reader = Annotated[Actor, Depends(get_reader)]

@@ -5,6 +5,7 @@ from birge_shared.models.base import Base, utcnow
 from birge_shared.models.batch import BatchKind, BatchStatus, InvitationBatch
 from birge_shared.models.callback import ProviderCallback
 from birge_shared.models.city import City
+from birge_shared.models.console_session import ConsoleSession
 from birge_shared.models.enums import (
     ActivityType,
     Community,
@@ -37,6 +38,7 @@ __all__ = [
     "City",
     "Community",
     "ConsentMethod",
+    "ConsoleSession",
     "Event",
     "EventStatus",
     "EventVisibility",

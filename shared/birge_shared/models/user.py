@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from birge_shared.models.base import Base, TimestampMixin, str_enum
 from birge_shared.models.city import City
-from birge_shared.models.enums import Role
+from birge_shared.models.enums import Language, Role
 
 user_city = Table(
     "user_city",
@@ -32,6 +32,8 @@ class User(TimestampMixin, Base):
     # Carried in every access token and checked on each request: raising it (on deactivation,
     # a change of role, cities or password) revokes every token issued before.
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The console's language for this person (ky, ru or en); None: the browser's choice.
+    language: Mapped[Language | None] = mapped_column(str_enum(Language))
     cities: Mapped[list[City]] = relationship(secondary=user_city, lazy="selectin")
 
     @property

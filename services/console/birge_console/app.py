@@ -1,0 +1,30 @@
+"""The ASGI application Birge serves: the API with the console mounted beside it.
+
+The console is assembled here rather than in `birge_api.app`, so the API stays importable and
+testable without it (an import-linter contract forbids the API to import the console).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from starlette.middleware.gzip import GZipMiddleware
+
+from birge_api.app import create_app as create_api
+from birge_console import account, dashboard, static_files
+
+
+def create_app() -> FastAPI:
+    app = create_api()
+    # Pages and assets go out compressed: the console is used on phones on slow connections.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.include_router(static_files.router)
+    app.include_router(account.public)
+    app.include_router(account.router)
+    app.include_router(dashboard.router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/console", status_code=303)
+
+    return app

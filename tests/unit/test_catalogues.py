@@ -1,0 +1,88 @@
+"""The gettext catalogues: complete in every language, and current with the code."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from birge_shared import i18n
+from birge_shared.models import Language
+
+ROOT = Path(__file__).resolve().parents[2]
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _catalogue(language: str) -> Catalog:
+    path = i18n.LOCALE_DIR / language / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+    with path.open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def _extracted() -> set[str]:
+    with (ROOT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
+    found: set[str] = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options_map
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_text_in_the_code_is_in_the_catalogues() -> None:
+    extracted = _extracted()
+    assert extracted, "extraction found no text: is babel.cfg right?"
+    for language in ("ky", "ru", "en"):
+        known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue(language) if m.id}
+        missing = sorted(extracted - known)
+        assert not missing, f"{language}: run `make messages` and translate {missing[:5]}"
+
+
+@pytest.mark.parametrize("language", ["ky", "ru"])
+def test_every_text_is_translated(language: str) -> None:
+    untranslated = [
+        m.id
+        for m in _catalogue(language)
+        if m.id and (not m.string if isinstance(m.string, str) else not all(m.string or ()))
+    ]
+    assert not untranslated, f"{language} lacks {untranslated[:5]}"
+
+
+@pytest.mark.parametrize("language", ["ky", "ru", "en"])
+def test_translations_keep_their_placeholders(language: str) -> None:
+    for message in _catalogue(language):
+        if not message.id or not message.string:
+            continue
+        source = message.id if isinstance(message.id, str) else message.id[1]
+        for text in [message.string] if isinstance(message.string, str) else message.string:
+            if text:
+                assert set(_PLACEHOLDER.findall(text)) <= set(_PLACEHOLDER.findall(source)), (
+                    f"{language}: {message.id!r} -> {text!r}"
+                )
+
+
+def test_a_missing_mo_file_falls_back_to_the_po_file() -> None:
+    i18n.translations.cache_clear()
+    assert i18n.gettext_for(Language.RU, "Dashboard") == "Главная"
+    assert i18n.gettext_for(Language.EN, "Dashboard") == "Dashboard"
+
+
+def test_dates_use_kyrgyz_and_russian_month_names() -> None:
+    moment = datetime(2026, 12, 5, 8, 30, tzinfo=UTC)  # 14:30 in Bishkek
+    assert "дек" in i18n.format_date(date(2026, 12, 5), Language.KY)
+    assert "14:30" in i18n.format_datetime(moment, Language.RU, "Asia/Bishkek")
+    assert i18n.month_name(12, Language.KY).lower().startswith("дек")
+    assert i18n.month_name(12, Language.RU) == "декабрь"
+    assert len(i18n.day_names(Language.KY)) == 7
+
+
+def test_numbers_follow_the_language() -> None:
+    assert i18n.format_number(12345, Language.RU) == "12\xa0345"
+    assert i18n.format_number(12345, Language.EN) == "12,345"
