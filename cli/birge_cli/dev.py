@@ -34,6 +34,7 @@ def banner(settings: Settings) -> str:
     docs = f" (API docs: {served}/docs)" if settings.serves_docs else ""
     return (
         f"Birge is starting at {served}{docs}. Ctrl-C stops it.\n"
+        f"The coordinator console: {served}/console\n"
         f"Personal links, webhooks and the SMS simulator use {settings.public_base_url}."
     )
 

@@ -296,6 +296,7 @@ def test_birge_dev_serves_the_api_runs_the_worker_and_stops_cleanly(tmp_path: Pa
         assert f"Birge is starting at http://localhost:{port}" in printed
         # PORT alone: the links the worker writes point at the port actually served.
         assert f"the SMS simulator use http://localhost:{port}." in printed
+        assert f"The coordinator console: http://localhost:{port}/console" in printed
         login = re.search(r"admin\s+login: (\S+)\s+password: (\S+)", printed)
         assert login is not None, printed
 
@@ -308,6 +309,22 @@ def test_birge_dev_serves_the_api_runs_the_worker_and_stops_cleanly(tmp_path: Pa
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         events = httpx.get(f"{base}/v1/events", headers=headers, timeout=10)
         assert events.status_code == 200, events.text
+        # The console is served by the same process, on the embedded SQLite database.
+        with httpx.Client(base_url=base, timeout=10) as browser:
+            assert browser.get("/").headers["location"] == "/console"
+            form = browser.get("/console/sign-in")
+            form_token = re.search(r'name="form_token" value="([^"]+)"', form.text)
+            assert form_token is not None, form.text
+            signed_in = browser.post(
+                "/console/sign-in",
+                data={
+                    "email": login.group(1),
+                    "password": login.group(2),
+                    "form_token": form_token.group(1),
+                },
+            )
+            assert signed_in.status_code == 303, signed_in.text
+            assert browser.get("/console").status_code == 200
         event_id = events.json()["items"][0]["id"]
 
         # A cancellation goes API -> outbox -> the worker's beat runs the relay -> published.
