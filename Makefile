@@ -17,9 +17,12 @@ $(UV):
 # so syncing never removes the tool doing the syncing). Bytecode is compiled at install: where
 # PYTHONDONTWRITEBYTECODE is set, every command would otherwise compile pydantic, FastAPI and
 # SQLAlchemy from source each time it starts (seconds for `birge --help`).
+# The catalogues are compiled to .mo here. `--use-fuzzy` because Babel marks the header of a
+# catalogue written without one as fuzzy, which would skip the whole file; no entry is fuzzy
+# (`make messages` does no fuzzy matching, and tests/unit/test_catalogues.py checks).
 install: $(UV)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet --compile-bytecode
-	$(VENV)/bin/pybabel -q compile -d $(LOCALE) -D birge
+	$(VENV)/bin/pybabel -q compile --use-fuzzy -d $(LOCALE) -D birge
 
 # After changing texts in templates or code: extract them and bring every catalogue up to date
 # (then translate the new entries in each .po; tests/unit/test_catalogues.py checks none is empty).

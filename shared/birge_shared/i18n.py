@@ -7,11 +7,18 @@ its `.po` (a fresh edit), the `.po` is read instead, so a changed text shows wit
 
 Dates, times and numbers are formatted with Babel's CLDR data for each language, Kyrgyz month
 and day names included.
+
+Pages are rendered one at a time in a thread, so the language being rendered is a context
+variable set around each render (`using`); `_` and `ngettext` read it. Texts defined at import
+time are marked with `N_` and translated where they are shown.
 """
 
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -29,6 +36,7 @@ from birge_shared.models.enums import Language
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "birge"
+DEFAULT_LANGUAGE = Language.RU
 
 # Each language's own name, so a person can find theirs whatever the page is in.
 LANGUAGE_NAMES: dict[Language, str] = {
@@ -65,6 +73,36 @@ def gettext_for(language: Language, message: str) -> str:
     return translations(language).gettext(message)
 
 
+_current: ContextVar[Language] = ContextVar("birge_language", default=DEFAULT_LANGUAGE)
+
+
+@contextmanager
+def using(language: Language) -> Iterator[None]:
+    """Render in `language` inside the block: `_`, `ngettext` and the formats follow it."""
+    token = _current.set(language)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current() -> Language:
+    return _current.get()
+
+
+def _(message: str) -> str:
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention Babel extracts
+    """Marks a text for extraction; it is translated where it is shown."""
+    return message
+
+
 @cache
 def _locale(language: Language) -> Locale:
     return Locale.parse(language.value)
@@ -94,6 +132,34 @@ def format_skeleton(value: datetime, skeleton: str, language: Language, time_zon
     """A CLDR skeleton (`MMMMd`, `yMMMM`, `EEEEd` …) in this language's own order and words."""
     return babel_dates.format_skeleton(
         skeleton, value, tzinfo=ZoneInfo(time_zone), locale=_locale(language)
+    )
+
+
+# How an event's day and time are written in its SMS and on the participant page, so both say
+# the same: day first and a 24-hour clock in every language, as people in Kyrgyzstan write
+# them; the month's name is CLDR's ("14-март", "14 марта", "14 Mar"). English keeps the short
+# month because an SMS is paid by the character.
+_EVENT_DAY: dict[Language, str] = {
+    Language.KY: "d-MMMM",
+    Language.RU: "d MMMM",
+    Language.EN: "d MMM",
+}
+
+
+def format_event_day(
+    value: datetime, language: Language, time_zone: str, *, weekday: bool = False
+) -> str:
+    """`14-март` / `14 марта` / `14 Mar` in the city's zone; `weekday` puts its name first."""
+    pattern = ("EEEE, " if weekday else "") + _EVENT_DAY[language]
+    return babel_dates.format_datetime(
+        value, pattern, tzinfo=ZoneInfo(time_zone), locale=_locale(language)
+    )
+
+
+def format_clock(value: datetime, time_zone: str) -> str:
+    """`18:00` in the city's zone: the same digits and 24-hour clock in ky, ru and en."""
+    return babel_dates.format_datetime(
+        value, "HH:mm", tzinfo=ZoneInfo(time_zone), locale=_locale(Language.EN)
     )
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gettext
 import re
+import shutil
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -86,3 +90,46 @@ def test_dates_use_kyrgyz_and_russian_month_names() -> None:
 def test_numbers_follow_the_language() -> None:
     assert i18n.format_number(12345, Language.RU) == "12\xa0345"
     assert i18n.format_number(12345, Language.EN) == "12,345"
+
+
+@pytest.mark.parametrize("language", ["ky", "ru", "en"])
+def test_no_entry_is_fuzzy(language: str) -> None:
+    # The install step compiles with --use-fuzzy (for the header), so a fuzzy entry would show.
+    fuzzy = [m.id for m in _catalogue(language) if m.id and m.fuzzy]
+    assert not fuzzy, f"{language}: {fuzzy[:5]}"
+
+
+def test_the_install_step_compiles_every_catalogue(tmp_path: Path) -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    command = next(
+        line.split() for line in makefile.splitlines() if "pybabel" in line and " compile " in line
+    )
+    arguments = command[command.index("compile") :]
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale, ignore=shutil.ignore_patterns("*.mo"))
+    arguments[arguments.index("$(LOCALE)")] = str(locale)
+    subprocess.run(  # noqa: S603 - our own interpreter and the Makefile's arguments
+        [sys.executable, "-m", "babel.messages.frontend", *arguments], check=True
+    )
+    for language, dashboard in (("ky", "Башкы бет"), ("ru", "Главная"), ("en", "Dashboard")):
+        with (locale / language / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo").open("rb") as handle:
+            assert gettext.GNUTranslations(handle).gettext("Dashboard") == dashboard
+
+
+def test_event_days_are_written_as_the_sms_always_wrote_them() -> None:
+    # Day first, the month's CLDR name, a 24-hour clock: the SMS's length depends on it.
+    expected = {
+        Language.KY: ("1-январь", "1-май", "1-декабрь"),
+        Language.RU: ("1 января", "1 мая", "1 декабря"),
+        Language.EN: ("1 Jan", "1 May", "1 Dec"),
+    }
+    for language, days in expected.items():
+        for month, day in zip((1, 5, 12), days, strict=True):
+            moment = datetime(2026, month, 1, 6, 5, tzinfo=UTC)  # 12:05 in Bishkek
+            assert i18n.format_event_day(moment, language, "Asia/Bishkek") == day
+    evening = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+    assert i18n.format_event_day(evening, Language.KY, "Asia/Bishkek", weekday=True) == (
+        "ишемби, 14-март"
+    )
+    assert i18n.format_clock(evening, "Asia/Bishkek") == "18:00"
+    assert i18n.format_clock(datetime(2026, 3, 14, 3, 7, tzinfo=UTC), "Asia/Bishkek") == "09:07"

@@ -4,6 +4,7 @@ is checked by reading them: every setting documented, every service present and 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +55,19 @@ def test_kubernetes_beat_is_a_single_replica_and_the_api_has_probes() -> None:
     listed = _load(ROOT / "deploy" / "k8s" / "kustomization.yaml")["resources"]
     for name in listed:
         assert (ROOT / "deploy" / "k8s" / name).is_file()
+
+
+def test_the_image_builds_every_workspace_member_with_compiled_catalogues() -> None:
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    workspace = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for member in workspace["tool"]["uv"]["workspace"]["members"]:
+        assert f"COPY {member}/pyproject.toml {member}/pyproject.toml" in dockerfile, member
+        assert f"COPY {member}/ {member}/" in dockerfile, member
+    # Compiled after the sources are in and before the members are built into the venv.
+    compile_at = dockerfile.index("pybabel -q compile --use-fuzzy -d shared/birge_shared/locale")
+    assert dockerfile.index("COPY shared/ shared/") < compile_at
+    assert compile_at < dockerfile.index("uv sync --frozen --no-dev --no-editable")
+    # The .mo files are ignored by git, so the wheel must name them to carry them.
+    shared = tomllib.loads((ROOT / "shared" / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = shared["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert "birge_shared/locale/*/LC_MESSAGES/*.mo" in wheel["artifacts"]

@@ -1,48 +1,23 @@
-"""The language of the page being rendered, and the gettext calls templates and code use.
+"""The console's language: the gettext calls its code and templates use, and the browser's choice.
 
-Handlers render one page at a time in a thread, so the current language is a context variable
-set around each render (`using`); `_` and `ngettext` read it. Strings defined at import time
-are marked with `N_` and translated when shown.
+`_`, `ngettext`, `N_`, `using` and `current` are the ones the participant page uses too
+(`birge_shared.i18n`): one current language per render, one set of catalogues.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
-from birge_shared import i18n
+from birge_shared.i18n import DEFAULT_LANGUAGE, N_, _, current, ngettext, using
 from birge_shared.models import Language
 
-DEFAULT_LANGUAGE = Language.RU
-
-_current: ContextVar[Language] = ContextVar("console_language", default=DEFAULT_LANGUAGE)
-
-
-@contextmanager
-def using(language: Language) -> Iterator[None]:
-    token = _current.set(language)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def current() -> Language:
-    return _current.get()
-
-
-def _(message: str) -> str:
-    return i18n.translations(_current.get()).gettext(message)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return i18n.translations(_current.get()).ngettext(singular, plural, n)
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention Babel extracts
-    """Marks a text for extraction; it is translated where it is shown."""
-    return message
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "N_",
+    "_",
+    "current",
+    "from_accept_language",
+    "ngettext",
+    "using",
+]
 
 
 def from_accept_language(header: str | None) -> Language | None:

@@ -13,8 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from birge_api.templating import translated_environment
 from birge_console import i18n
 from birge_console.static_files import asset_url
 from birge_shared import i18n as shared_i18n
@@ -72,25 +72,7 @@ def _money(value: Decimal | None, currency: str) -> str:
     return "" if value is None else shared_i18n.format_money(value, currency, i18n.current())
 
 
-def _gettext(message: str, **variables: Any) -> str:
-    text = i18n._(message)
-    return text % variables if variables else text
-
-
-def _ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
-    text = i18n.ngettext(singular, plural, n)
-    return text % {"num": n, **variables}
-
-
-env = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(("html", "svg")),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    extensions=["jinja2.ext.i18n"],
-)
-env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]
+env = translated_environment(TEMPLATES, autoescape=("html", "svg"))
 env.filters.update(date=_date, day=_day, time=_time, number=_number, percent=_percent, money=_money)
 env.globals.update(asset=asset_url, language_names=LANGUAGE_NAMES)
 

@@ -4,67 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from birge_shared import i18n
 from birge_shared.models.enums import Language
 from birge_shared.sms.templates import fill, pick_text, reason_sentence
 
-_MONTHS: dict[Language, tuple[str, ...]] = {
-    Language.EN: (
-        "Jan",
-        "Feb",
-        "Mar",
-        "Apr",
-        "May",
-        "Jun",
-        "Jul",
-        "Aug",
-        "Sep",
-        "Oct",
-        "Nov",
-        "Dec",
-    ),
-    Language.RU: (
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ),
-    Language.KY: (
-        "январь",
-        "февраль",
-        "март",
-        "апрель",
-        "май",
-        "июнь",
-        "июль",
-        "август",
-        "сентябрь",
-        "октябрь",
-        "ноябрь",
-        "декабрь",
-    ),
-}
-
 
 def local_date(moment: datetime, timezone: str, language: Language) -> str:
-    local = moment.astimezone(ZoneInfo(timezone))
-    month = _MONTHS[language][local.month - 1]
-    if language is Language.KY:
-        return f"{local.day}-{month}"
-    return f"{local.day} {month}"
+    """`14-март` / `14 марта` / `14 Mar`: the day the participant page shows too."""
+    return i18n.format_event_day(moment, language, timezone)
 
 
 def local_time(moment: datetime, timezone: str) -> str:
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    return i18n.format_clock(moment, timezone)
 
 
 def in_language(texts: Mapping[str, str], language: Language) -> str:

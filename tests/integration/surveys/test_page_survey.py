@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy.orm import Session
 
-from birge_api.participant_page.i18n import TEXTS
+from birge_api.participant_page.i18n import QUESTIONS
 from birge_api.participant_page.service import csrf_token
 from birge_shared.crypto import get_cipher
+from birge_shared.i18n import gettext_for
 from birge_shared.models import (
     Invitation,
     InvitationStatus,
@@ -72,8 +73,8 @@ def test_accepting_on_the_page_leads_to_the_pre_question(client: TestClient, db:
     assert accepted.status_code == 303
 
     html = client.get(accepted.headers["location"]).text
-    assert TEXTS[RU].survey_pre_heading in html
-    assert TEXTS[RU].survey_questions[Question.ATTITUDE] in html
+    assert gettext_for(RU, "One quick question") in html
+    assert gettext_for(RU, QUESTIONS[Question.ATTITUDE]) in html
     assert DEFAULT_TEMPLATES["survey_question_attitude"][RU] not in html
     assert f'action="/p/{invitation.token}/survey"' in html
     assert _radios(html, "attitude") == ["1", "2", "3", "4", "5"]
@@ -87,7 +88,7 @@ def test_accepting_on_the_page_leads_to_the_pre_question(client: TestClient, db:
     assert (response.attitude, response.channel, response.rating) == (4, "page", None)
 
     html = client.get(saved.headers["location"]).text
-    assert TEXTS[RU].survey_saved in html
+    assert gettext_for(RU, "Thank you! Your answers are saved.") in html
     assert 'name="attitude"' not in html
     # Answered: a second post changes nothing.
     assert _post_survey(client, invitation, kind="pre", attitude="1").status_code == 409
@@ -107,7 +108,7 @@ def test_the_page_asks_in_page_words_not_in_the_sms_wording(
     )
     invitation = _invitation(db, status=InvitationStatus.ACCEPTED)
     html = client.get(f"/p/{invitation.token}").text
-    assert TEXTS[RU].survey_questions[Question.ATTITUDE] in html
+    assert gettext_for(RU, QUESTIONS[Question.ATTITUDE]) in html
     assert "Ответьте от 1 до 5" not in html
     # The radio buttons say what the scale's ends mean.
     assert "1 — очень плохо" in html
@@ -120,7 +121,7 @@ def test_a_survey_form_that_does_not_fit_is_refused_and_stores_nothing(
     invitation = _invitation(db, status=InvitationStatus.ACCEPTED, language=Language.EN)
     missing = _post_survey(client, invitation, kind="pre", attitude="")
     assert missing.status_code == 400
-    assert TEXTS[Language.EN].survey_incomplete_body in missing.text
+    assert "Please choose an answer to each question." in missing.text
     assert _post_survey(client, invitation, kind="pre", attitude="9").status_code == 400
     assert _post_survey(client, invitation, kind="pre", attitude="44").status_code == 400
     assert _post_survey(client, invitation, kind="post", attitude="4").status_code == 409
@@ -145,9 +146,9 @@ def test_an_attendee_answers_the_post_survey_with_a_comment(
     )
     db.flush()
     html = client.get(f"/p/{invitation.token}").text
-    assert TEXTS[Language.KY].survey_post_heading in html
+    assert gettext_for(Language.KY, "How was it?") in html
     for question in (Question.RATING, Question.TALK, Question.ATTITUDE):
-        assert TEXTS[Language.KY].survey_questions[question] in html
+        assert gettext_for(Language.KY, QUESTIONS[question]) in html
         assert DEFAULT_TEMPLATES[f"survey_question_{question.value}"][Language.KY] not in html
     assert _radios(html, "rating") == ["1", "2", "3", "4", "5"]
     assert _radios(html, "talk") == ["1", "2"]

@@ -7,7 +7,7 @@
 - **Check-in** shows to an accepted participant from 30 minutes before the start to the end.
 
 Only the questions still unanswered are shown, so an SMS answer is never asked again here.
-The page asks the same questions as the SMS in its own wording (`PageTexts.survey_questions`):
+The page asks the same questions as the SMS in its own wording (`i18n.QUESTIONS`):
 the choices are radio buttons labelled with what the scale's ends mean, so the SMS's "reply 1
 for yes, 2 for no" would be wrong here.
 """
@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from birge_api.attendance.service import check_in_open
-from birge_api.participant_page.i18n import PageTexts
+from birge_api.participant_page.i18n import NO, QUESTIONS, SCALE_ENDS, YES
+from birge_shared.i18n import gettext_for
 from birge_shared.models import EventStatus, Invitation, InvitationStatus, Language
 from birge_shared.surveys import (
     POST_SURVEY_DAYS,
@@ -81,11 +82,11 @@ def open_survey(invitation: Invitation, now: datetime) -> SurveyKind | None:
     return None
 
 
-def _options(question: Question, texts: PageTexts) -> tuple[tuple[int, str], ...]:
+def _options(question: Question, language: Language) -> tuple[tuple[int, str], ...]:
     if question is Question.TALK:
-        return ((TALK_YES, texts.yes), (TALK_NO, texts.no))
+        return ((TALK_YES, gettext_for(language, YES)), (TALK_NO, gettext_for(language, NO)))
     scale = SCALES[question]
-    low, high = texts.scale_ends[question]
+    low, high = (gettext_for(language, end) for end in SCALE_ENDS[question])
     labels = {scale[0]: f"{scale[0]} — {low}", scale[-1]: f"{scale[-1]} — {high}"}
     return tuple((value, labels.get(value, str(value))) for value in scale)
 
@@ -95,7 +96,6 @@ def survey_form(
     session: Session,
     invitation: Invitation,
     language: Language,
-    texts: PageTexts,
     now: datetime,
 ) -> SurveyForm | None:
     """The questions to show on the page now, or None when there is nothing to ask."""
@@ -112,8 +112,8 @@ def survey_form(
         questions=tuple(
             QuestionField(
                 name=question.value,
-                text=texts.survey_questions[question],
-                options=_options(question, texts),
+                text=gettext_for(language, QUESTIONS[question]),
+                options=_options(question, language),
             )
             for question in pending
         ),

@@ -13,25 +13,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from birge_api.attendance.service import WRONG_CODE_WINDOW, CheckIn
 from birge_api.deps import SessionDep, SettingsDep
 from birge_api.participant_page import followup, service
-from birge_api.participant_page.i18n import LANGUAGE_NAMES, TEXTS, Done
+from birge_api.participant_page.i18n import DONE, STATES, Done
+from birge_api.templating import translated_environment
+from birge_shared.i18n import LANGUAGE_NAMES, N_, gettext_for, using
 from birge_shared.models import Language
 
 router = APIRouter(prefix="/p", tags=["participant page"], include_in_schema=False)
 
 _TEMPLATES = Path(__file__).parent / "templates"
-_env = Environment(
-    loader=FileSystemLoader(_TEMPLATES),
-    autoescape=select_autoescape(("html",)),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_env = translated_environment(_TEMPLATES, autoescape=("html",))
+_env.globals.update(states=STATES, done_texts=DONE)
 _CSS = (_TEMPLATES / "page.css").read_text(encoding="utf-8")
 # The inline stylesheet is allowed by its hash, so an injected <style> would not apply.
 # 'unsafe-inline' is there for browsers older than CSP 2, which ignore hashes; browsers that
@@ -53,17 +49,39 @@ SECURITY_HEADERS = {
 }
 
 
+# The messages a form can end with, marked for extraction and translated by `_message`.
+_NOT_FOUND_HEADING = N_("Page not found")
+_NOT_FOUND_BODY = N_("This link doesn't work. Please check the link in your SMS.")
+_REFUSED_HEADING = N_("We couldn't save your answer")
+_REFUSED_BODY = N_(
+    "The answer was not sent from this page. Please open the link from your SMS and try again."
+)
+_BAD_ANSWER_BODY = N_("Please press one of the two buttons.")
+_SURVEY_INCOMPLETE_BODY = N_("Please choose an answer to each question.")
+_SURVEY_CLOSED_BODY = N_("This survey is closed. Thank you all the same!")
+_CHECKIN_HEADING = N_("Check in at the event")
+_CHECKIN_WRONG_HEADING = N_("That code didn't work")
+_CHECKIN_WRONG_BODY = N_("Please check the code with the organisers and try again.")
+_CHECKIN_TOO_MANY_BODY = N_(
+    "Too many wrong codes. Please try again in an hour, "
+    "or ask the organisers to mark you as present."
+)
+_CHECKIN_CLOSED_BODY = N_(
+    "Check-in is open from 30 minutes before the start until the end of the event."
+)
+
+
 def page_url(token: str, language: Language) -> str:
     return f"/p/{token}?lang={language.value}"
 
 
 def _render(template: str, *, status_code: int, language: Language, **context: Any) -> HTMLResponse:
-    body = _env.get_template(template).render(
-        css=Markup(_CSS),  # noqa: S704 - the stylesheet is our own file, not input
-        language=language.value,
-        t=TEXTS[language],
-        **context,
-    )
+    with using(language):
+        body = _env.get_template(template).render(
+            css=Markup(_CSS),  # noqa: S704 - the stylesheet is our own file, not input
+            language=language.value,
+            **context,
+        )
     return HTMLResponse(body, status_code=status_code, headers=SECURITY_HEADERS)
 
 
@@ -89,7 +107,8 @@ def _not_found(language: Language | None) -> HTMLResponse:
     # Without a language to go by (the link is broken), say it in all three.
     shown = [language] if language is not None else list(LANGUAGE_NAMES)
     messages = [
-        (code.value, TEXTS[code].not_found_heading, TEXTS[code].not_found_body) for code in shown
+        (code.value, gettext_for(code, _NOT_FOUND_HEADING), gettext_for(code, _NOT_FOUND_BODY))
+        for code in shown
     ]
     return _render(
         "message.html",
@@ -104,11 +123,12 @@ def _not_found(language: Language | None) -> HTMLResponse:
 def _message(
     *, status_code: int, language: Language, token: str, heading: str, body: str
 ) -> HTMLResponse:
+    """A short page with one message; `heading` and `body` are msgids, shown in `language`."""
     return _render(
         "message.html",
         status_code=status_code,
         language=language,
-        messages=[(language.value, heading, body)],
+        messages=[(language.value, gettext_for(language, heading), gettext_for(language, body))],
         languages=None,
         back_url=page_url(token, language),
     )
@@ -156,22 +176,14 @@ def answer_invitation(
     except service.PageNotFoundError as exc:
         return _not_found(exc.language)
     except service.RequestRefusedError as exc:
-        texts = TEXTS[exc.language]
-        return _message(
-            status_code=403,
-            language=exc.language,
-            token=exc.token,
-            heading=texts.refused_heading,
-            body=texts.refused_body,
-        )
+        return _refused(exc)
     except service.BadAnswerError as exc:
-        texts = TEXTS[exc.language]
         return _message(
             status_code=400,
             language=exc.language,
             token=exc.token,
-            heading=texts.refused_heading,
-            body=texts.bad_answer_body,
+            heading=_REFUSED_HEADING,
+            body=_BAD_ANSWER_BODY,
         )
     except service.AnswersClosedError as exc:
         return _invitation_page(exc.view, status_code=409, closed=True)
@@ -184,13 +196,12 @@ def answer_invitation(
 
 
 def _refused(exc: service.RequestRefusedError) -> HTMLResponse:
-    texts = TEXTS[exc.language]
     return _message(
         status_code=403,
         language=exc.language,
         token=exc.token,
-        heading=texts.refused_heading,
-        body=texts.refused_body,
+        heading=_REFUSED_HEADING,
+        body=_REFUSED_BODY,
     )
 
 
@@ -226,14 +237,13 @@ def answer_survey(
     except service.RequestRefusedError as exc:
         return _refused(exc)
     except service.SurveyNotSavedError as exc:
-        texts = TEXTS[exc.language]
         incomplete = exc.outcome is followup.SurveySaved.INCOMPLETE
         return _message(
             status_code=400 if incomplete else 409,
             language=exc.language,
             token=exc.token,
-            heading=texts.refused_heading,
-            body=texts.survey_incomplete_body if incomplete else texts.survey_closed_body,
+            heading=_REFUSED_HEADING,
+            body=_SURVEY_INCOMPLETE_BODY if incomplete else _SURVEY_CLOSED_BODY,
         )
     return RedirectResponse(
         f"{page_url(submitted.token, submitted.language)}&saved=survey",
@@ -268,15 +278,12 @@ def check_in(
     except service.RequestRefusedError as exc:
         return _refused(exc)
     except service.CheckInRefusedError as exc:
-        texts = TEXTS[exc.language]
         if exc.outcome is CheckIn.CLOSED:
-            status_code, heading, body = 409, texts.checkin_heading, texts.checkin_closed_body
+            status_code, heading, body = 409, _CHECKIN_HEADING, _CHECKIN_CLOSED_BODY
         elif exc.outcome is CheckIn.TOO_MANY:
-            status_code, heading = 429, texts.checkin_wrong_heading
-            body = texts.checkin_too_many_body
+            status_code, heading, body = 429, _CHECKIN_WRONG_HEADING, _CHECKIN_TOO_MANY_BODY
         else:
-            status_code, heading = 400, texts.checkin_wrong_heading
-            body = texts.checkin_wrong_body
+            status_code, heading, body = 400, _CHECKIN_WRONG_HEADING, _CHECKIN_WRONG_BODY
         response = _message(
             status_code=status_code,
             language=exc.language,

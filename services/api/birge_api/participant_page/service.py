@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 from birge_api.attendance.service import CheckIn, check_in
 from birge_api.participant_page import followup
 from birge_api.participant_page.i18n import (
-    TEXTS,
+    ANSWER_BY_HINT,
+    CHANGE_HINT,
     AnswerState,
     Done,
     format_moment,
     format_when,
 )
+from birge_shared.i18n import gettext_for
 from birge_shared.invitations import Answer, RsvpClosedError, respond
 from birge_shared.models import (
     Event,
@@ -303,7 +305,6 @@ def _answer_hint(invitation: Invitation, language: Language, now: datetime) -> s
     After `expires_at` the seat may go to the waitlist; an answer given before can be changed
     until the event starts.
     """
-    texts = TEXTS[language]
     deadline = invitation.expires_at
     if (
         invitation.status is InvitationStatus.SENT
@@ -311,8 +312,8 @@ def _answer_hint(invitation: Invitation, language: Language, now: datetime) -> s
         and now < deadline < invitation.event.starts_at
     ):
         when = format_moment(deadline, invitation.event.city.timezone, language)
-        return texts.answer_by_hint.format(deadline=when)
-    return texts.change_hint
+        return gettext_for(language, ANSWER_BY_HINT) % {"deadline": when}
+    return gettext_for(language, CHANGE_HINT)
 
 
 def load_page(
@@ -347,7 +348,6 @@ def _with_followup(
         session=session,
         invitation=invitation,
         language=view.language,
-        texts=TEXTS[view.language],
         now=now,
     )
     return replace(
