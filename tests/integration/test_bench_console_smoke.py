@@ -1,0 +1,113 @@
+"""`birge bench console` on small sizes: every page row, its weights, and no database left behind.
+
+The figures themselves are not checked: a benchmark measures, a test does not time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from birge_cli.bench.bulk_fill import bench_name
+from birge_cli.bench.console import BASELINE, PAGES
+from tests.conftest import PG_ADMIN_URL
+
+pytestmark = pytest.mark.slow
+
+#: Pages of the console not built yet, which answer 404; every other page must answer 200.
+NOT_YET_BUILT = frozenset(
+    {
+        "event list",
+        "event page, 200 invitations",
+        "participant search by name",
+        "participant search by phone",
+        "reports",
+    }
+)
+RUN_SECONDS = 300
+_FIGURE = r"\s+200\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+"
+
+
+def test_a_small_run_times_and_weighs_every_page_and_leaves_nothing_behind(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ}
+    env.pop("DATABASE_URL", None)  # the suite's own database is not the benchmark's business
+    finished = subprocess.run(  # noqa: S603 - this interpreter and our own arguments
+        [
+            sys.executable,
+            "-m",
+            "birge_cli",
+            "bench",
+            "console",
+            "--participants",
+            "400",
+            "--events",
+            "20",
+            "--repeat",
+            "3",
+            "--warmup",
+            "1",
+            "--database-url",
+            PG_ADMIN_URL,
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_SECONDS,
+        check=False,
+    )
+    out, notes = finished.stdout, finished.stderr
+
+    assert finished.returncode == (1 if NOT_YET_BUILT else 0), f"{out}\n{notes[-4000:]}"
+    assert "400 participants" in out
+    assert "20 events (19 completed, 1 upcoming)" in out
+    assert "200 messages" in out
+    assert re.search(r"^machine: .+, \d+ cores", out, re.MULTILINE)
+    assert re.search(rf"^{re.escape(BASELINE.label)}{_FIGURE}\s+-\s+-$", out, re.MULTILINE), out
+    for page in PAGES:
+        label = re.escape(page.label)
+        if page.label in NOT_YET_BUILT:
+            assert re.search(rf"^{label}\s+404 error: not timed", out, re.MULTILINE), out
+            assert f"  {page.label}: ERROR, answered 404" in out
+            continue
+        # A timed row: status 200, p50, p95, both ratios, wall p50 and p95, then both weights.
+        assert re.search(rf"^{label}{_FIGURE}\s+[\d.]+\s+[\d.]+$", out, re.MULTILINE), out
+        verdict = (
+            rf"^  {label}: p95 [\d.]+ ms (met|MISSED); first load [\d.]+ KB \(\d+ assets\) "
+            r"(met|MISSED); HTML [\d.]+ KB (met|MISSED)$"
+        )
+        assert re.search(verdict, out, re.MULTILINE), out
+    assert re.search(r"^verdict: \d+ of \d+ pages meet every goal", out, re.MULTILINE)
+    # The searched name and number travel in a query string, never into the output.
+    assert bench_name(0) not in out + notes
+    assert not re.search(r"\+996\d{9}", out + notes)
+
+    found = re.search(r"scratch database (birge_bench_[0-9a-f]+)", notes)
+    assert found is not None, notes
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        left = connection.execute(
+            "SELECT count(*) FROM pg_database WHERE datname = %s", (found.group(1),)
+        ).fetchone()
+    assert left == (0,)
+
+
+def test_sqlite_is_refused_with_a_reason(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "birge_cli", "bench", "console", "--events", "2"],
+        cwd=tmp_path,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert finished.returncode == 2
+    assert "needs PostgreSQL" in finished.stderr
