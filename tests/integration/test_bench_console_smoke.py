@@ -5,18 +5,18 @@ The figures themselves are not checked: a benchmark measures, a test does not ti
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from birge_cli.bench.bulk_fill import bench_name
 from birge_cli.bench.console import BASELINE, PAGES
-from tests.conftest import PG_ADMIN_URL
+from tests.integration.bench_runs import (
+    assert_scratch_database_dropped,
+    run_bench,
+    run_bench_on_sqlite,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -37,32 +37,18 @@ _FIGURE = r"\s+200\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+"
 def test_a_small_run_times_and_weighs_every_page_and_leaves_nothing_behind(
     tmp_path: Path,
 ) -> None:
-    env = {**os.environ}
-    env.pop("DATABASE_URL", None)  # the suite's own database is not the benchmark's business
-    finished = subprocess.run(  # noqa: S603 - this interpreter and our own arguments
-        [
-            sys.executable,
-            "-m",
-            "birge_cli",
-            "bench",
-            "console",
-            "--participants",
-            "400",
-            "--events",
-            "20",
-            "--repeat",
-            "3",
-            "--warmup",
-            "1",
-            "--database-url",
-            PG_ADMIN_URL,
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
+    finished = run_bench(
+        tmp_path,
+        "console",
+        "--participants",
+        "400",
+        "--events",
+        "20",
+        "--repeat",
+        "3",
+        "--warmup",
+        "1",
         timeout=RUN_SECONDS,
-        check=False,
     )
     out, notes = finished.stdout, finished.stderr
 
@@ -90,24 +76,10 @@ def test_a_small_run_times_and_weighs_every_page_and_leaves_nothing_behind(
     assert bench_name(0) not in out + notes
     assert not re.search(r"\+996\d{9}", out + notes)
 
-    found = re.search(r"scratch database (birge_bench_[0-9a-f]+)", notes)
-    assert found is not None, notes
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-        left = connection.execute(
-            "SELECT count(*) FROM pg_database WHERE datname = %s", (found.group(1),)
-        ).fetchone()
-    assert left == (0,)
+    assert_scratch_database_dropped(notes)
 
 
 def test_sqlite_is_refused_with_a_reason(tmp_path: Path) -> None:
-    finished = subprocess.run(
-        [sys.executable, "-m", "birge_cli", "bench", "console", "--events", "2"],
-        cwd=tmp_path,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    finished = run_bench_on_sqlite(tmp_path, "console", "--events", "2")
     assert finished.returncode == 2
     assert "needs PostgreSQL" in finished.stderr

@@ -128,35 +128,48 @@ def _participants(
     return pools
 
 
+def event_row(
+    rng: random.Random,
+    *,
+    city: str,
+    title: dict[str, str],
+    starts_at: datetime,
+    status: EventStatus,
+    capacity: int = 200,
+) -> dict[str, Any]:
+    """One event's columns for a bulk INSERT, with a random id and activity."""
+    return {
+        "id": uuid.UUID(int=rng.getrandbits(128)),
+        "city_code": city,
+        "title": title,
+        "description": {},
+        "activity_type": rng.choice(list(ActivityType)),
+        "venue_name": "Hall",
+        "venue_address": "Chuy Avenue 1",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=2),
+        "capacity": capacity,
+        "min_share": 0.4,
+        "status": status,
+    }
+
+
 def _events(
     session: Session, rng: random.Random, count: int, first_start: datetime
 ) -> list[tuple[uuid.UUID, str]]:
-    events: list[tuple[uuid.UUID, str]] = []
-    rows: list[dict[str, Any]] = []
-    for number in range(count):
-        event_id = uuid.UUID(int=rng.getrandbits(128))
-        city = CITIES[number % len(CITIES)]
-        starts_at = first_start + timedelta(hours=HOURS_APART * number)
-        events.append((event_id, city))
-        rows.append(
-            {
-                "id": event_id,
-                "city_code": city,
-                "title": {"en": f"Event {number}"},
-                "description": {},
-                "activity_type": rng.choice(list(ActivityType)),
-                "venue_name": "Hall",
-                "venue_address": "Chuy Avenue 1",
-                "starts_at": starts_at,
-                "ends_at": starts_at + timedelta(hours=2),
-                "capacity": 200,
-                "min_share": 0.4,
-                "status": EventStatus.COMPLETED,
-            }
+    rows = [
+        event_row(
+            rng,
+            city=CITIES[number % len(CITIES)],
+            title={"en": f"Event {number}"},
+            starts_at=first_start + timedelta(hours=HOURS_APART * number),
+            status=EventStatus.COMPLETED,
         )
+        for number in range(count)
+    ]
     for start in range(0, len(rows), INSERT_SLICE):
         session.execute(insert(Event), rows[start : start + INSERT_SLICE])
-    return events
+    return [(row["id"], row["city_code"]) for row in rows]
 
 
 def _rooms(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import html
 import logging
 import math
-import os
 import re
 import tempfile
 import time
@@ -40,7 +39,7 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
 from birge_cli.bench import bulk_fill
-from birge_cli.bench.fanout import Secrets
+from birge_cli.bench.fanout import Secrets, serving_env
 from birge_cli.bench.machine import machine_busy_seconds, this_machine
 from birge_cli.bench.processes import Child, api_ready, child, free_port, wait_until
 from birge_cli.bench.seed import bench_phone
@@ -50,7 +49,6 @@ from birge_shared.db import is_sqlite, make_engine, normalise_database_url
 from birge_shared.invitations import invitation_dedupe_key
 from birge_shared.migrate import upgrade
 from birge_shared.models import (
-    ActivityType,
     Event,
     EventStatus,
     InvitationStatus,
@@ -161,23 +159,16 @@ def _upcoming(
         starts_at = (now + timedelta(days=7, hours=bulk_fill.HOURS_APART * number)).replace(
             minute=0, second=0, microsecond=0
         )
+        row = bulk_fill.event_row(
+            rng,
+            city=city,
+            title={"en": f"Upcoming event {number}", "ru": f"Встреча {number}"},
+            starts_at=starts_at,
+            status=EventStatus.SCHEDULED,
+            capacity=150,
+        )
         rows.append(
-            {
-                "id": uuid.UUID(int=rng.getrandbits(128)),
-                "city_code": city,
-                "title": {"en": f"Upcoming event {number}", "ru": f"Встреча {number}"},
-                "description": {},
-                "activity_type": rng.choice(list(ActivityType)),
-                "venue_name": "Hall",
-                "venue_address": "Chuy Avenue 1",
-                "starts_at": starts_at,
-                "ends_at": starts_at + timedelta(hours=2),
-                "capacity": 150,
-                "min_share": 0.4,
-                "status": EventStatus.SCHEDULED,
-                "answer_by": starts_at - timedelta(days=2),
-                "created_by_id": created_by_id,
-            }
+            {**row, "answer_by": starts_at - timedelta(days=2), "created_by_id": created_by_id}
         )
     with Session(engine) as session:
         session.execute(insert(Event), rows)
@@ -314,9 +305,17 @@ def percentile(values: list[float], share: float) -> float:
 class Browser:
     """One signed-in coordinator on one persistent connection, asking for gzip as browsers do."""
 
-    def __init__(self, base_url: str, fill_in: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        fill_in: Mapping[str, str],
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.client = httpx.Client(
-            base_url=base_url, headers={"Accept-Encoding": "gzip"}, timeout=60
+            base_url=base_url,
+            headers={"Accept-Encoding": "gzip"},
+            timeout=60,
+            transport=transport,
         )
         self.fill_in = fill_in
         self.csrf = ""
@@ -478,29 +477,6 @@ def print_goals(results: list[Result], say: Say) -> int:
 # ------------------------------------------------------------------ running
 
 
-def _server_env(
-    keys: Secrets, database_url: str, folder: Path, base_url: str, port: int
-) -> dict[str, str]:
-    env = {
-        **keys.others,
-        # Outside development (every default secret refused), but not production, which would
-        # also demand a provider and a mail server this run never uses.
-        "ENVIRONMENT": "test",
-        "PII_ENCRYPTION_KEY": keys.pii_key,
-        "PII_HASH_KEY": keys.hash_key,
-        "DATABASE_URL": database_url,
-        # Nothing is sent during the run; no worker consumes.
-        "BROKER_URL": "filesystem://",
-        "BROKER_FOLDER": str(folder / "broker"),
-        "PUBLIC_BASE_URL": base_url,
-        "PORT": str(port),
-        # The access log's lines are the server-side timings.
-        "LOG_LEVEL": "INFO",
-    }
-    # The caller's PATH and locale pass through; the settings above win.
-    return {**os.environ, **env}
-
-
 def run(options: ConsoleOptions, *, say: Say, note: Say) -> int:
     """Fill, serve, time and weigh; 0 when every page answered 200, 1 otherwise."""
     url = normalise_database_url(options.database_url)
@@ -522,7 +498,10 @@ def run(options: ConsoleOptions, *, say: Say, note: Say) -> int:
         data = _fill(options, database.url, cipher, keys.admin_password, note)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        env = _server_env(keys, database.url, folder, base_url, port)
+        # The access log's lines are the server-side timings.
+        env = serving_env(
+            keys, database_url=database.url, folder=folder, port=port, log_level="INFO"
+        )
         args = ["api", "--host", "127.0.0.1", "--port", str(port)]
         with child("api", args, env=env, cwd=folder) as api:
             wait_until(api_ready(base_url), what="the API answers", children=[api], timeout=90)

@@ -188,6 +188,29 @@ class Secrets:
         )
 
 
+def serving_env(
+    keys: Secrets, *, database_url: str, folder: Path, port: int, log_level: str
+) -> dict[str, str]:
+    """The environment of an API child that only answers requests: nothing is sent, so no
+    worker runs and its broker is a folder of the run."""
+    settings = {
+        **keys.others,
+        # Outside development (every default secret refused), but not production, which would
+        # also demand a provider and a mail server these runs never use.
+        "ENVIRONMENT": "test",
+        "PII_ENCRYPTION_KEY": keys.pii_key,
+        "PII_HASH_KEY": keys.hash_key,
+        "DATABASE_URL": database_url,
+        "BROKER_URL": "filesystem://",
+        "BROKER_FOLDER": str(folder / "broker"),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "PORT": str(port),
+        "LOG_LEVEL": log_level,
+    }
+    # The caller's PATH and locale pass through; the settings above win.
+    return {**os.environ, **settings}
+
+
 def run(options: FanoutOptions, *, say: Say, note: Say) -> int:
     """Measure, print the figures with `say` (progress with `note`); 0 when sent exactly once."""
     with _terminate_as_interrupt():
