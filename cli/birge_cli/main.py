@@ -264,8 +264,9 @@ def cmd_bench_console(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.participants < 2 * console.FEATURED_INVITATIONS:
         return fail(f"--participants must be at least {2 * console.FEATURED_INVITATIONS}")
-    if args.events < 1 or args.repeat < 1 or args.warmup < 0:
-        return fail("--events and --repeat must be at least 1, --warmup at least 0")
+    if args.events < 2 or args.repeat < 1 or args.warmup < 0:
+        # Two events at least: one of the history, one upcoming with 200 invitations.
+        return fail("--events must be at least 2, --repeat at least 1, --warmup at least 0")
     options = console.ConsoleOptions(
         participants=args.participants,
         events=args.events,

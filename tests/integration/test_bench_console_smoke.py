@@ -6,16 +6,22 @@ The figures themselves are not checked: a benchmark measures, a test does not ti
 from __future__ import annotations
 
 import re
+import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from birge_cli.bench.bulk_fill import bench_name
 from birge_cli.bench.console import BASELINE, PAGES
+from tests.conftest import PG_ADMIN_URL
 from tests.integration.bench_runs import (
     assert_scratch_database_dropped,
+    processes_in,
     run_bench,
     run_bench_on_sqlite,
+    started_bench,
+    working_folder,
 )
 
 pytestmark = pytest.mark.slow
@@ -76,6 +82,28 @@ def test_a_small_run_times_and_weighs_every_page_and_leaves_nothing_behind(
     assert bench_name(0) not in out + notes
     assert not re.search(r"\+996\d{9}", out + notes)
 
+    assert_scratch_database_dropped(notes)
+
+
+def test_a_terminated_run_stops_its_server_and_drops_its_database(tmp_path: Path) -> None:
+    args = ("console", "--participants", "400", "--events", "20", "--repeat", "100000")
+    with started_bench(tmp_path, *args, "--database-url", PG_ADMIN_URL) as (process, _, err):
+        deadline = time.monotonic() + RUN_SECONDS
+        while "timed rounds" not in err.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the bench did not get to the timing:\n{err.read_text()[-4000:]}")
+            time.sleep(0.2)
+        folder = working_folder(err)
+        assert processes_in(folder), "the server runs in the bench's folder"
+
+        process.send_signal(signal.SIGTERM)
+        returncode = process.wait(timeout=120)
+
+    notes = err.read_text()
+    assert returncode == 2, notes[-4000:]
+    assert "interrupted" in notes
+    assert processes_in(folder) == []
+    assert not folder.exists()
     assert_scratch_database_dropped(notes)
 
 

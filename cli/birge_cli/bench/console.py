@@ -41,7 +41,14 @@ from sqlalchemy.orm import Session
 from birge_cli.bench import bulk_fill
 from birge_cli.bench.fanout import Secrets, serving_env
 from birge_cli.bench.machine import machine_busy_seconds, this_machine
-from birge_cli.bench.processes import Child, api_ready, child, free_port, wait_until
+from birge_cli.bench.processes import (
+    Child,
+    api_ready,
+    child,
+    free_port,
+    terminate_as_interrupt,
+    wait_until,
+)
 from birge_cli.bench.seed import bench_phone
 from birge_cli.bench.stores import BenchSetupError, scratch_database
 from birge_shared.crypto import PiiCipher
@@ -490,10 +497,12 @@ def run(options: ConsoleOptions, *, say: Say, note: Say) -> int:
     keys = Secrets.fresh()
     cipher = PiiCipher(encryption_keys=[keys.pii_key], hash_key=keys.hash_key)
     with (
+        terminate_as_interrupt(),
         tempfile.TemporaryDirectory(prefix="birge-bench-") as tmp,
         scratch_database(options.database_url, Path(tmp)) as database,
     ):
         folder = Path(tmp)
+        note(f"working in {folder}")
         note(f"scratch database {database.name} ({database.description}), dropped at the end")
         upgrade(database.url)
         data = _fill(options, database.url, cipher, keys.admin_password, note)
