@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from birge_cli.bench.bulk_fill import GIVEN_NAMES, bench_name
-from birge_cli.bench.console import Browser, Page, Result, percentile, print_goals
+from birge_cli.bench.console import BASELINE, Browser, Page, Result, percentile, print_goals
 from birge_cli.bench.stores import BenchSetupError
 
 FILL_IN = {"event_id": "e-1", "name": "Айгерим Асанова", "phone": "+996550000000"}
@@ -140,4 +140,31 @@ def test_goals_name_each_verdict_and_an_error_page_gets_no_figures() -> None:
         "  dashboard: p95 30.0 ms met; first load 120.0 KB (2 assets) MISSED; HTML 2.0 KB met"
     )
     assert lines[2] == "  reports: ERROR, answered 404; no figures"
-    assert re.fullmatch(r"verdict: 0 of 2 pages meet every goal; 1 answered an error", lines[3])
+    assert re.fullmatch(
+        r"verdict: 0 of 2 pages meet every goal; 1 answered an error or found nobody", lines[3]
+    )
+
+
+def test_a_search_that_shows_nobody_is_an_error_not_a_figure() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "phone" in request.content.decode():
+            return httpx.Response(200, text="<td>Айгерим Асанова</td>")
+        # The box repeats what was typed; no row shows anyone.
+        return httpx.Response(200, text='<input name="name" value="Айгерим Асанова">')
+
+    browser = Browser("http://console.test", FILL_IN, transport=httpx.MockTransport(answer))
+    name_search = Page("by name", "/p", "POST", {"name": "{name}"}, ("{name}", 2))
+    phone_search = Page("by phone", "/p", "POST", {"phone": "{phone}"}, ("{name}", 1))
+    by_name = Result(name_search, status=200, server=[0.01])
+    by_phone = Result(phone_search, status=200, server=[0.01])
+    browser.weigh(by_name)
+    browser.weigh(by_phone)
+    lines: list[str] = []
+
+    baseline = Result(BASELINE, status=200, server=[0.001])
+    errors = print_goals([baseline, by_name, by_phone], lines.append)
+
+    assert (by_name.found, by_phone.found) == (False, True)
+    assert errors == 1
+    assert lines[1].endswith("; ERROR, the person searched for is not on the page")
+    assert lines[2].endswith("HTML 0.0 KB met")
