@@ -257,6 +257,53 @@ def cmd_bench_reports(args: argparse.Namespace, settings: Settings) -> int:
         return fail(str(exc))
 
 
+def cmd_bench_console(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli.bench import console
+    from birge_cli.bench.processes import BenchRunError
+    from birge_cli.bench.stores import BenchSetupError
+
+    if args.participants < 2 * console.FEATURED_INVITATIONS:
+        return fail(f"--participants must be at least {2 * console.FEATURED_INVITATIONS}")
+    if args.events < 2 or args.repeat < 1 or args.warmup < 0:
+        # Two events at least: one of the history, one upcoming with 200 invitations.
+        return fail("--events must be at least 2, --repeat at least 1, --warmup at least 0")
+    options = console.ConsoleOptions(
+        participants=args.participants,
+        events=args.events,
+        repeat=args.repeat,
+        warmup=args.warmup,
+        database_url=args.database_url or settings.database_url,
+    )
+    try:
+        return console.run(options, say=say, note=_note)
+    except KeyboardInterrupt:
+        return fail("interrupted; the server and the scratch database of the run were removed")
+    except (BenchSetupError, BenchRunError) as exc:
+        return fail(str(exc))
+
+
+def _add_bench_console(
+    bench_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    command = bench_commands.add_parser(
+        "console",
+        help="Time the console's pages on a full database against GET /healthz; weigh them.",
+        description="Fill a scratch PostgreSQL database (created on the server of "
+        "--database-url or DATABASE_URL, dropped at the end) with participants, events, "
+        "invitations and survey answers, serve the application with uvicorn, sign in as a "
+        "coordinator and time the dashboard, the event list, an event page with 200 "
+        "invitations, the participant search by name and by phone and the reports page "
+        "(p50 and p95 of the server's own timing) against GET /healthz, and print each "
+        "page's compressed weight.",
+    )
+    command.set_defaults(handler=cmd_bench_console)
+    command.add_argument("--participants", type=int, default=100_000, help="participants (100000)")
+    command.add_argument("--events", type=int, default=5000, help="events (5000)")
+    command.add_argument("--repeat", type=int, default=50, help="timed requests per page (50)")
+    command.add_argument("--warmup", type=int, default=5, help="untimed requests first (5)")
+    command.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
+
+
 def cmd_bench_import(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here like the other benchmarks: other commands never need it.
     from birge_cli.bench import imports
@@ -413,7 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
     fan_out.add_argument(
         "--timeout", type=float, default=None, help="seconds per phase (default: 120 + n/10)"
     )
-    for add_bench in (_add_bench_reports, _add_bench_webhooks, _add_bench_import):
+    for add_bench in (
+        _add_bench_reports,
+        _add_bench_webhooks,
+        _add_bench_import,
+        _add_bench_console,
+    ):
         add_bench(bench_commands)
     return parser
 

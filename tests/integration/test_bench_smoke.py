@@ -5,87 +5,25 @@ The figures themselves are not checked: a benchmark measures, a test does not ti
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from tests.conftest import PG_ADMIN_URL
+from tests.integration.bench_runs import (
+    processes_in,
+    scratch_databases,
+    started_bench,
+    working_folder,
+)
 
 pytestmark = pytest.mark.slow
 
 RUN_SECONDS = 240
-
-
-def bench_env() -> dict[str, str]:
-    # The suite's own database and Redis database are not the bench's business: without them
-    # it uses a scratch database on the server it is given and a file broker of its own, so
-    # it cannot meet another run's Redis keys.
-    env = {**os.environ}
-    for name in ("DATABASE_URL", "BROKER_URL"):
-        env.pop(name, None)
-    return env
-
-
-@contextmanager
-def bench(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[bytes], Path, Path]]:
-    out, err = tmp_path / "bench.out", tmp_path / "bench.err"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(  # noqa: S603 - this interpreter and our own arguments
-            [sys.executable, "-m", "birge_cli", "bench", "fanout", *args],
-            cwd=tmp_path,
-            env=bench_env(),
-            stdout=stdout,
-            stderr=stderr,
-        )
-    try:
-        yield process, out, err
-    finally:
-        if process.poll() is None:
-            # SIGTERM first: the bench stops its own children and drops its scratch database.
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-
-def working_folder(err: Path) -> Path:
-    found = re.search(r"working in (\S+)", err.read_text())
-    assert found is not None, err.read_text()
-    return Path(found.group(1))
-
-
-def processes_in(folder: Path) -> list[int]:
-    """Processes whose working directory is inside `folder` (the bench's API, worker, beat)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cwd = (entry / "cwd").readlink()
-        except OSError:
-            continue
-        if cwd == folder or folder in cwd.parents:
-            found.append(int(entry.name))
-    return found
-
-
-def scratch_databases() -> set[str]:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
-        rows = connection.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'birge_bench_%'"
-        ).fetchall()
-    return {name for (name,) in rows}
 
 
 FIGURES = [
@@ -100,7 +38,11 @@ FIGURES = [
 
 
 def test_bench_fanout_prints_its_figures_and_cleans_up(tmp_path: Path) -> None:
-    with bench(tmp_path, "--n", "50", "--database-url", PG_ADMIN_URL) as (process, out, err):
+    with started_bench(tmp_path, "fanout", "--n", "50", "--database-url", PG_ADMIN_URL) as (
+        process,
+        out,
+        err,
+    ):
         try:
             returncode = process.wait(timeout=RUN_SECONDS)
         except subprocess.TimeoutExpired:
@@ -123,7 +65,7 @@ def test_bench_fanout_prints_its_figures_and_cleans_up(tmp_path: Path) -> None:
 
 
 def test_an_interrupted_bench_stops_its_processes_and_removes_its_folder(tmp_path: Path) -> None:
-    with bench(tmp_path, "--n", "50") as (process, _out, err):
+    with started_bench(tmp_path, "fanout", "--n", "50") as (process, _out, err):
         deadline = time.monotonic() + RUN_SECONDS
         while "end to end: inviting" not in err.read_text():
             if process.poll() is not None or time.monotonic() > deadline:

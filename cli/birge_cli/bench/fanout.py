@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import secrets
-import signal
 import tempfile
 import time
 import urllib.error
@@ -24,7 +23,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 from pydantic import SecretStr
 from sqlalchemy import func, select, text
@@ -48,6 +46,7 @@ from birge_cli.bench.processes import (
     beat_ready,
     child,
     free_port,
+    terminate_as_interrupt,
     wait_until,
     worker_ready,
 )
@@ -188,27 +187,35 @@ class Secrets:
         )
 
 
+def serving_env(
+    keys: Secrets, *, database_url: str, folder: Path, port: int, log_level: str
+) -> dict[str, str]:
+    """The environment of an API child that only answers requests: nothing is sent, so no
+    worker runs and its broker is a folder of the run."""
+    settings = {
+        **keys.others,
+        # Outside development (every default secret refused), but not production, which would
+        # also demand a provider and a mail server these runs never use.
+        "ENVIRONMENT": "test",
+        "PII_ENCRYPTION_KEY": keys.pii_key,
+        "PII_HASH_KEY": keys.hash_key,
+        "DATABASE_URL": database_url,
+        "BROKER_URL": "filesystem://",
+        "BROKER_FOLDER": str(folder / "broker"),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "PORT": str(port),
+        "LOG_LEVEL": log_level,
+    }
+    # The caller's PATH and locale pass through; the settings above win.
+    return {**os.environ, **settings}
+
+
 def run(options: FanoutOptions, *, say: Say, note: Say) -> int:
     """Measure, print the figures with `say` (progress with `note`); 0 when sent exactly once."""
-    with _terminate_as_interrupt():
+    with terminate_as_interrupt():
         figures = _measure(options, note)
     print_figures(figures, say)
     return 0 if figures.exactly_once.holds else 1
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    # SIGTERM and SIGHUP unwind like Ctrl-C, so every child is stopped and every scratch store
-    # removed on the way out.
-    def interrupt(signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _measure(options: FanoutOptions, note: Say) -> Figures:

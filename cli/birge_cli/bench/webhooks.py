@@ -10,7 +10,6 @@ request that does nothing.
 from __future__ import annotations
 
 import logging
-import os
 import statistics
 import tempfile
 import threading
@@ -25,7 +24,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
 from twilio.request_validator import RequestValidator
 
-from birge_cli.bench.fanout import Secrets
+from birge_cli.bench.fanout import Secrets, serving_env
 from birge_cli.bench.machine import this_machine
 from birge_cli.bench.processes import api_ready, child, free_port, wait_until
 from birge_cli.bench.stores import scratch_database
@@ -148,23 +147,10 @@ def run(options: WebhookOptions, *, say: Say, note: Say) -> int:
             upgrade(database.url)
             port = free_port()
             base_url = f"http://127.0.0.1:{port}"
-            env = {
-                **keys.others,
-                # Outside development (every default secret refused), but not production,
-                # which would also demand a provider and a mail server this run never uses.
-                "ENVIRONMENT": "test",
-                "PII_ENCRYPTION_KEY": keys.pii_key,
-                "PII_HASH_KEY": keys.hash_key,
-                "DATABASE_URL": database.url,
-                # The webhook only writes rows; no worker consumes during the measure.
-                "BROKER_URL": "filesystem://",
-                "BROKER_FOLDER": str(folder / "broker"),
-                "PUBLIC_BASE_URL": base_url,
-                "PORT": str(port),
-                "LOG_LEVEL": "WARNING",
-            }
-            # The caller's PATH and locale pass through; the settings above win.
-            env = {**os.environ, **env}
+            # The webhook only writes rows; no worker consumes during the measure.
+            env = serving_env(
+                keys, database_url=database.url, folder=folder, port=port, log_level="WARNING"
+            )
             with child(
                 "api", ["api", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=folder
             ) as api:
