@@ -63,6 +63,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("app_user", schema=None) as batch_op:
+        # SQLite rebuilds the table: the column's CHECK must go first or it names a lost column.
+        batch_op.drop_constraint(op.f("ck_app_user_language"), type_="check")
         batch_op.drop_column("language")
     with op.batch_alter_table("console_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_console_session_user_id"))
