@@ -143,8 +143,9 @@ def mark_attendance(
         details={
             "attended": len(data.attended),
             "no_show": len(data.no_show),
-            "unmarked": len(data.unmarked),
             "changed": changed,
+            # Only when some mark was taken back, so bulk marking reads as it always did.
+            **({"unmarked": len(data.unmarked)} if data.unmarked else {}),
         },
     )
     return _totals(session, event, changed=changed)
