@@ -181,3 +181,19 @@ def test_a_text_from_an_unknown_number_has_no_one_to_answer(
 
     assert response.status_code == 409
     assert _answers(db) == []
+
+
+def test_the_inbox_lists_one_city_and_reads_one_text(
+    client: TestClient, admin_headers: Headers, db: Session
+) -> None:
+    osh = make_inbound(db, participant=make_participant(db, city="osh"))
+    bishkek = make_inbound(db, participant=make_participant(db, city="bishkek"))
+    db.commit()
+
+    listed = client.get("/v1/inbox", params={"city": "bishkek"}, headers=admin_headers)
+    one = client.get(f"/v1/inbox/{osh.id}", headers=admin_headers)
+
+    assert listed.status_code == 200
+    assert [item["id"] for item in listed.json()["items"]] == [str(bishkek.id)]
+    assert one.status_code == 200
+    assert one.json()["text"] == "Can I bring my sister?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from birge_api.deps import ParticipantReader, SessionDep, SettingsDep, Writer
 from birge_api.inbox import replies, service
@@ -31,13 +31,19 @@ def list_inbox(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
     handled: bool | None = None,
+    city: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Page[InboxItem]:
     """Inbound SMS Birge did not understand, opt-outs and unknown numbers, newest first."""
     rows, more = service.list_inbox(
-        session=session, actor=actor, limit=limit, cursor=cursor, handled=handled
+        session=session, actor=actor, limit=limit, cursor=cursor, handled=handled, city=city
     )
     next_cursor = encode_cursor(rows[-1][0].created_at, rows[-1][0].id) if more else None
     return Page(items=[inbox_item(*row) for row in rows], next_cursor=next_cursor)
+
+
+@router.get("/{message_id}", responses=_PROBLEMS)
+def get_message(message_id: uuid.UUID, session: SessionDep, actor: ParticipantReader) -> InboxItem:
+    return inbox_item(*service.get_message(session=session, actor=actor, message_id=message_id))
 
 
 @router.post("/{message_id}/handled", responses=_PROBLEMS)

@@ -45,9 +45,12 @@ def list_inbox(
     limit: int,
     cursor: str | None,
     handled: bool | None = None,
+    city: str | None = None,
 ) -> tuple[list[Row], bool]:
     """A page of the inbox, newest first; the flag says whether older texts follow."""
     query = visible(actor)
+    if city:
+        query = query.where(Participant.city_code == city.strip().lower())
     if handled is not None:
         query = query.where(
             Message.handled_at.is_not(None) if handled else Message.handled_at.is_(None)
@@ -63,6 +66,14 @@ def list_inbox(
     query = query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)
     rows: list[Row] = [(message, person) for message, person in session.execute(query)]
     return rows[:limit], len(rows) > limit
+
+
+def get_message(*, session: Session, actor: Actor, message_id: uuid.UUID) -> Row:
+    """One text of the inbox; 404 outside the caller's view."""
+    row = session.execute(visible(actor).where(Message.id == message_id)).first()
+    if row is None:
+        raise not_found("Inbox message")
+    return row[0], row[1]
 
 
 def mark_handled(*, session: Session, actor: Actor, message_id: uuid.UUID, now: datetime) -> Row:
