@@ -92,7 +92,7 @@ def test_a_check_in_is_taken_back_to_accepted_but_a_walk_in_is_not(
     assert undone.status_code == 200, undone.text
     assert undone.json()["unmarked"] == 1
     db.refresh(invited)
-    assert invited.status is InvitationStatus.ACCEPTED
+    assert InvitationStatus(invited.status) is InvitationStatus.ACCEPTED
     assert invited.checked_in_at is None
 
     refused = client.post(

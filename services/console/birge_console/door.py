@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -81,7 +81,7 @@ CONSENT_NAMES = {
     ConsentMethod.VERBAL: N_("Agreed aloud"),
 }
 #: What the door's templates need to name things.
-LABELS = {
+LABELS: dict[str, Any] = {
     "community_names": COMMUNITY_NAMES,
     "status_names": STATUS_NAMES,
     "consent_names": CONSENT_NAMES,
@@ -300,7 +300,7 @@ def walk_in(
 
 
 #: Field names of the walk-in model, in the words of the form's labels.
-FIELD_LABELS = {
+FIELD_LABELS: dict[str, Any] = {
     "name": N_("Name"),
     "phone": N_("Phone"),
     "language": N_("Language"),

@@ -8,7 +8,7 @@ reach a log line. Listing, marking and answering are the API's service functions
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -48,17 +48,17 @@ PROBLEM_TEXTS = {
 
 
 def _time_zones(console: Console) -> dict[str, str]:
-    return {code: zone for code, zone in console.db.execute(select(City.code, City.timezone))}
+    return dict(console.db.execute(select(City.code, City.timezone)).tuples())
 
 
 def _city_names(console: Console) -> dict[str, str]:
     query = select(City.code, City.name).order_by(City.name)
     if console.actor.cities is not None:
         query = query.where(City.code.in_(sorted(console.actor.cities)))
-    return {code: name for code, name in console.db.execute(query)}
+    return dict(console.db.execute(query).tuples().all())
 
 
-def _common(console: Console) -> dict[str, object]:
+def _common(console: Console) -> dict[str, Any]:
     return {
         "kind_names": KIND_NAMES,
         "kinds": InboxKind,
