@@ -48,14 +48,14 @@ PROBLEM_TEXTS = {
 
 
 def _time_zones(console: Console) -> dict[str, str]:
-    return dict(console.db.execute(select(City.code, City.timezone)).tuples())
+    return {row.code: row.timezone for row in console.db.execute(select(City.code, City.timezone))}
 
 
 def _city_names(console: Console) -> dict[str, str]:
     query = select(City.code, City.name).order_by(City.name)
     if console.actor.cities is not None:
         query = query.where(City.code.in_(sorted(console.actor.cities)))
-    return dict(console.db.execute(query).tuples().all())
+    return {row.code: row.name for row in console.db.execute(query)}
 
 
 def _common(console: Console) -> dict[str, Any]:
