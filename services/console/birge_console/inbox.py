@@ -8,6 +8,7 @@ reach a log line. Listing, marking and answering are the API's service functions
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 from typing import Annotated, Any
 
 from fastapi import Form
@@ -101,14 +102,23 @@ def inbox_page(
 
 
 @router.post("/console/inbox/{message_id}/handled")
-def mark_handled(console: ConsoleDep, message_id: uuid.UUID) -> Response:
+def mark_handled(
+    console: ConsoleDep,
+    message_id: uuid.UUID,
+    city: Annotated[str, Form(max_length=40)] = "",
+    show: Annotated[str, Form(max_length=10)] = "waiting",
+) -> Response:
     console.require_writer()
     row = service.mark_handled(
         session=console.db, actor=console.actor, message_id=message_id, now=utcnow()
     )
     if console.is_htmx():
-        return console.render("inbox/item.html", item=inbox_item(*row), **_common(console))
-    return RedirectResponse(INBOX, status_code=303)
+        return console.render(
+            "inbox/item.html", item=inbox_item(*row), city=city, show=show, **_common(console)
+        )
+    # Back to the list as it was filtered.
+    back = urlencode({"city": city, "show": show if show in HANDLED_CHOICES else "waiting"})
+    return RedirectResponse(f"{INBOX}?{back}", status_code=303)
 
 
 def _reply_page(
