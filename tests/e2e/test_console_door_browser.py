@@ -7,10 +7,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     Community,
     Event,
@@ -18,6 +19,7 @@ from birge_shared.models import (
     InvitationStatus,
     Message,
     MessageDirection,
+    Participant,
     Role,
     utcnow,
 )
@@ -32,7 +34,13 @@ from tests.e2e.console_helpers import (
     screenshot,
     sign_in,
 )
-from tests.factories import make_event, make_inbound, make_invitation, make_participant
+from tests.factories import (
+    make_event,
+    make_inbound,
+    make_invitation,
+    make_participant,
+    unique_phone,
+)
 
 PEOPLE = [
     ("Нурлан Абдыкеримов", Community.HOST, InvitationStatus.ACCEPTED),
@@ -62,9 +70,6 @@ def _door_event(rows: CommittedRows) -> Event:
 
 
 def _status(rows: CommittedRows, event: Event, participant_name: str) -> InvitationStatus:
-    from birge_shared.crypto import get_cipher
-    from birge_shared.models import Participant
-
     cipher = get_cipher()
     with Session(rows.engine) as session:
         for invitation, person in session.execute(
@@ -77,7 +82,7 @@ def _status(rows: CommittedRows, event: Event, participant_name: str) -> Invitat
     raise AssertionError(f"{participant_name} is not on the list")
 
 
-def _row(page: Page, name: str) -> object:
+def _row(page: Page, name: str) -> Locator:
     return page.locator("#door-results li", has_text=name)
 
 
@@ -100,8 +105,6 @@ def test_the_door_at_360px_search_check_in_undo_and_a_walk_in(
     console_users: ConsoleUsers,
     javascript: bool,
 ) -> None:
-    from tests.factories import unique_phone
-
     event = _door_event(committed)
     user = console_users.add(Role.COORDINATOR, ("osh",))
     context = new_context(browser, viewport=PHONE, javascript=javascript)
@@ -129,7 +132,9 @@ def test_the_door_at_360px_search_check_in_undo_and_a_walk_in(
 
         _row(page, "Aibek Toktogulov").get_by_role("button", name="Undo").click()
         expect(page.locator("#door-counts h2")).to_contain_text("1")
-        expect(_row(page, "Aibek Toktogulov").get_by_role("button", name="Check in")).to_be_visible()
+        expect(
+            _row(page, "Aibek Toktogulov").get_by_role("button", name="Check in")
+        ).to_be_visible()
         assert _status(committed, event, "Aibek Toktogulov") is InvitationStatus.ACCEPTED
 
         page.fill("#door-q", "нур")
@@ -205,6 +210,7 @@ def _answers(rows: CommittedRows, participant_of: uuid.UUID) -> int:
 @pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["360px", "1280px"])
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_the_inbox_answer_one_person_and_mark_handled(
+    *,
     browser: Browser,
     live_server: str,
     committed: CommittedRows,

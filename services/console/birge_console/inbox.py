@@ -8,8 +8,8 @@ reach a log line. Listing, marking and answering are the API's service functions
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlencode
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
