@@ -12,7 +12,19 @@ from sqlalchemy.orm import Session
 from birge_shared.crypto import get_cipher
 from birge_shared.models import Community, Event, Invitation, InvitationStatus, Participant, Role
 from tests.factories import make_event, make_invitation, make_participant, unique_phone
-from tests.integration.console.conftest import SignedIn
+from tests.integration.console.conftest import ConsoleClient, SignedIn
+
+
+@pytest.fixture
+def signed_in(signed_in: SignedIn) -> SignedIn:
+    """Clients that read the pages in English, whatever the default language."""
+
+    def _english(*args: object, **kwargs: object) -> ConsoleClient:
+        client = signed_in(*args, **kwargs)
+        client.headers["Accept-Language"] = "en"
+        return client
+
+    return _english
 
 HTMX = {"HX-Request": "true"}
 

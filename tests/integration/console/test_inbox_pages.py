@@ -12,7 +12,19 @@ from sqlalchemy.orm import Session
 from birge_shared.models import Message, MessageDirection, Participant, Role, utcnow
 from birge_shared.sms.free_text import COORDINATOR_REPLY
 from tests.factories import make_inbound, make_participant
-from tests.integration.console.conftest import SignedIn
+from tests.integration.console.conftest import ConsoleClient, SignedIn
+
+
+@pytest.fixture
+def signed_in(signed_in: SignedIn) -> SignedIn:
+    """Clients that read the pages in English, whatever the default language."""
+
+    def _english(*args: object, **kwargs: object) -> ConsoleClient:
+        client = signed_in(*args, **kwargs)
+        client.headers["Accept-Language"] = "en"
+        return client
+
+    return _english
 
 HTMX = {"HX-Request": "true"}
 _KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
