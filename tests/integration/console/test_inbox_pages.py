@@ -26,6 +26,7 @@ def signed_in(signed_in: SignedIn) -> SignedIn:
 
     return _english
 
+
 HTMX = {"HX-Request": "true"}
 _KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 
