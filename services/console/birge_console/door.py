@@ -171,6 +171,20 @@ def door_page(console: ConsoleDep, event_id: uuid.UUID, saved: str | None = None
     return _door_page(console, event, saved=saved)
 
 
+@router.get("/console/events/{event_id}/door/counts", response_class=HTMLResponse)
+def counts(console: ConsoleDep, event_id: uuid.UUID) -> HTMLResponse:
+    """The counts alone, polled by the door page: a second phone at the door sees the first's
+    check-ins within the polling interval."""
+    console.require_participant_reader()
+    event = get_event(session=console.db, actor=console.actor, event_id=event_id)
+    return console.render(
+        "door/counts.html",
+        event=event,
+        counts=door.door_counts(session=console.db, actor=console.actor, event_id=event.id),
+        **LABELS,
+    )
+
+
 @router.post("/console/events/{event_id}/door/search", response_class=HTMLResponse)
 def search(
     console: ConsoleDep, event_id: uuid.UUID, q: Annotated[str, Form(max_length=100)] = ""

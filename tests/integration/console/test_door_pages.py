@@ -332,3 +332,20 @@ def test_another_citys_door_is_404_and_a_viewer_gets_403_without_names(
     )
     assert tapped.status_code == 403
     assert _invitation(db, event, "Нурлан Абдыкеримов").status is InvitationStatus.ACCEPTED
+
+
+def test_the_counts_alone_are_a_small_fragment_the_page_polls(
+    signed_in: SignedIn, event: Event, db: Session
+) -> None:
+    client = signed_in(Role.COORDINATOR, ("osh",))
+    aibek = _invitation(db, event, "Aibek Toktogulov")
+    aibek.status = InvitationStatus.ATTENDED
+    db.commit()
+
+    fragment = client.get(_door(event) + "/counts", headers=HTMX)
+
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text
+    assert "<b>2</b>" in fragment.text
+    assert "Aibek" not in fragment.text
+    assert 'hx-trigger="every 20s"' in client.get(_door(event)).text
