@@ -17,6 +17,10 @@ from birge_shared.models import (
     Invitation,
     InvitationStatus,
     Language,
+    Message,
+    MessageChannel,
+    MessageDirection,
+    MessageStatus,
     Participant,
 )
 
@@ -102,3 +106,24 @@ def make_invitation(
     db.add(invitation)
     db.flush()
     return invitation
+
+
+def make_inbound(
+    db: Session,
+    *,
+    participant: Participant | None,
+    text: str = "Can I bring my sister?",
+    purpose: str = "reply:unknown",
+) -> Message:
+    """A text the inbox lists: `reply:unknown` (not understood) or `reply:stop` (opt-out)."""
+    message = Message(
+        direction=MessageDirection.INBOUND,
+        channel=MessageChannel.SMS,
+        purpose=purpose,
+        participant_id=participant.id if participant is not None else None,
+        status=MessageStatus.RECEIVED,
+        body_encrypted=get_cipher().encrypt(text),
+    )
+    db.add(message)
+    db.flush()
+    return message

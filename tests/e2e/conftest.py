@@ -23,7 +23,16 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from birge_console.app import create_app
-from birge_shared.models import Event, Invitation, InvitationStatus, Language, Message, Participant
+from birge_shared.models import (
+    Event,
+    Invitation,
+    InvitationStatus,
+    Language,
+    Message,
+    OutboxEntry,
+    Participant,
+)
+from birge_shared.tasks import SmsSend
 from tests.e2e.console_helpers import ConsoleUsers
 from tests.factories import make_event, make_invitation, make_participant
 
@@ -135,6 +144,24 @@ class CommittedRows:
 
     def remove(self) -> None:
         with Session(self.engine) as session:
+            # People the pages registered (walk-ins at the door) are on the events' lists.
+            self.participant_ids += list(
+                session.scalars(
+                    select(Invitation.participant_id).where(Invitation.event_id.in_(self.event_ids))
+                )
+            )
+            message_ids = {
+                str(message_id)
+                for message_id in session.scalars(
+                    select(Message.id).where(Message.participant_id.in_(self.participant_ids))
+                )
+            }
+            # Sends the pages queued (an answer from the inbox) that no relay published.
+            for entry in session.scalars(
+                select(OutboxEntry).where(OutboxEntry.task_name == SmsSend.task_name)
+            ):
+                if message_ids & set(entry.payload.get("message_ids", [])):
+                    session.delete(entry)
             # Invitations go with their event and participant (ON DELETE CASCADE); messages
             # would only lose the link, so they are deleted first.
             session.execute(delete(Message).where(Message.participant_id.in_(self.participant_ids)))

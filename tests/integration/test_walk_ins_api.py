@@ -145,3 +145,22 @@ def test_walk_ins_keep_to_the_rules_and_write_nothing_when_refused(
     assert both.status_code == 422
     assert db.scalar(select(func.count()).select_from(Participant)) == people
     assert not db.scalars(select(Invitation).where(Invitation.walk_in.is_(True))).all()
+
+
+def test_a_registered_person_found_by_phone_is_a_walk_in_and_an_unknown_number_is_422(
+    client: TestClient, osh_headers: Headers, db: Session
+) -> None:
+    event = _started(db)
+    number = unique_phone()
+    person = make_participant(db, phone=number)
+    make_participant(db, city="bishkek", phone=unique_phone())
+    db.commit()
+
+    response = client.post(_url(event), json={"phone": number}, headers=osh_headers)
+    unknown = client.post(_url(event), json={"phone": unique_phone()}, headers=osh_headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["participant_id"] == str(person.id)
+    assert response.json()["registered"] is False
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "phone"

@@ -32,6 +32,9 @@ def menu(role: Role, path: str) -> list[MenuItem]:
         if role not in roles:
             continue
         current = path == href if href == "/console" else path.startswith(href)
+        if path.endswith("/door"):
+            # An event's door belongs to check-in, though its address is under the event.
+            current = href == "/console/check-in"
         items.append(MenuItem(label=label, href=href, current=current))
     return items
 

@@ -51,6 +51,7 @@ from birge_shared.models import (
 )
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
+from birge_shared.sms.free_text import FREE_TEXT_PURPOSES
 from birge_shared.sms.overrides import load_overrides
 from birge_shared.sms.render import personal_link, render_event_sms, render_plain_sms
 from birge_shared.sms.segments import count_segments
@@ -306,6 +307,10 @@ def _unwanted(
             _OPTED_OUT,
         ),
         (
+            message.purpose in FREE_TEXT_PURPOSES and message.body_encrypted is None,
+            "the written text was purged before it was sent",
+        ),
+        (
             message.invitation_id is not None and (invitation is None or event is None),
             "the invitation no longer exists",
         ),
@@ -356,6 +361,9 @@ def _render(
     event: Event | None,
     settings: Settings,
 ) -> str:
+    if message.purpose in FREE_TEXT_PURPOSES:
+        assert message.body_encrypted is not None  # _unwanted skips one whose text is gone
+        return get_cipher().decrypt(message.body_encrypted)
     overrides = load_overrides(session)
     if invitation is None or event is None:
         return render_plain_sms(

@@ -7,9 +7,9 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from birge_api.attendance import service, walk_ins
+from birge_api.attendance import door, service, walk_ins
 from birge_api.attendance.schemas import AttendanceRead, AttendanceUpdate
-from birge_api.deps import SessionDep, Writer
+from birge_api.deps import ParticipantReader, Reader, SessionDep, Writer
 
 router = APIRouter(prefix="/v1/events/{event_id}/attendance", tags=["attendance"])
 
@@ -39,3 +39,18 @@ def add_walk_in(
     """Someone came without an invitation: a registered person (`participant_id`) or one
     registered on the spot (`participant`) gets an invitation marked `attended`, `walk_in`."""
     return walk_ins.add_walk_in(session=session, actor=actor, event_id=event_id, data=body)
+
+
+@router.get("", responses=_PROBLEMS)
+def door_counts(event_id: uuid.UUID, session: SessionDep, actor: Reader) -> door.DoorCounts:
+    """Who is inside (attended, walk-ins included) and who is still expected, per community."""
+    return door.door_counts(session=session, actor=actor, event_id=event_id)
+
+
+@router.post("/roster-search", responses=_PROBLEMS)
+def search_roster(
+    event_id: uuid.UUID, body: door.RosterSearch, session: SessionDep, actor: ParticipantReader
+) -> list[door.DoorRow]:
+    """The event's people whose name, or a word of it, starts with `query` (case and script
+    folded), by name. A POST so that the typed name stays out of URLs and access logs."""
+    return door.search_roster(session=session, actor=actor, event_id=event_id, data=body)

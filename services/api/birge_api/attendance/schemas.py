@@ -10,18 +10,27 @@ MAX_MARKED = 10_000
 
 
 class AttendanceUpdate(BaseModel):
-    """Who came and who did not. Each id is a participant with an accepted invitation."""
+    """Who came and who did not. Each id is a participant with an accepted invitation.
+
+    `unmarked` takes a mark back (a check-in tapped by mistake at the door): the invitation is
+    accepted again, as if nobody had marked it.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     attended: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_MARKED)
     no_show: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_MARKED)
+    unmarked: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_MARKED)
 
     @model_validator(mode="after")
     def _each_once(self) -> Self:
-        both = set(self.attended) & set(self.no_show)
-        if both:
-            raise ValueError(f"{len(both)} participants are both attended and no_show")
+        lists = {"attended": self.attended, "no_show": self.no_show, "unmarked": self.unmarked}
+        names = list(lists)
+        for index, first in enumerate(names):
+            for second in names[index + 1 :]:
+                both = set(lists[first]) & set(lists[second])
+                if both:
+                    raise ValueError(f"{len(both)} participants are both {first} and {second}")
         return self
 
 

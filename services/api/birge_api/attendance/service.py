@@ -44,6 +44,12 @@ MAX_WRONG_CODES = 5
 WRONG_CODE_WINDOW = timedelta(hours=1)
 WRONG_CODE_ACTION = "invitation.checkin_refused"
 _IDS_SHOWN = 20
+#: The request's field each wanted status came from, to name it in an error.
+_FIELDS = {
+    InvitationStatus.ATTENDED: "attended",
+    InvitationStatus.NO_SHOW: "no_show",
+    InvitationStatus.ACCEPTED: "unmarked",
+}
 
 
 def mark_attendance(
@@ -67,6 +73,7 @@ def mark_attendance(
         )
     wanted = dict.fromkeys(data.attended, InvitationStatus.ATTENDED)
     wanted |= dict.fromkeys(data.no_show, InvitationStatus.NO_SHOW)
+    wanted |= dict.fromkeys(data.unmarked, InvitationStatus.ACCEPTED)
     invitations = {
         invitation.participant_id: invitation
         for invitation in session.scalars(
@@ -91,14 +98,29 @@ def mark_attendance(
             detail=f"{len(missing)} without an accepted invitation: {shown}",
             errors=[
                 {
-                    "field": "attended"
-                    if wanted[uuid.UUID(item)] is InvitationStatus.ATTENDED
-                    else "no_show",
+                    "field": _FIELDS[wanted[uuid.UUID(item)]],
                     "detail": f"no accepted invitation for {item}",
                 }
                 for item in missing[:_IDS_SHOWN]
             ],
             participant_ids=missing,
+        )
+    walk_ins = [
+        str(participant_id)
+        for participant_id in data.unmarked
+        if invitations[participant_id].walk_in
+    ]
+    if walk_ins:
+        # A walk-in was never accepted: "unmarked" would invent an answer they never gave.
+        raise Problem(
+            status=422,
+            type_="walk-in-not-unmarked",
+            title="A walk-in's attendance cannot be taken back to accepted",
+            errors=[
+                {"field": "unmarked", "detail": f"{item} came as a walk-in"}
+                for item in walk_ins[:_IDS_SHOWN]
+            ],
+            participant_ids=walk_ins,
         )
     changed = 0
     for participant_id, status in wanted.items():
@@ -106,6 +128,10 @@ def mark_attendance(
         if invitation.status is not status:
             invitation.status = status
             invitation.updated_at = moment
+            if status is InvitationStatus.ATTENDED and invitation.checked_in_at is None:
+                invitation.checked_in_at = moment
+            elif status is not InvitationStatus.ATTENDED:
+                invitation.checked_in_at = None
             changed += 1
     session.flush()
     audit.record(
@@ -118,6 +144,8 @@ def mark_attendance(
             "attended": len(data.attended),
             "no_show": len(data.no_show),
             "changed": changed,
+            # Only when some mark was taken back, so bulk marking reads as it always did.
+            **({"unmarked": len(data.unmarked)} if data.unmarked else {}),
         },
     )
     return _totals(session, event, changed=changed)

@@ -20,11 +20,19 @@ from sqlalchemy.orm import Session
 from birge_api.attendance.service import OPENS_BEFORE
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
-from birge_api.participants.schemas import ParticipantCreate
+from birge_api.participants.schemas import ParticipantCreate, Phone
 from birge_api.participants.service import create_participant, get_participant
 from birge_api.problems import Problem, invalid
 from birge_shared import audit
-from birge_shared.models import Event, EventStatus, Invitation, InvitationStatus, utcnow
+from birge_shared.crypto import get_cipher
+from birge_shared.models import (
+    Event,
+    EventStatus,
+    Invitation,
+    InvitationStatus,
+    Participant,
+    utcnow,
+)
 
 #: An invitation in these is marked through the attendance list (`POST …/attendance`).
 _MARKED_BY_LIST = frozenset(
@@ -33,19 +41,24 @@ _MARKED_BY_LIST = frozenset(
 
 
 class WalkInCreate(BaseModel):
-    """Either a registered person's id, or a person registered on the spot; never both."""
+    """A registered person (by id, or by their phone in the event's city), or a person
+    registered on the spot; exactly one of the three."""
 
     model_config = ConfigDict(extra="forbid")
 
     participant_id: uuid.UUID | None = None
+    phone: Phone | None = Field(
+        default=None, description="A registered person's number, in the event's city."
+    )
     participant: ParticipantCreate | None = Field(
         default=None, description="A new person, in the event's city, with their consent."
     )
 
     @model_validator(mode="after")
     def _one_of(self) -> Self:
-        if (self.participant_id is None) == (self.participant is None):
-            raise ValueError("give either participant_id or participant")
+        given = [self.participant_id, self.phone, self.participant]
+        if sum(value is not None for value in given) != 1:
+            raise ValueError("give one of participant_id, phone or participant")
         return self
 
 
@@ -74,6 +87,8 @@ def add_walk_in(
         if data.participant.city != event.city_code:
             raise invalid("participant.city", f"a walk-in registers in {event.city_code}")
         person = create_participant(session=session, actor=actor, data=data.participant)
+    elif data.phone is not None:
+        person = _registered_by_phone(session, event.city_code, data.phone)
     else:
         assert data.participant_id is not None  # the model's validator
         person = get_participant(session=session, actor=actor, participant_id=data.participant_id)
@@ -116,6 +131,20 @@ def add_walk_in(
         walk_in=invitation.walk_in,
         registered=registered,
     )
+
+
+def _registered_by_phone(session: Session, city: str, phone: str) -> Participant:
+    """The event city's participant with this number, found through its keyed hash."""
+    person = session.scalar(
+        select(Participant).where(
+            Participant.city_code == city,
+            Participant.phone_hash == get_cipher().lookup_hash("phone", phone),
+            Participant.erased_at.is_(None),
+        )
+    )
+    if person is None:
+        raise invalid("phone", f"nobody is registered with this number in {city}")
+    return person
 
 
 def _require_marking_open(event: Event, now: datetime) -> None:

@@ -22,7 +22,7 @@ from birge_shared.models import Message, MessageDirection, Participant
 Row = tuple[Message, Participant | None]
 
 
-def _visible(actor: Actor) -> Select[Message, Participant]:
+def visible(actor: Actor) -> Select[Message, Participant]:
     query = (
         select(Message, Participant)
         .outerjoin(Participant, Message.participant_id == Participant.id)
@@ -45,9 +45,12 @@ def list_inbox(
     limit: int,
     cursor: str | None,
     handled: bool | None = None,
+    city: str | None = None,
 ) -> tuple[list[Row], bool]:
     """A page of the inbox, newest first; the flag says whether older texts follow."""
-    query = _visible(actor)
+    query = visible(actor)
+    if city:
+        query = query.where(Participant.city_code == city.strip().lower())
     if handled is not None:
         query = query.where(
             Message.handled_at.is_not(None) if handled else Message.handled_at.is_(None)
@@ -65,10 +68,18 @@ def list_inbox(
     return rows[:limit], len(rows) > limit
 
 
+def get_message(*, session: Session, actor: Actor, message_id: uuid.UUID) -> Row:
+    """One text of the inbox; 404 outside the caller's view."""
+    row = session.execute(visible(actor).where(Message.id == message_id)).first()
+    if row is None:
+        raise not_found("Inbox message")
+    return row[0], row[1]
+
+
 def mark_handled(*, session: Session, actor: Actor, message_id: uuid.UUID, now: datetime) -> Row:
     """Mark one text handled; marking it again changes nothing. 404 outside the caller's view."""
     row = session.execute(
-        _visible(actor).where(Message.id == message_id).with_for_update(of=Message)
+        visible(actor).where(Message.id == message_id).with_for_update(of=Message)
     ).first()
     if row is None:
         raise not_found("Inbox message")

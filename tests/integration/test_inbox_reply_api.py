@@ -1,0 +1,198 @@
+"""Answering one person from the inbox: one SMS through the outbox, against the budget, once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from birge_shared.crypto import get_cipher
+from birge_shared.models import AuditEntry, Message, MessageDirection, OutboxEntry, utcnow
+from birge_shared.settings import Settings, get_settings
+from birge_shared.sms.free_text import COORDINATOR_REPLY
+from birge_shared.tasks import SmsSend
+from tests.factories import make_inbound, make_participant
+
+Headers = dict[str, str]
+
+
+def _url(message: Message) -> str:
+    return f"/v1/inbox/{message.id}/reply"
+
+
+def _answers(db: Session) -> list[Message]:
+    return list(
+        db.scalars(
+            select(Message).where(
+                Message.direction == MessageDirection.OUTBOUND, Message.purpose == COORDINATOR_REPLY
+            )
+        )
+    )
+
+
+def _queued(db: Session) -> list[str]:
+    return [
+        message_id
+        for entry in db.scalars(
+            select(OutboxEntry).where(OutboxEntry.task_name == SmsSend.task_name)
+        )
+        for message_id in entry.payload["message_ids"]
+    ]
+
+
+@pytest.fixture
+def budget(app: FastAPI) -> Iterator[Callable[[int], None]]:
+    def _set(segments: int) -> None:
+        settings: Settings = get_settings().model_copy(
+            update={"sms_daily_segment_budget": segments}
+        )
+        app.dependency_overrides[get_settings] = lambda: settings
+
+    yield _set
+    app.dependency_overrides.pop(get_settings, None)
+
+
+def test_an_answer_is_one_planned_sms_queued_through_the_outbox_and_the_text_is_handled(
+    client: TestClient, osh_headers: Headers, db: Session
+) -> None:
+    inbound = make_inbound(db, participant=make_participant(db, city="osh"))
+    db.commit()
+
+    response = client.post(
+        _url(inbound), json={"text": "Да, приходите вдвоём!"}, headers=osh_headers
+    )
+
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["status"] == "planned"
+    assert body["segments"] == 1
+    assert body["replayed"] is False
+    [answer] = _answers(db)
+    assert get_cipher().decrypt(answer.body_encrypted or "") == "Да, приходите вдвоём!"
+    assert answer.participant_id == inbound.participant_id
+    assert _queued(db) == [str(answer.id)]
+    db.refresh(inbound)
+    assert inbound.handled_at is not None
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "inbox.reply")) is not None
+
+
+def test_the_same_idempotency_key_sends_once_and_another_text_with_it_is_refused(
+    client: TestClient, osh_headers: Headers, db: Session
+) -> None:
+    inbound = make_inbound(db, participant=make_participant(db, city="osh"))
+    db.commit()
+    headers = {**osh_headers, "Idempotency-Key": "k-1"}
+
+    first = client.post(_url(inbound), json={"text": "See you there"}, headers=headers)
+    second = client.post(_url(inbound), json={"text": "See you there"}, headers=headers)
+    other = client.post(_url(inbound), json={"text": "Something else"}, headers=headers)
+
+    assert first.status_code == 201, first.text
+    assert second.status_code == 200
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.json()["id"] == first.json()["id"]
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("idempotency-key-reused")
+    assert len(_answers(db)) == 1
+    assert len(_queued(db)) == 1
+
+
+def test_an_opted_out_person_is_not_written_to(
+    client: TestClient, osh_headers: Headers, db: Session
+) -> None:
+    person = make_participant(db, city="osh")
+    person.opted_out_at = utcnow()
+    inbound = make_inbound(db, participant=person, text="STOP", purpose="reply:stop")
+    db.commit()
+
+    response = client.post(_url(inbound), json={"text": "Sorry to see you go"}, headers=osh_headers)
+
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("opted-out")
+    assert _answers(db) == []
+    assert _queued(db) == []
+
+
+def test_a_long_or_empty_answer_is_refused_and_nothing_is_sent(
+    client: TestClient, osh_headers: Headers, db: Session
+) -> None:
+    inbound = make_inbound(db, participant=make_participant(db, city="osh"))
+    db.commit()
+
+    long = client.post(_url(inbound), json={"text": "Ж" * 135}, headers=osh_headers)
+    empty = client.post(_url(inbound), json={"text": "   "}, headers=osh_headers)
+
+    assert long.status_code == 422
+    assert empty.status_code == 422
+    assert _answers(db) == []
+
+
+def test_past_the_city_budget_the_answer_is_refused(
+    client: TestClient, osh_headers: Headers, db: Session, budget: Callable[[int], None]
+) -> None:
+    person = make_participant(db, city="osh")
+    inbound = make_inbound(db, participant=person)
+    db.commit()
+    budget(1)
+    assert (
+        client.post(_url(inbound), json={"text": "First"}, headers=osh_headers).status_code == 201
+    )
+    sent = _answers(db)[0]
+    sent.sent_at = utcnow()  # the worker sent it: it uses up the day's one segment
+    db.commit()
+
+    response = client.post(_url(inbound), json={"text": "Second"}, headers=osh_headers)
+
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("over-budget")
+    assert len(_answers(db)) == 1
+
+
+def test_another_citys_text_is_404_and_a_viewer_is_403(
+    client: TestClient,
+    bishkek_headers: Headers,
+    viewer_headers: Headers,
+    db: Session,
+) -> None:
+    inbound = make_inbound(db, participant=make_participant(db, city="osh"))
+    db.commit()
+
+    assert (
+        client.post(_url(inbound), json={"text": "Hi"}, headers=bishkek_headers).status_code == 404
+    )
+    assert (
+        client.post(_url(inbound), json={"text": "Hi"}, headers=viewer_headers).status_code == 403
+    )
+    assert _answers(db) == []
+
+
+def test_a_text_from_an_unknown_number_has_no_one_to_answer(
+    client: TestClient, admin_headers: Headers, db: Session
+) -> None:
+    inbound = make_inbound(db, participant=None, purpose="reply:unmatched")
+    db.commit()
+
+    response = client.post(_url(inbound), json={"text": "Who are you?"}, headers=admin_headers)
+
+    assert response.status_code == 409
+    assert _answers(db) == []
+
+
+def test_the_inbox_lists_one_city_and_reads_one_text(
+    client: TestClient, admin_headers: Headers, db: Session
+) -> None:
+    osh = make_inbound(db, participant=make_participant(db, city="osh"))
+    bishkek = make_inbound(db, participant=make_participant(db, city="bishkek"))
+    db.commit()
+
+    listed = client.get("/v1/inbox", params={"city": "bishkek"}, headers=admin_headers)
+    one = client.get(f"/v1/inbox/{osh.id}", headers=admin_headers)
+
+    assert listed.status_code == 200
+    assert [item["id"] for item in listed.json()["items"]] == [str(bishkek.id)]
+    assert one.status_code == 200
+    assert one.json()["text"] == "Can I bring my sister?"
