@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
@@ -63,6 +63,12 @@ def list_inbox(
     query = query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)
     rows: list[Row] = [(message, person) for message, person in session.execute(query)]
     return rows[:limit], len(rows) > limit
+
+
+def count_waiting(*, session: Session, actor: Actor) -> int:
+    """How many texts of the caller's view nobody has marked handled yet."""
+    waiting = _visible(actor).where(Message.handled_at.is_(None)).subquery()
+    return int(session.scalar(select(func.count()).select_from(waiting)) or 0)
 
 
 def mark_handled(*, session: Session, actor: Actor, message_id: uuid.UUID, now: datetime) -> Row:
