@@ -123,7 +123,7 @@ def test_the_dashboard_reads_in_kyrgyz(signed_in: SignedIn, db: Session) -> None
     html = client.get("/console").text
     assert 'lang="ky"' in html
     assert "Палоо бышырабыз" in html
-    assert "Жакынкы иш-чаралар" in html
+    assert "Алдыдагы иш-чаралар" in html
 
 
 # --- The list and the calendar ---------------------------------------------------------
