@@ -190,7 +190,8 @@ def events_calendar(
 ) -> HTMLResponse:
     cities = visible_cities(session=console.db, actor=console.actor)
     zone = _zone(cities, city)
-    first = _month(month, utcnow().astimezone(zone).date())
+    today = utcnow().astimezone(zone).date()
+    first = _month(month, today)
     following = _next_month(first)
     events, truncated = _month_events(
         console,
@@ -221,6 +222,7 @@ def events_calendar(
     return console.render(
         "events/calendar.html",
         weeks=weeks,
+        today=today,
         month_title=f"{shared_i18n.month_name(first.month, language)} {first.year}",
         day_names=shared_i18n.day_names(language),
         day_names_wide=shared_i18n.day_names(language, width="wide"),
