@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from birge_shared.models import Role
 from tests.conftest import UserFactory, bearer
+from tests.factories import make_event
 from tests.integration.dashboard_scenario import build
 
 URL = "/v1/dashboard"
@@ -63,6 +65,8 @@ def test_a_coordinator_sees_the_counts_and_the_to_do_list_of_their_city(
         ("short_window", tonight_id, 10),
         ("inbox", None, 1),
     }
+    assert body["todo_totals"]["few_confirmed"] == 2
+    assert body["horizon_days"] == 7
     kinds = [item["kind"] for item in body["todo"]]
     assert kinds[0] == "failed_deliveries"
     assert kinds[-1] == "inbox"
@@ -99,3 +103,15 @@ def test_a_viewer_gets_the_figures_but_not_the_inbox(
 
 def test_the_dashboard_needs_a_token(client: TestClient) -> None:
     assert client.get(URL).status_code == 401
+
+
+def test_each_kind_lists_at_most_ten_events_and_counts_the_rest(
+    client: TestClient, db: Session, make_user: UserFactory
+) -> None:
+    for hours in range(12):
+        make_event(db, starts_in=timedelta(days=1, hours=hours))
+    db.commit()
+    body = client.get(URL, headers=bearer(make_user(Role.COORDINATOR, ("osh",)))).json()
+    few = [item for item in body["todo"] if item["kind"] == "few_confirmed"]
+    assert len(few) == 10
+    assert body["todo_totals"]["few_confirmed"] == 12

@@ -56,5 +56,10 @@ class TodoItem(BaseModel):
 
 class DashboardRead(BaseModel):
     upcoming: list[UpcomingEvent]
-    todo: list[TodoItem] = Field(description="Most urgent first: by kind, then by start")
+    todo: list[TodoItem] = Field(
+        description="Most urgent first: by kind, then by start; at most 10 of each kind"
+    )
+    todo_totals: dict[TodoKind, int] = Field(
+        description="How many items of each kind there are, including those not listed"
+    )
     horizon_days: int = Field(description="How far ahead the to-do list looks at events")

@@ -8,6 +8,7 @@ to-do list looks at, failed deliveries and held batches per event, and the waiti
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
@@ -43,8 +44,10 @@ from birge_shared.settings import Settings
 
 #: How many upcoming events the dashboard lists (the events page lists them all).
 UPCOMING_SHOWN = 20
+#: The to-do list names at most this many events of each kind (the totals say how many).
+TODO_SHOWN = 10
 #: How far ahead the to-do list looks for events short of confirmations or outside the band.
-HORIZON = timedelta(days=14)
+HORIZON = timedelta(days=7)
 #: An event this close with under `FEW_CONFIRMED_SHARE` of its seats confirmed needs invitations.
 FEW_CONFIRMED_WITHIN = timedelta(days=3)
 FEW_CONFIRMED_SHARE = 0.5
@@ -115,13 +118,18 @@ def event_counts(
     return {event_id: counts.get(event_id, empty) for event_id in event_ids}
 
 
-def _failed_deliveries(session: Session, scope: list[ColumnElement[bool]]) -> dict[uuid.UUID, int]:
-    """Outbound messages of upcoming events that failed or came back undelivered."""
+def _failed_deliveries(session: Session, event_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Outbound messages of these events that failed or came back undelivered."""
+    if not event_ids:
+        return {}
     query = (
         select(Invitation.event_id, func.count(Message.id))
-        .join(Invitation, Invitation.id == Message.invitation_id)
-        .join(Event, Event.id == Invitation.event_id)
-        .where(Message.direction == MessageDirection.OUTBOUND, Message.status.in_(_FAILED), *scope)
+        .join(Message, Message.invitation_id == Invitation.id)
+        .where(
+            Invitation.event_id.in_(list(event_ids)),
+            Message.direction == MessageDirection.OUTBOUND,
+            Message.status.in_(_FAILED),
+        )
         .group_by(Invitation.event_id)
     )
     return {event_id: int(count) for event_id, count in session.execute(query)}
@@ -208,10 +216,10 @@ def dashboard(
             select(Event).where(*scope, Event.starts_at < now + HORIZON).order_by(*order)
         )
     )
-    failed = _failed_deliveries(session, scope)
-    held = _held_batches(session, scope)
     events = {event.id: event for event in [*upcoming, *soon]}
-    missing = (set(failed) | set(held)) - set(events)
+    failed = _failed_deliveries(session, list(events))
+    held = _held_batches(session, scope)
+    missing = set(held) - set(events)
     if missing:
         events.update(
             (event.id, event)
@@ -227,8 +235,16 @@ def dashboard(
         if waiting:
             todo.append(TodoItem(kind=TodoKind.INBOX, count=waiting))
     todo.sort(key=lambda item: (_ORDER.index(item.kind), item.starts_at or now))
+    totals = Counter(item.kind for item in todo)
+    shown: Counter[TodoKind] = Counter()
+    kept = []
+    for item in todo:
+        shown[item.kind] += 1
+        if shown[item.kind] <= TODO_SHOWN:
+            kept.append(item)
     return DashboardRead(
         upcoming=[_upcoming(event, counts[event.id]) for event in upcoming],
-        todo=todo,
+        todo=kept,
+        todo_totals=dict(totals),
         horizon_days=HORIZON.days,
     )
