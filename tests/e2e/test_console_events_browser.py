@@ -254,3 +254,27 @@ def test_the_calendar_lists_the_days_with_events_on_a_phone(
         assert width <= PHONE["width"]
     finally:
         context.close()
+
+
+def test_the_pages_fit_a_phone_and_pass_axe_there(
+    browser: Browser, live_server: str, console_users: ConsoleUsers, event_rows: EventRows
+) -> None:
+    scenario = event_rows.commit_scenario()
+    user = console_users.add(Role.COORDINATOR, ("osh",))
+    context = new_context(browser, viewport=PHONE, for_axe=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, user)
+        for path in (
+            "/console",
+            "/console/events",
+            f"/console/events/calendar?month={_month(scenario)}",
+            "/console/events/new",
+            f"/console/events/{scenario.near.id}/cancel",
+        ):
+            page.goto(f"{live_server}{path}")
+            # Only the events table may scroll sideways, inside its own box.
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+            assert_accessible(page)
+    finally:
+        context.close()
