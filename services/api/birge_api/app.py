@@ -9,6 +9,7 @@ from birge_api.attendance.router import router as attendance_router
 from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
 from birge_api.calendars.router import router as calendars_router
+from birge_api.dashboard.router import router as dashboard_router
 from birge_api.events.router import router as events_router
 from birge_api.inbox.router import router as inbox_router
 from birge_api.invitations.router import router as invitations_router
@@ -69,4 +70,5 @@ def create_app() -> FastAPI:
     app.include_router(audit_router)
     app.include_router(inbox_router)
     app.include_router(reports_router)
+    app.include_router(dashboard_router)
     return app

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from starlette.middleware.gzip import GZipMiddleware
 
 from birge_api.app import create_app as create_api
-from birge_console import account, dashboard, door, inbox, static_files
+from birge_console import account, dashboard, door, event_forms, events, inbox, static_files
 
 
 def create_app() -> FastAPI:
@@ -22,6 +22,9 @@ def create_app() -> FastAPI:
     app.include_router(account.public)
     app.include_router(account.router)
     app.include_router(dashboard.router)
+    # Before any /console/events/{id} page, so `new` and `calendar` are not taken for an id.
+    app.include_router(events.router)
+    app.include_router(event_forms.router)
     app.include_router(door.router)
     app.include_router(inbox.router)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
@@ -74,6 +74,10 @@ def get_message(*, session: Session, actor: Actor, message_id: uuid.UUID) -> Row
     if row is None:
         raise not_found("Inbox message")
     return row[0], row[1]
+def count_waiting(*, session: Session, actor: Actor) -> int:
+    """How many texts of the caller's view nobody has marked handled yet."""
+    waiting = visible(actor).where(Message.handled_at.is_(None)).subquery()
+    return int(session.scalar(select(func.count()).select_from(waiting)) or 0)
 
 
 def mark_handled(*, session: Session, actor: Actor, message_id: uuid.UUID, now: datetime) -> Row:
