@@ -141,7 +141,7 @@ def bar_chart(
         )
         parts.append(_value(LABEL_WIDTH + length + 6, middle, bar.text))
     parts.append("</svg>")
-    return Markup("\n".join(parts))
+    return _markup(parts)
 
 
 def interval_plot(
@@ -200,7 +200,12 @@ def interval_plot(
         )
         parts.append(_value(LABEL_WIDTH + plot + 8, middle, row.text))
     parts.append("</svg>")
-    return Markup("\n".join(parts))
+    return _markup(parts)
+
+
+def _markup(parts: list[str]) -> Markup:
+    # Every text that came from outside went through `escape`; the rest is our own markup.
+    return Markup("\n".join(parts))  # noqa: S704
 
 
 def _signed(value: float) -> str:

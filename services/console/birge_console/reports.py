@@ -105,7 +105,7 @@ def _titles(console: ConsoleDep, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, 
     if not event_ids:
         return {}
     rows = console.db.execute(select(Event.id, Event.title).where(Event.id.in_(event_ids)))
-    return {event_id: title for event_id, title in rows}
+    return {event_id: title for event_id, title in rows}  # noqa: C416 - rows are tuples
 
 
 def _summary_context(console: ConsoleDep, form: FilterForm) -> dict[str, Any]:
@@ -120,9 +120,7 @@ def _summary_context(console: ConsoleDep, form: FilterForm) -> dict[str, Any]:
         "activities": ACTIVITY_NAMES,
         "charts": {
             "funnel": report_charts.funnel("summary-funnel", summary.invitations),
-            "ratings": report_charts.ratings(
-                "summary-ratings", summary.survey.rating_distribution
-            ),
+            "ratings": report_charts.ratings("summary-ratings", summary.survey.rating_distribution),
             "attitude": report_charts.attitude("summary-attitude", summary.survey.attitude_change),
         },
         "signed": report_charts.signed,

@@ -108,9 +108,7 @@ def get_template(
     return _read(*key, session.get(MessageTemplate, key), public_base_url)
 
 
-def preview_template(
-    *, purpose: str, language: str, body: str, public_base_url: str
-) -> Segments:
+def preview_template(*, purpose: str, language: str, body: str, public_base_url: str) -> Segments:
     """What a draft text would cost, after the same placeholder check as saving it."""
     key = _key(purpose, language)
     try:

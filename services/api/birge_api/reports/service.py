@@ -190,9 +190,16 @@ def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, S
         .group_by(answer.event_id, answer.community)
     )
     cells: dict[CellKey, SurveyTally] = {}
-    for event_id, community, answered, rating_n, rating_sum, talk_n, talk_yes, *per_rating in (
-        session.execute(sums)
-    ):
+    for (
+        event_id,
+        community,
+        answered,
+        rating_n,
+        rating_sum,
+        talk_n,
+        talk_yes,
+        *per_rating,
+    ) in session.execute(sums):
         cells[(event_id, community)] = SurveyTally(
             int(answered),
             int(rating_n),
