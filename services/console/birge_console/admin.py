@@ -65,7 +65,8 @@ def _problem_errors(problem: Problem) -> list[str]:
         f"{error.get('field')}: {error.get('detail')}" if error.get("field") else str(error)
         for error in problem.errors or []
     ]
-    return details or [problem.title]
+    # The title says what was refused ("the last active administrator"), the details why.
+    return [problem.title, *details]
 
 
 def _validation_errors(error: ValidationError) -> list[str]:

@@ -78,8 +78,10 @@ def _gettext(message: str, **variables: Any) -> str:
 
 
 def _ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    # Jinja's newstyle wrapper calls this with the three texts only and then fills in every
+    # variable of the {% trans %} block itself (escaped), `num` included.
     text = i18n.ngettext(singular, plural, n)
-    return text % {"num": n, **variables}
+    return text % {"num": n, **variables} if variables else text
 
 
 env = Environment(

@@ -29,9 +29,7 @@ def _no_personal_data(html: str, phones: list[str]) -> None:
         assert phone[-6:] not in html  # nor a masked form ending in its digits
 
 
-def test_the_summary_shows_figures_charts_and_the_events(
-    signed_in: SignedIn, db: Session
-) -> None:
+def test_the_summary_shows_figures_charts_and_the_events(signed_in: SignedIn, db: Session) -> None:
     made = reported_event(db, title="Dumplings evening")
     client = _english(signed_in(Role.COORDINATOR, ("bishkek",)))
 
@@ -68,7 +66,7 @@ def test_filters_narrow_the_summary_and_htmx_gets_the_fragment(
     )
 
     assert "Chess club" in games.text and "Cooking club" not in games.text
-    assert 'selected>' in games.text
+    assert "selected>" in games.text
     assert fragment.status_code == 200
     assert "<html" not in fragment.text and "<h1>" not in fragment.text
     assert "Cooking club" in fragment.text and "Chess club" not in fragment.text
@@ -96,7 +94,9 @@ def test_bad_filter_values_are_a_clear_422_page(signed_in: SignedIn) -> None:
         page = client.get("/console/reports", params=params)
         assert page.status_code == 422, params
         assert "<h1>" in page.text
-    reversed_range = client.get("/console/reports", params={"from": "2026-05-02", "to": "2026-05-01"})
+    reversed_range = client.get(
+        "/console/reports", params={"from": "2026-05-02", "to": "2026-05-01"}
+    )
     assert reversed_range.status_code == 422
 
 
@@ -133,9 +133,7 @@ def test_the_event_report_draws_the_four_charts_with_their_figures(
     assert "95% interval" in html
 
 
-def test_small_cells_show_as_suppressed_never_as_numbers(
-    signed_in: SignedIn, db: Session
-) -> None:
+def test_small_cells_show_as_suppressed_never_as_numbers(signed_in: SignedIn, db: Session) -> None:
     small = reported_event(db, per_community=3, title="Tiny tea")
     viewer = _english(signed_in(Role.VIEWER, ("bishkek",)))
 
@@ -148,9 +146,7 @@ def test_small_cells_show_as_suppressed_never_as_numbers(
     assert "+1.6" not in html and "+1.7" not in html
 
 
-def test_a_viewer_sees_reports_and_no_name_phone_or_email(
-    signed_in: SignedIn, db: Session
-) -> None:
+def test_a_viewer_sees_reports_and_no_name_phone_or_email(signed_in: SignedIn, db: Session) -> None:
     made = reported_event(db, title="Viewer evening")
     viewer = _english(signed_in(Role.VIEWER, ("bishkek",)))
 
@@ -167,9 +163,7 @@ def test_a_viewer_sees_reports_and_no_name_phone_or_email(
         _no_personal_data(page.text, made.phones)
 
 
-def test_exports_download_the_apis_file_and_are_audited(
-    signed_in: SignedIn, db: Session
-) -> None:
+def test_exports_download_the_apis_file_and_are_audited(signed_in: SignedIn, db: Session) -> None:
     made = reported_event(db, title="Export night")
     make_event(db, city="bishkek")  # upcoming, nobody invited: a row of zeros
     client = _english(signed_in(Role.COORDINATOR, ("bishkek",)))
