@@ -31,9 +31,11 @@ def test_a_bar_chart_is_an_image_named_by_its_title_and_description() -> None:
     assert root.get("aria-labelledby") == "funnel-title funnel-desc"
     title = root.find(f"{SVG}title")
     desc = root.find(f"{SVG}desc")
-    assert title is not None and title.get("id") == "funnel-title"
+    assert title is not None
+    assert title.get("id") == "funnel-title"
     assert title.text == "From invitation to attendance"
-    assert desc is not None and desc.text == "Invited: 20; Attended: 10"
+    assert desc is not None
+    assert desc.text == "Invited: 20; Attended: 10"
     assert "style=" not in svg  # the console's CSP allows no inline styles
 
 
@@ -101,7 +103,8 @@ def test_texts_are_escaped() -> None:
         maximum=1,
     )
 
-    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
     assert "a &amp; b" in svg
     _parse(svg)
 

@@ -89,7 +89,8 @@ def test_an_administrator_creates_an_account_with_role_and_cities(
     assert sorted(user.city_codes) == ["bishkek", "osh"]
     assert verify_password(STRONG, user.password_hash)
     listed = client.get("/console/admin/users?saved=created").text
-    assert "new.viewer@example.org" in listed and "The account was created." in listed
+    assert "new.viewer@example.org" in listed
+    assert "The account was created." in listed
     assert db.scalar(
         select(func.count()).where(
             AuditEntry.action == "user.create", AuditEntry.object_id == str(user.id)
@@ -115,11 +116,12 @@ def test_a_refused_account_shows_why_and_nothing_is_created(
 
     answer = client.post(
         "/console/admin/users",
-        data={"email": "someone@example.org", "csrf": client.csrf, **form},  # type: ignore[arg-type]
+        data={"email": "someone@example.org", "csrf": client.csrf, **form},
     )
 
     assert answer.status_code == status, answer.text
-    assert 'role="alert"' in answer.text and shown in answer.text
+    assert 'role="alert"' in answer.text
+    assert shown in answer.text
     assert 'value="someone@example.org"' in answer.text  # the form keeps what was typed
     assert _users(db) == before
 
@@ -163,7 +165,9 @@ def test_forms_without_the_csrf_token_change_nothing(
     db.expire_all()
     assert _users(db) == before
     refreshed = db.get(User, other.user.id)
-    assert refreshed is not None and refreshed.role is Role.COORDINATOR and refreshed.is_active
+    assert refreshed is not None
+    assert refreshed.role is Role.COORDINATOR
+    assert refreshed.is_active
     assert db.scalar(select(func.count()).select_from(MessageTemplate)) == 0
 
 
@@ -180,11 +184,13 @@ def test_role_and_cities_change_and_an_account_is_deactivated_and_back(
     )
     off = client.post(f"{path}/active", data={"active": "false", "csrf": client.csrf})
 
-    assert changed.status_code == 303 and off.status_code == 303
+    assert changed.status_code == 303
+    assert off.status_code == 303
     db.expire_all()
     user = db.get(User, other.user.id)
     assert user is not None
-    assert user.role is Role.VIEWER and sorted(user.city_codes) == ["bishkek", "osh"]
+    assert user.role is Role.VIEWER
+    assert sorted(user.city_codes) == ["bishkek", "osh"]
     assert user.is_active is False
     # The deactivated account's session no longer opens the console.
     assert other.get("/console").status_code == 303
@@ -250,7 +256,8 @@ def test_a_template_is_edited_counted_and_restored(signed_in: SignedIn, db: Sess
     )
     assert saved.status_code == 303
     row = db.get(MessageTemplate, ("help", "en"))
-    assert row is not None and row.body == "Birge: reply YES or NO."
+    assert row is not None
+    assert row.body == "Birge: reply YES or NO."
     assert "Birge: reply YES or NO." in client.get("/console/admin/templates/help/en").text
 
     reset = client.post("/console/admin/templates/help/en/reset", data={"csrf": client.csrf})
@@ -287,12 +294,14 @@ def test_the_live_counter_counts_segments_on_the_server(signed_in: SignedIn, db:
     bad = client.post(url, data={"body": "Birge {title}"}, headers=htmx)
     no_js = client.post(url, data={"body": "a" * 161, "csrf": client.csrf})
 
-    assert one.status_code == 200 and "<html" not in one.text
+    assert one.status_code == 200
+    assert "<html" not in one.text
     assert "1 segment (160 characters, GSM-7)" in one.text
     assert "2 segments (161 characters, GSM-7)" in two.text
     assert "UCS-2" in unicode.text
     assert "unknown placeholder {title}" in bad.text
-    assert "<h1>" in no_js.text and "2 segments" in no_js.text
+    assert "<h1>" in no_js.text
+    assert "2 segments" in no_js.text
     assert db.scalar(select(func.count()).select_from(MessageTemplate)) == 0
     assert client.post(url, data={"body": "x"}, headers={"HX-Request": "true"}).status_code == 403
 
@@ -356,9 +365,12 @@ def test_the_audit_log_filters_by_action_and_answers_htmx(signed_in: SignedIn, d
     by_day = client.get("/console/admin/audit", params={"from": "2001-01-01", "to": "2001-01-02"})
 
     assert page.status_code == 200
-    assert "help:en" in page.text and "report.export" not in page.text
-    assert fragment.status_code == 200 and "<html" not in fragment.text
-    assert "help:en" in fragment.text and client.user.email in fragment.text
+    assert "help:en" in page.text
+    assert "report.export" not in page.text
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text
+    assert "help:en" in fragment.text
+    assert client.user.email in fragment.text
     assert "No entries match these filters." in by_day.text
     assert client.get("/console/admin/audit", params={"from": today}).status_code == 200
     assert client.get("/console/admin/audit", params={"from": "soon"}).status_code == 422
@@ -377,7 +389,8 @@ def test_the_retention_review_lists_people_not_invited_for_long(
     page = client.get("/console/admin/retention")
     in_bishkek = client.get("/console/admin/retention", params={"city": "bishkek"})
 
-    assert str(old.id) in page.text and str(recent.id) not in page.text
+    assert str(old.id) in page.text
+    assert str(recent.id) not in page.text
     assert str(old.id) not in in_bishkek.text
     assert "Test Person" not in page.text  # ids and dates only
     assert client.get("/console/admin/retention", params={"city": "almaty"}).status_code == 422
