@@ -21,7 +21,7 @@ from birge_api.problems import invalid
 from birge_api.reports import service
 from birge_api.reports.export import ExportFormat, export_events
 from birge_api.reports.router import EARLIEST, LATEST
-from birge_console import report_charts
+from birge_console import i18n, report_charts
 from birge_console.context import ConsoleDep
 from birge_console.i18n import N_
 from birge_console.routing import console_router
@@ -111,6 +111,12 @@ def _titles(console: ConsoleDep, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, 
 def _summary_context(console: ConsoleDep, form: FilterForm) -> dict[str, Any]:
     summary = service.summary_report(session=console.db, actor=console.actor, filters=form.filters)
     events = service.event_reports(session=console.db, actor=console.actor, filters=form.filters)
+    with i18n.using(console.language):
+        drawn = {
+            "funnel": report_charts.funnel("summary-funnel", summary.invitations),
+            "ratings": report_charts.ratings("summary-ratings", summary.survey.rating_distribution),
+            "attitude": report_charts.attitude("summary-attitude", summary.survey.attitude_change),
+        }
     return {
         "form": form,
         "summary": summary,
@@ -118,11 +124,7 @@ def _summary_context(console: ConsoleDep, form: FilterForm) -> dict[str, Any]:
         "titles": _titles(console, [report.event_id for report in events]),
         "cities": _cities(console),
         "activities": ACTIVITY_NAMES,
-        "charts": {
-            "funnel": report_charts.funnel("summary-funnel", summary.invitations),
-            "ratings": report_charts.ratings("summary-ratings", summary.survey.rating_distribution),
-            "attitude": report_charts.attitude("summary-attitude", summary.survey.attitude_change),
-        },
+        "charts": drawn,
         "signed": report_charts.signed,
         "suppressed": report_charts.suppressed_text,
     }
@@ -170,17 +172,20 @@ def event_page(console: ConsoleDep, event_id: uuid.UUID) -> HTMLResponse:
     report = service.event_report(session=console.db, actor=console.actor, event_id=event_id)
     event = get_event(session=console.db, actor=console.actor, event_id=event_id)
     survey = report.survey
+    # The charts' texts and numbers are formatted here, in the reader's language.
+    with i18n.using(console.language):
+        drawn = {
+            "funnel": report_charts.funnel("event-funnel", report.invitations),
+            "mix": report_charts.mix_against_band("event-mix", report.mix),
+            "ratings": report_charts.ratings("event-ratings", survey.rating_distribution),
+            "attitude": report_charts.attitude("event-attitude", survey.attitude_change),
+        }
     return console.render(
         "reports/event.html",
         report=report,
         event=event,
         activities=ACTIVITY_NAMES,
-        charts={
-            "funnel": report_charts.funnel("event-funnel", report.invitations),
-            "mix": report_charts.mix_against_band("event-mix", report.mix),
-            "ratings": report_charts.ratings("event-ratings", survey.rating_distribution),
-            "attitude": report_charts.attitude("event-attitude", survey.attitude_change),
-        },
+        charts=drawn,
         signed=report_charts.signed,
         suppressed=report_charts.suppressed_text,
     )
