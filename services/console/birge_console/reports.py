@@ -117,12 +117,14 @@ def _summary_context(console: ConsoleDep, form: FilterForm) -> dict[str, Any]:
             "ratings": report_charts.ratings("summary-ratings", summary.survey.rating_distribution),
             "attitude": report_charts.attitude("summary-attitude", summary.survey.attitude_change),
         }
+    cities = _cities(console)
     return {
         "form": form,
         "summary": summary,
         "events": events,
         "titles": _titles(console, [report.event_id for report in events]),
-        "cities": _cities(console),
+        "cities": cities,
+        "city_names": {city.code: city.name for city in cities},
         "activities": ACTIVITY_NAMES,
         "charts": drawn,
         "signed": report_charts.signed,

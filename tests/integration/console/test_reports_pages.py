@@ -201,3 +201,16 @@ def test_reports_need_a_session(anonymous: TestClient) -> None:
     answer = anonymous.get("/console/reports")
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/console/sign-in")
+
+
+def test_charts_speak_the_readers_language(signed_in: SignedIn, db: Session) -> None:
+    made = reported_event(db, title="Русский вечер")
+    client = signed_in(Role.COORDINATOR, ("bishkek",))
+    client.headers["Accept-Language"] = "ru"
+
+    html = client.get(f"/console/reports/events/{made.event.id}").text
+
+    assert '<html lang="ru">' in html
+    assert "От приглашения до участия</title>" in html
+    assert "+1,6" in html  # Russian decimals, in the chart as in the table
+    assert "+1.6" not in html
