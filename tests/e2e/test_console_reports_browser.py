@@ -139,14 +139,14 @@ def test_an_administrator_creates_an_account_counts_a_text_and_reads_the_audit_l
         if not javascript:
             page.click("button[formaction$='/preview']")
         expect(page.locator("#segments")).to_contain_text("2 segments")
+        if javascript and viewport == LAPTOP:
+            screenshot(page, "admin-templates")
         body.fill("Birge: call {phone}")
         if not javascript:
             page.click("button[formaction$='/preview']")
         expect(page.locator("#segments, .alert.error").first).to_contain_text(
             "unknown placeholder {phone}"
         )
-        if javascript and viewport == LAPTOP:
-            screenshot(page, "admin-templates")
 
         page.goto(f"{live_server}/console/admin/audit")
         page.fill("#f-action", "user.create")
