@@ -68,7 +68,7 @@ def test_a_viewer_reads_the_summary_filters_it_and_opens_an_event_report(
     try:
         sign_in(page, live_server, viewer, next_path="/console/reports")
         expect(page.locator("h1")).to_have_text("Reports")
-        expect(page.locator("#report-results svg.chart")).to_have_count(3)
+        expect(page.locator("#report-results svg.chart")).to_have_count(4)
         expect(page.get_by_role("link", name=title)).to_be_visible()
 
         page.select_option("#f-activity", "games")

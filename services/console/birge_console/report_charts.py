@@ -10,7 +10,13 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from birge_api.reports.figures import CONFIDENCE, RATINGS
-from birge_api.reports.schemas import AttitudeChange, InvitationCounts, Mix, RatingDistribution
+from birge_api.reports.schemas import (
+    AttitudeChange,
+    InvitationCounts,
+    Mix,
+    MixSummary,
+    RatingDistribution,
+)
 from birge_console import charts
 from birge_console.i18n import _
 from birge_console.rendering import env
@@ -84,6 +90,31 @@ def mix_against_band(chart_id: str, room: Mix) -> Markup:
         bars=bars,
         maximum=1.0,
         band=charts.Band(low=room.band_low, high=room.band_high, label=band_text),
+    )
+
+
+def events_in_band(chart_id: str, summary: MixSummary) -> Markup:
+    """Over many events there is no one band: how many rooms held their own."""
+    steps = [
+        (_("Inside their band"), summary.events_in_band, charts.COLOURS[2]),
+        (
+            _("Outside their band"),
+            summary.events_with_mix - summary.events_in_band,
+            charts.COLOURS[1],
+        ),
+        (_("Mix suppressed"), summary.events_withheld, charts.COLOURS[4]),
+    ]
+    bars = [
+        charts.Bar(label=label, value=float(value), text=_number(value), colour=colour)
+        for label, value, colour in steps
+    ]
+    largest = max([bar.value or 0.0 for bar in bars] + [1.0])
+    return charts.bar_chart(
+        chart_id=chart_id,
+        title=_("Events whose mix held its band"),
+        description="; ".join(f"{bar.label}: {bar.text}" for bar in bars),
+        bars=bars,
+        maximum=largest,
     )
 
 

@@ -114,6 +114,7 @@ def _summary_context(console: ConsoleDep, form: FilterForm) -> dict[str, Any]:
     with i18n.using(console.language):
         drawn = {
             "funnel": report_charts.funnel("summary-funnel", summary.invitations),
+            "mix": report_charts.events_in_band("summary-mix", summary.mix),
             "ratings": report_charts.ratings("summary-ratings", summary.survey.rating_distribution),
             "attitude": report_charts.attitude("summary-attitude", summary.survey.attitude_change),
         }

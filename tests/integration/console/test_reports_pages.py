@@ -40,10 +40,11 @@ def test_the_summary_shows_figures_charts_and_the_events(signed_in: SignedIn, db
     html = page.text
     assert "Dumplings evening" in html
     assert f"/console/reports/events/{made.event.id}" in html
-    # Three charts on the summary, each an image with its title and description.
-    assert html.count('<svg class="chart"') == 3
-    assert html.count("<title id=") == 3
-    assert html.count("<desc id=") == 3
+    # Four charts on the summary, each an image with its title and description.
+    assert html.count('<svg class="chart"') == 4
+    assert html.count("<title id=") == 4
+    assert html.count("<desc id=") == 4
+    assert "Inside their band: 1" in html
     assert 'aria-labelledby="summary-funnel-title summary-funnel-desc"' in html
     # The figures as a table as well: ten attended, mean rating 4.5, five rated 4 and five 5.
     assert re.search(r"<b>10</b> attended", html)
