@@ -120,9 +120,9 @@ def populations(draw: st.DrawFn) -> Population:
             tally.rating_n += 1
             tally.rating_sum += person.rating
             population.who.setdefault(("ratings", key), set()).add(person.number)
-            counts = list(tally.rating_counts)
-            counts[person.rating - 1] += 1
-            tally.rating_counts = tuple(counts)
+            per_rating = list(tally.rating_counts)
+            per_rating[person.rating - 1] += 1
+            tally.rating_counts = tuple(per_rating)
             population.who.setdefault((f"rated_{person.rating}", key), set()).add(person.number)
         if person.talk is not None:
             tally.talk_n += 1

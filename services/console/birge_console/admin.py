@@ -101,6 +101,7 @@ def _users_page(
 ) -> HTMLResponse:
     accounts, more = users.list_users(session=console.db, limit=PAGE_SIZE, cursor=cursor)
     next_cursor = encode_cursor(accounts[-1].created_at, accounts[-1].id) if more else None
+    cities = _cities(console)
     return console.render(
         "admin/users.html",
         status_code=status_code,
@@ -109,7 +110,8 @@ def _users_page(
         accounts=accounts,
         next_cursor=next_cursor,
         roles=ROLE_NAMES,
-        cities=_cities(console),
+        cities=cities,
+        city_names={city.code: city.name for city in cities},
         errors=errors or [],
         form=form or {"email": "", "role": Role.COORDINATOR.value, "cities": []},
         saved=saved,
