@@ -29,6 +29,9 @@ from birge_shared.models import ActivityType, City, Event
 
 router = console_router()
 
+#: As the API's `?city=` filter allows.
+CITY_CODE_LENGTH = 40
+
 ACTIVITY_NAMES: dict[ActivityType, str] = {
     ActivityType.SPORT: N_("Sport"),
     ActivityType.COOKING: N_("Cooking"),
@@ -77,6 +80,8 @@ def _date(field: str, value: str) -> date | None:
 def filter_form(city: str, date_from: str, date_to: str, activity_type: str) -> FilterForm:
     """Blank fields are no filter (a plain GET form sends them all); bad values are a 422."""
     activity: ActivityType | None = None
+    if len(city) > CITY_CODE_LENGTH:
+        raise invalid("city", f"at most {CITY_CODE_LENGTH} characters")
     if activity_type:
         try:
             activity = ActivityType(activity_type)
