@@ -147,3 +147,20 @@ def test_a_suppressed_interval_draws_no_point() -> None:
 
     assert list(root.iter(f"{SVG}circle")) == []
     assert "suppressed" in [text.text for text in root.iter(f"{SVG}text")]
+
+
+def test_a_label_too_long_for_its_column_is_squeezed_to_fit() -> None:
+    root = _parse(
+        bar_chart(
+            chart_id="c",
+            title="t",
+            description="d",
+            bars=[Bar("Принимающее сообщество", 1, "1"), Bar("Мигранты", 1, "1")],
+            maximum=1,
+        )
+    )
+    long, short = (text for text in root.iter(f"{SVG}text") if text.get("text-anchor") == "end")
+
+    assert long.get("textLength") is not None
+    assert long.get("lengthAdjust") == "spacingAndGlyphs"
+    assert short.get("textLength") is None

@@ -66,7 +66,7 @@ def funnel(chart_id: str, counts: InvitationCounts) -> Markup:
 
 
 def mix_against_band(chart_id: str, room: Mix) -> Markup:
-    shares = [(_("Host community"), room.host_share), (_("Migrants"), room.migrant_share)]
+    shares = [(_("Hosts"), room.host_share), (_("Migrants"), room.migrant_share)]
     bars = [
         charts.Bar(
             label=label,
