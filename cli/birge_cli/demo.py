@@ -31,6 +31,8 @@ ADMIN_EMAIL = "admin@birge.local"
 # Known on purpose, and only ever used in development, where the whole point is to log in.
 DEMO_PASSWORD = "birge-demo-admin"  # noqa: S105
 COORDINATORS = {"bishkek": "bishkek@birge.local", "osh": "osh@birge.local"}
+#: An M&E officer's login: reads events and reports of both cities, no participant data.
+VIEWER_EMAIL = "viewer@birge.local"
 LOCAL = ZoneInfo("Asia/Bishkek")
 
 
@@ -168,6 +170,14 @@ def load_demo_data(*, session: Session, settings: Settings, now: datetime) -> De
         report=report,
     )
     admin_actor = Actor(user_id=admin.id, role=Role.ADMIN, cities=None)
+    _ensure_user(
+        session=session,
+        settings=settings,
+        email=VIEWER_EMAIL,
+        role=Role.VIEWER,
+        cities=tuple(COORDINATORS),
+        report=report,
+    )
     number = 100
     for city, coordinator_email in COORDINATORS.items():
         coordinator = _ensure_user(

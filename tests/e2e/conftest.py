@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -35,6 +36,7 @@ from birge_shared.models import (
 from birge_shared.tasks import SmsSend
 from tests.e2e.console_helpers import ConsoleUsers
 from tests.factories import make_event, make_invitation, make_participant
+from tests.integration.console.report_data import ReportedEvent, reported_event
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Flags that keep Chromium from reaching for the network (updates, sync, safe browsing lists)
@@ -137,6 +139,19 @@ class CommittedRows:
             self.participant_ids.append(participant.id)
             session.commit()
             return invitation
+
+    def reported_event(self, **kwargs: Any) -> ReportedEvent:
+        """A past event with enough answers for its report's figures to be shown."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            made = reported_event(session, **kwargs)
+            self.event_ids.append(made.event.id)
+            self.participant_ids.extend(
+                session.scalars(
+                    select(Invitation.participant_id).where(Invitation.event_id == made.event.id)
+                )
+            )
+            session.commit()
+            return made
 
     def status_of(self, invitation: Invitation) -> InvitationStatus | None:
         with Session(self.engine) as session:

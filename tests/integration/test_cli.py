@@ -156,8 +156,12 @@ def test_demo_data_loads_once(tmp_path: Path, sqlite: tuple[str, Engine]) -> Non
     assert second.returncode == 0, second.stderr
     assert "0 events and 0 participants added" in second.stdout
     assert "admin@birge.local  password: birge-demo-admin" in second.stdout
+    assert "viewer@birge.local  password: birge-demo-admin" in second.stdout
     with Session(engine) as session:
-        assert session.scalar(select(func.count()).select_from(User)) == 3
+        assert session.scalar(select(func.count()).select_from(User)) == 4
+        viewer = session.scalars(select(User).where(User.email == "viewer@birge.local")).one()
+        assert viewer.role is Role.VIEWER
+        assert sorted(viewer.city_codes) == ["bishkek", "osh"]
         assert session.scalar(select(func.count()).select_from(Event)) == 5
         participants = session.scalars(select(Participant)).all()
     assert len(participants) == 20

@@ -209,3 +209,28 @@ def test_reminders_and_surveys_sent_today_use_up_the_budget_so_a_batch_is_held(
 
     assert third["status"] == "awaiting_approval"
     assert _fan_outs(db, third["id"]) == 0
+
+
+def test_administrators_list_every_batch_awaiting_approval_oldest_first(
+    client: TestClient,
+    osh_headers: Headers,
+    admin_headers: Headers,
+    db: Session,
+    budget: Callable[[int], None],
+) -> None:
+    budget(1)
+    first = _invite(client, osh_headers, db, make_event(db))
+    second = _invite(client, osh_headers, db, make_event(db))
+
+    listed = client.get("/v1/invitation-batches/awaiting-approval", headers=admin_headers)
+    assert listed.status_code == 200, listed.text
+    ids = [batch["id"] for batch in listed.json()]
+    assert ids.index(first["id"]) < ids.index(second["id"])
+    assert all(batch["status"] == "awaiting_approval" for batch in listed.json())
+
+    assert _approve(client, admin_headers, first).status_code == 200
+    after = client.get("/v1/invitation-batches/awaiting-approval", headers=admin_headers)
+    assert first["id"] not in [batch["id"] for batch in after.json()]
+    assert second["id"] in [batch["id"] for batch in after.json()]
+    coordinator = client.get("/v1/invitation-batches/awaiting-approval", headers=osh_headers)
+    assert coordinator.status_code == 403

@@ -204,3 +204,31 @@ def test_only_admins_edit_and_viewers_do_not_read(
     _assert_problem(client.get(f"{URL}/help/en", headers=viewer_headers), 403, "forbidden")
     assert client.get(URL).status_code == 401
     assert _templates(db) == 0
+
+
+def test_a_preview_counts_a_draft_and_saves_nothing(
+    client: TestClient, admin_headers: Headers, db: Session
+) -> None:
+    single = client.post(f"{URL}/help/en/preview", json={"body": "a" * 160}, headers=admin_headers)
+    double = client.post(f"{URL}/help/en/preview", json={"body": "a" * 161}, headers=admin_headers)
+
+    assert single.status_code == 200, single.text
+    assert single.json() == {"encoding": "GSM-7", "characters": 160, "segments": 1}
+    assert double.json()["segments"] == 2
+    assert _templates(db) == 0
+    assert db.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+def test_a_preview_refuses_unknown_placeholders_as_saving_would(
+    client: TestClient, admin_headers: Headers, bishkek_headers: Headers
+) -> None:
+    refused = client.post(
+        f"{URL}/help/en/preview", json={"body": "Birge: call {phone}"}, headers=admin_headers
+    )
+    coordinator = client.post(
+        f"{URL}/help/en/preview", json={"body": "Birge"}, headers=bishkek_headers
+    )
+
+    _assert_problem(refused, 422, "invalid-template", "body")
+    assert "unknown placeholder {phone}" in refused.json()["errors"][0]["detail"]
+    assert coordinator.status_code == 403

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from birge_api.reports.cells import (
     StatusCell,
+    distribution_cells,
     included,
     invitation_tally,
     pairs,
@@ -28,7 +29,7 @@ from birge_api.reports.cells import (
     survey_figures_of_cells,
     talks,
 )
-from birge_api.reports.figures import InvitationTally, SurveyTally
+from birge_api.reports.figures import RATINGS, InvitationTally, SurveyTally
 from birge_shared.models import ActivityType, Community
 from birge_shared.statistics import MIN_RESPONDENTS
 
@@ -119,6 +120,10 @@ def populations(draw: st.DrawFn) -> Population:
             tally.rating_n += 1
             tally.rating_sum += person.rating
             population.who.setdefault(("ratings", key), set()).add(person.number)
+            per_rating = list(tally.rating_counts)
+            per_rating[person.rating - 1] += 1
+            tally.rating_counts = tuple(per_rating)
+            population.who.setdefault((f"rated_{person.rating}", key), set()).add(person.number)
         if person.talk is not None:
             tally.talk_n += 1
             tally.talk_yes += person.talk
@@ -186,6 +191,13 @@ def _survey_sets(population: Population, chosen: Filter) -> dict[str, frozenset[
     assert (figures.mean_rating.n or 0) == len(sets["ratings"])
     assert (figures.cross_group_talk_share.n or 0) == len(sets["talks"])
     assert (figures.attitude_change.n or 0) == len(sets["pairs"])
+    # Each count of the rating distribution is a figure of its own.
+    distributed = distribution_cells(cells)
+    for index, rating in enumerate(RATINGS):
+        name = f"rated_{rating}"
+        sets[name] = _people(population, name, distributed)
+        counts = figures.rating_distribution.counts
+        assert (counts[index] if counts else 0) == len(sets[name])
     return sets
 
 

@@ -16,6 +16,7 @@ from birge_api.reports.schemas import (
     Figure,
     InvitationCounts,
     Mix,
+    RatingDistribution,
     SurveyFigures,
 )
 from birge_shared.models import ActivityType, EventStatus
@@ -40,6 +41,7 @@ def _report(*, suppressed: bool) -> EventReport:
             response_rate=HIDDEN if suppressed else shown,
             mean_rating=HIDDEN if suppressed else Figure(value=4.25, n=12, suppressed=False),
             cross_group_talk_share=HIDDEN if suppressed else shown,
+            rating_distribution=RatingDistribution(counts=None, n=None, suppressed=True),
             attitude_change=AttitudeChange(mean=None, low=None, high=None, n=None, suppressed=True)
             if suppressed
             else AttitudeChange(mean=0.5, low=0.1, high=0.9, n=10, suppressed=False),

@@ -137,3 +137,26 @@ def test_the_mix_summary_pools_rooms_and_counts_those_in_their_band() -> None:
 def test_invitation_tallies_add_up_field_by_field() -> None:
     one = InvitationTally(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
     assert one.plus(one) == InvitationTally(2, 4, 6, 8, 10, 12, 14, 16, 18, 20)
+
+
+def test_the_rating_distribution_leaves_out_cells_with_a_count_between_one_and_four() -> None:
+    even = SurveyTally(post_respondents=10, rating_n=10, rating_counts=(0, 0, 5, 5, 0))
+    lopsided = SurveyTally(post_respondents=6, rating_n=6, rating_counts=(1, 0, 0, 0, 5))
+    figures = survey_figures_of_cells({"a": even, "b": lopsided}, {"a": 10, "b": 6})
+    assert figures.rating_distribution.model_dump() == {
+        "counts": [0, 0, 5, 5, 0],
+        "n": 10,
+        "suppressed": False,
+    }
+    # The lopsided cell still counts in the mean rating, which hides who gave what.
+    assert figures.mean_rating.n == 16
+
+
+def test_a_rating_distribution_with_no_cell_left_is_suppressed() -> None:
+    lopsided = SurveyTally(post_respondents=6, rating_n=6, rating_counts=(1, 0, 0, 0, 5))
+    figures = survey_figures_of_cells({"b": lopsided}, {"b": 6})
+    assert figures.rating_distribution.model_dump() == {
+        "counts": None,
+        "n": None,
+        "suppressed": True,
+    }

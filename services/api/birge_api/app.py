@@ -12,6 +12,7 @@ from birge_api.calendars.router import router as calendars_router
 from birge_api.dashboard.router import router as dashboard_router
 from birge_api.events.router import router as events_router
 from birge_api.inbox.router import router as inbox_router
+from birge_api.invitations.router import approvals as approvals_router
 from birge_api.invitations.router import router as invitations_router
 from birge_api.message_templates.router import router as message_templates_router
 from birge_api.middleware import (
@@ -61,6 +62,7 @@ def create_app() -> FastAPI:
     app.include_router(events_router)
     app.include_router(participants_router)
     app.include_router(invitations_router)
+    app.include_router(approvals_router)
     app.include_router(attendance_router)
     app.include_router(message_templates_router)
     app.include_router(webhooks_router)

@@ -11,7 +11,17 @@ from fastapi.responses import RedirectResponse
 from starlette.middleware.gzip import GZipMiddleware
 
 from birge_api.app import create_app as create_api
-from birge_console import account, dashboard, door, event_forms, events, inbox, static_files
+from birge_console import (
+    account,
+    admin,
+    dashboard,
+    door,
+    event_forms,
+    events,
+    inbox,
+    reports,
+    static_files,
+)
 
 
 def create_app() -> FastAPI:
@@ -27,6 +37,8 @@ def create_app() -> FastAPI:
     app.include_router(event_forms.router)
     app.include_router(door.router)
     app.include_router(inbox.router)
+    app.include_router(reports.router)
+    app.include_router(admin.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -74,6 +74,8 @@ def get_message(*, session: Session, actor: Actor, message_id: uuid.UUID) -> Row
     if row is None:
         raise not_found("Inbox message")
     return row[0], row[1]
+
+
 def count_waiting(*, session: Session, actor: Actor) -> int:
     """How many texts of the caller's view nobody has marked handled yet."""
     waiting = visible(actor).where(Message.handled_at.is_(None)).subquery()

@@ -24,6 +24,8 @@ from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
 from birge_shared.models import BatchStatus
 
 router = APIRouter(prefix="/v1/events/{event_id}/invitations", tags=["invitations"])
+#: Across events: what waits for an administrator's approval.
+approvals = APIRouter(prefix="/v1/invitation-batches", tags=["invitations"])
 
 _PROBLEMS: dict[int | str, dict[str, str]] = {
     401: {"description": "No or invalid token"},
@@ -150,3 +152,11 @@ def get_seats(
     return seats.seats(
         session=session, actor=actor, event_id=event_id, over_invite=settings.over_invite_factor
     )
+
+
+@approvals.get("/awaiting-approval", responses=_PROBLEMS)
+def list_awaiting_approval(
+    session: SessionDep, actor: Admin, limit: LimitQuery = 50
+) -> list[BatchRead]:
+    """Every batch held over its city's daily SMS budget, oldest first (administrators)."""
+    return service.list_awaiting_approval(session=session, actor=actor, limit=limit)

@@ -425,6 +425,22 @@ def list_batches(
     return [_batch_read(session, batch) for batch in batches]
 
 
+def list_awaiting_approval(*, session: Session, actor: Actor, limit: int) -> list[BatchRead]:
+    """Batches held over a daily SMS budget in the caller's cities, oldest first: the queue
+    an administrator works through."""
+    query = (
+        select(InvitationBatch)
+        .join(Event, Event.id == InvitationBatch.event_id)
+        .where(InvitationBatch.status == BatchStatus.AWAITING_APPROVAL)
+    )
+    if actor.cities is not None:
+        query = query.where(Event.city_code.in_(sorted(actor.cities)))
+    batches = session.scalars(
+        query.order_by(InvitationBatch.created_at, InvitationBatch.id).limit(limit)
+    )
+    return [_batch_read(session, batch) for batch in batches]
+
+
 _ROSTER_DELIVERY: dict[MessageStatus, DeliveryStatus] = {
     MessageStatus.PLANNED: "planned",
     MessageStatus.SENDING: "queued",

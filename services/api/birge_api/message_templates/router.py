@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path
 
 from birge_api.deps import Actor, Admin, Reader, SessionDep, SettingsDep
 from birge_api.message_templates import service
-from birge_api.message_templates.schemas import TemplateRead, TemplateUpdate
+from birge_api.message_templates.schemas import Segments, TemplateRead, TemplateUpdate
 from birge_api.problems import forbidden
 from birge_shared.models import Role
 
@@ -57,6 +57,24 @@ def get_template(
         session=session,
         purpose=purpose,
         language=language,
+        public_base_url=settings.public_base_url,
+    )
+
+
+@router.post("/{purpose}/{language}/preview", responses=_PROBLEMS)
+def preview_template(
+    purpose: PurposePath,
+    language: LanguagePath,
+    body: TemplateUpdate,
+    settings: SettingsDep,
+    actor: Admin,
+) -> Segments:
+    """The segments a draft text would take once filled in; nothing is saved. A text with a
+    placeholder its purpose does not have is a 422, as it would be when saved."""
+    return service.preview_template(
+        purpose=purpose,
+        language=language,
+        body=body.body,
         public_base_url=settings.public_base_url,
     )
 

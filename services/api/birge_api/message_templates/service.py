@@ -108,6 +108,16 @@ def get_template(
     return _read(*key, session.get(MessageTemplate, key), public_base_url)
 
 
+def preview_template(*, purpose: str, language: str, body: str, public_base_url: str) -> Segments:
+    """What a draft text would cost, after the same placeholder check as saving it."""
+    key = _key(purpose, language)
+    try:
+        check_template(purpose, body)
+    except TemplateError as exc:
+        raise invalid("body", str(exc), type_="invalid-template") from None
+    return _segments(*key, body, public_base_url)
+
+
 def set_template(
     *,
     session: Session,

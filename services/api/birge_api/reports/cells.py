@@ -13,6 +13,8 @@ combination of them): no combination of queries can isolate fewer than five peop
   the cell's attendees, its denominator, not between one and four), ratings for the mean
   rating, answers to the cross-group question for its share, pre/post pairs for the attitude
   change.
+  The rating distribution is a set of counts, so a cell enters it only when it has at least
+  five ratings and each of its counts per rating is zero or at least five.
 - Invitation counts and the mix (`protect=True`: for viewers; coordinators and administrators
   read the invitations themselves): the published counts are sums of five disjoint status
   counts per cell (unanswered, accepted, declined, attended, no-show), so a cell is shown
@@ -34,6 +36,7 @@ from birge_api.reports.figures import (
     SurveyTally,
     attitude_change,
     figure,
+    rating_distribution,
 )
 from birge_api.reports.schemas import SurveyFigures
 from birge_shared.models import Community
@@ -116,6 +119,15 @@ def pairs(cell: SurveyTally) -> int:
     return sum(cell.pairs.values())
 
 
+def distribution_cells(cells: Mapping[K, SurveyTally]) -> list[K]:
+    """The rating distribution's cells: enough ratings, and no count between one and four."""
+    return [
+        key
+        for key in included(cells, ratings)
+        if all(large(count) for count in cells[key].rating_counts)
+    ]
+
+
 def rate_cells(cells: Mapping[K, SurveyTally], attended: Mapping[K, int]) -> list[K]:
     """The response rate's cells: enough respondents, and attendees not between one and four."""
     return [key for key in included(cells, respondents) if large(attended.get(key, 0))]
@@ -142,6 +154,9 @@ def survey_figures_of_cells(
             sum(cell.rating_sum for cell in rated),
             sum(cell.rating_n for cell in rated),
             n=sum(cell.rating_n for cell in rated),
+        ),
+        rating_distribution=rating_distribution(
+            [cells[key].rating_counts for key in distribution_cells(cells)]
         ),
         cross_group_talk_share=figure(
             sum(cell.talk_yes for cell in talked),

@@ -18,12 +18,16 @@ from birge_api.reports.schemas import (
     Mix,
     MixBasis,
     MixSummary,
+    RatingDistribution,
 )
 from birge_shared.balance import in_band
 from birge_shared.statistics import MIN_RESPONDENTS, student_t_quantile
 
 #: The confidence of the attitude change's interval.
 CONFIDENCE = 0.95
+
+#: The overall rating's scale.
+RATINGS = (1, 2, 3, 4, 5)
 
 #: (pre attitude, post attitude) → how many people answered that way.
 PairCounts = Counter[tuple[int, int]]
@@ -95,6 +99,8 @@ class SurveyTally:
     talk_n: int = 0
     talk_yes: int = 0
     pairs: PairCounts = field(default_factory=Counter)
+    #: Answers per rating, for RATINGS in order.
+    rating_counts: tuple[int, ...] = (0, 0, 0, 0, 0)
 
 
 def figure(numerator: float, denominator: int, *, n: int) -> Figure:
@@ -103,6 +109,15 @@ def figure(numerator: float, denominator: int, *, n: int) -> Figure:
         return Figure(value=None, n=None, suppressed=True)
     value = numerator / denominator if denominator else None
     return Figure(value=value, n=n, suppressed=False)
+
+
+def rating_distribution(counts: list[tuple[int, ...]]) -> RatingDistribution:
+    """The summed counts per rating of the cells given (already chosen as large enough)."""
+    n = sum(sum(cell) for cell in counts)
+    if n < MIN_RESPONDENTS:
+        return RatingDistribution(counts=None, n=None, suppressed=True)
+    totals = [sum(cell[index] for cell in counts) for index in range(len(RATINGS))]
+    return RatingDistribution(counts=totals, n=n, suppressed=False)
 
 
 @functools.lru_cache(maxsize=4096)

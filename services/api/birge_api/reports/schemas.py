@@ -101,6 +101,21 @@ class MixSummary(BaseModel):
     migrant_share: float | None
 
 
+class RatingDistribution(BaseModel):
+    """How many post answers gave each overall rating, 1 to 5.
+
+    A cell (event × community) enters only when it has at least five ratings and each of its
+    five counts is zero or at least five, so no count, and no difference of two, rests on
+    fewer than five people.
+    """
+
+    counts: list[int] | None = Field(
+        description="Answers per rating, for ratings 1, 2, 3, 4 and 5; null when suppressed."
+    )
+    n: int | None = Field(description="The ratings counted.")
+    suppressed: bool = Field(description=_SUPPRESSED)
+
+
 class SurveyFigures(BaseModel):
     """The survey figures, each suppressed on its own when it rests on too few answers."""
 
@@ -108,6 +123,7 @@ class SurveyFigures(BaseModel):
         description="Post-survey respondents per attendee; n is the respondents."
     )
     mean_rating: Figure = Field(description="Mean overall rating (1–5) in the post survey.")
+    rating_distribution: RatingDistribution
     cross_group_talk_share: Figure = Field(
         description="Share of post answers reporting a real conversation across communities."
     )

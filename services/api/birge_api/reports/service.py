@@ -27,7 +27,7 @@ from birge_api.reports.cells import (
     invitation_tally,
     survey_figures_of_cells,
 )
-from birge_api.reports.figures import InvitationTally, SurveyTally, mix, mix_summary
+from birge_api.reports.figures import RATINGS, InvitationTally, SurveyTally, mix, mix_summary
 from birge_api.reports.schemas import (
     EventReport,
     ReviewItem,
@@ -184,16 +184,29 @@ def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, S
             func.coalesce(func.sum(answer.rating), 0),
             func.count(answer.cross_group_talk),
             _count_where(answer.cross_group_talk.is_(True)),
+            *(_count_where(answer.rating == rating) for rating in RATINGS),
         )
         .where(answer.event_id.in_(scope), answer.kind == POST)
         .group_by(answer.event_id, answer.community)
     )
     cells: dict[CellKey, SurveyTally] = {}
-    for event_id, community, answered, rating_n, rating_sum, talk_n, talk_yes in session.execute(
-        sums
-    ):
+    for (
+        event_id,
+        community,
+        answered,
+        rating_n,
+        rating_sum,
+        talk_n,
+        talk_yes,
+        *per_rating,
+    ) in session.execute(sums):
         cells[(event_id, community)] = SurveyTally(
-            int(answered), int(rating_n), int(rating_sum or 0), int(talk_n), int(talk_yes)
+            int(answered),
+            int(rating_n),
+            int(rating_sum or 0),
+            int(talk_n),
+            int(talk_yes),
+            rating_counts=tuple(int(count) for count in per_rating),
         )
 
     pre, post = aliased(SurveyResponse), aliased(SurveyResponse)
