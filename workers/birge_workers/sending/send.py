@@ -35,6 +35,7 @@ from birge_shared.budget import changes_of, is_held
 from birge_shared.crypto import get_cipher
 from birge_shared.departure import AFTER_OPT_OUT, opt_out_participant
 from birge_shared.followup import REMINDER
+from birge_shared.free_text import FREE_TEXT_PURPOSES
 from birge_shared.invitations import close_unanswered, deadline_for
 from birge_shared.models import (
     City,
@@ -356,6 +357,9 @@ def _render(
     event: Event | None,
     settings: Settings,
 ) -> str:
+    if message.purpose in FREE_TEXT_PURPOSES and message.body_encrypted is not None:
+        # A coordinator's own words, stored when the message was planned.
+        return get_cipher().decrypt(message.body_encrypted)
     overrides = load_overrides(session)
     if invitation is None or event is None:
         return render_plain_sms(

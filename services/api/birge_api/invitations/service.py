@@ -478,7 +478,7 @@ def list_invitations(
     rows = session.execute(query).all()
     show_people = actor.role is not Role.VIEWER
     items = [
-        _roster_item(invitation, person, message, show_people=show_people)
+        roster_item(invitation, person, message, show_people=show_people)
         for invitation, person, message in rows[:limit]
     ]
     return items, len(rows) > limit
@@ -502,7 +502,7 @@ def parse_statuses(values: Collection[str]) -> list[InvitationStatus]:
     return wanted
 
 
-def _roster_item(
+def roster_item(
     invitation: Invitation, person: Participant, message: Message | None, *, show_people: bool
 ) -> InvitationListItem:
     name = phone = None

@@ -1,0 +1,57 @@
+"""SMS whose text a coordinator wrote (a message to an event's confirmed people).
+
+Every other SMS is rendered from a template when it is sent. A coordinator's own words have no
+template, so the text is stored encrypted when the message is planned and the sender sends it
+as it stands. It goes through the outbox and the sender like every SMS: quiet hours, opt-outs,
+the event having started or been cancelled all still stop it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from birge_shared.crypto import get_cipher
+from birge_shared.models import Message, MessageChannel, MessageDirection, MessageStatus, utcnow
+from birge_shared.upsert import insert_ignoring_conflict
+
+#: The purpose of a coordinator's message to the people confirmed for an event.
+EVENT_MESSAGE = "event_message"
+#: Purposes whose text is the stored body, not a template.
+FREE_TEXT_PURPOSES = frozenset({EVENT_MESSAGE})
+
+
+def plan_free_text_sms(
+    *,
+    session: Session,
+    purpose: str,
+    participant_id: uuid.UUID,
+    invitation_id: uuid.UUID | None,
+    text: str,
+    dedupe_key: str,
+) -> uuid.UUID | None:
+    """Plan one SMS with this text; None when one with this dedupe key exists already."""
+    if purpose not in FREE_TEXT_PURPOSES:
+        raise ValueError(f"{purpose!r} is rendered from a template, not free text")
+    message_id = uuid.uuid4()
+    now = utcnow()
+    inserted = insert_ignoring_conflict(
+        session,
+        Message,
+        {
+            "id": message_id,
+            "direction": MessageDirection.OUTBOUND,
+            "channel": MessageChannel.SMS,
+            "purpose": purpose,
+            "dedupe_key": dedupe_key,
+            "invitation_id": invitation_id,
+            "participant_id": participant_id,
+            "status": MessageStatus.PLANNED,
+            "attempts": 0,
+            "body_encrypted": get_cipher().encrypt(text),
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    return message_id if inserted is not None else None
