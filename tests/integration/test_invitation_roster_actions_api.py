@@ -73,7 +73,8 @@ def test_withdrawing_an_accepted_seat_refills_it_from_the_waitlist(
     assert leaving.closed_reason == "withdrawn by a coordinator: moved to another city"
     assert waiting.status is InvitationStatus.PLANNED
     refill = db.scalar(select(InvitationBatch).where(InvitationBatch.event_id == event.id))
-    assert refill is not None and refill.invited == 1
+    assert refill is not None
+    assert refill.invited == 1
     again = client.post(_url(event, f"/{leaving.id}/withdraw"), json={}, headers=osh_headers)
     assert again.status_code == 409
 
@@ -133,7 +134,8 @@ def test_move_up_respects_the_band_and_the_seats(
     assert migrant.status is InvitationStatus.PLANNED
     assert another_host.status is InvitationStatus.WAITLISTED
     sms = db.scalar(select(Message).where(Message.invitation_id == migrant.id))
-    assert sms is not None and sms.purpose == "invitation"
+    assert sms is not None
+    assert sms.purpose == "invitation"
 
     not_waiting = client.post(_url(event, f"/{migrant.id}/move-up"), headers=osh_headers)
     assert not_waiting.status_code == 409
@@ -276,7 +278,8 @@ def test_a_message_to_the_confirmed_goes_once_per_key_through_the_outbox(
     sends = list(db.scalars(select(OutboxEntry).where(OutboxEntry.task_name == "sms.send")))
     assert len(sends) == 1
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "event.message_confirmed"))
-    assert entry is not None and text not in str(entry.details)
+    assert entry is not None
+    assert text not in str(entry.details)
 
 
 def test_a_message_past_the_budget_or_empty_sends_nothing(
