@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from starlette.middleware.gzip import GZipMiddleware
 
 from birge_api.app import create_app as create_api
-from birge_console import account, dashboard, static_files
+from birge_console import account, dashboard, event_page, invite_wizard, static_files
 
 
 def create_app() -> FastAPI:
@@ -22,6 +22,8 @@ def create_app() -> FastAPI:
     app.include_router(account.public)
     app.include_router(account.router)
     app.include_router(dashboard.router)
+    app.include_router(event_page.router)
+    app.include_router(invite_wizard.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

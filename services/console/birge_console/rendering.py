@@ -77,9 +77,10 @@ def _gettext(message: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
-def _ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
-    text = i18n.ngettext(singular, plural, n)
-    return text % {"num": n, **variables}
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    # Jinja's new-style wrapper calls this with the three texts only and then fills in the
+    # block's variables (`count` and the rest) itself: formatting here would miss them.
+    return i18n.ngettext(singular, plural, n)
 
 
 env = Environment(

@@ -16,11 +16,17 @@ from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
-from birge_api.invitations.schemas import CommunityCounts, EventCounts, InvitationListItem
+from birge_api.invitations.schemas import (
+    CommunityCounts,
+    EventCounts,
+    InvitationListItem,
+    PersonSummary,
+)
 from birge_api.invitations.service import roster_item
 from birge_api.problems import Problem, not_found
 from birge_shared import audit
 from birge_shared.balance import Candidate, in_band
+from birge_shared.crypto import get_cipher
 from birge_shared.invitations import (
     HOLDING,
     PromotionRefusedError,
@@ -43,6 +49,7 @@ from birge_shared.models import (
     Role,
     utcnow,
 )
+from birge_shared.phones import mask
 
 #: Invitations a coordinator may withdraw: still waiting for an answer or a seat, or accepted.
 WITHDRAWABLE = (*HOLDING, InvitationStatus.WAITLISTED)
@@ -255,3 +262,32 @@ def counts(*, session: Session, event_id: uuid.UUID, actor: Actor) -> EventCount
         host_share=host / (host + migrant) if host + migrant else None,
         in_band=in_band(host, migrant, event.min_share),
     )
+
+
+def people(
+    *, session: Session, actor: Actor, event_id: uuid.UUID, participant_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, PersonSummary]:
+    """Names and masked phones of these people of the event's city, for a coordinator choosing
+    whom to invite; other cities' and erased people are left out. Viewers get nobody."""
+    event = get_event(session=session, actor=actor, event_id=event_id)
+    if actor.role is Role.VIEWER or not participant_ids:
+        return {}
+    cipher = get_cipher()
+    found: dict[uuid.UUID, PersonSummary] = {}
+    for person in session.scalars(
+        select(Participant).where(
+            Participant.id.in_(list(dict.fromkeys(participant_ids))),
+            Participant.city_code == event.city_code,
+            Participant.erased_at.is_(None),
+        )
+    ):
+        found[person.id] = PersonSummary(
+            id=person.id,
+            name=cipher.decrypt(person.name_encrypted) if person.name_encrypted else None,
+            phone_masked=mask(cipher.decrypt(person.phone_encrypted))
+            if person.phone_encrypted
+            else None,
+            community=person.community,
+            language=person.language,
+        )
+    return found

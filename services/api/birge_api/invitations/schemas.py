@@ -258,3 +258,13 @@ class MessageSent(BaseModel):
     planned: int = Field(description="New messages planned; 0 when this key was used already")
     segments: int
     estimated_price: Price
+
+
+class PersonSummary(BaseModel):
+    """Who a proposal names, as a coordinator picks among them: no full phone number."""
+
+    id: uuid.UUID
+    name: str | None
+    phone_masked: str | None
+    community: Community | None
+    language: Language
