@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from birge_shared.models import InvitationStatus, Role
-from tests.e2e.conftest import CommittedRows, EventRoster
+from tests.e2e.conftest import CommittedRows
 from tests.e2e.console_helpers import (
     LAPTOP,
     PHONE,
@@ -25,11 +25,10 @@ from tests.e2e.console_helpers import (
 POLL_WAIT_MS = 15_000
 
 
-def _open_event(page: Page, live_server: str, roster: EventRoster) -> str:
-    path = f"/console/events/{roster.event.id}"
-    page.goto(f"{live_server}{path}")
-    expect(page.locator("h1")).to_have_text("Football together")
-    return path
+def _fits(page: Page, viewport: dict[str, int]) -> None:
+    """Nothing makes the whole page scroll sideways (wide tables scroll inside their box)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"{page.url} is {width} px wide"
 
 
 def test_a_coordinator_runs_an_event_with_javascript(
@@ -100,6 +99,7 @@ def test_the_wizard_invites_hand_picked_people_once(
         expect(page.locator("h1")).to_have_text("Check the proposal")
         expect(page.locator("main form")).to_contain_text("Эльмира Касымова")
         expect(page.locator(".sms-sample").first).to_contain_text("segments each")
+        _fits(page, viewport)
         if javascript and viewport is LAPTOP:
             screenshot(page, "invite-wizard")
         # A double-click posts the form twice with one Idempotency-Key: one batch.
@@ -133,6 +133,7 @@ def test_without_javascript_the_event_page_forms_still_work(
     try:
         path = f"/console/events/{roster.event.id}"
         sign_in(page, live_server, user, next_path=path)
+        _fits(page, viewport)
         page.fill("#message-text", "Room 204 tonight")
         page.click("button:has-text('Count segments')")
         expect(page.locator("#message-cost")).to_contain_text("GSM-7")

@@ -61,6 +61,12 @@ _REASONS = {
         "Inviting this person would move the mix outside the band."
     ),
 }
+#: What the invitation preview warns of, by its stable code (the API's detail is English).
+WARNINGS = {
+    "nobody": N_("Nobody in this selection can be invited now."),
+    "mix_band": N_("The mix band keeps some seats empty although eligible people are waiting."),
+    "short_window": N_("The event is near: people get only a short time to answer."),
+}
 _TOO_LATE = re.compile(r"^the event starts in less than the answer window \((\d+) minutes\)")
 
 
@@ -96,6 +102,11 @@ def reason_text(reason: str | None) -> str | None:
             "more is invited from the waitlist."
         ) % {"minutes": late.group(1)}
     return reason
+
+
+def warning_text(code: object) -> str:
+    value = str(getattr(code, "value", code))
+    return _(WARNINGS[value]) if value in WARNINGS else value
 
 
 def event_title(event: Event, language: Language) -> str:

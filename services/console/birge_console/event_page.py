@@ -86,7 +86,7 @@ def _page(
     context = _counts_context(console, event)
     context.update(
         title=event_labels.event_title(event, console.language),
-        done=i18n._(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
+        done=DONE_MESSAGES.get(done or ""),
         errors=errors or [],
         message_text=message_text,
         estimate=estimate,
@@ -160,7 +160,7 @@ def withdraw(
         if problem.status != 409:
             raise
         console.db.rollback()
-        return _page(console, event_id, status_code=409, errors=[_conflict_text(problem)])
+        return _page(console, event_id, status_code=409, errors=[_conflict_text(console, problem)])
     return RedirectResponse(event_url(event_id, "?done=withdrawn"), status_code=303)
 
 
@@ -179,17 +179,23 @@ def move_up(console: ConsoleDep, event_id: uuid.UUID, invitation_id: uuid.UUID) 
         if problem.status != 409:
             raise
         console.db.rollback()
-        return _page(console, event_id, status_code=409, errors=[_conflict_text(problem)])
+        return _page(console, event_id, status_code=409, errors=[_conflict_text(console, problem)])
     return RedirectResponse(event_url(event_id, "?done=moved"), status_code=303)
 
 
-def _conflict_text(problem: Problem) -> str:
+def _in_language(console: Console, message: str) -> str:
+    with i18n.using(console.language):
+        return i18n._(message)
+
+
+def _conflict_text(console: Console, problem: Problem) -> str:
     """Why a roster action was refused, in the reader's language."""
-    if problem.type_ == "event-not-open":
-        return i18n._("The event has started or ended: its roster can no longer change.")
-    if problem.type_ == "invitation-not-open":
-        return i18n._("This invitation is already closed: it cannot be withdrawn.")
-    return event_labels.reason_text(problem.detail) or problem.title
+    with i18n.using(console.language):
+        if problem.type_ == "event-not-open":
+            return i18n._("The event has started or ended: its roster can no longer change.")
+        if problem.type_ == "invitation-not-open":
+            return i18n._("This invitation is already closed: it cannot be withdrawn.")
+        return event_labels.reason_text(problem.detail) or problem.title
 
 
 def _estimate(console: Console, event_id: uuid.UUID, text: str) -> MessageEstimate:
@@ -230,7 +236,7 @@ def message_confirmed(
                 status=422,
                 type_="validation-error",
                 title="The message is too long",
-                detail=i18n._("At most 480 characters."),
+                detail=_in_language(console, "At most 480 characters."),
             )
         messaging.message_confirmed(
             session=console.db,
@@ -245,16 +251,17 @@ def message_confirmed(
             raise
         console.db.rollback()
         errors = {
-            "over-budget": i18n._(
+            "over-budget": i18n.N_(
                 "This message would take the city past its daily SMS budget; nothing was sent."
             ),
-            "nobody-confirmed": i18n._("Nobody confirmed can be written to."),
+            "nobody-confirmed": i18n.N_("Nobody confirmed can be written to."),
         }
-        message = errors.get(problem.type_) or (
-            i18n._("Write a message first.")
-            if problem.status == 422 and problem.errors
-            else problem.detail or problem.title
-        )
+        if problem.type_ in errors:
+            message = _in_language(console, errors[problem.type_])
+        elif problem.status == 422 and problem.errors:
+            message = _in_language(console, i18n.N_("Write a message first."))
+        else:
+            message = problem.detail or problem.title
         return _page(
             console,
             event_id,

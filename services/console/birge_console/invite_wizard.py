@@ -193,14 +193,15 @@ def _proposal(
     console.require_writer()
     event = get_event(session=console.db, actor=console.actor, event_id=event_id)
     try:
-        request = build_request(
-            mode=mode,
-            participant_ids=participant_ids,
-            languages=languages,
-            communities=communities,
-            not_invited_within_days=not_invited_within_days,
-            max_people=max_people,
-        )
+        with i18n.using(console.language):
+            request = build_request(
+                mode=mode,
+                participant_ids=participant_ids,
+                languages=languages,
+                communities=communities,
+                not_invited_within_days=not_invited_within_days,
+                max_people=max_people,
+            )
         preview = service.preview(
             session=console.db,
             actor=console.actor,
@@ -261,7 +262,8 @@ def send(
     """Send the checked people as one batch; the same key again answers with that batch."""
     console.require_writer()
     if not participant:
-        raise invalid("participant_ids", i18n._("Choose at least one person."))
+        with i18n.using(console.language):
+            raise invalid("participant_ids", i18n._("Choose at least one person."))
     created = service.create_batch(
         session=console.db,
         actor=console.actor,

@@ -394,3 +394,23 @@ def test_a_batch_over_the_budget_is_shown_as_held(
     page = client.get(sent.headers["location"])
     assert "nothing is sent until an administrator approves the batch" in page.text
     assert "wait for an administrator" in page.text or "waits for an administrator" in page.text
+
+
+def test_what_the_handlers_say_is_in_the_reader_s_language(
+    signed_in: _SignedIn, db: Session
+) -> None:
+    event, rows = _event_with_people(db)
+    client = signed_in(Role.COORDINATOR, ("osh",))
+    client.headers["Accept-Language"] = "ky"
+    url = f"/console/events/{event.id}/invitations/{rows['bakyt'].id}/withdraw"
+
+    done = client.post(url, data={"csrf": client.csrf}, follow_redirects=True)
+    again = client.post(url, data={"csrf": client.csrf})
+    empty = client.post(
+        f"/console/events/{event.id}/message", data={"text": " ", "csrf": client.csrf}
+    )
+
+    assert "Чакыруу кайтарылып алынды" in done.text
+    assert "Бул чакыруу жабылып калган" in again.text
+    assert "Адегенде билдирүү жазыңыз." in empty.text
+    assert 'lang="ky"' in empty.text
