@@ -28,6 +28,7 @@ from birge_shared.models import (
     Community,
     Event,
     Invitation,
+    InvitationBatch,
     InvitationStatus,
     Language,
     Message,
@@ -231,6 +232,17 @@ class CommittedRows:
     def outbox_mark(self) -> int:
         with Session(self.engine) as session:
             return int(session.scalar(select(func.coalesce(func.max(OutboxEntry.id), 0))) or 0)
+
+    def batches_of(self, event: Event) -> int:
+        with Session(self.engine) as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(InvitationBatch)
+                    .where(InvitationBatch.event_id == event.id)
+                )
+                or 0
+            )
 
     def remove_outbox_since(self, mark: int) -> None:
         """Tasks the pages queued for workers, which do not run in the browser tests."""

@@ -106,6 +106,7 @@ def test_the_wizard_invites_hand_picked_people_once(
         page.dblclick("button.send")
         page.wait_for_url(re.compile(r".*/console/events/[^/]+\?batch=.*"))
         expect(page.locator(".alert.ok")).to_contain_text("2 invited")
+        assert committed.batches_of(roster.event) == 1
         # Back to the proposal (reloaded): everyone is invited already, nobody is checked.
         page.go_back()
         expect(page.locator("main")).to_contain_text("0 to invite now")
