@@ -13,8 +13,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
-from birge_shared.models import Message, MessageChannel, MessageDirection, MessageStatus, utcnow
-from birge_shared.upsert import insert_ignoring_conflict
+from birge_shared.invitations import plan_sms
 
 #: The purpose of a coordinator's message to the people confirmed for an event.
 EVENT_MESSAGE = "event_message"
@@ -34,24 +33,12 @@ def plan_free_text_sms(
     """Plan one SMS with this text; None when one with this dedupe key exists already."""
     if purpose not in FREE_TEXT_PURPOSES:
         raise ValueError(f"{purpose!r} is rendered from a template, not free text")
-    message_id = uuid.uuid4()
-    now = utcnow()
-    inserted = insert_ignoring_conflict(
-        session,
-        Message,
-        {
-            "id": message_id,
-            "direction": MessageDirection.OUTBOUND,
-            "channel": MessageChannel.SMS,
-            "purpose": purpose,
-            "dedupe_key": dedupe_key,
-            "invitation_id": invitation_id,
-            "participant_id": participant_id,
-            "status": MessageStatus.PLANNED,
-            "attempts": 0,
-            "body_encrypted": get_cipher().encrypt(text),
-            "created_at": now,
-            "updated_at": now,
-        },
+    # Only these purposes are sent as stored; a template's text is rendered when it is sent.
+    return plan_sms(
+        session=session,
+        purpose=purpose,
+        participant_id=participant_id,
+        invitation_id=invitation_id,
+        dedupe_key=dedupe_key,
+        body_encrypted=get_cipher().encrypt(text),
     )
-    return message_id if inserted is not None else None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
+from birge_api.invitations import service
 from birge_api.invitations.schemas import (
     CommunityCounts,
     EventCounts,
@@ -38,7 +39,6 @@ from birge_shared.invitations import (
 from birge_shared.models import (
     Community,
     Event,
-    EventStatus,
     Invitation,
     InvitationStatus,
     Message,
@@ -64,13 +64,7 @@ _COMMUNITY_NAMES: dict[Community | None, str] = {
 
 
 def require_open(event: Event) -> None:
-    if event.status is not EventStatus.SCHEDULED or event.starts_at <= utcnow():
-        state = "over" if event.status is EventStatus.SCHEDULED else event.status.value
-        raise Problem(
-            status=409,
-            type_="event-not-open",
-            title=f"The event is {state}: its roster can no longer change",
-        )
+    service.require_open(event, consequence="its roster can no longer change")
 
 
 def _locked_invitation(session: Session, event: Event, invitation_id: uuid.UUID) -> Invitation:

@@ -87,13 +87,14 @@ _ANSWER: dict[InvitationStatus, str] = {
 }
 
 
-def _require_open(event: Event) -> None:
+def require_open(event: Event, *, consequence: str = "nobody can be invited any more") -> None:
+    """A 409 once the event is cancelled, completed or has started."""
     if event.status is not EventStatus.SCHEDULED or event.starts_at <= utcnow():
         state = "over" if event.status is EventStatus.SCHEDULED else event.status.value
         raise Problem(
             status=409,
             type_="event-not-open",
-            title=f"The event is {state}: nobody can be invited any more",
+            title=f"The event is {state}: {consequence}",
         )
 
 
@@ -108,7 +109,7 @@ def preview(
     """What sending this request would do now, and what it would cost. Writes nothing."""
     check_request(request, settings)
     event = get_event(session=session, actor=actor, event_id=event_id)
-    _require_open(event)
+    require_open(event)
     selection = select_people(session=session, event=event, request=request, settings=settings)
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
     cost = invitation_cost(
@@ -178,7 +179,7 @@ def create_batch(
         earlier = idempotency.find_batch(session, user_id=actor.user_id, key=idempotency_key)
         if earlier is not None:
             return _replay(session=session, batch=earlier, fp=request_fingerprint)
-    _require_open(event)
+    require_open(event)
     now = utcnow()
     selection = select_people(session=session, event=event, request=request, settings=settings)
     if not selection.proposal.invite and not selection.proposal.waitlist:
@@ -278,7 +279,7 @@ def approve_batch(
         raise not_found("Batch")
     if batch.status is not BatchStatus.AWAITING_APPROVAL:
         raise conflict("batch-not-awaiting-approval", "The batch is not awaiting approval")
-    _require_open(event)
+    require_open(event)
     batch.status = BatchStatus.QUEUED
     batch.released_at = utcnow()
     if batch.kind is BatchKind.INVITATIONS:
