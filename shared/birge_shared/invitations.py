@@ -155,11 +155,13 @@ def plan_sms(
     dedupe_key: str,
     invitation_id: uuid.UUID | None = None,
     not_before: datetime | None = None,
+    body_encrypted: str | None = None,
 ) -> uuid.UUID | None:
     """Plan one outbound SMS; None when a message with this dedupe key already exists.
 
     The text is rendered when it is sent, so an invitation goes out with the event as it is
-    then, and no body sits in the database before it has to.
+    then, and no body sits in the database before it has to. Only a coordinator's own words
+    (`birge_shared.free_text`), which no template holds, come with `body_encrypted`.
     """
     message_id = uuid.uuid4()
     now = utcnow()
@@ -177,6 +179,7 @@ def plan_sms(
             "status": MessageStatus.PLANNED,
             "attempts": 0,
             "not_before": not_before,
+            "body_encrypted": body_encrypted,
             "created_at": now,
             "updated_at": now,
         },
@@ -259,6 +262,54 @@ def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> Refil
     elif result.open_seats:
         result.reason = "the waitlist is empty"
     return result
+
+
+class PromotionRefusedError(Exception):
+    """A waiting person cannot be invited now; the message says why, for the coordinator."""
+
+
+def promote(*, session: Session, event: Event, invitation: Invitation, over_invite: float) -> None:
+    """Invite one waiting person ahead of the waitlist's order, as a coordinator chose.
+
+    The same seat rules as `refill`: a free seat under the limit, the held set inside the mix
+    band afterwards, and enough time left to answer. The invitation SMS (and e-mail) is
+    released as a `refill` batch, so it counts against the city's daily SMS budget and waits
+    for approval past it. The caller holds the event lock and commits.
+    """
+    now = utcnow()
+    if invitation.status is not InvitationStatus.WAITLISTED:
+        raise PromotionRefusedError(f"the invitation is {invitation.status.value}, not waitlisted")
+    person = invitation.participant
+    if not is_eligible(person):
+        raise PromotionRefusedError("the person opted out, was erased or has no consent on record")
+    too_late = promotion_closed(starts_at=event.starts_at, now=now, settings=get_settings())
+    if too_late is not None:
+        raise PromotionRefusedError(too_late)
+    held = held_seats(session, event.id)
+    if held.total >= seat_limit(event.capacity, over_invite):
+        raise PromotionRefusedError("every seat is held: nobody more can be invited now")
+    after = held.plus(person.community)
+    if not in_band(after.host, after.migrant, event.min_share):
+        raise PromotionRefusedError("inviting this person would move the mix outside the band")
+    invitation.status = InvitationStatus.PLANNED
+    invitation.updated_at = now
+    message_id = plan_sms(
+        session=session,
+        purpose="invitation",
+        participant_id=person.id,
+        invitation_id=invitation.id,
+        dedupe_key=invitation_dedupe_key(invitation.id),
+    )
+    email_id = _plan_invitation_email(session, event, invitation, person)
+    session.flush()
+    release(
+        session=session,
+        event=event,
+        kind=BatchKind.REFILL,
+        purpose="invitation",
+        sms_ids=[message_id] if message_id is not None else [],
+        email_ids=[email_id] if email_id is not None else [],
+    )
 
 
 def _plan_invitation_email(

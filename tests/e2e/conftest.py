@@ -14,22 +14,28 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, sync_playwright
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from birge_console.app import create_app
 from birge_shared.models import (
+    Community,
     Event,
     Invitation,
+    InvitationBatch,
     InvitationStatus,
     Language,
     Message,
+    MessageChannel,
+    MessageDirection,
+    MessageStatus,
     OutboxEntry,
     Participant,
 )
@@ -118,6 +124,18 @@ def live_server(database_url: str) -> Iterator[str]:
         assert not thread.is_alive(), "uvicorn did not stop"
 
 
+@dataclass
+class EventRoster:
+    """An event with people at each step of the roster, and people of its city not invited."""
+
+    event: Event
+    confirmed: list[Invitation]
+    awaiting: Invitation
+    failed: Invitation
+    waiting: Invitation
+    uninvited: list[uuid.UUID]
+
+
 class CommittedRows:
     """Events, participants and invitations committed for the server to see, then removed."""
 
@@ -182,6 +200,88 @@ class CommittedRows:
             session.execute(delete(Message).where(Message.participant_id.in_(self.participant_ids)))
             session.execute(delete(Event).where(Event.id.in_(self.event_ids)))
             session.execute(delete(Participant).where(Participant.id.in_(self.participant_ids)))
+            session.commit()
+
+    def event_with_roster(self, *, city: str = "osh") -> EventRoster:
+        """Committed: two confirmed, one awaiting, one whose SMS failed, one waiting, two free."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            event = make_event(session, city=city, capacity=8, min_share=0.3)
+            self.event_ids.append(event.id)
+
+            def person(name: str, community: Community = Community.HOST) -> Participant:
+                participant = make_participant(session, city=city, name=name, community=community)
+                self.participant_ids.append(participant.id)
+                return participant
+
+            confirmed = [
+                make_invitation(
+                    session,
+                    event=event,
+                    participant=person(name),
+                    status=InvitationStatus.ACCEPTED,
+                )
+                for name in ("Айгүл Бекова", "Азамат Жумабаев")
+            ]
+            awaiting = make_invitation(
+                session, event=event, participant=person("Бакыт Осмонов", Community.MIGRANT)
+            )
+            failed = make_invitation(
+                session,
+                event=event,
+                participant=person("Чынара Алиева", Community.MIGRANT),
+                status=InvitationStatus.FAILED,
+            )
+            session.add(
+                Message(
+                    direction=MessageDirection.OUTBOUND,
+                    channel=MessageChannel.SMS,
+                    purpose="invitation",
+                    invitation_id=failed.id,
+                    participant_id=failed.participant_id,
+                    status=MessageStatus.UNDELIVERED,
+                    error_reason="the handset is unreachable",
+                )
+            )
+            waiting = make_invitation(
+                session,
+                event=event,
+                participant=person("Данияр Токтогулов", Community.MIGRANT),
+                status=InvitationStatus.WAITLISTED,
+            )
+            uninvited = [
+                person("Эльмира Касымова").id,
+                person("Нурлан Абдыкеров", Community.MIGRANT).id,
+            ]
+            session.commit()
+            return EventRoster(event, confirmed, awaiting, failed, waiting, uninvited)
+
+    def set_invitation_status(self, invitation: Invitation, status: InvitationStatus) -> None:
+        """As an answer arriving from elsewhere (an SMS reply) would change it."""
+        with Session(self.engine) as session:
+            session.execute(
+                update(Invitation).where(Invitation.id == invitation.id).values(status=status)
+            )
+            session.commit()
+
+    def outbox_mark(self) -> int:
+        with Session(self.engine) as session:
+            return int(session.scalar(select(func.coalesce(func.max(OutboxEntry.id), 0))) or 0)
+
+    def batches_of(self, event: Event) -> int:
+        with Session(self.engine) as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(InvitationBatch)
+                    .where(InvitationBatch.event_id == event.id)
+                )
+                or 0
+            )
+
+    def remove_outbox_since(self, mark: int) -> None:
+        """Tasks the pages queued for workers, which do not run in the browser tests."""
+        with Session(self.engine) as session:
+            session.execute(delete(OutboxEntry).where(OutboxEntry.id > mark))
             session.commit()
 
 

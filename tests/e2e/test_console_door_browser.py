@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
+from birge_shared.free_text import COORDINATOR_REPLY
 from birge_shared.models import (
     Community,
     Event,
@@ -23,7 +24,6 @@ from birge_shared.models import (
     Role,
     utcnow,
 )
-from birge_shared.sms.free_text import COORDINATOR_REPLY
 from tests.e2e.conftest import CommittedRows
 from tests.e2e.console_helpers import (
     LAPTOP,

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
+from birge_shared.free_text import COORDINATOR_REPLY
 from birge_shared.models import AuditEntry, Message, MessageDirection, OutboxEntry, utcnow
 from birge_shared.settings import Settings, get_settings
-from birge_shared.sms.free_text import COORDINATOR_REPLY
 from birge_shared.tasks import SmsSend
 from tests.factories import make_inbound, make_participant
 

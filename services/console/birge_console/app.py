@@ -17,8 +17,10 @@ from birge_console import (
     dashboard,
     door,
     event_forms,
+    event_page,
     events,
     inbox,
+    invite_wizard,
     reports,
     static_files,
 )
@@ -35,6 +37,8 @@ def create_app() -> FastAPI:
     # Before any /console/events/{id} page, so `new` and `calendar` are not taken for an id.
     app.include_router(events.router)
     app.include_router(event_forms.router)
+    app.include_router(event_page.router)
+    app.include_router(invite_wizard.router)
     app.include_router(door.router)
     app.include_router(inbox.router)
     app.include_router(reports.router)

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from birge_shared.free_text import COORDINATOR_REPLY
 from birge_shared.models import Message, MessageDirection, Participant, Role, utcnow
-from birge_shared.sms.free_text import COORDINATOR_REPLY
 from tests.factories import make_inbound, make_participant
 from tests.integration.console.conftest import ConsoleClient, SignedIn
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from birge_shared.crypto import get_cipher
+from birge_shared.free_text import COORDINATOR_REPLY
 from birge_shared.models import (
     Message,
     MessageChannel,
@@ -11,7 +12,6 @@ from birge_shared.models import (
     Participant,
     utcnow,
 )
-from birge_shared.sms.free_text import COORDINATOR_REPLY
 from birge_workers.sending.send import Outcome
 from tests.integration.sending.conftest import Rows, Sender
 

@@ -35,6 +35,7 @@ from birge_shared.budget import changes_of, is_held
 from birge_shared.crypto import get_cipher
 from birge_shared.departure import AFTER_OPT_OUT, opt_out_participant
 from birge_shared.followup import REMINDER
+from birge_shared.free_text import FREE_TEXT_PURPOSES
 from birge_shared.invitations import close_unanswered, deadline_for
 from birge_shared.models import (
     City,
@@ -51,7 +52,6 @@ from birge_shared.models import (
 )
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
-from birge_shared.sms.free_text import FREE_TEXT_PURPOSES
 from birge_shared.sms.overrides import load_overrides
 from birge_shared.sms.render import personal_link, render_event_sms, render_plain_sms
 from birge_shared.sms.segments import count_segments

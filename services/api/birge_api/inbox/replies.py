@@ -24,6 +24,7 @@ from birge_api.problems import Problem, forbidden, invalid, not_found
 from birge_shared import audit
 from birge_shared.budget import over_budget
 from birge_shared.crypto import get_cipher
+from birge_shared.free_text import COORDINATOR_REPLY
 from birge_shared.models import (
     Message,
     MessageChannel,
@@ -33,7 +34,6 @@ from birge_shared.models import (
 )
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
-from birge_shared.sms.free_text import COORDINATOR_REPLY
 from birge_shared.sms.segments import count_segments
 from birge_shared.tasks import SmsSend
 

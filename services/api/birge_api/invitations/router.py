@@ -11,14 +11,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from birge_api.deps import Admin, ParticipantReader, SessionDep, SettingsDep, Writer
-from birge_api.invitations import seats, service
+from birge_api.deps import Admin, ParticipantReader, Reader, SessionDep, SettingsDep, Writer
+from birge_api.invitations import messaging, roster, seats, service
 from birge_api.invitations.schemas import (
     BatchCreated,
     BatchRead,
+    EventCounts,
     InvitationListItem,
     InvitationPreview,
     InvitationRequest,
+    MessageEstimate,
+    MessageSent,
+    MessageText,
+    WithdrawRequest,
 )
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
 from birge_shared.models import BatchStatus
@@ -160,3 +165,90 @@ def list_awaiting_approval(
 ) -> list[BatchRead]:
     """Every batch held over its city's daily SMS budget, oldest first (administrators)."""
     return service.list_awaiting_approval(session=session, actor=actor, limit=limit)
+
+
+@router.get("/counts", responses=_PROBLEMS)
+def get_counts(event_id: uuid.UUID, session: SessionDep, actor: Reader) -> EventCounts:
+    """Counts per community against the mix band, and nobody's name: viewers read it too."""
+    return roster.counts(session=session, actor=actor, event_id=event_id)
+
+
+@router.get("/waitlist", responses=_PROBLEMS)
+def get_waitlist(
+    event_id: uuid.UUID, session: SessionDep, actor: ParticipantReader
+) -> list[InvitationListItem]:
+    """The waiting people in the order freed seats reach them (the mix band may skip one)."""
+    return roster.waitlist(session=session, actor=actor, event_id=event_id)
+
+
+@router.post("/{invitation_id}/withdraw", responses=_PROBLEMS)
+def withdraw_invitation(
+    event_id: uuid.UUID,
+    invitation_id: uuid.UUID,
+    body: WithdrawRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Writer,
+) -> InvitationListItem:
+    """Withdraw an open invitation; a seat it held goes to the waitlist. A closed one is 409."""
+    return roster.withdraw(
+        session=session,
+        actor=actor,
+        event_id=event_id,
+        invitation_id=invitation_id,
+        reason=body.reason,
+        over_invite=settings.over_invite_factor,
+    )
+
+
+@router.post("/{invitation_id}/move-up", responses=_PROBLEMS)
+def move_up_invitation(
+    event_id: uuid.UUID,
+    invitation_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Writer,
+) -> InvitationListItem:
+    """Invite a waiting person now; 409 with the reason when no seat keeps the mix band."""
+    return roster.move_up(
+        session=session,
+        actor=actor,
+        event_id=event_id,
+        invitation_id=invitation_id,
+        over_invite=settings.over_invite_factor,
+    )
+
+
+@router.post("/message/preview", responses=_PROBLEMS)
+def preview_message(
+    event_id: uuid.UUID,
+    body: MessageText,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Writer,
+) -> MessageEstimate:
+    """The segments and price of an SMS to the confirmed people; sends nothing."""
+    return messaging.estimate(
+        session=session, actor=actor, settings=settings, event_id=event_id, text=body.text
+    )
+
+
+@router.post("/message", status_code=status.HTTP_202_ACCEPTED, responses=_PROBLEMS)
+def message_confirmed(
+    event_id: uuid.UUID,
+    body: MessageText,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Writer,
+    idempotency_key: IdempotencyKey = None,
+) -> MessageSent:
+    """Send a coordinator's SMS to everyone confirmed; the same Idempotency-Key sends once.
+    Past the city's daily SMS budget it is a 409 and nothing is sent."""
+    return messaging.message_confirmed(
+        session=session,
+        actor=actor,
+        settings=settings,
+        event_id=event_id,
+        text=body.text,
+        idempotency_key=idempotency_key,
+    )

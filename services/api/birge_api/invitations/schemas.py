@@ -206,3 +206,65 @@ class InvitationListItem(BaseModel):
     responded_at: datetime | None
     closed_reason: str | None
     created_at: datetime
+
+
+class WithdrawRequest(_Strict):
+    """Why the coordinator withdraws the invitation, kept with it (one line)."""
+
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class CommunityCounts(BaseModel):
+    """One community's invitations to the event (`unspecified`: no community declared)."""
+
+    community: Literal["host", "migrant", "unspecified"]
+    awaiting: int = Field(description="Invited and not answered yet (planned or sent)")
+    confirmed: int = Field(description="Accepted, including people checked in or marked absent")
+    checked_in: int
+    declined: int
+    waitlisted: int
+
+
+class EventCounts(BaseModel):
+    """The live counts of an event, per community, against its mix band."""
+
+    capacity: int
+    min_share: float
+    communities: list[CommunityCounts]
+    confirmed: int
+    host_share: float | None = Field(
+        description="The hosts' share of confirmed people who declared a community; null if none"
+    )
+    in_band: bool = Field(description="Whether the confirmed people keep each community's share")
+
+
+class MessageText(_Strict):
+    """A coordinator's own SMS to the people confirmed for an event."""
+
+    text: str = Field(min_length=1, max_length=480)
+
+
+class MessageEstimate(BaseModel):
+    recipients: int = Field(description="Confirmed people who can be written to")
+    encoding: Literal["GSM-7", "UCS-2"]
+    characters: int
+    segments_each: int
+    segments: int
+    estimated_price: Price
+
+
+class MessageSent(BaseModel):
+    recipients: int
+    planned: int = Field(description="New messages planned; 0 when this key was used already")
+    segments: int
+    estimated_price: Price
+
+
+class PersonSummary(BaseModel):
+    """Who a proposal names, as a coordinator picks among them: no full phone number."""
+
+    id: uuid.UUID
+    name: str | None
+    phone_masked: str | None
+    community: Community | None
+    language: Language

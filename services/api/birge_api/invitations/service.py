@@ -10,6 +10,7 @@ import uuid
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +54,7 @@ from birge_shared.models import (
     Invitation,
     InvitationBatch,
     InvitationStatus,
+    Language,
     Message,
     MessageChannel,
     MessageStatus,
@@ -87,13 +89,14 @@ _ANSWER: dict[InvitationStatus, str] = {
 }
 
 
-def _require_open(event: Event) -> None:
+def require_open(event: Event, *, consequence: str = "nobody can be invited any more") -> None:
+    """A 409 once the event is cancelled, completed or has started."""
     if event.status is not EventStatus.SCHEDULED or event.starts_at <= utcnow():
         state = "over" if event.status is EventStatus.SCHEDULED else event.status.value
         raise Problem(
             status=409,
             type_="event-not-open",
-            title=f"The event is {state}: nobody can be invited any more",
+            title=f"The event is {state}: {consequence}",
         )
 
 
@@ -108,7 +111,7 @@ def preview(
     """What sending this request would do now, and what it would cost. Writes nothing."""
     check_request(request, settings)
     event = get_event(session=session, actor=actor, event_id=event_id)
-    _require_open(event)
+    require_open(event)
     selection = select_people(session=session, event=event, request=request, settings=settings)
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
     cost = invitation_cost(
@@ -178,7 +181,7 @@ def create_batch(
         earlier = idempotency.find_batch(session, user_id=actor.user_id, key=idempotency_key)
         if earlier is not None:
             return _replay(session=session, batch=earlier, fp=request_fingerprint)
-    _require_open(event)
+    require_open(event)
     now = utcnow()
     selection = select_people(session=session, event=event, request=request, settings=settings)
     if not selection.proposal.invite and not selection.proposal.waitlist:
@@ -278,7 +281,7 @@ def approve_batch(
         raise not_found("Batch")
     if batch.status is not BatchStatus.AWAITING_APPROVAL:
         raise conflict("batch-not-awaiting-approval", "The batch is not awaiting approval")
-    _require_open(event)
+    require_open(event)
     batch.status = BatchStatus.QUEUED
     batch.released_at = utcnow()
     if batch.kind is BatchKind.INVITATIONS:
@@ -474,8 +477,9 @@ def list_invitations(
         Message.purpose == "invitation",
         Message.channel == MessageChannel.SMS,
     )
+    # Columns, not entities: building hundreds of ORM objects costs far more than the query.
     query = (
-        select(Invitation, Participant, Message)
+        select(*_ROSTER_COLUMNS)
         .join(Participant, Invitation.participant_id == Participant.id)
         .outerjoin(Message, invitation_sms)
         .where(Invitation.event_id == event.id)
@@ -493,10 +497,7 @@ def list_invitations(
     query = query.order_by(Invitation.created_at, Invitation.id).limit(limit + 1)
     rows = session.execute(query).all()
     show_people = actor.role is not Role.VIEWER
-    items = [
-        _roster_item(invitation, person, message, show_people=show_people)
-        for invitation, person, message in rows[:limit]
-    ]
+    items = [_list_item(**row._mapping, show_people=show_people) for row in rows[:limit]]
     return items, len(rows) > limit
 
 
@@ -518,40 +519,111 @@ def parse_statuses(values: Collection[str]) -> list[InvitationStatus]:
     return wanted
 
 
-def _roster_item(
+_ROSTER_COLUMNS = (
+    Invitation.id.label("invitation_id"),
+    Invitation.participant_id,
+    Invitation.status,
+    Invitation.walk_in,
+    Invitation.batch_id,
+    Invitation.sent_at,
+    Invitation.expires_at,
+    Invitation.responded_at,
+    Invitation.closed_reason,
+    Invitation.created_at,
+    Participant.erased_at,
+    Participant.name_encrypted,
+    Participant.phone_encrypted,
+    Participant.community,
+    Participant.language,
+    Message.status.label("message_status"),
+    Message.error_reason.label("message_reason"),
+    Message.error_code.label("message_code"),
+    Message.updated_at.label("message_updated_at"),
+)
+
+
+def roster_item(
     invitation: Invitation, person: Participant, message: Message | None, *, show_people: bool
 ) -> InvitationListItem:
-    name = phone = None
-    if show_people and person.erased_at is None:
-        cipher = get_cipher()
-        if person.name_encrypted is not None:
-            name = cipher.decrypt(person.name_encrypted)
-        if person.phone_encrypted is not None:
-            phone = mask(cipher.decrypt(person.phone_encrypted))
-    delivery = None
-    if message is not None:
-        delivery = Delivery(
-            status=_ROSTER_DELIVERY[message.status],
-            reason=message.error_reason,
-            error_code=message.error_code,
-            updated_at=message.updated_at,
-        )
-    elif invitation.status is InvitationStatus.PLANNED:
-        delivery = Delivery(status="planned", reason=None, error_code=None, updated_at=None)
-    return InvitationListItem(
-        id=invitation.id,
+    """One roster line from the rows themselves (`list_invitations` reads columns instead)."""
+    return _list_item(
+        invitation_id=invitation.id,
         participant_id=invitation.participant_id,
-        name=name,
-        phone_masked=phone,
         status=invitation.status,
         walk_in=invitation.walk_in,
-        community=person.community,
-        language=person.language,
         batch_id=invitation.batch_id,
-        delivery=delivery,
         sent_at=invitation.sent_at,
         expires_at=invitation.expires_at,
         responded_at=invitation.responded_at,
         closed_reason=invitation.closed_reason,
         created_at=invitation.created_at,
+        erased_at=person.erased_at,
+        name_encrypted=person.name_encrypted,
+        phone_encrypted=person.phone_encrypted,
+        community=person.community,
+        language=person.language,
+        message_status=message.status if message is not None else None,
+        message_reason=message.error_reason if message is not None else None,
+        message_code=message.error_code if message is not None else None,
+        message_updated_at=message.updated_at if message is not None else None,
+        show_people=show_people,
+    )
+
+
+def _list_item(
+    *,
+    invitation_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    status: InvitationStatus,
+    walk_in: bool,
+    batch_id: uuid.UUID | None,
+    sent_at: datetime | None,
+    expires_at: datetime | None,
+    responded_at: datetime | None,
+    closed_reason: str | None,
+    created_at: datetime,
+    erased_at: datetime | None,
+    name_encrypted: str | None,
+    phone_encrypted: str | None,
+    community: Community | None,
+    language: Language,
+    message_status: MessageStatus | None,
+    message_reason: str | None,
+    message_code: str | None,
+    message_updated_at: datetime | None,
+    show_people: bool,
+) -> InvitationListItem:
+    name = phone = None
+    if show_people and erased_at is None:
+        cipher = get_cipher()
+        if name_encrypted is not None:
+            name = cipher.decrypt(name_encrypted)
+        if phone_encrypted is not None:
+            phone = mask(cipher.decrypt(phone_encrypted))
+    delivery = None
+    if message_status is not None:
+        delivery = Delivery(
+            status=_ROSTER_DELIVERY[message_status],
+            reason=message_reason,
+            error_code=message_code,
+            updated_at=message_updated_at,
+        )
+    elif status is InvitationStatus.PLANNED:
+        delivery = Delivery(status="planned", reason=None, error_code=None, updated_at=None)
+    return InvitationListItem(
+        id=invitation_id,
+        participant_id=participant_id,
+        name=name,
+        phone_masked=phone,
+        status=status,
+        walk_in=walk_in,
+        community=community,
+        language=language,
+        batch_id=batch_id,
+        delivery=delivery,
+        sent_at=sent_at,
+        expires_at=expires_at,
+        responded_at=responded_at,
+        closed_reason=closed_reason,
+        created_at=created_at,
     )

@@ -1,0 +1,275 @@
+"""The invite wizard: choose a pool, read the balanced proposal and why anyone is left out,
+adjust it, see each language's SMS with its segments and price, then send once.
+
+The proposal is the API's preview (`service.preview`) and the send its `create_batch`, so the
+wizard invites by exactly the API's rules. Choosing and previewing are GET forms (they change
+nothing and survive a reload); the send is a POST carrying an Idempotency-Key made when the
+proposal page was rendered, so a double-click or a resent form makes one batch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Form, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from birge_api.events.service import get_event
+from birge_api.invitations import roster, service
+from birge_api.invitations.cost import invitation_samples
+from birge_api.invitations.schemas import Criteria, InvitationRequest
+from birge_api.problems import Problem, invalid
+from birge_console import event_labels, i18n
+from birge_console.context import Console, ConsoleDep
+from birge_console.routing import console_router
+from birge_shared.models import Community, Event, Language
+from birge_shared.sms.overrides import load_overrides
+
+router = console_router()
+
+#: The "not declared" choice of the community filter (`null` in the API's criteria).
+UNDECLARED = "none"
+
+Ids = Annotated[list[uuid.UUID], Query(alias="participant")]
+Texts = Annotated[list[str], Query()]
+
+
+def _pool_page(
+    console: Console,
+    event: Event,
+    *,
+    participant_ids: list[uuid.UUID],
+    mode: str,
+    languages: list[str],
+    communities: list[str],
+    not_invited_within_days: str,
+    max_people: str,
+    errors: list[str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    picked = roster.people(
+        session=console.db, actor=console.actor, event_id=event.id, participant_ids=participant_ids
+    )
+    return console.render(
+        "invite_pool.html",
+        status_code=status_code,
+        event=event,
+        title=event_labels.event_title(event, console.language),
+        picked=[picked[i] for i in participant_ids if i in picked],
+        mode=mode if mode in ("criteria", "people") else ("people" if picked else "criteria"),
+        languages=languages,
+        communities=communities,
+        not_invited_within_days=not_invited_within_days,
+        max_people=max_people,
+        errors=errors or [],
+        labels=event_labels,
+        undeclared=UNDECLARED,
+    )
+
+
+def _number(value: str, field: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise invalid(field, i18n._("Enter a whole number."))
+    return int(value)
+
+
+def build_request(
+    *,
+    mode: str,
+    participant_ids: list[uuid.UUID],
+    languages: list[str],
+    communities: list[str],
+    not_invited_within_days: str,
+    max_people: str,
+) -> InvitationRequest:
+    """The API's request from the wizard's first step; bad input is the API's 422 problem."""
+    try:
+        if mode == "people":
+            if not participant_ids:
+                raise invalid("participant_ids", i18n._("Choose at least one person."))
+            return InvitationRequest(participant_ids=list(dict.fromkeys(participant_ids)))
+        known_languages = {language.value for language in Language}
+        known_communities = {community.value for community in Community} | {UNDECLARED}
+        if any(code not in known_languages for code in languages) or any(
+            code not in known_communities for code in communities
+        ):
+            raise invalid("criteria", i18n._("Unknown language or community."))
+        return InvitationRequest(
+            criteria=Criteria(
+                languages=[Language(code) for code in languages] or None,
+                communities=[
+                    None if code == UNDECLARED else Community(code) for code in communities
+                ]
+                or None,
+                not_invited_within_days=_number(not_invited_within_days, "not_invited_within_days"),
+                max=_number(max_people, "max"),
+            )
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "criteria"
+        raise invalid(field, str(first["msg"])) from None
+
+
+@router.get("/console/events/{event_id}/invite", response_class=HTMLResponse)
+def choose_pool(
+    console: ConsoleDep,
+    event_id: uuid.UUID,
+    participant: Ids = [],  # noqa: B006 - FastAPI copies a query default per request
+    mode: str = "",
+) -> HTMLResponse:
+    console.require_writer()
+    event = get_event(session=console.db, actor=console.actor, event_id=event_id)
+    return _pool_page(
+        console,
+        event,
+        participant_ids=participant,
+        mode=mode,
+        languages=[],
+        communities=[],
+        not_invited_within_days="",
+        max_people="",
+    )
+
+
+@router.get("/console/events/{event_id}/invite/proposal", response_class=HTMLResponse)
+def proposal(
+    console: ConsoleDep,
+    event_id: uuid.UUID,
+    participant: Ids = [],  # noqa: B006 - FastAPI copies a query default per request
+    mode: str = "criteria",
+    language: Texts = [],  # noqa: B006
+    community: Texts = [],  # noqa: B006
+    not_invited_within_days: Annotated[str, Query(max_length=10)] = "",
+    max: Annotated[str, Query(max_length=10)] = "",
+) -> HTMLResponse:
+    return _proposal(
+        console,
+        event_id,
+        participant_ids=participant,
+        mode=mode,
+        languages=language,
+        communities=community,
+        not_invited_within_days=not_invited_within_days,
+        max_people=max,
+    )
+
+
+@router.post("/console/events/{event_id}/invite/proposal", response_class=HTMLResponse)
+def recalculate(
+    console: ConsoleDep,
+    event_id: uuid.UUID,
+    participant: Annotated[list[uuid.UUID], Form()] = [],  # noqa: B006
+) -> HTMLResponse:
+    """The proposal again over the people left checked; posted so no token lands in a URL."""
+    return _proposal(
+        console,
+        event_id,
+        participant_ids=participant,
+        mode="people",
+        languages=[],
+        communities=[],
+        not_invited_within_days="",
+        max_people="",
+    )
+
+
+def _proposal(
+    console: Console,
+    event_id: uuid.UUID,
+    *,
+    participant_ids: list[uuid.UUID],
+    mode: str,
+    languages: list[str],
+    communities: list[str],
+    not_invited_within_days: str,
+    max_people: str,
+) -> HTMLResponse:
+    console.require_writer()
+    event = get_event(session=console.db, actor=console.actor, event_id=event_id)
+    try:
+        with i18n.using(console.language):
+            request = build_request(
+                mode=mode,
+                participant_ids=participant_ids,
+                languages=languages,
+                communities=communities,
+                not_invited_within_days=not_invited_within_days,
+                max_people=max_people,
+            )
+        preview = service.preview(
+            session=console.db,
+            actor=console.actor,
+            settings=console.settings,
+            event_id=event.id,
+            request=request,
+        )
+    except Problem as problem:
+        if problem.status not in (409, 422):
+            raise
+        console.db.rollback()
+        errors = [str(error.get("detail", "")) for error in problem.errors or []] or [
+            problem.detail or problem.title
+        ]
+        return _pool_page(
+            console,
+            event,
+            participant_ids=participant_ids,
+            mode=mode,
+            languages=languages,
+            communities=communities,
+            not_invited_within_days=not_invited_within_days,
+            max_people=max_people,
+            errors=errors,
+            status_code=problem.status,
+        )
+    named = [*preview.invite, *preview.waitlist]
+    people = roster.people(
+        session=console.db, actor=console.actor, event_id=event.id, participant_ids=named
+    )
+    samples = invitation_samples(
+        event=event,
+        languages=[people[i].language for i in preview.invite if i in people],
+        overrides=load_overrides(console.db),
+        public_base_url=console.settings.public_base_url,
+        price_per_segment=console.settings.sms_price_per_segment,
+    )
+    return console.render(
+        "invite_proposal.html",
+        event=event,
+        title=event_labels.event_title(event, console.language),
+        preview=preview,
+        people=people,
+        samples=samples,
+        currency=console.settings.sms_price_currency,
+        idempotency_key=uuid.uuid4().hex,
+        labels=event_labels,
+    )
+
+
+@router.post("/console/events/{event_id}/invite/send")
+def send(
+    console: ConsoleDep,
+    event_id: uuid.UUID,
+    idempotency_key: Annotated[str, Form(min_length=1, max_length=200)],
+    participant: Annotated[list[uuid.UUID], Form()] = [],  # noqa: B006
+) -> Response:
+    """Send the checked people as one batch; the same key again answers with that batch."""
+    console.require_writer()
+    if not participant:
+        with i18n.using(console.language):
+            raise invalid("participant_ids", i18n._("Choose at least one person."))
+    created = service.create_batch(
+        session=console.db,
+        actor=console.actor,
+        settings=console.settings,
+        event_id=event_id,
+        request=InvitationRequest(participant_ids=list(dict.fromkeys(participant))),
+        idempotency_key=idempotency_key,
+    )
+    return RedirectResponse(f"/console/events/{event_id}?batch={created.batch.id}", status_code=303)
