@@ -88,7 +88,8 @@ def test_a_name_is_found_by_the_start_of_its_words_in_either_alphabet(
             ParticipantNameToken.participant_id == uuid.UUID(first["id"])
         )
     ).all()
-    assert hashes and all(len(value) == 16 for value in hashes)
+    assert hashes
+    assert all(len(value) == 16 for value in hashes)
     assert not any(b"aig" in value or "Айг".encode() in value for value in hashes)
 
 
@@ -151,9 +152,11 @@ def test_opted_out_and_last_invitation_filters(
     assert "Stopped Sender" not in _names(client, osh_headers, opted_out="false", limit=100)
     since = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     recent = _names(client, osh_headers, invited_since=since, limit=100)
-    assert "Invited Lately" in recent and "Never Invited" not in recent
+    assert "Invited Lately" in recent
+    assert "Never Invited" not in recent
     quiet = _names(client, osh_headers, not_invited_since=since, limit=100)
-    assert "Never Invited" in quiet and "Invited Lately" not in quiet
+    assert "Never Invited" in quiet
+    assert "Invited Lately" not in quiet
     assert never.id
 
 
@@ -175,8 +178,11 @@ def test_imported_rows_are_searchable_and_a_dry_run_changes_nothing(
     )
     assert dry.status_code == 200, dry.text
     report = dry.json()
-    assert report["imported"] is False and report["accepted"] == 1 and report["rejected"] == 1
-    assert report["errors"][0]["row"] == 3 and report["errors"][0]["field"] == "phone"
+    assert report["imported"] is False
+    assert report["accepted"] == 1
+    assert report["rejected"] == 1
+    assert report["errors"][0]["row"] == 3
+    assert report["errors"][0]["field"] == "phone"
     assert db.scalar(select(func.count()).select_from(Participant)) == before
 
     done = client.post(
