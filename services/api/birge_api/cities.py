@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Query
 from pydantic import AfterValidator
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
@@ -39,3 +40,11 @@ def require_city(*, session: Session, actor: Actor, code: str, field: str = "cit
             errors=[{"field": field, "detail": "not one of your cities"}],
         )
     return city
+
+
+def visible_cities(*, session: Session, actor: Actor) -> list[City]:
+    """The cities the caller works in (every city for an administrator), by name."""
+    query = select(City).order_by(City.name)
+    if actor.cities is not None:
+        query = query.where(City.code.in_(actor.cities))
+    return list(session.scalars(query))

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from starlette.middleware.gzip import GZipMiddleware
 
 from birge_api.app import create_app as create_api
-from birge_console import account, dashboard, static_files
+from birge_console import account, dashboard, participant_import, participants, static_files
 
 
 def create_app() -> FastAPI:
@@ -22,6 +22,9 @@ def create_app() -> FastAPI:
     app.include_router(account.public)
     app.include_router(account.router)
     app.include_router(dashboard.router)
+    # The import's fixed paths first: /console/participants/{id} would take them otherwise.
+    app.include_router(participant_import.router)
+    app.include_router(participants.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
