@@ -227,7 +227,8 @@ def test_erasure_asks_for_confirmation_then_erases(signed_in: SignedIn, db: Sess
         .where(ParticipantNameToken.participant_id == person.id)
     )
     assert tokens == 0
-    assert "1 person erased" in client.get(done.headers["location"]).text
+    # Russian: the console's language when neither the user nor the browser chose one.
+    assert "Данные 1 человека стёрты." in client.get(done.headers["location"]).text
 
 
 def test_a_persons_page_hides_message_texts_until_shown_and_audits_the_look(
@@ -322,7 +323,7 @@ def test_the_import_wizard_uploads_maps_checks_and_imports(
     check_url = uploaded.headers["location"] + "/check"
     checked = client.post(check_url, data={"csrf": client.csrf, "column": columns})
     assert checked.status_code == 200
-    assert "Nothing has been imported yet" in checked.text
+    assert "Пока ничего не импортировано." in checked.text
     assert '<td class="num">3</td>' in checked.text  # the spreadsheet's own row number
     assert db.scalar(select(func.count()).select_from(Participant)) == 0
 

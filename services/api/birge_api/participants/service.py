@@ -175,17 +175,42 @@ class ParticipantFilter:
     not_invited_since: datetime | None = None
 
 
-def _name_matches(typed: str, cipher: PiiCipher) -> Any:
-    """Participants whose name has every typed word as a prefix of one of its words."""
+# A prefix held by fewer participants than this is looked up first, its ids handed to the
+# list's query; a commoner one is probed row by row along the list's order, where matches
+# come soon. Either way a page costs milliseconds at 100,000 participants.
+_RARE_PREFIX = 2000
+
+
+def _has_token(value: bytes) -> Any:
+    return exists().where(
+        ParticipantNameToken.token_hash == value,
+        ParticipantNameToken.participant_id == Participant.id,
+    )
+
+
+def _name_matches(session: Session, typed: str, cipher: PiiCipher) -> list[Any]:
+    """Conditions: every typed word is the start of a word of the participant's name."""
     hashes = name_index.term_hashes(cipher.name_token_key, typed)
     if not hashes:
         raise invalid("name", "type at least two letters of a name")
-    return (
-        select(ParticipantNameToken.participant_id)
-        .where(ParticipantNameToken.token_hash.in_(hashes))
-        .group_by(ParticipantNameToken.participant_id)
-        .having(func.count() == len(hashes))
-    )
+    counted = []
+    for value in hashes:
+        holders = (
+            select(ParticipantNameToken.participant_id)
+            .where(ParticipantNameToken.token_hash == value)
+            .limit(_RARE_PREFIX)
+            .subquery()
+        )
+        counted.append((session.scalar(select(func.count()).select_from(holders)) or 0, value))
+    fewest, rarest = min(counted)
+    if fewest >= _RARE_PREFIX:
+        return [_has_token(value) for value in hashes]
+    ids = session.scalars(
+        select(ParticipantNameToken.participant_id).where(
+            ParticipantNameToken.token_hash == rarest
+        )
+    ).all()
+    return [Participant.id.in_(ids), *(_has_token(value) for value in hashes if value != rarest)]
 
 
 def _phone_search_hash(typed: str, cipher: PiiCipher) -> str:
@@ -236,7 +261,7 @@ def list_participants(
     if filters.not_invited_since is not None:
         query = query.where(~_invited_since(filters.not_invited_since))
     if filters.name and filters.name.strip():
-        query = query.where(Participant.id.in_(_name_matches(filters.name, get_cipher())))
+        query = query.where(*_name_matches(session, filters.name, get_cipher()))
     if filters.phone and filters.phone.strip():
         query = query.where(
             Participant.phone_hash == _phone_search_hash(filters.phone, get_cipher())

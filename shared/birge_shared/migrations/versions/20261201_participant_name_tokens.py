@@ -1,5 +1,7 @@
 """Search participants by name through a blind index, and hold import uploads encrypted.
 
+The participant list is read in registration order, per city: two indexes serve that order.
+
 `participant_name_token` holds keyed hashes of the prefixes of each name's normalised tokens
 (`birge_shared.name_index`); existing participants are indexed here, in batches, by decrypting
 each name once with the configured keys. `birge pii reindex-names` rebuilds the same rows after
@@ -105,10 +107,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("import_upload", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_import_upload_user_id"), ["user_id"], unique=False)
+    with op.batch_alter_table("participant", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_participant_city_created", ["city_code", "created_at", "id"], unique=False
+        )
+        batch_op.create_index("ix_participant_created", ["created_at", "id"], unique=False)
     _backfill()
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("participant", schema=None) as batch_op:
+        batch_op.drop_index("ix_participant_created")
+        batch_op.drop_index("ix_participant_city_created")
     with op.batch_alter_table("import_upload", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_import_upload_user_id"))
     op.drop_table("import_upload")
