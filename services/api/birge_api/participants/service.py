@@ -206,9 +206,7 @@ def _name_matches(session: Session, typed: str, cipher: PiiCipher) -> list[Any]:
     if fewest >= _RARE_PREFIX:
         return [_has_token(value) for value in hashes]
     ids = session.scalars(
-        select(ParticipantNameToken.participant_id).where(
-            ParticipantNameToken.token_hash == rarest
-        )
+        select(ParticipantNameToken.participant_id).where(ParticipantNameToken.token_hash == rarest)
     ).all()
     return [Participant.id.in_(ids), *(_has_token(value) for value in hashes if value != rarest)]
 
