@@ -23,6 +23,7 @@ from birge_api.events.service import EventFilter, list_events
 from birge_api.pagination import encode_cursor
 from birge_api.participants import export, history, service
 from birge_api.participants.schemas import participant_list_item, participant_read
+from birge_api.problems import Problem
 from birge_console.context import ConsoleDep
 from birge_console.i18n import N_
 from birge_console.routing import console_router, error_page
@@ -52,6 +53,10 @@ INVITED_CHOICES = {
     "30": (N_("Invited in the last 30 days"), 30, True),
     "not30": (N_("Not invited in the last 30 days"), 30, False),
     "not90": (N_("Not invited in the last 90 days"), 90, False),
+}
+SEARCH_ERRORS = {
+    "name": N_("Type at least two letters of a name."),
+    "phone": N_("This is not a mobile phone number. Type the whole number, e.g. 0555 123 456."),
 }
 OPTED_OUT_CHOICES = {"yes": N_("Opted out"), "no": N_("Not opted out")}
 INVITATION_STATUS_NAMES = {
@@ -129,13 +134,22 @@ class Criteria:
 
 def _list_page(console: ConsoleDep, criteria: Criteria, cursor: str | None) -> HTMLResponse:
     console.require_participant_reader()
-    participants, more = service.list_participants(
-        session=console.db,
-        actor=console.actor,
-        filters=criteria.filters(),
-        limit=PAGE_SIZE,
-        cursor=cursor or None,
-    )
+    search_error: str | None = None
+    try:
+        participants, more = service.list_participants(
+            session=console.db,
+            actor=console.actor,
+            filters=criteria.filters(),
+            limit=PAGE_SIZE,
+            cursor=cursor or None,
+        )
+    except Problem as problem:
+        fields = {str(error.get("field")) for error in problem.errors or []}
+        if problem.status != 422 or not fields & set(SEARCH_ERRORS):
+            raise
+        console.db.rollback()
+        search_error = SEARCH_ERRORS["phone" if "phone" in fields else "name"]
+        participants, more = [], False
     # Only the rows on this page are decrypted.
     rows = [participant_list_item(participant) for participant in participants]
     invited = history.last_invited(
@@ -156,10 +170,13 @@ def _list_page(console: ConsoleDep, criteria: Criteria, cursor: str | None) -> H
         "invited_choices": INVITED_CHOICES,
         "opted_out_choices": OPTED_OUT_CHOICES,
         "erased": _count_param(console.request, "erased"),
+        "search_error": search_error,
     }
     if console.is_htmx():
+        # 200 even for a bad search term, so htmx swaps the explanation in.
         return console.render("participants/_results.html", **context)
-    return console.render("participants/list.html", **context)
+    status = 422 if search_error else 200
+    return console.render("participants/list.html", status_code=status, **context)
 
 
 def _count_param(request: Request, key: str) -> int | None:

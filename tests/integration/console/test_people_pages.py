@@ -82,8 +82,14 @@ def test_a_bad_phone_or_too_short_a_name_is_a_clear_422(signed_in: SignedIn) -> 
     bad_phone = client.post(LIST, data={"csrf": client.csrf, "phone": "12"})
     short = client.post(LIST, data={"csrf": client.csrf, "name": "a"})
     assert bad_phone.status_code == 422
-    assert "phone" in bad_phone.text
+    assert "Номер не похож на мобильный" in bad_phone.text
     assert short.status_code == 422
+    assert "Введите хотя бы две буквы имени." in short.text
+    # With htmx, the explanation is swapped into the results.
+    fragment = client.post(LIST, data={"csrf": client.csrf, "name": "a"}, headers=HTMX)
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text
+    assert "Введите хотя бы две буквы имени." in fragment.text
 
 
 def test_filters_and_an_htmx_fragment(signed_in: SignedIn, db: Session) -> None:
