@@ -119,11 +119,20 @@ def test_the_import_wizard_in_the_browser(
     viewport, javascript = mode
     user = console_users.add(Role.COORDINATOR, ("osh",))
     # The template's own rows are Osh people: import them, as a coordinator would try first.
-    sheet = {
-        "name": "participants.xlsx",
-        "mimeType": import_template.XLSX_MEDIA_TYPE,
-        "buffer": import_template.template_xlsx(),
-    }
+    if javascript:
+        # A CSV with one broken row, so the check lists it by the spreadsheet's number.
+        broken = "Бузулган Сап;12345;;ky;osh;host;paper_form;2026-01;20.11.2026\r\n"
+        sheet = {
+            "name": "participants.csv",
+            "mimeType": "text/csv",
+            "buffer": import_template.template_csv() + broken.encode(),
+        }
+    else:
+        sheet = {
+            "name": "participants.xlsx",
+            "mimeType": import_template.XLSX_MEDIA_TYPE,
+            "buffer": import_template.template_xlsx(),
+        }
     context = new_context(browser, viewport=viewport, javascript=javascript)
     page = context.new_page()
     try:
@@ -135,6 +144,9 @@ def test_the_import_wizard_in_the_browser(
         page.check("#f-update")
         page.click("text=Check the file")
         expect(page.locator("h1")).to_have_text("Check")
+        if javascript:
+            expect(page.locator("main table tbody tr")).to_have_count(1)
+            expect(page.locator("main table tbody tr td").first).to_have_text("4")
         if viewport is LAPTOP and javascript:
             screenshot(page, "import")
         page.click("form[action$='/run'] button[type=submit]")
