@@ -38,6 +38,24 @@ COLUMN_NAMES = {
     "consent_given_at": N_("Consent date"),
 }
 
+# The import's row errors that are fixed texts (`birge_api.participants`), shown translated;
+# others name values or rows and are shown as the API words them.
+KNOWN_DETAILS = frozenset(
+    {
+        N_("the cell is empty"),
+        N_("not a phone number"),
+        N_("not a valid phone number"),
+        N_("not a mobile number: SMS cannot reach it"),
+        N_("not a valid e-mail address"),
+        N_("unknown city"),
+        N_("not one of your cities"),
+        N_("needs a date such as 20.11.2026 10:00 (the city's local time) or 20.11.2026"),
+        N_("is in the future: give the date the person consented"),
+        N_("missing column"),
+        N_("column appears twice"),
+    }
+)
+
 
 def _limits(console: Console) -> ImportLimits:
     settings = console.settings
@@ -74,6 +92,7 @@ def _upload_page(
         "participants/import_upload.html",
         status_code=status_code,
         problem=problem,
+        known_details=KNOWN_DETAILS,
         done=done if "accepted" in done else None,
     )
 
@@ -150,6 +169,7 @@ def _mapping_page(
         header=header,
         columns=columns,
         column_names=COLUMN_NAMES,
+        known_details=KNOWN_DETAILS,
         all_columns=COLUMNS,
         update=update,
         problem=problem,
@@ -208,6 +228,7 @@ def check(
         columns=column,
         update=updating,
         column_names=COLUMN_NAMES,
+        known_details=KNOWN_DETAILS,
     )
 
 

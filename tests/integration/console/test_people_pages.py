@@ -331,6 +331,7 @@ def test_the_import_wizard_uploads_maps_checks_and_imports(
     assert checked.status_code == 200
     assert "Пока ничего не импортировано." in checked.text
     assert '<td class="num">3</td>' in checked.text  # the spreadsheet's own row number
+    assert "неверный номер телефона" in checked.text or "это не номер телефона" in checked.text
     assert db.scalar(select(func.count()).select_from(Participant)) == 0
 
     run = client.post(
