@@ -300,3 +300,23 @@ def test_reading_a_message_body_is_audited(
         ).status_code
         == 404
     )
+
+
+def test_an_export_imports_again_as_updates(
+    client: TestClient, osh_headers: dict[str, str]
+) -> None:
+    people = [_create(client, osh_headers, name=f"Round Trip {n}") for n in range(2)]
+    exported = client.post(
+        f"{URL}/export",
+        json={"participant_ids": [person["id"] for person in people]},
+        headers=osh_headers,
+    )
+    again = client.post(
+        f"{URL}/import",
+        params={"update": "true", "dry_run": "true"},
+        files={"file": ("participants.csv", exported.content, "text/csv")},
+        headers=osh_headers,
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["updated"] == 2
+    assert again.json()["rejected"] == 0

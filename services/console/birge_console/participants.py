@@ -116,21 +116,6 @@ class Criteria:
             phone=self.phone.strip() or None,
         )
 
-    def query(self) -> str:
-        """The filters without the search terms, for links that keep them."""
-        kept = {
-            key: value
-            for key, value in (
-                ("city", self.city),
-                ("language", self.language),
-                ("community", self.community),
-                ("opted_out", self.opted_out),
-                ("invited", self.invited),
-            )
-            if value
-        }
-        return urlencode(kept)
-
 
 def _list_page(console: ConsoleDep, criteria: Criteria, cursor: str | None) -> HTMLResponse:
     console.require_participant_reader()
