@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from birge_shared import name_index
 from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     ActivityType,
@@ -90,6 +91,8 @@ def make_participant(
     )
     db.add(participant)
     db.flush()
+    # Searchable by name, as the service would leave a participant it registered.
+    name_index.reindex(db, cipher.name_token_key, [(participant.id, name)], new=True)
     return participant
 
 

@@ -136,6 +136,16 @@ def cmd_pii_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_pii_reindex_names(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli import pii
+    from birge_shared.crypto import get_cipher
+    from birge_shared.db import session_scope
+
+    count = pii.reindex_names(unit_of_work=session_scope, cipher=get_cipher())
+    say(f"Indexed the names of {count} participants.")
+    return 0
+
+
 def cmd_sms_reply(args: argparse.Namespace, settings: Settings) -> int:
     from birge_cli import sms
     from birge_shared.phones import InvalidPhoneError
@@ -413,6 +423,11 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate", help="Re-encrypt all personal data under the first PII_ENCRYPTION_KEY."
     )
     rotate.set_defaults(handler=cmd_pii_rotate)
+    reindex = key_commands.add_parser(
+        "reindex-names",
+        help="Rebuild the name search index under the current PII_HASH_KEY.",
+    )
+    reindex.set_defaults(handler=cmd_pii_reindex_names)
 
     texts = commands.add_parser("sms", help="SMS tools for local runs.")
     text_commands = texts.add_subparsers(dest="sms_command", required=True, metavar="ACTION")

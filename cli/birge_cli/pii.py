@@ -1,5 +1,9 @@
 """`birge pii rotate`: re-encrypt stored personal data under the first configured key.
 
+`birge pii reindex-names` rebuilds the blind index of names (`birge_shared.name_index`): its
+hashes are keyed by PII_HASH_KEY, so after that key changes every name is indexed again.
+Migration 0019 indexes the participants that existed before the index did.
+
 Rotating a key means prepending a new key to PII_ENCRYPTION_KEY (the old one still decrypts),
 running this, and then dropping the old key. Work goes in batches, each its own transaction,
 so a large table is not locked at once and an interrupted run can simply be started again.
@@ -15,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from birge_shared import name_index
 from birge_shared.crypto import PiiCipher
 from birge_shared.models import Invitation, Message, Participant
 
@@ -72,6 +77,41 @@ def rotate_all(
             batch = rotate_batch(
                 session=session, cipher=cipher, model=model, columns=columns, after=after
             )
+        total += batch.rows
+        if batch.rows < BATCH:
+            return total
+        after = batch.last_id
+
+
+def reindex_names_batch(
+    *, session: Session, cipher: PiiCipher, after: Any, limit: int = BATCH
+) -> Batch:
+    """Rebuild the name index of the next `limit` participants after id `after`."""
+    query = select(Participant).order_by(Participant.id).limit(limit)
+    if after is not None:
+        query = query.where(Participant.id > after)
+    # Locked, so a rename arriving meanwhile is not indexed under the older name.
+    rows = session.scalars(query.with_for_update()).all()
+    name_index.reindex(
+        session,
+        cipher.name_token_key,
+        [
+            (row.id, cipher.decrypt(row.name_encrypted) if row.name_encrypted else None)
+            for row in rows
+        ],
+    )
+    session.flush()
+    return Batch(rows=len(rows), last_id=rows[-1].id if rows else None)
+
+
+def reindex_names(
+    *, unit_of_work: Callable[[], AbstractContextManager[Session]], cipher: PiiCipher
+) -> int:
+    """Rebuild every participant's name tokens under the current PII_HASH_KEY; the count."""
+    total, after = 0, None
+    while True:
+        with unit_of_work() as session:
+            batch = reindex_names_batch(session=session, cipher=cipher, after=after)
         total += batch.rows
         if batch.rows < BATCH:
             return total

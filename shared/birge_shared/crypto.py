@@ -16,6 +16,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from birge_shared.settings import Settings, get_settings
 
+_NAME_TOKEN_PURPOSE = b"birge participant name tokens v1"
+
 
 class PiiKeyError(RuntimeError):
     """The stored ciphertext cannot be read with any configured key."""
@@ -53,6 +55,26 @@ class PiiCipher:
     def rotate(self, token: str) -> str:
         """Re-encrypt under the primary key (a no-op in meaning, a change in key)."""
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+
+    def encrypt_bytes(self, plaintext: bytes) -> bytes:
+        return self._fernet.encrypt(plaintext)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken as exc:
+            raise PiiKeyError(
+                "stored personal data cannot be decrypted with the configured keys"
+            ) from exc
+
+    @property
+    def name_token_key(self) -> bytes:
+        """The name index's own key (`birge_shared.name_index`), derived from the hash key.
+
+        Derived rather than the hash key itself, so a name token's hash never equals a
+        phone's or an e-mail's, and changing PII_HASH_KEY changes it too.
+        """
+        return hmac.new(self._hash_key, _NAME_TOKEN_PURPOSE, hashlib.sha256).digest()
 
     def lookup_hash(self, kind: str, value: str) -> str:
         """A stable keyed hash of a normalised value; `kind` keeps phone and e-mail apart."""

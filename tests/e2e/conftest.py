@@ -171,6 +171,26 @@ class CommittedRows:
             session.commit()
             return made
 
+    def participant(self, **fields: Any) -> Participant:
+        with Session(self.engine, expire_on_commit=False) as session:
+            participant = make_participant(session, **fields)
+            self.participant_ids.append(participant.id)
+            session.commit()
+            return participant
+
+    def event(self, **fields: Any) -> Event:
+        with Session(self.engine, expire_on_commit=False) as session:
+            event = make_event(session, **fields)
+            self.event_ids.append(event.id)
+            session.commit()
+            return event
+
+    def add(self, *rows: Any) -> None:
+        """Commit rows made by hand (messages, invitations) with the others' cleanup."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.add_all(rows)
+            session.commit()
+
     def status_of(self, invitation: Invitation) -> InvitationStatus | None:
         with Session(self.engine) as session:
             return session.scalar(select(Invitation.status).where(Invitation.id == invitation.id))

@@ -22,6 +22,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from birge_shared import name_index
 from birge_shared.crypto import PiiCipher
 from birge_shared.db import make_engine
 from birge_shared.models import (
@@ -31,10 +32,12 @@ from birge_shared.models import (
     MessageDirection,
     OutboxEntry,
     Participant,
+    ParticipantNameToken,
     Role,
     User,
 )
 from birge_shared.passwords import verify_password
+from birge_shared.settings import get_settings
 
 STARTUP_SECONDS = 90
 PASSWORD = "a long enough password"
@@ -442,3 +445,26 @@ def test_users_create_asks_twice_on_a_terminal(tmp_path: Path, sqlite: tuple[str
     with Session(engine) as session:
         user = session.scalars(select(User)).one()
     assert verify_password(PASSWORD, user.password_hash)
+
+
+def test_pii_reindex_names_rebuilds_the_index_under_a_new_hash_key(
+    tmp_path: Path, sqlite: tuple[str, Engine]
+) -> None:
+    url, engine = sqlite
+    env = cli_env(DATABASE_URL=url, PII_HASH_KEY="the-first-hash-key-of-this-test")
+    assert birge("migrate", cwd=tmp_path, env=env).returncode == 0
+    assert birge("demo-data", cwd=tmp_path, env=env).returncode == 0
+    new_key = "a-new-hash-key-after-rotation"
+
+    reindexed = birge("pii", "reindex-names", cwd=tmp_path, env={**env, "PII_HASH_KEY": new_key})
+
+    assert reindexed.returncode == 0, reindexed.stderr
+    assert "Indexed the names of 20 participants." in reindexed.stdout
+    cipher = PiiCipher(encryption_keys=[Fernet.generate_key().decode()], hash_key=new_key)
+    with Session(engine) as session:
+        stored = set(session.scalars(select(ParticipantNameToken.token_hash)))
+        participants = session.scalars(select(Participant)).all()
+    first_name = PiiCipher.from_settings(get_settings()).decrypt(
+        participants[0].name_encrypted or ""
+    )
+    assert name_index.term_hashes(cipher.name_token_key, first_name)[0] in stored

@@ -21,6 +21,8 @@ from birge_console import (
     events,
     inbox,
     invite_wizard,
+    participant_import,
+    participants,
     reports,
     static_files,
 )
@@ -41,6 +43,9 @@ def create_app() -> FastAPI:
     app.include_router(invite_wizard.router)
     app.include_router(door.router)
     app.include_router(inbox.router)
+    # The import's fixed paths first: /console/participants/{id} would take them otherwise.
+    app.include_router(participant_import.router)
+    app.include_router(participants.router)
     app.include_router(reports.router)
     app.include_router(admin.router)
 

@@ -20,8 +20,10 @@ from birge_shared.models.enums import (
     Role,
 )
 from birge_shared.models.event import Event
+from birge_shared.models.import_upload import ImportUpload
 from birge_shared.models.invitation import Invitation
 from birge_shared.models.message import Message
+from birge_shared.models.name_token import ParticipantNameToken
 from birge_shared.models.outbox import OutboxEntry
 from birge_shared.models.participant import Participant
 from birge_shared.models.periodic import PeriodicRun
@@ -42,6 +44,7 @@ __all__ = [
     "Event",
     "EventStatus",
     "EventVisibility",
+    "ImportUpload",
     "Invitation",
     "InvitationBatch",
     "InvitationStatus",
@@ -53,6 +56,7 @@ __all__ = [
     "MessageTemplate",
     "OutboxEntry",
     "Participant",
+    "ParticipantNameToken",
     "PeriodicRun",
     "ProviderCallback",
     "Role",

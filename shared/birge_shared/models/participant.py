@@ -26,6 +26,10 @@ class Participant(TimestampMixin, Base):
     __tablename__ = "participant"
     __table_args__ = (
         Index("ix_participant_city_community", "city_code", "community"),
+        # The list's order (registration), per city for coordinators and overall for admins:
+        # a page, searched or not, is read along it instead of sorting the city.
+        Index("ix_participant_city_created", "city_code", "created_at", "id"),
+        Index("ix_participant_created", "created_at", "id"),
         UniqueConstraint("phone_hash", "city_code"),
     )
 

@@ -277,9 +277,17 @@ def _trimmed(cells: Sequence[str]) -> Sequence[str]:
 
 
 def _rows(
-    numbered: Iterator[tuple[int, list[str]]], *, limits: ImportLimits, deadline: Deadline
+    numbered: Iterator[tuple[int, list[str]]],
+    *,
+    limits: ImportLimits,
+    deadline: Deadline,
+    columns: Sequence[str] | None = None,
 ) -> list[SheetRow]:
-    """Maps cells to columns under the first non-blank row, which is the header."""
+    """Maps cells to columns under the first non-blank row, which is the header.
+
+    `columns`, when given, names the column of each header cell by position instead of the
+    header's own words (a person mapped them); an empty name leaves that column out.
+    """
     header: list[str] | None = None
     rows: list[SheetRow] = []
     for number, raw in numbered:
@@ -291,8 +299,13 @@ def _rows(
         if len(cells) > limits.max_columns:
             raise _too_many_columns(limits.max_columns)
         if header is None:
-            header = [_header_name(cell) for cell in cells]
-            _check_header(header)
+            if columns is None:
+                header = [_header_name(cell) for cell in cells]
+            else:
+                header = [
+                    columns[index] if index < len(columns) else "" for index in range(len(cells))
+                ]
+            _check_header([column for column in header if column])
             continue
         if len(rows) == limits.max_rows:
             raise _file_problem(
@@ -474,6 +487,16 @@ def _xlsx_rows(
         yield first_row + offset, [_cell_text(value) for value in values]
 
 
+def _numbered(
+    *, filename: str | None, content_type: str | None, content: bytes, limits: ImportLimits
+) -> tuple[ImportFormat, Generator[tuple[int, list[str]], None, None]]:
+    file_format, text = _classify(filename=filename, content_type=content_type, content=content)
+    numbered = (
+        _csv_rows(text or "") if file_format is ImportFormat.CSV else _xlsx_rows(content, limits)
+    )
+    return file_format, numbered
+
+
 def read_upload(
     *,
     filename: str | None,
@@ -481,12 +504,42 @@ def read_upload(
     content: bytes,
     limits: ImportLimits,
     deadline: Deadline | None = None,
+    columns: Sequence[str] | None = None,
 ) -> Sheet:
     deadline = deadline or Deadline(limits.time_limit_seconds)
-    file_format, text = _classify(filename=filename, content_type=content_type, content=content)
-    numbered = (
-        _csv_rows(text or "") if file_format is ImportFormat.CSV else _xlsx_rows(content, limits)
+    file_format, numbered = _numbered(
+        filename=filename, content_type=content_type, content=content, limits=limits
     )
     # Closing the generator ends the reading even when it stops early.
     with closing(numbered):
-        return Sheet(format=file_format, rows=_rows(numbered, limits=limits, deadline=deadline))
+        rows = _rows(numbered, limits=limits, deadline=deadline, columns=columns)
+        return Sheet(format=file_format, rows=rows)
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    text: str
+    #: The column the header's words name (`COLUMNS`), or None when they name none.
+    column: str | None
+
+
+def read_header(
+    *, filename: str | None, content_type: str | None, content: bytes, limits: ImportLimits
+) -> list[HeaderCell]:
+    """The first non-blank row's cells and the columns they are recognised as, for mapping."""
+    _format, numbered = _numbered(
+        filename=filename, content_type=content_type, content=content, limits=limits
+    )
+    with closing(numbered):
+        for _number, raw in numbered:
+            cells = _trimmed(raw)
+            if not cells or not any(cells):
+                continue
+            if len(cells) > limits.max_columns:
+                raise _too_many_columns(limits.max_columns)
+            named = [_header_name(cell) for cell in cells]
+            return [
+                HeaderCell(text=cell, column=name if name in COLUMNS else None)
+                for cell, name in zip(cells, named, strict=True)
+            ]
+    raise _columns_problem(REQUIRED_COLUMNS, "The file has no header row.")

@@ -7,14 +7,16 @@ alone, so a viewer is refused reading as much as writing.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from pydantic import BaseModel, Field
 
 from birge_api.cities import CityFilter
 from birge_api.deps import ParticipantReader, SessionDep, SettingsDep
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
-from birge_api.participants import import_template, service
+from birge_api.participants import export, history, import_template, service
 from birge_api.participants.import_files import ImportLimits
 from birge_api.participants.schemas import (
     ImportReport,
@@ -59,9 +61,39 @@ def list_participants(
     include_erased: Annotated[
         bool, Query(description="Also list erased participants' anonymous stubs.")
     ] = False,
+    name: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Words of a name, each matched as the start of a word of the name, "
+            "in Cyrillic or Latin letters alike (`айг` and `aig` find Айгүл). Searched "
+            "through a keyed index: no name is decrypted to search.",
+        ),
+    ] = None,
+    phone: Annotated[
+        str | None,
+        Query(max_length=40, description="A mobile number in any usual form, matched exactly."),
+    ] = None,
+    opted_out: Annotated[
+        bool | None, Query(description="Only those who sent STOP (true) or who did not.")
+    ] = None,
+    invited_since: Annotated[
+        datetime | None, Query(description="Invited at or after this moment.")
+    ] = None,
+    not_invited_since: Annotated[
+        datetime | None, Query(description="Not invited since this moment (or never).")
+    ] = None,
 ) -> Page[ParticipantListItem]:
     filters = service.ParticipantFilter(
-        city=city, community=community, language=language, include_erased=include_erased
+        city=city,
+        community=community,
+        language=language,
+        include_erased=include_erased,
+        name=name,
+        phone=phone,
+        opted_out=opted_out,
+        invited_since=invited_since,
+        not_invited_since=not_invited_since,
     )
     participants, more = service.list_participants(
         session=session, actor=actor, filters=filters, limit=limit, cursor=cursor
@@ -100,9 +132,24 @@ def import_participants(
             "community, e-mail and consent instead of being refused."
         ),
     ] = False,
+    dry_run: Annotated[
+        bool,
+        Query(description="Check every row and report what would happen; change nothing."),
+    ] = False,
+    columns: Annotated[
+        list[str] | None,
+        Query(
+            max_length=100,
+            description="The column of each header cell, in order (repeat the parameter; "
+            "an empty value leaves that column out), instead of reading the header's words.",
+        ),
+    ] = None,
 ) -> ImportReport:
     upload = service.Upload(
-        filename=file.filename, content_type=file.content_type, content=file.file.read()
+        filename=file.filename,
+        content_type=file.content_type,
+        content=file.file.read(),
+        columns=tuple(columns) if columns is not None else None,
     )
     limits = ImportLimits(
         max_rows=settings.max_import_rows,
@@ -111,8 +158,52 @@ def import_participants(
         time_limit_seconds=settings.import_time_limit_seconds,
     )
     return service.import_participants(
-        session=session, actor=actor, upload=upload, partial=partial, update=update, limits=limits
+        session=session,
+        actor=actor,
+        upload=upload,
+        partial=partial,
+        update=update,
+        dry_run=dry_run,
+        limits=limits,
     )
+
+
+class ExportRequest(BaseModel):
+    participant_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+
+
+@router.post(
+    "/export",
+    response_class=Response,
+    responses={
+        **_PROBLEMS,
+        200: {"content": {"text/csv": {}}, "description": "The chosen participants"},
+    },
+)
+def export_participants(
+    body: ExportRequest, session: SessionDep, actor: ParticipantReader
+) -> Response:
+    content = export.export_csv(session=session, actor=actor, participant_ids=body.participant_ids)
+    return Response(
+        content,
+        media_type=export.CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="participants.csv"'},
+    )
+
+
+class MessageBody(BaseModel):
+    body: str | None = Field(description="The text; null once purged or the person erased.")
+
+
+@router.post("/{participant_id}/messages/{message_id}/read", responses=_PROBLEMS)
+def read_message(
+    participant_id: uuid.UUID, message_id: uuid.UUID, session: SessionDep, actor: ParticipantReader
+) -> MessageBody:
+    """A message's text. Bodies are listed nowhere; each read is recorded in the audit log."""
+    body = history.read_message_body(
+        session=session, actor=actor, participant_id=participant_id, message_id=message_id
+    )
+    return MessageBody(body=body)
 
 
 @router.get(

@@ -14,14 +14,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from birge_api.cities import require_city
 from birge_api.deps import Actor
 from birge_api.pagination import decode_cursor
-from birge_api.participants.import_files import Deadline, ImportLimits, SheetRow, read_upload
+from birge_api.participants.import_files import (
+    COLUMNS,
+    Deadline,
+    ImportLimits,
+    SheetRow,
+    read_upload,
+)
 from birge_api.participants.import_values import local_instant
 from birge_api.participants.schemas import (
     NULLABLE_FIELDS,
@@ -31,7 +37,7 @@ from birge_api.participants.schemas import (
     ParticipantUpdate,
 )
 from birge_api.problems import Problem, conflict, invalid, not_found
-from birge_shared import audit
+from birge_shared import audit, name_index
 from birge_shared.crypto import PiiCipher, get_cipher
 from birge_shared.departure import ERASED_REASON, release
 from birge_shared.models import (
@@ -41,9 +47,11 @@ from birge_shared.models import (
     Language,
     Message,
     Participant,
+    ParticipantNameToken,
     SurveyResponse,
     utcnow,
 )
+from birge_shared.phones import InvalidPhoneError, normalise_mobile
 from birge_shared.pseudonyms import pseudonym
 
 # PostgreSQL caps bind parameters per statement; hash look-ups for big imports go in chunks.
@@ -122,6 +130,7 @@ def create_participant(*, session: Session, actor: Actor, data: ParticipantCreat
         raise _duplicate_phone()
     participant = _new_participant(data, cipher=cipher, created_by_id=actor.user_id)
     _flush_unique(session, [participant])
+    name_index.reindex(session, cipher.name_token_key, [(participant.id, data.name)], new=True)
     audit.record(
         session=session,
         actor_id=actor.user_id,
@@ -156,6 +165,67 @@ class ParticipantFilter:
     community: Community | None = None
     language: Language | None = None
     include_erased: bool = False
+    #: Typed text matched against the name index: every word, as a prefix of a name's word.
+    name: str | None = None
+    #: A phone number in any form `normalise_mobile` reads, matched exactly by its hash.
+    phone: str | None = None
+    opted_out: bool | None = None
+    #: Invited (walk-ins aside) at or after this moment / not since this moment.
+    invited_since: datetime | None = None
+    not_invited_since: datetime | None = None
+
+
+# A prefix held by fewer participants than this is looked up first, its ids handed to the
+# list's query; a commoner one is probed row by row along the list's order, where matches
+# come soon. Either way a page costs milliseconds at 100,000 participants.
+_RARE_PREFIX = 2000
+
+
+def _has_token(value: bytes) -> Any:
+    return exists().where(
+        ParticipantNameToken.token_hash == value,
+        ParticipantNameToken.participant_id == Participant.id,
+    )
+
+
+def _name_matches(session: Session, typed: str, cipher: PiiCipher) -> list[Any]:
+    """Conditions: every typed word is the start of a word of the participant's name."""
+    hashes = name_index.term_hashes(cipher.name_token_key, typed)
+    if not hashes:
+        raise invalid("name", "type at least two letters of a name")
+    counted = []
+    for value in hashes:
+        holders = (
+            select(ParticipantNameToken.participant_id)
+            .where(ParticipantNameToken.token_hash == value)
+            .limit(_RARE_PREFIX)
+            .subquery()
+        )
+        counted.append((session.scalar(select(func.count()).select_from(holders)) or 0, value))
+    fewest, rarest = min(counted)
+    if fewest >= _RARE_PREFIX:
+        return [_has_token(value) for value in hashes]
+    ids = session.scalars(
+        select(ParticipantNameToken.participant_id).where(ParticipantNameToken.token_hash == rarest)
+    ).all()
+    return [Participant.id.in_(ids), *(_has_token(value) for value in hashes if value != rarest)]
+
+
+def _phone_search_hash(typed: str, cipher: PiiCipher) -> str:
+    try:
+        e164 = normalise_mobile(typed)
+    except InvalidPhoneError as exc:
+        # The reason never repeats the number.
+        raise invalid("phone", str(exc)) from None
+    return _phone_hash(cipher, e164)
+
+
+def _invited_since(moment: datetime) -> Any:
+    return exists().where(
+        Invitation.participant_id == Participant.id,
+        Invitation.walk_in.is_(False),
+        Invitation.created_at >= moment,
+    )
 
 
 def list_participants(
@@ -178,6 +248,22 @@ def list_participants(
         query = query.where(Participant.language == filters.language)
     if not filters.include_erased:
         query = query.where(Participant.erased_at.is_(None))
+    if filters.opted_out is not None:
+        query = query.where(
+            Participant.opted_out_at.is_not(None)
+            if filters.opted_out
+            else Participant.opted_out_at.is_(None)
+        )
+    if filters.invited_since is not None:
+        query = query.where(_invited_since(filters.invited_since))
+    if filters.not_invited_since is not None:
+        query = query.where(~_invited_since(filters.not_invited_since))
+    if filters.name and filters.name.strip():
+        query = query.where(*_name_matches(session, filters.name, get_cipher()))
+    if filters.phone and filters.phone.strip():
+        query = query.where(
+            Participant.phone_hash == _phone_search_hash(filters.phone, get_cipher())
+        )
     if cursor:
         after_created, after_id = decode_cursor(cursor)
         if after_created.tzinfo is None:
@@ -223,6 +309,7 @@ def update_participant(
         participant.phone_hash = phone_hash
     if data.name is not None:
         participant.name_encrypted = cipher.encrypt(data.name)
+        name_index.reindex(session, cipher.name_token_key, [(participant.id, data.name)])
     if "email" in given:
         participant.email_encrypted = cipher.encrypt(data.email) if data.email else None
         participant.email_hash = _email_hash(cipher, data.email) if data.email else None
@@ -267,6 +354,7 @@ def erase_participant(
     participant.email_encrypted = None
     participant.email_hash = None
     participant.erased_at = now
+    name_index.forget(session, [participant.id])
     session.flush()
     departure = release(
         session=session,
@@ -320,6 +408,16 @@ class Upload:
     filename: str | None
     content_type: str | None
     content: bytes
+    #: Each header cell's column by position, as a person mapped them; None reads the header.
+    columns: tuple[str, ...] | None = None
+
+
+def _check_columns(columns: Sequence[str]) -> None:
+    unknown = [column for column in columns if column and column not in COLUMNS]
+    if unknown:
+        raise invalid(
+            "columns", f"not a column: {unknown[0][:40]}; use one of {', '.join(COLUMNS)}"
+        )
 
 
 _ROW_FIELDS = ("name", "phone", "email", "language", "city", "community")
@@ -467,6 +565,7 @@ def import_participants(
     upload: Upload,
     partial: bool,
     update: bool = False,
+    dry_run: bool = False,
     limits: ImportLimits,
 ) -> ImportReport:
     """Register every row of a CSV or XLSX list, or none of them.
@@ -476,7 +575,12 @@ def import_participants(
     not of data to fix. A row whose number is registered in its city names the record it
     matches; with `update`, that record takes the row's language, community, e-mail and
     consent instead. Numbers registered in other cities are never looked at.
+
+    A `dry_run` checks everything and reports what would happen, with every row's errors,
+    and changes nothing.
     """
+    if upload.columns is not None:
+        _check_columns(upload.columns)
     deadline = Deadline(limits.time_limit_seconds)
     sheet = read_upload(
         filename=upload.filename,
@@ -484,6 +588,7 @@ def import_participants(
         content=upload.content,
         limits=limits,
         deadline=deadline,
+        columns=upload.columns,
     )
     cipher = get_cipher()
     checked = _check_rows(
@@ -524,6 +629,14 @@ def import_participants(
 
     errors.sort(key=lambda error: error.row)
     rejected = len({error.row for error in errors})
+    if dry_run:
+        return ImportReport(
+            imported=False,
+            accepted=len(accepted),
+            updated=len(updates),
+            rejected=rejected,
+            errors=errors,
+        )
     if errors and (not partial or not (accepted or updates)):
         raise Problem(
             status=422,
@@ -550,9 +663,13 @@ def import_participants(
             object_id=participant.id,
             details={"fields": fields, "source": "import"},
         )
-    _flush_unique(
+    new = [_new_participant(data, cipher=cipher, created_by_id=actor.user_id) for data in accepted]
+    _flush_unique(session, new)
+    name_index.reindex(
         session,
-        [_new_participant(data, cipher=cipher, created_by_id=actor.user_id) for data in accepted],
+        cipher.name_token_key,
+        [(participant.id, data.name) for participant, data in zip(new, accepted, strict=True)],
+        new=True,
     )
     audit.record(
         session=session,

@@ -1,0 +1,374 @@
+"""The participants' table, its search and bulk actions, and each person's page.
+
+The search is a POST: a name or a number typed into it never becomes part of a URL, so it
+stays out of browser history, Referer headers, access logs and sign-in redirects. Filters
+without a search term also work as a plain GET, so a filtered list can be linked to.
+Every rule (who may see whom, how a name is matched, what erasure removes) is the API's
+service functions'; this module only turns forms into their arguments.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from birge_api.cities import visible_cities
+from birge_api.events.service import EventFilter, list_events
+from birge_api.pagination import encode_cursor
+from birge_api.participants import export, history, service
+from birge_api.participants.schemas import participant_list_item, participant_read
+from birge_api.problems import Problem
+from birge_console.context import ConsoleDep
+from birge_console.i18n import N_
+from birge_console.routing import console_router, error_page
+from birge_shared.models import (
+    City,
+    Community,
+    ConsentMethod,
+    EventStatus,
+    InvitationStatus,
+    Language,
+    MessageDirection,
+    MessageStatus,
+    utcnow,
+)
+
+router = console_router()
+
+PAGE_SIZE = 50
+# A bulk action names its people in the URL of the invite wizard; keep that URL short.
+MAX_CHOSEN = 200
+UPCOMING_EVENTS = 50
+
+COMMUNITY_NAMES = {Community.HOST: N_("Host community"), Community.MIGRANT: N_("Migrants")}
+LANGUAGE_NAMES = {Language.KY: "Кыргызча", Language.RU: "Русский", Language.EN: "English"}
+# "Last invited" choices: a window in days, and whether people were invited within it.
+INVITED_CHOICES = {
+    "30": (N_("Invited in the last 30 days"), 30, True),
+    "not30": (N_("Not invited in the last 30 days"), 30, False),
+    "not90": (N_("Not invited in the last 90 days"), 90, False),
+}
+SEARCH_ERRORS = {
+    "name": N_("Type at least two letters of a name."),
+    "phone": N_("This is not a mobile phone number. Type the whole number, e.g. 0555 123 456."),
+}
+OPTED_OUT_CHOICES = {"yes": N_("Opted out"), "no": N_("Not opted out")}
+INVITATION_STATUS_NAMES = {
+    InvitationStatus.PLANNED: N_("Planned"),
+    InvitationStatus.SENT: N_("Invited"),
+    InvitationStatus.ACCEPTED: N_("Confirmed"),
+    InvitationStatus.DECLINED: N_("Declined"),
+    InvitationStatus.WAITLISTED: N_("Waitlisted"),
+    InvitationStatus.EXPIRED: N_("Expired"),
+    InvitationStatus.FAILED: N_("Failed"),
+    InvitationStatus.WITHDRAWN: N_("Withdrawn"),
+    InvitationStatus.ATTENDED: N_("Attended"),
+    InvitationStatus.NO_SHOW: N_("Did not come"),
+}
+MESSAGE_STATUS_NAMES = {
+    MessageStatus.PLANNED: N_("Planned"),
+    MessageStatus.SENDING: N_("Sending"),
+    MessageStatus.QUEUED: N_("Queued"),
+    MessageStatus.SENT: N_("Sent"),
+    MessageStatus.DELIVERED: N_("Delivered"),
+    MessageStatus.UNDELIVERED: N_("Not delivered"),
+    MessageStatus.FAILED: N_("Failed"),
+    MessageStatus.RECEIVED: N_("Received"),
+    MessageStatus.SKIPPED: N_("Not needed"),
+}
+CONSENT_METHOD_NAMES = {
+    ConsentMethod.PAPER_FORM: N_("Paper form"),
+    ConsentMethod.WEB_FORM: N_("Web form"),
+    ConsentMethod.VERBAL: N_("Spoken"),
+    ConsentMethod.SMS: N_("SMS"),
+}
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """The list's form, as typed: blank means any."""
+
+    name: str = ""
+    phone: str = ""
+    city: str = ""
+    language: str = ""
+    community: str = ""
+    opted_out: str = ""
+    invited: str = ""
+
+    def filters(self) -> service.ParticipantFilter:
+        invited = INVITED_CHOICES.get(self.invited)
+        since = utcnow() - timedelta(days=invited[1]) if invited else None
+        return service.ParticipantFilter(
+            city=self.city or None,
+            language=Language(self.language) if self.language in set(Language) else None,
+            community=Community(self.community) if self.community in set(Community) else None,
+            opted_out={"yes": True, "no": False}.get(self.opted_out),
+            invited_since=since if invited and invited[2] else None,
+            not_invited_since=since if invited and not invited[2] else None,
+            name=self.name.strip() or None,
+            phone=self.phone.strip() or None,
+        )
+
+
+def _list_page(console: ConsoleDep, criteria: Criteria, cursor: str | None) -> HTMLResponse:
+    console.require_participant_reader()
+    search_error: str | None = None
+    try:
+        participants, more = service.list_participants(
+            session=console.db,
+            actor=console.actor,
+            filters=criteria.filters(),
+            limit=PAGE_SIZE,
+            cursor=cursor or None,
+        )
+    except Problem as problem:
+        fields = {str(error.get("field")) for error in problem.errors or []}
+        if problem.status != 422 or not fields & set(SEARCH_ERRORS):
+            raise
+        console.db.rollback()
+        search_error = SEARCH_ERRORS["phone" if "phone" in fields else "name"]
+        participants, more = [], False
+    # Only the rows on this page are decrypted.
+    rows = [participant_list_item(participant) for participant in participants]
+    invited = history.last_invited(
+        session=console.db, participant_ids=[participant.id for participant in participants]
+    )
+    last = participants[-1] if participants else None
+    cities = visible_cities(session=console.db, actor=console.actor)
+    context: dict[str, Any] = {
+        "criteria": criteria,
+        "rows": rows,
+        "last_invited": invited,
+        "next_cursor": encode_cursor(last.created_at, last.id) if more and last else None,
+        "first_page": not cursor,
+        "cities": cities,
+        "zones": {city.code: city.timezone for city in cities},
+        "community_names": COMMUNITY_NAMES,
+        "participant_languages": LANGUAGE_NAMES,
+        "invited_choices": INVITED_CHOICES,
+        "opted_out_choices": OPTED_OUT_CHOICES,
+        "erased": _count_param(console.request, "erased"),
+        "search_error": search_error,
+    }
+    if console.is_htmx():
+        # 200 even for a bad search term, so htmx swaps the explanation in.
+        return console.render("participants/_results.html", **context)
+    status = 422 if search_error else 200
+    return console.render("participants/list.html", status_code=status, **context)
+
+
+def _count_param(request: Request, key: str) -> int | None:
+    """A count a redirect carries back to report what was done (`?erased=3`)."""
+    value = request.query_params.get(key, "")
+    return int(value) if value.isdigit() and len(value) < 7 else None
+
+
+@router.get("/console/participants", response_class=HTMLResponse)
+def participants_page(
+    console: ConsoleDep,
+    city: Annotated[str, Query(max_length=40)] = "",
+    language: Annotated[str, Query(max_length=10)] = "",
+    community: Annotated[str, Query(max_length=20)] = "",
+    opted_out: Annotated[str, Query(max_length=5)] = "",
+    invited: Annotated[str, Query(max_length=10)] = "",
+    cursor: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse:
+    criteria = Criteria(
+        city=city, language=language, community=community, opted_out=opted_out, invited=invited
+    )
+    return _list_page(console, criteria, cursor)
+
+
+@router.post("/console/participants", response_class=HTMLResponse)
+def participants_search(
+    console: ConsoleDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+    phone: Annotated[str, Form(max_length=40)] = "",
+    city: Annotated[str, Form(max_length=40)] = "",
+    language: Annotated[str, Form(max_length=10)] = "",
+    community: Annotated[str, Form(max_length=20)] = "",
+    opted_out: Annotated[str, Form(max_length=5)] = "",
+    invited: Annotated[str, Form(max_length=10)] = "",
+    cursor: Annotated[str, Form(max_length=200)] = "",
+) -> HTMLResponse:
+    criteria = Criteria(
+        name=name,
+        phone=phone,
+        city=city,
+        language=language,
+        community=community,
+        opted_out=opted_out,
+        invited=invited,
+    )
+    return _list_page(console, criteria, cursor)
+
+
+def _chosen(request: Request, values: list[uuid.UUID]) -> list[uuid.UUID] | Response:
+    if not values:
+        return error_page(
+            request,
+            status=422,
+            heading=N_("Choose at least one person"),
+            detail=None,
+            errors=[],
+        )
+    if len(values) > MAX_CHOSEN:
+        return error_page(
+            request,
+            status=422,
+            heading=N_("Choose at most 200 people at a time"),
+            detail=None,
+            errors=[],
+        )
+    return list(dict.fromkeys(values))
+
+
+@router.post("/console/participants/bulk")
+def bulk_action(
+    console: ConsoleDep,
+    action: Annotated[str, Form(max_length=20)],
+    participant: Annotated[list[uuid.UUID], Form()] = [],  # noqa: B006 - FastAPI copies it
+) -> Response:
+    console.require_participant_reader()
+    chosen = _chosen(console.request, participant)
+    if isinstance(chosen, Response):
+        return chosen
+    if action == "export":
+        content = export.export_csv(session=console.db, actor=console.actor, participant_ids=chosen)
+        return Response(
+            content,
+            media_type=export.CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": 'attachment; filename="participants.csv"'},
+        )
+    people = history.participants_by_ids(
+        session=console.db, actor=console.actor, participant_ids=chosen
+    )
+    if action == "invite":
+        query = urlencode([("participant", str(person.id)) for person in people])
+        return RedirectResponse(f"/console/participants/invite?{query}", status_code=303)
+    if action == "erase":
+        return console.render(
+            "participants/erase.html",
+            people=[participant_list_item(person) for person in people],
+        )
+    return error_page(
+        console.request, status=422, heading=N_("Unknown action"), detail=None, errors=[]
+    )
+
+
+@router.get("/console/participants/invite", response_class=HTMLResponse)
+def choose_event(
+    console: ConsoleDep,
+    participant: Annotated[list[uuid.UUID], Query(max_length=MAX_CHOSEN)] = [],  # noqa: B006
+) -> Response:
+    console.require_writer()
+    chosen = _chosen(console.request, participant)
+    if isinstance(chosen, Response):
+        return chosen
+    people = history.participants_by_ids(
+        session=console.db, actor=console.actor, participant_ids=chosen
+    )
+    cities = {person.city_code for person in people}
+    events, _more = list_events(
+        session=console.db,
+        actor=console.actor,
+        filters=EventFilter(status=EventStatus.SCHEDULED, starts_from=utcnow()),
+        limit=UPCOMING_EVENTS,
+        cursor=None,
+    )
+    query = urlencode([("participant", str(person.id)) for person in people])
+    return console.render(
+        "participants/invite.html",
+        count=len(people),
+        events=[event for event in events if event.city_code in cities],
+        query=query,
+    )
+
+
+@router.post("/console/participants/erase")
+def erase(
+    console: ConsoleDep,
+    participant: Annotated[list[uuid.UUID], Form()] = [],  # noqa: B006
+    confirm: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    console.require_writer()
+    chosen = _chosen(console.request, participant)
+    if isinstance(chosen, Response):
+        return chosen
+    if confirm != "yes":
+        people = history.participants_by_ids(
+            session=console.db, actor=console.actor, participant_ids=chosen
+        )
+        return console.render(
+            "participants/erase.html",
+            status_code=422,
+            people=[participant_list_item(person) for person in people],
+            unconfirmed=True,
+        )
+    # All or none: one refusal (another city's person) rolls every erasure back.
+    for participant_id in chosen:
+        service.erase_participant(
+            session=console.db,
+            actor=console.actor,
+            participant_id=participant_id,
+            over_invite=console.settings.over_invite_factor,
+        )
+    return RedirectResponse(f"/console/participants?erased={len(chosen)}", status_code=303)
+
+
+def _person_page(
+    console: ConsoleDep, participant_id: uuid.UUID, shown: dict[uuid.UUID, str | None]
+) -> HTMLResponse:
+    record = history.participant_history(
+        session=console.db, actor=console.actor, participant_id=participant_id
+    )
+    attended = [invitation for invitation in record.invitations if invitation.checked_in_at]
+    return console.render(
+        "participants/person.html",
+        person=participant_read(record.participant),
+        city=record.participant.city_code,
+        invitations=record.invitations,
+        attended=attended,
+        messages=record.messages,
+        shown=shown,
+        community_names=COMMUNITY_NAMES,
+        participant_languages=LANGUAGE_NAMES,
+        invitation_status_names=INVITATION_STATUS_NAMES,
+        message_status_names=MESSAGE_STATUS_NAMES,
+        consent_method_names=CONSENT_METHOD_NAMES,
+        inbound=MessageDirection.INBOUND,
+        zone=console.db.get(City, record.participant.city_code).timezone,  # type: ignore[union-attr]
+    )
+
+
+@router.get("/console/participants/{participant_id}", response_class=HTMLResponse)
+def person_page(console: ConsoleDep, participant_id: uuid.UUID) -> HTMLResponse:
+    console.require_participant_reader()
+    return _person_page(console, participant_id, {})
+
+
+@router.post(
+    "/console/participants/{participant_id}/messages/{message_id}/show",
+    response_class=HTMLResponse,
+)
+def show_message(
+    console: ConsoleDep, participant_id: uuid.UUID, message_id: uuid.UUID
+) -> HTMLResponse:
+    """The text of one message: read through the API's audited call, then shown."""
+    console.require_participant_reader()
+    body = history.read_message_body(
+        session=console.db,
+        actor=console.actor,
+        participant_id=participant_id,
+        message_id=message_id,
+    )
+    if console.is_htmx():
+        return console.render("participants/_message_body.html", body=body, message_id=message_id)
+    return _person_page(console, participant_id, {message_id: body})
