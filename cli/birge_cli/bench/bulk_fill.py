@@ -22,6 +22,7 @@ from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
 from birge_cli.bench.seed import bench_phone
+from birge_shared import name_index
 from birge_shared.crypto import PiiCipher
 from birge_shared.models import (
     ActivityType,
@@ -265,6 +266,22 @@ def vacuum_analyze(engine: Engine, tables: str) -> None:
         )
 
 
+def _index_names(engine: Engine, cipher: PiiCipher, pools: dict[str, list[uuid.UUID]]) -> int:
+    """The blind name index the participants page searches, as creating each person writes it."""
+    key = cipher.name_token_key
+    # Numbered across both cities in the order `_participants` numbered them.
+    people = (participant_id for city in CITIES for participant_id in pools[city])
+
+    def token_rows() -> Iterator[tuple[Any, ...]]:
+        for index, participant_id in enumerate(people):
+            for row in name_index.index_rows(key, participant_id, bench_name(index)):
+                yield (row["token_hash"], row["participant_id"])
+
+    return copy_rows(
+        engine, "participant_name_token", ("token_hash", "participant_id"), token_rows()
+    )
+
+
 def fill(
     *,
     engine: Engine,
@@ -283,6 +300,8 @@ def fill(
         event_list = _events(session, rng, events, first_start)
         session.commit()
     note(f"{events} events and {sum(map(len, pools.values()))} participants inserted")
+    if cipher is not None:
+        note(f"{_index_names(engine, cipher, pools)} name tokens indexed")
     community: dict[uuid.UUID, str | None] = {}
     with engine.connect() as connection:
         for participant_id, value in connection.execute(
