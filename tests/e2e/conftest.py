@@ -40,6 +40,7 @@ from birge_shared.models import (
     Participant,
 )
 from birge_shared.tasks import SmsSend
+from tests.e2e.birge_stack import BirgeStack, assert_nothing_personal_logged, running_birge
 from tests.e2e.console_helpers import ConsoleUsers
 from tests.factories import make_event, make_invitation, make_participant
 from tests.integration.console.report_data import ReportedEvent, reported_event
@@ -323,3 +324,12 @@ def console_users(raw_engine: object) -> Iterator[ConsoleUsers]:
         yield users
     finally:
         users.remove()
+
+
+@pytest.fixture(scope="module")
+def birge(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BirgeStack]:
+    """The whole of Birge running as `make run` runs it (API, console, worker, beat, SMS
+    simulator) on a database of its own, dropped afterwards; see tests/e2e/birge_stack.py."""
+    with running_birge(tmp_path_factory.mktemp("birge")) as stack:
+        yield stack
+    assert_nothing_personal_logged(stack)

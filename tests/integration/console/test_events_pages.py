@@ -449,3 +449,10 @@ def test_a_viewer_lists_events_without_write_buttons_and_cannot_write(
     db.refresh(event)
     assert event.status is EventStatus.SCHEDULED
     assert _events(db) == before
+
+
+def test_the_event_form_limits_its_fields_in_the_browser(signed_in: SignedIn) -> None:
+    page = signed_in(Role.COORDINATOR, ("osh",)).get("/console/events/new").text
+    assert 'maxlength="200"' in page
+    assert 'min="1" max="10000"' in page
+    assert '""' not in re.sub(r'value=""', "", page)
