@@ -18,12 +18,14 @@ def transport_options(settings: Settings) -> dict[str, Any]:
     if is_filesystem(settings.broker_url):
         # One folder in and out: every process of `birge dev` reads and writes the same queue.
         folder = settings.broker_folder.resolve()
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         return {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            # Broadcast exchanges (Celery's remote control); kombu's default is ./control.
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         }
     # Redis re-delivers unacknowledged tasks after this long; set explicitly, see Settings.

@@ -345,6 +345,8 @@ def test_birge_dev_serves_the_api_runs_the_worker_and_stops_cleanly(tmp_path: Pa
 
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
+    # Everything the embedded broker writes stays under var/ (Celery's control exchange too).
+    assert not (tmp_path / "control").exists()
 
 
 @pytest.mark.slow
