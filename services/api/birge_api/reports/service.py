@@ -52,6 +52,8 @@ from birge_shared.retention import due_for_review, last_invited_at, review_cutof
 
 S = InvitationStatus
 PRE, POST = "pre", "post"
+#: Every community a cell can stand for; `None` is "not declared".
+_COMMUNITIES: tuple[Community | None, ...] = (*Community, None)
 
 
 @dataclass(frozen=True)
@@ -252,10 +254,13 @@ class _Cells:
     def survey(
         self, event_ids: Collection[uuid.UUID], community: Community | None
     ) -> SurveyFigures:
+        # Looked up per event and community: one event's report must not scan every cell of
+        # every event (an export holds thousands).
         chosen = {
-            key: tally
-            for key, tally in self.answers.items()
-            if key[0] in event_ids and (community is None or key[1] is community)
+            key: self.answers[key]
+            for event_id in event_ids
+            for who in _COMMUNITIES
+            if (community is None or who is community) and (key := (event_id, who)) in self.answers
         }
         # The response rate's denominator, per cell: attendees of that community.
         attended = {
@@ -320,6 +325,86 @@ def event_reports(*, session: Session, actor: Actor, filters: ReportFilter) -> l
     return [
         _event_report(row, cells, filters.community) for row in _event_rows(session, conditions)
     ]
+
+
+@dataclass(frozen=True)
+class EventReportPage:
+    """One page of event reports, newest first, and the cursors of its neighbours."""
+
+    items: list[EventReport]
+    next_cursor: str | None  # older events
+    previous_cursor: str | None  # newer events
+
+
+def _page_rows(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    *,
+    limit: int,
+    after: str | None,
+    before: str | None,
+) -> tuple[list[EventRow], bool, bool]:
+    """A page of event rows, newest first; whether older and newer events lie beyond it."""
+    if after and before:
+        raise invalid("cursor", "give either a next or a previous cursor, not both")
+    query = (
+        select(
+            Event.id,
+            Event.city_code,
+            Event.activity_type,
+            Event.status,
+            Event.starts_at,
+            Event.capacity,
+            Event.min_share,
+            City.timezone,
+        )
+        .join(City, City.code == Event.city_code)
+        .where(*conditions)
+    )
+    if before:
+        # A previous page: the events just newer than the cursor, read upwards then turned.
+        moment, event_id = decode_cursor(before)
+        query = query.where(
+            or_(Event.starts_at > moment, and_(Event.starts_at == moment, Event.id > event_id))
+        ).order_by(Event.starts_at, Event.id)
+        rows = [EventRow(*row) for row in session.execute(query.limit(limit + 1))]
+        return list(reversed(rows[:limit])), True, len(rows) > limit
+    if after:
+        moment, event_id = decode_cursor(after)
+        query = query.where(
+            or_(Event.starts_at < moment, and_(Event.starts_at == moment, Event.id < event_id))
+        )
+    query = query.order_by(Event.starts_at.desc(), Event.id.desc()).limit(limit + 1)
+    rows = [EventRow(*row) for row in session.execute(query)]
+    return rows[:limit], len(rows) > limit, after is not None
+
+
+def event_reports_page(
+    *,
+    session: Session,
+    actor: Actor,
+    filters: ReportFilter,
+    limit: int,
+    after: str | None = None,
+    before: str | None = None,
+) -> EventReportPage:
+    """One page of `event_reports`, newest first; cells are counted for its events only.
+
+    `after` is a page's `next_cursor` (older events), `before` its `previous_cursor`. The
+    cells and their suppression are those of every other report: a cell is one event × one
+    community, whichever page shows the event.
+    """
+    _check(session, filters)
+    conditions = _event_conditions(actor, filters)
+    rows, older, newer = _page_rows(session, conditions, limit=limit, after=after, before=before)
+    if not rows:
+        return EventReportPage(items=[], next_cursor=None, previous_cursor=None)
+    cells = _cells(session, actor, select(Event.id).where(Event.id.in_([row.id for row in rows])))
+    return EventReportPage(
+        items=[_event_report(row, cells, filters.community) for row in rows],
+        next_cursor=encode_cursor(rows[-1].starts_at, rows[-1].id) if older else None,
+        previous_cursor=encode_cursor(rows[0].starts_at, rows[0].id) if newer else None,
+    )
 
 
 def summary_report(*, session: Session, actor: Actor, filters: ReportFilter) -> SummaryReport:
