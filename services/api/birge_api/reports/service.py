@@ -27,7 +27,14 @@ from birge_api.reports.cells import (
     invitation_tally,
     survey_figures_of_cells,
 )
-from birge_api.reports.figures import RATINGS, InvitationTally, SurveyTally, mix, mix_summary
+from birge_api.reports.figures import (
+    RATINGS,
+    ChangeSums,
+    InvitationTally,
+    SurveyTally,
+    mix,
+    mix_summary,
+)
 from birge_api.reports.schemas import (
     EventReport,
     ReviewItem,
@@ -212,8 +219,17 @@ def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, S
         )
 
     pre, post = aliased(SurveyResponse), aliased(SurveyResponse)
+    change = post.attitude - pre.attitude
     pairs = (
-        select(post.event_id, post.community, pre.attitude, post.attitude, func.count())
+        # Per cell, the pairs and the sums of their changes: the attitude change needs no
+        # more, and one row per cell is all that leaves the database.
+        select(
+            post.event_id,
+            post.community,
+            func.count(),
+            func.sum(change),
+            func.sum(change * change),
+        )
         .join(
             pre,
             and_(
@@ -229,12 +245,11 @@ def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, S
             pre.attitude.is_not(None),
         )
         # The community the post answer was given as, like every other survey figure.
-        .group_by(post.event_id, post.community, pre.attitude, post.attitude)
+        .group_by(post.event_id, post.community)
     )
-    for event_id, community, before, after, count in session.execute(pairs):
+    for event_id, community, count, total, squares in session.execute(pairs):
         tally = cells.setdefault((event_id, community), SurveyTally())
-        # Both attitudes are non-null by the WHERE clause.
-        tally.pairs[(int(before or 0), int(after or 0))] += int(count)
+        tally.change = ChangeSums(int(count), int(total or 0), int(squares or 0))
     return cells
 
 
