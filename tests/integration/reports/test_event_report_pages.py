@@ -16,7 +16,7 @@ S = InvitationStatus
 URL = "/v1/reports/events"
 FIRST = datetime(2031, 3, 10, 9, 0, tzinfo=UTC)
 # Small enough to simulate quickly; the migrant cell of three is withheld from viewers.
-SMALL = [
+SMALL: list[tuple[InvitationStatus, Community | None, int]] = [
     (S.ATTENDED, Community.HOST, 6),
     (S.ATTENDED, Community.MIGRANT, 3),
     (S.DECLINED, Community.HOST, 5),
