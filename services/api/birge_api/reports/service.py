@@ -182,21 +182,40 @@ def _status_cells(
 
 
 def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, SurveyTally]:
-    """Post-survey sums and attitude pairs per event and the community answered as."""
-    answer = SurveyResponse
+    """Post-survey sums and attitude pairs per event and the community answered as.
+
+    One pass: each post answer with its pre answer, if any (at most one, by the unique
+    constraint), summed per cell. The attitude change comes back as the pairs and the sums of
+    their changes, which is all it needs, so one row per cell leaves the database.
+    """
+    post, pre = aliased(SurveyResponse), aliased(SurveyResponse)
+    # NULL unless both answers gave an attitude: COUNT and SUM leave it out.
+    change = post.attitude - pre.attitude
     sums = (
         select(
-            answer.event_id,
-            answer.community,
+            post.event_id,
+            post.community,
             func.count(),
-            func.count(answer.rating),
-            func.coalesce(func.sum(answer.rating), 0),
-            func.count(answer.cross_group_talk),
-            _count_where(answer.cross_group_talk.is_(True)),
-            *(_count_where(answer.rating == rating) for rating in RATINGS),
+            func.count(post.rating),
+            func.coalesce(func.sum(post.rating), 0),
+            func.count(post.cross_group_talk),
+            _count_where(post.cross_group_talk.is_(True)),
+            func.count(change),
+            func.coalesce(func.sum(change), 0),
+            func.coalesce(func.sum(change * change), 0),
+            *(_count_where(post.rating == rating) for rating in RATINGS),
         )
-        .where(answer.event_id.in_(scope), answer.kind == POST)
-        .group_by(answer.event_id, answer.community)
+        .outerjoin(
+            pre,
+            and_(
+                pre.event_id == post.event_id,
+                pre.pseudonym == post.pseudonym,
+                pre.kind == PRE,
+            ),
+        )
+        .where(post.event_id.in_(scope), post.kind == POST)
+        # The community the post answer was given as, for every survey figure.
+        .group_by(post.event_id, post.community)
     )
     cells: dict[CellKey, SurveyTally] = {}
     for (
@@ -207,6 +226,9 @@ def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, S
         rating_sum,
         talk_n,
         talk_yes,
+        pairs_n,
+        change_sum,
+        change_squares,
         *per_rating,
     ) in session.execute(sums):
         cells[(event_id, community)] = SurveyTally(
@@ -216,40 +238,8 @@ def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, S
             int(talk_n),
             int(talk_yes),
             rating_counts=tuple(int(count) for count in per_rating),
+            change=ChangeSums(int(pairs_n), int(change_sum or 0), int(change_squares or 0)),
         )
-
-    pre, post = aliased(SurveyResponse), aliased(SurveyResponse)
-    change = post.attitude - pre.attitude
-    pairs = (
-        # Per cell, the pairs and the sums of their changes: the attitude change needs no
-        # more, and one row per cell is all that leaves the database.
-        select(
-            post.event_id,
-            post.community,
-            func.count(),
-            func.sum(change),
-            func.sum(change * change),
-        )
-        .join(
-            pre,
-            and_(
-                pre.event_id == post.event_id,
-                pre.pseudonym == post.pseudonym,
-                pre.kind == PRE,
-            ),
-        )
-        .where(
-            post.event_id.in_(scope),
-            post.kind == POST,
-            post.attitude.is_not(None),
-            pre.attitude.is_not(None),
-        )
-        # The community the post answer was given as, like every other survey figure.
-        .group_by(post.event_id, post.community)
-    )
-    for event_id, community, count, total, squares in session.execute(pairs):
-        tally = cells.setdefault((event_id, community), SurveyTally())
-        tally.change = ChangeSums(int(count), int(total or 0), int(squares or 0))
     return cells
 
 
