@@ -12,6 +12,7 @@ and property tests share one definition.
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 from collections.abc import Iterable, Sequence
@@ -61,8 +62,10 @@ class Proposal:
     waitlist: list[uuid.UUID]
 
 
+@functools.lru_cache(maxsize=256)
 def _share(min_share: float) -> Fraction:
-    # Through str() so 0.4 means 2/5 exactly, not the binary float nearest to it.
+    # Through str() so 0.4 means 2/5 exactly, not the binary float nearest to it. Cached: a
+    # summary judges thousands of rooms against the same few bands, and parsing is the cost.
     return Fraction(str(min_share))
 
 

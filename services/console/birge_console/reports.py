@@ -31,6 +31,12 @@ router = console_router()
 
 #: As the API's `?city=` filter allows.
 CITY_CODE_LENGTH = 40
+#: As the API's `?cursor=` allows.
+CURSOR_LENGTH = 200
+#: Events in one page of the report's table; the exports hold them all.
+EVENTS_PER_PAGE = 25
+#: The element a page of the events table replaces, when htmx asks for it.
+EVENTS_TARGET = "report-events"
 
 ACTIVITY_NAMES: dict[ActivityType, str] = {
     ActivityType.SPORT: N_("Sport"),
@@ -113,9 +119,45 @@ def _titles(console: ConsoleDep, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, 
     return {event_id: title for event_id, title in rows}  # noqa: C416 - rows are tuples
 
 
+def _cursor(console: ConsoleDep, name: str) -> str | None:
+    value = console.request.query_params.get(name, "")
+    if len(value) > CURSOR_LENGTH:
+        raise invalid(name, "not a cursor of this page")
+    return value or None
+
+
+def _events_context(console: ConsoleDep, form: FilterForm) -> dict[str, Any]:
+    """One page of the events table, and the links to its neighbours keeping the filters."""
+    page = service.event_reports_page(
+        session=console.db,
+        actor=console.actor,
+        filters=form.filters,
+        limit=EVENTS_PER_PAGE,
+        after=_cursor(console, "after"),
+        before=_cursor(console, "before"),
+    )
+    base = form.query()
+
+    def link(name: str, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        return "&".join(part for part in (base, urlencode({name: cursor})) if part)
+
+    cities = _cities(console)
+    return {
+        "form": form,
+        "events": page.items,
+        "titles": _titles(console, [report.event_id for report in page.items]),
+        "cities": cities,
+        "city_names": {city.code: city.name for city in cities},
+        "next_query": link("after", page.next_cursor),
+        "previous_query": link("before", page.previous_cursor),
+        "suppressed": report_charts.suppressed_text,
+    }
+
+
 def _summary_context(console: ConsoleDep, form: FilterForm) -> dict[str, Any]:
     summary = service.summary_report(session=console.db, actor=console.actor, filters=form.filters)
-    events = service.event_reports(session=console.db, actor=console.actor, filters=form.filters)
     with i18n.using(console.language):
         drawn = {
             "funnel": report_charts.funnel("summary-funnel", summary.invitations),
@@ -123,14 +165,9 @@ def _summary_context(console: ConsoleDep, form: FilterForm) -> dict[str, Any]:
             "ratings": report_charts.ratings("summary-ratings", summary.survey.rating_distribution),
             "attitude": report_charts.attitude("summary-attitude", summary.survey.attitude_change),
         }
-    cities = _cities(console)
     return {
-        "form": form,
+        **_events_context(console, form),
         "summary": summary,
-        "events": events,
-        "titles": _titles(console, [report.event_id for report in events]),
-        "cities": cities,
-        "city_names": {city.code: city.name for city in cities},
         "activities": ACTIVITY_NAMES,
         "charts": drawn,
         "signed": report_charts.signed,
@@ -151,7 +188,11 @@ def _form_of(console: ConsoleDep) -> FilterForm:
 
 @router.get("/console/reports", response_class=HTMLResponse)
 def summary_page(console: ConsoleDep) -> HTMLResponse:
-    context = _summary_context(console, _form_of(console))
+    form = _form_of(console)
+    if console.is_htmx() and console.request.headers.get("HX-Target") == EVENTS_TARGET:
+        # Paging through the events swaps their table only: the summary stays as it was.
+        return console.render("reports/events_table.html", **_events_context(console, form))
+    context = _summary_context(console, form)
     template = "reports/summary_results.html" if console.is_htmx() else "reports/summary.html"
     return console.render(template, **context)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from birge_shared.models import ActivityType, AuditEntry, Role
+from birge_shared.models import ActivityType, AuditEntry, EventStatus, Role
 from tests.factories import make_event
 from tests.integration.console.conftest import ConsoleClient, SignedIn
 from tests.integration.console.report_data import EMAIL, NAME, reported_event
@@ -221,3 +222,101 @@ def test_charts_speak_the_readers_language(signed_in: SignedIn, db: Session) -> 
     assert "От приглашения до участия</title>" in html
     assert "+1,6" in html  # Russian decimals, in the chart as in the table
     assert "+1.6" not in html
+
+
+def _pager_link(html: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="(/console/reports\?[^"]*)"[^>]*rel="{rel}"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def _evenings(db: Session, count: int, *, city: str = "bishkek", label: str = "Evening") -> None:
+    # One a day back from yesterday: "Evening 01" is the newest.
+    for number in range(1, count + 1):
+        name = f"{label} {number:02d}"
+        event = make_event(
+            db,
+            city=city,
+            starts_in=-timedelta(days=number, hours=1),
+            title={"en": name, "ru": name, "ky": name},
+        )
+        event.status = EventStatus.COMPLETED
+    db.flush()
+
+
+def test_the_events_table_is_paged_newest_first_keeping_the_filters(
+    signed_in: SignedIn, db: Session
+) -> None:
+    _evenings(db, 30)
+    _evenings(db, 30, city="osh", label="Osh night")
+    client = _english(signed_in(Role.COORDINATOR, ("bishkek",)))
+
+    first = client.get("/console/reports", params={"activity_type": "sport"})
+    next_link = _pager_link(first.text, "next")
+    assert next_link is not None
+    second = client.get(next_link)
+
+    assert first.status_code == second.status_code == 200
+    titles = [f"Evening {number:02d}" for number in range(1, 31)]
+    assert all(title in first.text for title in titles[:25])
+    assert not any(title in first.text for title in titles[25:])
+    assert first.text.index(titles[0]) < first.text.index(titles[24])
+    assert _pager_link(first.text, "prev") is None
+    # The filter travels with the page, and the summary still covers all thirty events.
+    assert "activity_type=sport" in next_link
+    assert re.search(r"<b>30</b> events", second.text)
+    assert all(title in second.text for title in titles[25:])
+    assert not any(title in second.text for title in titles[:25])
+    assert _pager_link(second.text, "next") is None
+    # Another city's events never appear, on any page.
+    assert "Osh night" not in first.text + second.text
+    previous = _pager_link(second.text, "prev")
+    assert previous is not None
+    back = client.get(previous)
+    assert all(title in back.text for title in titles[:25])
+    assert not any(title in back.text for title in titles[25:])
+
+
+def test_htmx_paging_swaps_the_events_table_only(signed_in: SignedIn, db: Session) -> None:
+    _evenings(db, 27)
+    client = _english(signed_in(Role.COORDINATOR, ("bishkek",)))
+    next_link = _pager_link(client.get("/console/reports").text, "next")
+    assert next_link is not None
+
+    table = client.get(next_link, headers={"HX-Request": "true", "HX-Target": "report-events"})
+
+    assert table.status_code == 200
+    assert "<html" not in table.text
+    assert "Summary" not in table.text
+    assert '<svg class="chart"' not in table.text
+    assert "Evening 26" in table.text
+    assert "Evening 27" in table.text
+    assert "Evening 25" not in table.text
+    assert 'hx-target="#report-events"' in table.text
+
+
+def test_a_viewer_pages_through_events_without_any_name(signed_in: SignedIn, db: Session) -> None:
+    made = reported_event(db, title="Oldest evening")
+    made.event.starts_at -= timedelta(days=60)
+    _evenings(db, 25)
+    viewer = _english(signed_in(Role.VIEWER, ("bishkek",)))
+
+    first = viewer.get("/console/reports")
+    next_link = _pager_link(first.text, "next")
+    assert next_link is not None
+    second = viewer.get(next_link, headers={"HX-Request": "true", "HX-Target": "report-events"})
+
+    assert second.status_code == 200
+    assert "Oldest evening" in second.text
+    assert "Oldest evening" not in first.text
+    for page in (first, second):
+        _no_personal_data(page.text, made.phones)
+
+
+def test_a_forged_page_cursor_is_a_clear_422_page(signed_in: SignedIn) -> None:
+    client = _english(signed_in(Role.COORDINATOR, ("bishkek",)))
+
+    forged = client.get("/console/reports", params={"after": "not-a-cursor"})
+    too_long = client.get("/console/reports", params={"before": "x" * 300})
+
+    assert forged.status_code == too_long.status_code == 422
+    assert "<html" in forged.text

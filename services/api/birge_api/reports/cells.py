@@ -26,12 +26,12 @@ combination of them): no combination of queries can isolate fewer than five peop
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from typing import TypeVar
 
 from birge_api.reports.figures import (
+    ChangeSums,
     InvitationTally,
     SurveyTally,
     attitude_change,
@@ -63,8 +63,12 @@ class StatusCell:
     attended: int = 0
     no_show: int = 0
 
+    def counts(self) -> tuple[int, int, int, int, int]:
+        # Spelled out rather than `astuple`, which deep-copies: a summary reads thousands.
+        return (self.unanswered, self.accepted, self.declined, self.attended, self.no_show)
+
     def publishable(self) -> bool:
-        return all(large(count) for count in astuple(self))
+        return all(large(count) for count in self.counts())
 
 
 def invitation_tally(
@@ -80,7 +84,7 @@ def invitation_tally(
     host = shown.get(Community.HOST, StatusCell())
     migrant = shown.get(Community.MIGRANT, StatusCell())
     return InvitationTally(
-        invited=sum(sum(astuple(cell)) for cell in counted),
+        invited=sum(sum(cell.counts()) for cell in counted),
         accepted=sum(cell.accepted + cell.attended + cell.no_show for cell in counted),
         declined=sum(cell.declined for cell in counted),
         attended=sum(cell.attended for cell in counted),
@@ -116,7 +120,7 @@ def talks(cell: SurveyTally) -> int:
 
 
 def pairs(cell: SurveyTally) -> int:
-    return sum(cell.pairs.values())
+    return cell.paired().n
 
 
 def distribution_cells(cells: Mapping[K, SurveyTally]) -> list[K]:
@@ -145,9 +149,9 @@ def survey_figures_of_cells(
     answered = sum(cells[key].post_respondents for key in rate)
     rated = chosen(included(cells, ratings))
     talked = chosen(included(cells, talks))
-    paired: Counter[tuple[int, int]] = Counter()
+    paired = ChangeSums()
     for cell in chosen(included(cells, pairs)):
-        paired.update(cell.pairs)
+        paired = paired.plus(cell.paired())
     return SurveyFigures(
         response_rate=figure(answered, sum(attended.get(key, 0) for key in rate), n=answered),
         mean_rating=figure(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from birge_api.reports.schemas import (
     AttitudeChange,
@@ -58,8 +58,10 @@ class InvitationTally:
     mix_withheld: int = 0
 
     def plus(self, other: InvitationTally) -> InvitationTally:
+        # Field by field with `fields` rather than `astuple`, which deep-copies: a summary adds
+        # thousands of these.
         return InvitationTally(
-            *(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True))
+            *(getattr(self, name) + getattr(other, name) for name in _TALLY_FIELDS)
         )
 
     def counts(self) -> InvitationCounts:
@@ -89,6 +91,30 @@ class InvitationTally:
         return "accepted", self.accepted_host, self.accepted_migrant
 
 
+_TALLY_FIELDS = tuple(item.name for item in fields(InvitationTally))
+
+
+@dataclass(frozen=True)
+class ChangeSums:
+    """The attitude change's sufficient statistics: pairs, and the sums of post − pre and of
+    its square. SQL returns them per cell; the figure needs nothing else."""
+
+    n: int = 0
+    total: int = 0
+    squares: int = 0
+
+    @classmethod
+    def of_pairs(cls, pairs: PairCounts) -> ChangeSums:
+        return cls(
+            n=sum(pairs.values()),
+            total=sum(count * (post - pre) for (pre, post), count in pairs.items()),
+            squares=sum(count * (post - pre) ** 2 for (pre, post), count in pairs.items()),
+        )
+
+    def plus(self, other: ChangeSums) -> ChangeSums:
+        return ChangeSums(self.n + other.n, self.total + other.total, self.squares + other.squares)
+
+
 @dataclass
 class SurveyTally:
     """Post-survey sums and the attitude pairs of one event (or of a whole summary)."""
@@ -99,8 +125,14 @@ class SurveyTally:
     talk_n: int = 0
     talk_yes: int = 0
     pairs: PairCounts = field(default_factory=Counter)
+    #: Pairs already summed (as the reports' SQL returns them), on top of `pairs`.
+    change: ChangeSums = ChangeSums()
     #: Answers per rating, for RATINGS in order.
     rating_counts: tuple[int, ...] = (0, 0, 0, 0, 0)
+
+    def paired(self) -> ChangeSums:
+        """Every pre/post pair of the tally, whichever way it was counted."""
+        return ChangeSums.of_pairs(self.pairs).plus(self.change) if self.pairs else self.change
 
 
 def figure(numerator: float, denominator: int, *, n: int) -> Figure:
@@ -127,17 +159,16 @@ def _t_quantile(df: int) -> float:
     return student_t_quantile(0.5 + CONFIDENCE / 2, df)
 
 
-def attitude_change(pairs: PairCounts) -> AttitudeChange:
-    """Mean of post − pre with its Student-t interval, from (pre, post) → count.
+def attitude_change(pairs: PairCounts | ChangeSums) -> AttitudeChange:
+    """Mean of post − pre with its Student-t interval, from (pre, post) → count or their sums.
 
     The same figure as `paired_change` over the per-person pairs, computed from the counts:
     the sums of the integer differences and their squares are exact, so the variance is too.
     """
-    n = sum(pairs.values())
+    sums = pairs if isinstance(pairs, ChangeSums) else ChangeSums.of_pairs(pairs)
+    n, total, squares = sums.n, sums.total, sums.squares
     if n < max(MIN_RESPONDENTS, 2):
         return AttitudeChange(mean=None, low=None, high=None, n=None, suppressed=True)
-    total = sum(count * (post - pre) for (pre, post), count in pairs.items())
-    squares = sum(count * (post - pre) ** 2 for (pre, post), count in pairs.items())
     mean = total / n
     variance = (n * squares - total * total) / (n * (n - 1))
     margin = _t_quantile(n - 1) * math.sqrt(variance / n)

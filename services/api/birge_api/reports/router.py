@@ -73,6 +73,25 @@ def report_filter(
 Filters = Annotated[service.ReportFilter, Depends(report_filter)]
 
 
+@router.get("/v1/reports/events", responses=_PROBLEMS)
+def list_event_reports(
+    session: SessionDep,
+    actor: Reader,
+    filters: Filters,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[EventReport]:
+    """One report per event in the filters and your cities, newest first, a page at a time.
+
+    The figures and their suppression are those of `GET /v1/reports/events/{event_id}`; the
+    exports hold every event at once.
+    """
+    page = service.event_reports_page(
+        session=session, actor=actor, filters=filters, limit=limit, after=cursor
+    )
+    return Page(items=page.items, next_cursor=page.next_cursor)
+
+
 @router.get("/v1/reports/events/{event_id}", responses=_PROBLEMS)
 def get_event_report(event_id: uuid.UUID, session: SessionDep, actor: Reader) -> EventReport:
     return service.event_report(session=session, actor=actor, event_id=event_id)

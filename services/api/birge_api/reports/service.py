@@ -27,7 +27,14 @@ from birge_api.reports.cells import (
     invitation_tally,
     survey_figures_of_cells,
 )
-from birge_api.reports.figures import RATINGS, InvitationTally, SurveyTally, mix, mix_summary
+from birge_api.reports.figures import (
+    RATINGS,
+    ChangeSums,
+    InvitationTally,
+    SurveyTally,
+    mix,
+    mix_summary,
+)
 from birge_api.reports.schemas import (
     EventReport,
     ReviewItem,
@@ -52,6 +59,8 @@ from birge_shared.retention import due_for_review, last_invited_at, review_cutof
 
 S = InvitationStatus
 PRE, POST = "pre", "post"
+#: Every community a cell can stand for; `None` is "not declared".
+_COMMUNITIES: tuple[Community | None, ...] = (*Community, None)
 
 
 @dataclass(frozen=True)
@@ -173,21 +182,40 @@ def _status_cells(
 
 
 def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, SurveyTally]:
-    """Post-survey sums and attitude pairs per event and the community answered as."""
-    answer = SurveyResponse
+    """Post-survey sums and attitude pairs per event and the community answered as.
+
+    One pass: each post answer with its pre answer, if any (at most one, by the unique
+    constraint), summed per cell. The attitude change comes back as the pairs and the sums of
+    their changes, which is all it needs, so one row per cell leaves the database.
+    """
+    post, pre = aliased(SurveyResponse), aliased(SurveyResponse)
+    # NULL unless both answers gave an attitude: COUNT and SUM leave it out.
+    change = post.attitude - pre.attitude
     sums = (
         select(
-            answer.event_id,
-            answer.community,
+            post.event_id,
+            post.community,
             func.count(),
-            func.count(answer.rating),
-            func.coalesce(func.sum(answer.rating), 0),
-            func.count(answer.cross_group_talk),
-            _count_where(answer.cross_group_talk.is_(True)),
-            *(_count_where(answer.rating == rating) for rating in RATINGS),
+            func.count(post.rating),
+            func.coalesce(func.sum(post.rating), 0),
+            func.count(post.cross_group_talk),
+            _count_where(post.cross_group_talk.is_(True)),
+            func.count(change),
+            func.coalesce(func.sum(change), 0),
+            func.coalesce(func.sum(change * change), 0),
+            *(_count_where(post.rating == rating) for rating in RATINGS),
         )
-        .where(answer.event_id.in_(scope), answer.kind == POST)
-        .group_by(answer.event_id, answer.community)
+        .outerjoin(
+            pre,
+            and_(
+                pre.event_id == post.event_id,
+                pre.pseudonym == post.pseudonym,
+                pre.kind == PRE,
+            ),
+        )
+        .where(post.event_id.in_(scope), post.kind == POST)
+        # The community the post answer was given as, for every survey figure.
+        .group_by(post.event_id, post.community)
     )
     cells: dict[CellKey, SurveyTally] = {}
     for (
@@ -198,6 +226,9 @@ def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, S
         rating_sum,
         talk_n,
         talk_yes,
+        pairs_n,
+        change_sum,
+        change_squares,
         *per_rating,
     ) in session.execute(sums):
         cells[(event_id, community)] = SurveyTally(
@@ -207,32 +238,8 @@ def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, S
             int(talk_n),
             int(talk_yes),
             rating_counts=tuple(int(count) for count in per_rating),
+            change=ChangeSums(int(pairs_n), int(change_sum or 0), int(change_squares or 0)),
         )
-
-    pre, post = aliased(SurveyResponse), aliased(SurveyResponse)
-    pairs = (
-        select(post.event_id, post.community, pre.attitude, post.attitude, func.count())
-        .join(
-            pre,
-            and_(
-                pre.event_id == post.event_id,
-                pre.pseudonym == post.pseudonym,
-                pre.kind == PRE,
-            ),
-        )
-        .where(
-            post.event_id.in_(scope),
-            post.kind == POST,
-            post.attitude.is_not(None),
-            pre.attitude.is_not(None),
-        )
-        # The community the post answer was given as, like every other survey figure.
-        .group_by(post.event_id, post.community, pre.attitude, post.attitude)
-    )
-    for event_id, community, before, after, count in session.execute(pairs):
-        tally = cells.setdefault((event_id, community), SurveyTally())
-        # Both attitudes are non-null by the WHERE clause.
-        tally.pairs[(int(before or 0), int(after or 0))] += int(count)
     return cells
 
 
@@ -252,10 +259,13 @@ class _Cells:
     def survey(
         self, event_ids: Collection[uuid.UUID], community: Community | None
     ) -> SurveyFigures:
+        # Looked up per event and community: one event's report must not scan every cell of
+        # every event (an export holds thousands).
         chosen = {
-            key: tally
-            for key, tally in self.answers.items()
-            if key[0] in event_ids and (community is None or key[1] is community)
+            key: self.answers[key]
+            for event_id in event_ids
+            for who in _COMMUNITIES
+            if (community is None or who is community) and (key := (event_id, who)) in self.answers
         }
         # The response rate's denominator, per cell: attendees of that community.
         attended = {
@@ -320,6 +330,86 @@ def event_reports(*, session: Session, actor: Actor, filters: ReportFilter) -> l
     return [
         _event_report(row, cells, filters.community) for row in _event_rows(session, conditions)
     ]
+
+
+@dataclass(frozen=True)
+class EventReportPage:
+    """One page of event reports, newest first, and the cursors of its neighbours."""
+
+    items: list[EventReport]
+    next_cursor: str | None  # older events
+    previous_cursor: str | None  # newer events
+
+
+def _page_rows(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    *,
+    limit: int,
+    after: str | None,
+    before: str | None,
+) -> tuple[list[EventRow], bool, bool]:
+    """A page of event rows, newest first; whether older and newer events lie beyond it."""
+    if after and before:
+        raise invalid("cursor", "give either a next or a previous cursor, not both")
+    query = (
+        select(
+            Event.id,
+            Event.city_code,
+            Event.activity_type,
+            Event.status,
+            Event.starts_at,
+            Event.capacity,
+            Event.min_share,
+            City.timezone,
+        )
+        .join(City, City.code == Event.city_code)
+        .where(*conditions)
+    )
+    if before:
+        # A previous page: the events just newer than the cursor, read upwards then turned.
+        moment, event_id = decode_cursor(before)
+        query = query.where(
+            or_(Event.starts_at > moment, and_(Event.starts_at == moment, Event.id > event_id))
+        ).order_by(Event.starts_at, Event.id)
+        rows = [EventRow(*row) for row in session.execute(query.limit(limit + 1))]
+        return list(reversed(rows[:limit])), True, len(rows) > limit
+    if after:
+        moment, event_id = decode_cursor(after)
+        query = query.where(
+            or_(Event.starts_at < moment, and_(Event.starts_at == moment, Event.id < event_id))
+        )
+    query = query.order_by(Event.starts_at.desc(), Event.id.desc()).limit(limit + 1)
+    rows = [EventRow(*row) for row in session.execute(query)]
+    return rows[:limit], len(rows) > limit, after is not None
+
+
+def event_reports_page(
+    *,
+    session: Session,
+    actor: Actor,
+    filters: ReportFilter,
+    limit: int,
+    after: str | None = None,
+    before: str | None = None,
+) -> EventReportPage:
+    """One page of `event_reports`, newest first; cells are counted for its events only.
+
+    `after` is a page's `next_cursor` (older events), `before` its `previous_cursor`. The
+    cells and their suppression are those of every other report: a cell is one event × one
+    community, whichever page shows the event.
+    """
+    _check(session, filters)
+    conditions = _event_conditions(actor, filters)
+    rows, older, newer = _page_rows(session, conditions, limit=limit, after=after, before=before)
+    if not rows:
+        return EventReportPage(items=[], next_cursor=None, previous_cursor=None)
+    cells = _cells(session, actor, select(Event.id).where(Event.id.in_([row.id for row in rows])))
+    return EventReportPage(
+        items=[_event_report(row, cells, filters.community) for row in rows],
+        next_cursor=encode_cursor(rows[-1].starts_at, rows[-1].id) if older else None,
+        previous_cursor=encode_cursor(rows[0].starts_at, rows[0].id) if newer else None,
+    )
 
 
 def summary_report(*, session: Session, actor: Actor, filters: ReportFilter) -> SummaryReport:
