@@ -367,7 +367,11 @@ def fill(
         answer_rows(),
     )
     note(f"{copied} survey answers copied; vacuuming and analysing")
-    vacuum_analyze(engine, "participant, event, invitation, survey_response")
+    # The name index too: without its statistics the planner guesses how many people hold a
+    # hash, a guess production's autovacuum would have corrected long before.
+    vacuum_analyze(
+        engine, "participant, participant_name_token, event, invitation, survey_response"
+    )
     return Filled(
         events=events,
         participants=sum(map(len, pools.values())),
