@@ -26,7 +26,12 @@ from birge_workers.sending.release import release_due
 from birge_workers.sending.send import Outcome, claim_for_sending, retry_delay, validity_period
 from birge_workers.sending.sweeper import Settled, sweep_in_flight
 from tests.fakes.fake_messages_api import FakeMessagesApi, ScriptedAnswer
-from tests.integration.sending.conftest import Rows, Sender, settings_with, twilio_for
+from tests.integration.sending.conftest import (
+    Rows,
+    Sender,
+    any_hour_settings,
+    twilio_for,
+)
 
 STATUS_CALLBACK = "http://testserver/webhooks/twilio/status"
 
@@ -213,7 +218,7 @@ def test_a_temporary_error_is_retried_after_a_backoff(
 
 
 def test_retries_end_after_the_last_attempt(rows: Rows, sender: Sender) -> None:
-    sender.settings = settings_with(sms_max_attempts=2)
+    sender.settings = any_hour_settings(sms_max_attempts=2)
     invitation, message_id = rows.invite()
     sender.api.answer_next(ScriptedAnswer(503, 503, "Service Unavailable"), count=2)
 
