@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from birge_console.app import create_app
 from birge_shared.models import (
+    AuditEntry,
     Community,
     Event,
     Invitation,
@@ -333,3 +334,21 @@ def birge(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     with running_birge(tmp_path_factory.mktemp("birge")) as stack:
         yield stack
     assert_nothing_personal_logged(stack)
+
+
+@pytest.fixture(autouse=True)
+def no_rows_left_for_later_tests(raw_engine: object) -> Iterator[None]:
+    """Outbox rows and audit entries the pages wrote for real, removed after each browser test.
+
+    No worker runs beside the live server, so what a page queued would stay due for the
+    integration tests that read the whole outbox; the audit entries of its sign-ins likewise.
+    """
+    assert isinstance(raw_engine, Engine)
+    with Session(raw_engine) as session:
+        mark = session.scalar(select(func.coalesce(func.max(OutboxEntry.id), 0)))
+        started = session.scalar(select(func.now()))
+    yield
+    with Session(raw_engine) as session:
+        session.execute(delete(OutboxEntry).where(OutboxEntry.id > mark))
+        session.execute(delete(AuditEntry).where(AuditEntry.at >= started))
+        session.commit()

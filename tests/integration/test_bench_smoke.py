@@ -65,7 +65,8 @@ def test_bench_fanout_prints_its_figures_and_cleans_up(tmp_path: Path) -> None:
 
 
 def test_an_interrupted_bench_stops_its_processes_and_removes_its_folder(tmp_path: Path) -> None:
-    with started_bench(tmp_path, "fanout", "--n", "50") as (process, _out, err):
+    # Large enough that the measurement is still running when the signal arrives.
+    with started_bench(tmp_path, "fanout", "--n", "5000") as (process, _out, err):
         deadline = time.monotonic() + RUN_SECONDS
         while "end to end: inviting" not in err.read_text():
             if process.poll() is not None or time.monotonic() > deadline:
