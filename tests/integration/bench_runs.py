@@ -92,6 +92,10 @@ def bench_env() -> dict[str, str]:
     return env
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextmanager
 def started_bench(
     tmp_path: Path, *args: str
@@ -105,6 +109,9 @@ def started_bench(
             env=bench_env(),
             stdout=stdout,
             stderr=stderr,
+            # A run started in the background by a shell inherits SIGINT ignored, which would
+            # make the Ctrl-C the tests send a no-op; a terminal's bench has the default.
+            preexec_fn=_default_sigint,  # noqa: PLW1509 - no threads run in this test process's fork
         )
     try:
         yield process, out, err
