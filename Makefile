@@ -29,7 +29,7 @@ install: $(UV)
 messages: install
 	mkdir -p var
 	$(VENV)/bin/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header -o var/birge.pot .
-	$(VENV)/bin/pybabel -q update -i var/birge.pot -d $(LOCALE) -D birge --no-fuzzy-matching --ignore-obsolete --omit-header
+	$(VENV)/bin/pybabel -q update -i var/birge.pot -d $(LOCALE) -D birge --width 100 --no-fuzzy-matching --ignore-obsolete
 
 run: install
 	$(VENV)/bin/birge dev
