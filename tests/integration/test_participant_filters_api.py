@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from birge_shared.models import AuditEntry, SavedFilter
+from birge_shared.models import AuditEntry, Role, SavedFilter
+from tests.conftest import UserFactory, bearer
 
 URL = "/v1/participant-filters"
 
@@ -20,9 +21,7 @@ def _name() -> str:
     return f"Filter {uuid.uuid4().hex[:8]}"
 
 
-def _create(
-    client: TestClient, headers: dict[str, str], **overrides: Any
-) -> dict[str, Any]:
+def _create(client: TestClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": _name(),
         "city": "osh",
@@ -174,7 +173,12 @@ def test_a_name_is_unique_within_its_city_only(
     again = client.post(URL, json={"name": name, "city": "osh"}, headers=osh_headers)
     assert again.status_code == 409
     assert again.json()["type"].endswith("/filter-name-taken")
-    assert client.post(URL, json={"name": name, "city": "bishkek"}, headers=bishkek_headers).status_code == 201
+    assert (
+        client.post(
+            URL, json={"name": name, "city": "bishkek"}, headers=bishkek_headers
+        ).status_code
+        == 201
+    )
     other = _create(client, osh_headers)
     renamed = client.patch(f"{URL}/{other['id']}", json={"name": name}, headers=osh_headers)
     assert renamed.status_code == 409
@@ -182,12 +186,7 @@ def test_a_name_is_unique_within_its_city_only(
     assert nulled.status_code == 422
 
 
-def test_the_list_comes_a_page_at_a_time(
-    client: TestClient, make_user: Any, db: Session
-) -> None:
-    from birge_shared.models import Role
-    from tests.conftest import bearer
-
+def test_the_list_comes_a_page_at_a_time(client: TestClient, make_user: UserFactory) -> None:
     headers = bearer(make_user(Role.COORDINATOR, ("osh",)))
     made = [_create(client, headers)["id"] for _ in range(5)]
     seen: list[str] = []

@@ -188,9 +188,7 @@ def invitation_criteria(saved: SavedFilter, *, event: Event, max_people: int | N
         raise invalid("saved_filter", "not a saved filter of the event's city")
     criteria = criteria_of(saved)
     if criteria.opted_out:
-        raise invalid(
-            "saved_filter", "selects people who opted out, and they are never invited"
-        )
+        raise invalid("saved_filter", "selects people who opted out, and they are never invited")
     return Criteria(
         languages=[criteria.language] if criteria.language else None,
         communities=[criteria.community] if criteria.community else None,
