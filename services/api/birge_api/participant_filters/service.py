@@ -185,10 +185,16 @@ def invitation_criteria(saved: SavedFilter, *, event: Event, max_people: int | N
     rather than proposing nobody; "not opted out" is what every invitation does anyway.
     """
     if saved.city_code != event.city_code:
-        raise invalid("saved_filter", "not a saved filter of the event's city")
+        raise invalid(
+            "saved_filter", "not a saved filter of the event's city", type_="filter-other-city"
+        )
     criteria = criteria_of(saved)
     if criteria.opted_out:
-        raise invalid("saved_filter", "selects people who opted out, and they are never invited")
+        raise invalid(
+            "saved_filter",
+            "selects people who opted out, and they are never invited",
+            type_="filter-opted-out",
+        )
     return Criteria(
         languages=[criteria.language] if criteria.language else None,
         communities=[criteria.community] if criteria.community else None,
