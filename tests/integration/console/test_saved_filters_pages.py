@@ -258,3 +258,17 @@ def test_the_wizard_says_why_a_saved_filter_cannot_be_used(
     elsewhere = admin.get(url, params={"mode": "filter", "saved_filter": str(bishkek.id)})
     assert elsewhere.status_code == 422
     assert "belongs to another city" in elsewhere.text
+
+
+def test_a_window_the_form_does_not_offer_is_shown_as_saved(
+    signed_in: SignedIn, db: Session
+) -> None:
+    row = _saved(db, city="bishkek", not_invited_within_days=45)
+    db.commit()
+    client = _english(signed_in, Role.COORDINATOR, ("bishkek",))
+    link = re.search(
+        rf'<a href="(/console/participants\?[^"]+)">{row.name}</a>', client.get(LIST).text
+    )
+    assert link
+    page = client.get(link.group(1).replace("&amp;", "&"))
+    assert '<option value="not45" selected>Not invited in the last 45 days</option>' in page.text
