@@ -118,6 +118,8 @@ def list_page(
     )
     last = participants[-1] if participants else None
     cities = visible_cities(session=console.db, actor=console.actor)
+    links = saved_links(console.db, console.actor)
+    shown = None if criteria.has_search else criteria.query()
     context: dict[str, Any] = {
         "criteria": criteria,
         "rows": rows,
@@ -132,7 +134,9 @@ def list_page(
         "opted_out_choices": OPTED_OUT_CHOICES,
         "erased": _count_param(console.request, "erased"),
         "search_error": search_error,
-        "saved_filters": saved_links(console.db, console.actor),
+        "saved_filters": links,
+        # The saved filter now shown, if any: marked in the list, and not offered for saving.
+        "applied": next((link.id for link in links if link.query == shown), None),
         "city_names": {city.code: city.name for city in cities},
         "invited_label": invited_label,
         "save_name": save_name,

@@ -77,6 +77,8 @@ def test_a_filter_applied_is_saved_listed_and_applied_again(
 
     page = client.get(saved.headers["location"])
     assert "The filter is saved." in page.text
+    # What is shown is that saved filter: it is not offered for saving a second time.
+    assert "Save this filter" not in page.text
     link = re.search(
         rf'<a href="(/console/participants\?[^"]+)" aria-current="true">{name}</a>', page.text
     )
