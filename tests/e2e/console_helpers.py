@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
-from birge_shared.models import AuditEntry, ConsoleSession, Role, User
+from birge_shared.models import AuditEntry, ConsoleSession, Role, SavedFilter, User
 from birge_shared.users import create_user
 from tests.conftest import TEST_PASSWORD
 
@@ -54,6 +54,8 @@ class ConsoleUsers:
         with Session(self.engine) as session:
             session.execute(delete(ConsoleSession).where(ConsoleSession.user_id.in_(self.ids)))
             session.execute(delete(AuditEntry).where(AuditEntry.actor_id.in_(self.ids)))
+            # Filters the pages saved would outlive their author (created_by_id is SET NULL).
+            session.execute(delete(SavedFilter).where(SavedFilter.created_by_id.in_(self.ids)))
             session.execute(delete(User).where(User.id.in_(self.ids)))
             session.commit()
 

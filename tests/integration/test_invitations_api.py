@@ -167,6 +167,8 @@ def test_criteria_filter_by_language_community_and_recent_invitations(
         str(undeclared.id),
         str(only_waitlisted.id),
     }
+    # And the other way round: only those invited lately (a saved filter's "invited" window).
+    assert chosen({"invited_within_days": 30}) == {str(recently_invited.id)}
 
 
 def test_preview_counts_who_cannot_be_invited(
@@ -529,6 +531,7 @@ def test_admins_work_in_every_city(client: TestClient, admin_headers: Headers, d
         ({"criteria": {"languages": []}}, "criteria.languages"),
         ({"criteria": {"communities": ["tourist"]}}, "criteria.communities.0"),
         ({"criteria": {"not_invited_within_days": 0}}, "criteria.not_invited_within_days"),
+        ({"criteria": {"invited_within_days": 3651}}, "criteria.invited_within_days"),
         ({"criteria": {"max": 0}}, "criteria.max"),
         ({"criteria": {"max": 501}}, "criteria.max"),
         ({"criteria": {"city": "bishkek"}}, "criteria.city"),

@@ -21,6 +21,7 @@ from birge_api.middleware import (
     SecurityHeadersMiddleware,
 )
 from birge_api.nul_guard import refuse_nul
+from birge_api.participant_filters.router import router as participant_filters_router
 from birge_api.participant_page.router import router as participant_page_router
 from birge_api.participants.router import router as participants_router
 from birge_api.reports.router import router as reports_router
@@ -61,6 +62,7 @@ def create_app() -> FastAPI:
     app.include_router(auth_router)
     app.include_router(events_router)
     app.include_router(participants_router)
+    app.include_router(participant_filters_router)
     app.include_router(invitations_router)
     app.include_router(approvals_router)
     app.include_router(attendance_router)

@@ -25,6 +25,7 @@ from birge_api.events.service import EventFilter, get_event, list_events
 from birge_api.problems import Problem
 from birge_console.context import Console, ConsoleDep
 from birge_console.i18n import N_
+from birge_console.participant_criteria import COMMUNITY_NAMES, search_term
 from birge_console.routing import console_router
 from birge_shared.models import (
     Community,
@@ -59,11 +60,6 @@ DOOR_CONSENT = (ConsentMethod.PAPER_FORM, ConsentMethod.VERBAL)
 
 ParticipantId = Annotated[uuid.UUID, Form()]
 
-COMMUNITY_NAMES: dict[Community | None, str] = {
-    Community.HOST: N_("Host community"),
-    Community.MIGRANT: N_("Migrants"),
-    None: N_("Community not said"),
-}
 STATUS_NAMES = {
     InvitationStatus.PLANNED: N_("Not sent yet"),
     InvitationStatus.SENT: N_("Not answered"),
@@ -191,11 +187,8 @@ def search(
 ) -> HTMLResponse:
     console.require_participant_reader()
     event = get_event(session=console.db, actor=console.actor, event_id=event_id)
-    try:
-        data = door.RosterSearch(query=q)
-    except ValidationError:
-        # Only a line break or similar is refused; the message never repeats what was typed.
-        data = door.RosterSearch(query="")
+    # Read like the participants list's name search: a pasted line break searches nothing.
+    data = door.RosterSearch(query=search_term(q))
     rows = door.search_roster(session=console.db, actor=console.actor, event_id=event.id, data=data)
     if console.is_htmx():
         return console.render("door/results.html", event=event, rows=rows, **LABELS)

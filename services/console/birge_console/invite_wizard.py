@@ -20,17 +20,27 @@ from birge_api.events.service import get_event
 from birge_api.invitations import roster, service
 from birge_api.invitations.cost import invitation_samples
 from birge_api.invitations.schemas import Criteria, InvitationRequest
+from birge_api.pagination import MAX_LIMIT
+from birge_api.participant_filters import service as filters
 from birge_api.problems import Problem, invalid
 from birge_console import event_labels, i18n
 from birge_console.context import Console, ConsoleDep
+from birge_console.i18n import N_
 from birge_console.routing import console_router
-from birge_shared.models import Community, Event, Language
+from birge_shared.models import Community, Event, Language, SavedFilter
 from birge_shared.sms.overrides import load_overrides
 
 router = console_router()
 
 #: The "not declared" choice of the community filter (`null` in the API's criteria).
 UNDECLARED = "none"
+#: Whom to consider: criteria chosen here, a saved participant filter, or people picked.
+MODES = ("criteria", "filter", "people")
+#: A saved filter the proposal cannot use, in the reader's words (keyed by problem type).
+FILTER_PROBLEMS = {
+    "filter-opted-out": N_("This filter chooses people who opted out, and they are never invited."),
+    "filter-other-city": N_("This filter belongs to another city than the event."),
+}
 
 Ids = Annotated[list[uuid.UUID], Query(alias="participant")]
 Texts = Annotated[list[str], Query()]
@@ -46,11 +56,19 @@ def _pool_page(
     communities: list[str],
     not_invited_within_days: str,
     max_people: str,
+    saved_filter: str = "",
     errors: list[str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     picked = roster.people(
         session=console.db, actor=console.actor, event_id=event.id, participant_ids=participant_ids
+    )
+    saved, _more = filters.list_filters(
+        session=console.db,
+        actor=console.actor,
+        city=event.city_code,
+        limit=MAX_LIMIT,
+        cursor=None,
     )
     return console.render(
         "invite_pool.html",
@@ -58,7 +76,9 @@ def _pool_page(
         event=event,
         title=event_labels.event_title(event, console.language),
         picked=[picked[i] for i in participant_ids if i in picked],
-        mode=mode if mode in ("criteria", "people") else ("people" if picked else "criteria"),
+        mode=mode if mode in MODES else ("people" if picked else "criteria"),
+        saved_filters=sorted(saved, key=lambda row: row.name.casefold()),
+        saved_filter=saved_filter,
         languages=languages,
         communities=communities,
         not_invited_within_days=not_invited_within_days,
@@ -67,6 +87,15 @@ def _pool_page(
         labels=event_labels,
         undeclared=UNDECLARED,
     )
+
+
+def _saved_filter(console: Console, value: str) -> SavedFilter | None:
+    """The chosen filter: none when nothing (or no id) was chosen, a 404 for another city's."""
+    try:
+        filter_id = uuid.UUID(value)
+    except ValueError:
+        return None
+    return filters.get_filter(session=console.db, actor=console.actor, filter_id=filter_id)
 
 
 def _number(value: str, field: str) -> int | None:
@@ -86,9 +115,23 @@ def build_request(
     communities: list[str],
     not_invited_within_days: str,
     max_people: str,
+    saved: SavedFilter | None = None,
+    event: Event | None = None,
 ) -> InvitationRequest:
-    """The API's request from the wizard's first step; bad input is the API's 422 problem."""
+    """The API's request from the wizard's first step; bad input is the API's 422 problem.
+
+    A saved filter becomes criteria through the same conversion the API offers, so the
+    proposal from a filter is the proposal from the same choices made by hand.
+    """
     try:
+        if mode == "filter":
+            if saved is None or event is None:
+                raise invalid("saved_filter", i18n._("Choose a saved filter."))
+            return InvitationRequest(
+                criteria=filters.invitation_criteria(
+                    saved, event=event, max_people=_number(max_people, "max")
+                )
+            )
         if mode == "people":
             if not participant_ids:
                 raise invalid("participant_ids", i18n._("Choose at least one person."))
@@ -147,6 +190,7 @@ def proposal(
     community: Texts = [],  # noqa: B006
     not_invited_within_days: Annotated[str, Query(max_length=10)] = "",
     max: Annotated[str, Query(max_length=10)] = "",
+    saved_filter: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
     return _proposal(
         console,
@@ -157,6 +201,7 @@ def proposal(
         communities=community,
         not_invited_within_days=not_invited_within_days,
         max_people=max,
+        saved_filter=saved_filter,
     )
 
 
@@ -189,6 +234,7 @@ def _proposal(
     communities: list[str],
     not_invited_within_days: str,
     max_people: str,
+    saved_filter: str = "",
 ) -> HTMLResponse:
     console.require_writer()
     event = get_event(session=console.db, actor=console.actor, event_id=event_id)
@@ -201,6 +247,8 @@ def _proposal(
                 communities=communities,
                 not_invited_within_days=not_invited_within_days,
                 max_people=max_people,
+                saved=_saved_filter(console, saved_filter) if mode == "filter" else None,
+                event=event,
             )
         preview = service.preview(
             session=console.db,
@@ -213,9 +261,11 @@ def _proposal(
         if problem.status not in (409, 422):
             raise
         console.db.rollback()
-        errors = [str(error.get("detail", "")) for error in problem.errors or []] or [
-            problem.detail or problem.title
-        ]
+        known = FILTER_PROBLEMS.get(problem.type_.rsplit("/", 1)[-1])
+        with i18n.using(console.language):
+            errors = [i18n._(known)] if known else []
+        errors = errors or [str(error.get("detail", "")) for error in problem.errors or []]
+        errors = errors or [problem.detail or problem.title]
         return _pool_page(
             console,
             event,
@@ -225,6 +275,7 @@ def _proposal(
             communities=communities,
             not_invited_within_days=not_invited_within_days,
             max_people=max_people,
+            saved_filter=saved_filter,
             errors=errors,
             status_code=problem.status,
         )

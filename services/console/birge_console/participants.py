@@ -10,8 +10,6 @@ service functions'; this module only turns forms into their arguments.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -24,8 +22,18 @@ from birge_api.pagination import encode_cursor
 from birge_api.participants import export, history, service
 from birge_api.participants.schemas import participant_list_item, participant_read
 from birge_api.problems import Problem
-from birge_console.context import ConsoleDep
+from birge_console.context import Console, ConsoleDep
 from birge_console.i18n import N_
+from birge_console.participant_criteria import (
+    COMMUNITY_NAMES,
+    INVITED_CHOICES,
+    OPTED_OUT_CHOICES,
+    SEARCH_ERRORS,
+    Criteria,
+    FilterError,
+    invited_label,
+    saved_links,
+)
 from birge_console.routing import console_router, error_page
 from birge_shared.models import (
     City,
@@ -33,7 +41,6 @@ from birge_shared.models import (
     ConsentMethod,
     EventStatus,
     InvitationStatus,
-    Language,
     MessageDirection,
     MessageStatus,
     utcnow,
@@ -46,19 +53,6 @@ PAGE_SIZE = 50
 MAX_CHOSEN = 200
 UPCOMING_EVENTS = 50
 
-COMMUNITY_NAMES = {Community.HOST: N_("Host community"), Community.MIGRANT: N_("Migrants")}
-LANGUAGE_NAMES = {Language.KY: "Кыргызча", Language.RU: "Русский", Language.EN: "English"}
-# "Last invited" choices: a window in days, and whether people were invited within it.
-INVITED_CHOICES = {
-    "30": (N_("Invited in the last 30 days"), 30, True),
-    "not30": (N_("Not invited in the last 30 days"), 30, False),
-    "not90": (N_("Not invited in the last 90 days"), 90, False),
-}
-SEARCH_ERRORS = {
-    "name": N_("Type at least two letters of a name."),
-    "phone": N_("This is not a mobile phone number. Type the whole number, e.g. 0555 123 456."),
-}
-OPTED_OUT_CHOICES = {"yes": N_("Opted out"), "no": N_("Not opted out")}
 INVITATION_STATUS_NAMES = {
     InvitationStatus.PLANNED: N_("Planned"),
     InvitationStatus.SENT: N_("Invited"),
@@ -90,34 +84,16 @@ CONSENT_METHOD_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class Criteria:
-    """The list's form, as typed: blank means any."""
-
-    name: str = ""
-    phone: str = ""
-    city: str = ""
-    language: str = ""
-    community: str = ""
-    opted_out: str = ""
-    invited: str = ""
-
-    def filters(self) -> service.ParticipantFilter:
-        invited = INVITED_CHOICES.get(self.invited)
-        since = utcnow() - timedelta(days=invited[1]) if invited else None
-        return service.ParticipantFilter(
-            city=self.city or None,
-            language=Language(self.language) if self.language in set(Language) else None,
-            community=Community(self.community) if self.community in set(Community) else None,
-            opted_out={"yes": True, "no": False}.get(self.opted_out),
-            invited_since=since if invited and invited[2] else None,
-            not_invited_since=since if invited and not invited[2] else None,
-            name=self.name.strip() or None,
-            phone=self.phone.strip() or None,
-        )
-
-
-def _list_page(console: ConsoleDep, criteria: Criteria, cursor: str | None) -> HTMLResponse:
+def list_page(
+    console: Console,
+    criteria: Criteria,
+    cursor: str | None,
+    *,
+    save_name: str = "",
+    filter_error: FilterError | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The list; a refused save or rename shows its reason beside the form it came from."""
     console.require_participant_reader()
     search_error: str | None = None
     try:
@@ -142,6 +118,8 @@ def _list_page(console: ConsoleDep, criteria: Criteria, cursor: str | None) -> H
     )
     last = participants[-1] if participants else None
     cities = visible_cities(session=console.db, actor=console.actor)
+    links = saved_links(console.db, console.actor)
+    shown = None if criteria.has_search else criteria.query()
     context: dict[str, Any] = {
         "criteria": criteria,
         "rows": rows,
@@ -151,17 +129,33 @@ def _list_page(console: ConsoleDep, criteria: Criteria, cursor: str | None) -> H
         "cities": cities,
         "zones": {city.code: city.timezone for city in cities},
         "community_names": COMMUNITY_NAMES,
-        "participant_languages": LANGUAGE_NAMES,
+        "communities": list(Community),
         "invited_choices": INVITED_CHOICES,
         "opted_out_choices": OPTED_OUT_CHOICES,
         "erased": _count_param(console.request, "erased"),
         "search_error": search_error,
+        "saved_filters": links,
+        # The saved filter now shown, if any: marked in the list, and not offered for saving.
+        "applied": next((link.id for link in links if link.query == shown), None),
+        "city_names": {city.code: city.name for city in cities},
+        "invited_label": invited_label,
+        "save_name": save_name,
+        "filter_error": filter_error,
+        "filter_notice": FILTER_NOTICES.get(console.request.query_params.get("filter", "")),
     }
     if console.is_htmx():
         # 200 even for a bad search term, so htmx swaps the explanation in.
         return console.render("participants/_results.html", **context)
-    status = 422 if search_error else 200
+    status = 422 if search_error else status_code
     return console.render("participants/list.html", status_code=status, **context)
+
+
+#: What a redirect after saving, renaming or deleting a filter says (`?filter=saved`).
+FILTER_NOTICES = {
+    "saved": N_("The filter is saved."),
+    "renamed": N_("The filter is renamed."),
+    "deleted": N_("The filter is deleted."),
+}
 
 
 def _count_param(request: Request, key: str) -> int | None:
@@ -183,7 +177,7 @@ def participants_page(
     criteria = Criteria(
         city=city, language=language, community=community, opted_out=opted_out, invited=invited
     )
-    return _list_page(console, criteria, cursor)
+    return list_page(console, criteria, cursor)
 
 
 @router.post("/console/participants", response_class=HTMLResponse)
@@ -207,7 +201,7 @@ def participants_search(
         opted_out=opted_out,
         invited=invited,
     )
-    return _list_page(console, criteria, cursor)
+    return list_page(console, criteria, cursor)
 
 
 def _chosen(request: Request, values: list[uuid.UUID]) -> list[uuid.UUID] | Response:
@@ -339,7 +333,6 @@ def _person_page(
         messages=record.messages,
         shown=shown,
         community_names=COMMUNITY_NAMES,
-        participant_languages=LANGUAGE_NAMES,
         invitation_status_names=INVITATION_STATUS_NAMES,
         message_status_names=MESSAGE_STATUS_NAMES,
         consent_method_names=CONSENT_METHOD_NAMES,

@@ -33,6 +33,12 @@ class Criteria(_Strict):
         le=3650,
         description="Leave out people invited to another event in the last N days.",
     )
+    invited_within_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Only people invited to another event in the last N days.",
+    )
     max: int | None = Field(
         default=None,
         ge=1,

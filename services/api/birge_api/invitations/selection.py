@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session, load_only
@@ -179,17 +180,22 @@ def _matching(session: Session, event: Event, criteria: Criteria) -> list[Partic
             either.append(Participant.community.is_(None))
         query = query.where(or_(*either))
     if criteria.not_invited_within_days is not None:
-        since = utcnow() - timedelta(days=criteria.not_invited_within_days)
-        # A waitlist place is not an invitation (as in the invitation history), and this
-        # event's own invitations are reported as `already_invited` instead.
-        recent = exists().where(
-            Invitation.participant_id == Participant.id,
-            Invitation.event_id != event.id,
-            Invitation.status != InvitationStatus.WAITLISTED,
-            Invitation.created_at >= since,
-        )
-        query = query.where(~recent)
+        query = query.where(~_invited_within(event, criteria.not_invited_within_days))
+    if criteria.invited_within_days is not None:
+        query = query.where(_invited_within(event, criteria.invited_within_days))
     return list(session.scalars(query.order_by(Participant.id)))
+
+
+def _invited_within(event: Event, days: int) -> Any:
+    since = utcnow() - timedelta(days=days)
+    # A waitlist place is not an invitation (as in the invitation history), and this
+    # event's own invitations are reported as `already_invited` instead.
+    return exists().where(
+        Invitation.participant_id == Participant.id,
+        Invitation.event_id != event.id,
+        Invitation.status != InvitationStatus.WAITLISTED,
+        Invitation.created_at >= since,
+    )
 
 
 def _candidates(
