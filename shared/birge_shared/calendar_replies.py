@@ -174,9 +174,7 @@ def _invitation(session: Session, answer: CalendarAnswer) -> Invitation | None:
     )
 
 
-def apply_answer(
-    *, session: Session, answer: CalendarAnswer, over_invite: float
-) -> AnswerOutcome:
+def apply_answer(*, session: Session, answer: CalendarAnswer, over_invite: float) -> AnswerOutcome:
     """Apply one calendar answer, at most once; the caller's transaction commits it."""
     if answer.sender != answer.attendee:
         log.warning(

@@ -260,6 +260,8 @@ class Settings(BaseSettings):
             problems.append("SMTP_URL must be set (the mail folder is for development)")
         if not self.public_base_url:
             problems.append("PUBLIC_BASE_URL must be set to the address participants reach")
+        if self.reads_calendar_replies and not self.calendar_reply_imap_password.get_secret_value():
+            problems.append("CALENDAR_REPLY_IMAP_PASSWORD must be set with CALENDAR_REPLY_ADDRESS")
         return problems
 
     def _secret_values(self) -> list[tuple[str, list[str]]]:
