@@ -7,7 +7,7 @@ UV     := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 LOCALE := shared/birge_shared/locale
 
-.PHONY: run test install messages node chromium lint services clean
+.PHONY: run test install messages node chromium dovecot lint services clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,11 @@ node:
 chromium:
 	bash tests/install_chromium.sh
 
-test: install node services chromium lint
+# Debian's Dovecot for the calendar-reply test, which starts its own instance on a loopback port.
+dovecot:
+	bash tests/install_dovecot.sh
+
+test: install node services chromium dovecot lint
 	$(VENV)/bin/pytest
 
 clean:

@@ -1,13 +1,22 @@
 """Calendar files (iCalendar, RFC 5545) for events: one pure function builds every kind.
 
-- `REQUEST`: the invitation e-mailed to one participant (iTIP, RFC 5546). It names Birge as
-  ORGANIZER and the participant as ATTENDEE, with their current answer as PARTSTAT, so a
-  calendar shows it as an invitation rather than a plain entry.
-- `CANCEL`: the same, for a cancelled event; the calendar removes or strikes the entry.
-- `PUBLISH`: a file without ORGANIZER or ATTENDEE, for the download from the participant page
-  and for the public city feed. The feed is read by anyone without signing in, so it holds
-  public events only (`feed_lists`) and no more of them than `FEED_PUBLISHES` says: no
-  coordinates, which only a participant's own file carries.
+- `REQUEST`: the invitation e-mailed to one participant (iTIP, RFC 5546) when a reply mailbox
+  is configured. It names that mailbox as ORGANIZER and the participant as ATTENDEE with
+  RSVP=TRUE and their current answer as PARTSTAT, so the calendar offers Accept and Decline
+  and sends the answer (a `METHOD:REPLY`) where Birge reads it (`birge_shared.calendar_replies`).
+- `CANCEL`: the same, for a cancelled event; the calendar removes or strikes the entry. It asks
+  for no answer (RSVP=FALSE).
+- `PUBLISH`: a file without ORGANIZER or ATTENDEE: the download from the participant page, the
+  public city feed, and every e-mailed file when no reply mailbox is configured. RFC 5546
+  defines PUBLISH as the method with no interactivity. A REQUEST is a meeting request: Gmail
+  and Apple Calendar put their answer buttons on any REQUEST that names the reader as
+  ATTENDEE, RSVP=FALSE or not, and the answers would go to an address nobody reads. Outlook
+  imports a PUBLISH as a plain appointment (MS-OXCICAL: IPM.Appointment, not a meeting
+  request), so it shows no buttons either. A later PUBLISH of the same UID with a higher
+  SEQUENCE updates the entry, and STATUS:CANCELLED marks it cancelled. The feed is read by
+  anyone without signing in, so it holds public events only (`feed_lists`) and no more of
+  them than `FEED_PUBLISHES` says: no coordinates, which only a participant's own file
+  carries.
 
 Every file of one event carries the same UID, and SEQUENCE is the event's `sequence`, which the
 events service raises with every change participants must hear about. A calendar that already
@@ -20,10 +29,10 @@ the event shows at the right local time even in a client that does not know the 
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, vCalAddress
@@ -99,6 +108,17 @@ def event_uid(event: Event) -> str:
     return f"{event.id}@{UID_DOMAIN}"
 
 
+def event_id_of_uid(uid: str) -> uuid.UUID | None:
+    """The event a UID written by `event_uid` names, or None for anybody else's UID."""
+    local, _, domain = uid.strip().rpartition("@")
+    if domain.lower() != UID_DOMAIN:
+        return None
+    try:
+        return uuid.UUID(local)
+    except ValueError:
+        return None
+
+
 def partstat(status: InvitationStatus) -> str:
     """The participant's answer as the calendar knows it; anything open still needs one."""
     return _PARTSTAT.get(status, "NEEDS-ACTION")
@@ -110,7 +130,7 @@ def build_calendar(
     method: CalendarMethod,
     now: datetime,
     public_base_url: str,
-    mail_from: str,
+    organizer: str | None = None,
     recipient: Recipient | None = None,
     name: str | None = None,
 ) -> bytes:
@@ -119,9 +139,13 @@ def build_calendar(
     With a `recipient` the file is theirs: one event, texts in their language, their personal
     link; REQUEST and CANCEL also name them as ATTENDEE and need their e-mail. Without one it
     is a public file with no personal data at all (the city feed). `name` titles a feed.
+    `organizer` is the reply mailbox's address, which REQUEST and CANCEL name as ORGANIZER.
     """
     if method is not CalendarMethod.PUBLISH and (recipient is None or not recipient.email):
         raise ValueError(f"a {method.value} file is addressed to one participant's e-mail")
+    if method is not CalendarMethod.PUBLISH and not organizer:
+        # Answers to an organizer nobody reads go nowhere: without a mailbox, publish.
+        raise ValueError(f"a {method.value} file names the reply mailbox as its organizer")
     if recipient is not None and len(events) != 1:
         raise ValueError("a participant's file holds exactly one event")
     if recipient is None and any(e.visibility is not EventVisibility.PUBLIC for e in events):
@@ -145,7 +169,7 @@ def build_calendar(
                 method=method,
                 now=now,
                 public_base_url=public_base_url,
-                mail_from=mail_from,
+                organizer=organizer,
                 recipient=recipient,
             )
         )
@@ -162,7 +186,7 @@ def _vevent(
     method: CalendarMethod,
     now: datetime,
     public_base_url: str,
-    mail_from: str,
+    organizer: str | None,
     recipient: Recipient | None,
 ) -> CalendarEvent:
     zone = ZoneInfo(event.city.timezone)
@@ -196,28 +220,29 @@ def _vevent(
     if link is not None:
         component.add("url", link)
     component.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    if method is not CalendarMethod.PUBLISH and recipient is not None and recipient.email:
-        component.add("organizer", _organizer(mail_from))
-        component.add("attendee", _attendee(recipient, recipient.email))
+    if (
+        method is not CalendarMethod.PUBLISH
+        and organizer
+        and recipient is not None
+        and recipient.email
+    ):
+        component.add("organizer", vCalAddress.new(f"mailto:{organizer}", cn=ORGANIZER_NAME))
+        component.add(
+            "attendee",
+            _attendee(recipient, recipient.email, rsvp=method is CalendarMethod.REQUEST),
+        )
     if not cancelled:
         component.add_component(_alarm(summary))
     return component
 
 
-def _organizer(mail_from: str) -> vCalAddress:
-    _display, address = parseaddr(mail_from)
-    if not address:
-        raise ValueError("MAIL_FROM holds no e-mail address")
-    return vCalAddress.new(f"mailto:{address}", cn=ORGANIZER_NAME)
-
-
-def _attendee(recipient: Recipient, email: str) -> vCalAddress:
+def _attendee(recipient: Recipient, email: str, *, rsvp: bool) -> vCalAddress:
     return vCalAddress.new(
         f"mailto:{email}",
         cn=recipient.name or None,
         role="REQ-PARTICIPANT",
         partstat=partstat(recipient.invitation_status),
-        rsvp=True,
+        rsvp=rsvp,
     )
 
 

@@ -105,6 +105,19 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "Birge <no-reply@birge.kg>"
 
+    # The mailbox that calendar answers go to. Set: e-mailed invitations name it as ORGANIZER
+    # and ask for an answer (RSVP), and `calendar.read_replies` reads it over IMAP. Unset:
+    # invitations are published entries that ask for no answer (nobody would read it).
+    calendar_reply_address: str | None = None
+    calendar_reply_imap_host: str | None = None
+    calendar_reply_imap_port: int = Field(default=993, ge=1, le=65535)
+    calendar_reply_imap_user: str | None = None
+    calendar_reply_imap_password: SecretStr = SecretStr("")
+    # Implicit TLS (IMAPS, port 993); off only for a server on the same host or network.
+    calendar_reply_imap_tls: bool = True
+    calendar_reply_imap_folder: str = "INBOX"
+    calendar_reply_poll_seconds: int = Field(default=60, ge=10, le=3600)
+
     # Limits that keep the API from being used to exhaust memory or scrape data.
     max_request_bytes: int = 5 * 1024 * 1024
     max_import_rows: int = 5000
@@ -151,6 +164,9 @@ class Settings(BaseSettings):
         "twilio_from_number",
         "twilio_messaging_service_sid",
         "smtp_url",
+        "calendar_reply_address",
+        "calendar_reply_imap_host",
+        "calendar_reply_imap_user",
         mode="before",
     )
     @classmethod
@@ -182,6 +198,28 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("calendar_reply_address")
+    @classmethod
+    def _reply_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        address = value.strip().lower()
+        if address.count("@") != 1 or " " in address or "<" in address:
+            raise ValueError("CALENDAR_REPLY_ADDRESS must be a bare e-mail address")
+        return address
+
+    @model_validator(mode="after")
+    def _reply_mailbox_complete(self) -> Self:
+        # An address without a mailbox to read would ask people for answers nobody reads.
+        if self.calendar_reply_address is not None and not (
+            self.calendar_reply_imap_host and self.calendar_reply_imap_user
+        ):
+            raise ValueError(
+                "CALENDAR_REPLY_ADDRESS needs CALENDAR_REPLY_IMAP_HOST and "
+                "CALENDAR_REPLY_IMAP_USER (the mailbox the answers are read from)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:
@@ -222,6 +260,8 @@ class Settings(BaseSettings):
             problems.append("SMTP_URL must be set (the mail folder is for development)")
         if not self.public_base_url:
             problems.append("PUBLIC_BASE_URL must be set to the address participants reach")
+        if self.reads_calendar_replies and not self.calendar_reply_imap_password.get_secret_value():
+            problems.append("CALENDAR_REPLY_IMAP_PASSWORD must be set with CALENDAR_REPLY_ADDRESS")
         return problems
 
     def _secret_values(self) -> list[tuple[str, list[str]]]:
@@ -255,6 +295,11 @@ class Settings(BaseSettings):
     @property
     def uses_twilio(self) -> bool:
         return bool(self.twilio_account_sid)
+
+    @property
+    def reads_calendar_replies(self) -> bool:
+        """Whether invitations ask for calendar answers and the reply mailbox is read."""
+        return self.calendar_reply_address is not None
 
     @property
     def serves_docs(self) -> bool:

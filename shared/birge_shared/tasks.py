@@ -76,6 +76,8 @@ REMINDERS_SEND_DUE = "reminders.send_due"
 SURVEYS_SEND_DUE = "surveys.send_due"
 EMAIL_RELEASE_DUE = "email.release_due"
 RETENTION_PURGE = "retention.purge"
+# Calendar answers read from the reply mailbox (a no-op when none is configured).
+CALENDAR_READ_REPLIES = "calendar.read_replies"
 
 PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
     {
@@ -88,6 +90,7 @@ PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
         SURVEYS_SEND_DUE,
         EMAIL_RELEASE_DUE,
         RETENTION_PURGE,
+        CALENDAR_READ_REPLIES,
     }
 )
 

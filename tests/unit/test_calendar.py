@@ -29,6 +29,8 @@ NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 START = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)  # 15:00 in Bishkek
 BASE = "https://birge.example"
 MAIL_FROM = "Birge <no-reply@birge.kg>"
+#: The reply mailbox (CALENDAR_REPLY_ADDRESS) that scheduling files name as ORGANIZER.
+REPLY_ADDRESS = "answers@birge.kg"
 
 
 def make_event(**changes: Any) -> Event:
@@ -75,7 +77,7 @@ def build_file(
         method=method,
         now=NOW,
         public_base_url=BASE,
-        mail_from=MAIL_FROM,
+        organizer=REPLY_ADDRESS,
         recipient=person,
     )
     assert isinstance(body, bytes)
@@ -96,7 +98,7 @@ def test_an_invitation_is_a_request_to_one_attendee_from_birge() -> None:
     vevent = calendar.vevent
     assert vevent.uid.value == "6f1c2a9e-4b1d-4c55-9a0e-2d3b4c5d6e7f@birge.kg"
     assert vevent.sequence.value == "0"
-    assert vevent.organizer.value == "mailto:no-reply@birge.kg"
+    assert vevent.organizer.value == "mailto:answers@birge.kg"
     assert vevent.organizer.params["CN"] == ["Birge"]
     assert len(vevent.contents["attendee"]) == 1
     attendee = vevent.attendee
@@ -186,8 +188,10 @@ def test_a_cancellation_has_the_same_uid_a_higher_sequence_and_no_alarm() -> Non
     assert int(cancelled.vevent.sequence.value) > int(invited.vevent.sequence.value)
     assert cancelled.vevent.status.value == "CANCELLED"
     assert "valarm" not in cancelled.vevent.contents
-    assert cancelled.vevent.organizer.value == "mailto:no-reply@birge.kg"
+    assert cancelled.vevent.organizer.value == "mailto:answers@birge.kg"
     assert cancelled.vevent.attendee.value == "mailto:aigul@example.org"
+    # Nothing to answer in a cancellation.
+    assert cancelled.vevent.attendee.params["RSVP"] == ["FALSE"]
 
 
 def test_a_published_cancelled_event_says_so() -> None:
@@ -257,7 +261,7 @@ def test_a_feed_holds_many_events_in_russian_and_nothing_personal() -> None:
         method=CalendarMethod.PUBLISH,
         now=NOW,
         public_base_url=BASE,
-        mail_from=MAIL_FROM,
+        organizer=REPLY_ADDRESS,
         name="Birge — Бишкек",
     )
     read = read_ics(body)
@@ -276,7 +280,11 @@ def test_a_feed_holds_many_events_in_russian_and_nothing_personal() -> None:
 
 def test_an_empty_feed_is_still_a_calendar() -> None:
     body = build_calendar(
-        events=[], method=CalendarMethod.PUBLISH, now=NOW, public_base_url=BASE, mail_from=MAIL_FROM
+        events=[],
+        method=CalendarMethod.PUBLISH,
+        now=NOW,
+        public_base_url=BASE,
+        organizer=REPLY_ADDRESS,
     )
     read = read_ics(body)
     assert read.method == "PUBLISH"
@@ -290,7 +298,7 @@ def test_the_file_is_the_same_for_the_same_input() -> None:
             method=CalendarMethod.REQUEST,
             now=NOW,
             public_base_url=BASE,
-            mail_from=MAIL_FROM,
+            organizer=REPLY_ADDRESS,
             recipient=recipient(),
         )
 
@@ -305,8 +313,18 @@ def test_requests_and_cancellations_need_an_addressee() -> None:
                 method=method,
                 now=NOW,
                 public_base_url=BASE,
-                mail_from=MAIL_FROM,
+                organizer=REPLY_ADDRESS,
                 recipient=recipient(email=None),
+            )
+    for method in (CalendarMethod.REQUEST, CalendarMethod.CANCEL):
+        # Without a reply mailbox nobody would read the answers: such files are refused.
+        with pytest.raises(ValueError, match="reply mailbox"):
+            build_calendar(
+                events=[make_event()],
+                method=method,
+                now=NOW,
+                public_base_url=BASE,
+                recipient=recipient(),
             )
     with pytest.raises(ValueError, match="exactly one"):
         build_calendar(
@@ -314,6 +332,6 @@ def test_requests_and_cancellations_need_an_addressee() -> None:
             method=CalendarMethod.PUBLISH,
             now=NOW,
             public_base_url=BASE,
-            mail_from=MAIL_FROM,
+            organizer=REPLY_ADDRESS,
             recipient=recipient(email=None),
         )

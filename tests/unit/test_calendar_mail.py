@@ -15,7 +15,7 @@ from birge_shared.mail.invitation import build_event_email, method_for, when_tex
 from birge_shared.models import Event, EventStatus, InvitationStatus, Language
 from birge_workers.mail.transport import FolderTransport, MailError, SmtpConfig, parse_smtp_url
 from tests.integration.calendar.reader import read_ics
-from tests.unit.test_calendar import BASE, MAIL_FROM, NOW, make_event
+from tests.unit.test_calendar import BASE, MAIL_FROM, NOW, REPLY_ADDRESS, make_event
 
 MESSAGE_ID = uuid.UUID("0b6a2f4e-2c1d-4d9e-8f7a-6b5c4d3e2f1a")
 
@@ -31,7 +31,11 @@ def person(language: Language = Language.RU, name: str | None = "Айгуль <T
 
 
 def mail(
-    purpose: str = "invitation", *, event: Event | None = None, recipient: Recipient | None = None
+    purpose: str = "invitation",
+    *,
+    event: Event | None = None,
+    recipient: Recipient | None = None,
+    reply_address: str | None = REPLY_ADDRESS,
 ) -> EmailMessage:
     built = build_event_email(
         purpose=purpose,
@@ -41,6 +45,7 @@ def mail(
         now=NOW,
         public_base_url=BASE,
         mail_from=MAIL_FROM,
+        reply_address=reply_address,
     )
     # Through the wire format and back, as a mail client would see it.
     parsed = message_from_bytes(built.as_bytes(), policy=policy.default)
@@ -53,14 +58,24 @@ def parts(message: EmailMessage) -> list[tuple[str, EmailMessage]]:
 
 
 @pytest.mark.parametrize(
-    ("purpose", "method"),
-    [("invitation", "REQUEST"), ("event_changed", "REQUEST"), ("event_cancelled", "CANCEL")],
+    ("purpose", "reply_address", "method"),
+    [
+        ("invitation", REPLY_ADDRESS, "REQUEST"),
+        ("event_changed", REPLY_ADDRESS, "REQUEST"),
+        ("event_cancelled", REPLY_ADDRESS, "CANCEL"),
+        # No reply mailbox: every file is published, asking for no answer.
+        ("invitation", None, "PUBLISH"),
+        ("event_changed", None, "PUBLISH"),
+        ("event_cancelled", None, "PUBLISH"),
+    ],
 )
-def test_shape_and_method_parameter_match_the_calendar_inside(purpose: str, method: str) -> None:
+def test_shape_and_method_parameter_match_the_calendar_inside(
+    purpose: str, reply_address: str | None, method: str
+) -> None:
     event = make_event(sequence=2)
     if purpose == "event_cancelled":
         event = make_event(sequence=3, status=EventStatus.CANCELLED)
-    message = mail(purpose, event=event)
+    message = mail(purpose, event=event, reply_address=reply_address)
 
     assert [kind for kind, _ in parts(message)] == [
         "multipart/mixed",
@@ -80,7 +95,31 @@ def test_shape_and_method_parameter_match_the_calendar_inside(purpose: str, meth
     assert attachment.get_filename() == "invite.ics"
     assert attachment.get_content_disposition() == "attachment"
     assert attachment.get_payload(decode=True) == calendar_part.get_payload(decode=True)
-    assert method_for(purpose).value == method
+    assert method_for(purpose, reply_address=reply_address).value == method
+
+
+def test_with_a_reply_mailbox_the_invitation_asks_for_an_answer_there() -> None:
+    vevent = read_ics(parts(mail())[4][1].get_payload(decode=True)).calendar.vevent  # type: ignore[arg-type]
+    assert vevent.organizer.value == f"mailto:{REPLY_ADDRESS}"
+    assert vevent.attendee.params["RSVP"] == ["TRUE"]
+
+
+def test_without_a_reply_mailbox_nothing_asks_for_an_answer() -> None:
+    for purpose in ("invitation", "event_changed"):
+        message = mail(purpose, reply_address=None)
+        inline = parts(message)[4][1]
+        read = read_ics(inline.get_payload(decode=True))  # type: ignore[arg-type]
+        # No ORGANIZER to answer and no ATTENDEE asked: clients offer "add", not RSVP buttons.
+        assert not {"organizer", "attendee"} & set(read.calendar.vevent.contents)
+        assert read.calendar.vevent.url.value.startswith(f"{BASE}/p/")
+    cancelled = mail(
+        "event_cancelled",
+        event=make_event(sequence=3, status=EventStatus.CANCELLED),
+        reply_address=None,
+    )
+    vevent = read_ics(parts(cancelled)[4][1].get_payload(decode=True)).calendar.vevent  # type: ignore[arg-type]
+    assert vevent.status.value == "CANCELLED"
+    assert vevent.sequence.value == "3"
 
 
 def test_the_calendar_part_arrives_byte_for_byte_with_crlf_line_ends() -> None:
@@ -152,7 +191,7 @@ def test_an_event_over_midnight_shows_both_dates() -> None:
 
 def test_unknown_purpose_and_missing_address_are_refused() -> None:
     with pytest.raises(ValueError, match="purpose"):
-        method_for("reminder")
+        method_for("reminder", reply_address=REPLY_ADDRESS)
     with pytest.raises(ValueError, match="e-mail"):
         build_event_email(
             purpose="invitation",

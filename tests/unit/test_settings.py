@@ -189,3 +189,37 @@ def test_several_encryption_keys_are_read_in_order(monkeypatch: pytest.MonkeyPat
 )
 def test_plain_database_urls_get_a_driver(raw: str, driver: str) -> None:
     assert normalise_database_url(raw).drivername == driver
+
+
+def test_a_reply_mailbox_needs_its_imap_server_and_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALENDAR_REPLY_ADDRESS", " Answers@Birge.kg ")
+    with pytest.raises(ValueError, match="CALENDAR_REPLY_IMAP_HOST"):
+        Settings(environment="development", _env_file=None)
+    monkeypatch.setenv("CALENDAR_REPLY_IMAP_HOST", "imap.example.org")
+    monkeypatch.setenv("CALENDAR_REPLY_IMAP_USER", "answers")
+    settings = Settings(environment="development", _env_file=None)
+    assert settings.calendar_reply_address == "answers@birge.kg"
+    assert settings.reads_calendar_replies
+    assert settings.calendar_reply_imap_tls
+    assert settings.calendar_reply_imap_port == 993
+    # `KEY=` is unset: no answers asked for and none read.
+    monkeypatch.setenv("CALENDAR_REPLY_ADDRESS", "")
+    assert not Settings(environment="development", _env_file=None).reads_calendar_replies
+
+
+def test_a_reply_address_with_a_display_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALENDAR_REPLY_ADDRESS", "Birge <answers@birge.kg>")
+    with pytest.raises(ValueError, match="bare e-mail address"):
+        Settings(environment="development", _env_file=None)
+
+
+def test_production_reads_the_reply_mailbox_only_with_its_password(
+    production: pytest.MonkeyPatch,
+) -> None:
+    production.setenv("CALENDAR_REPLY_ADDRESS", "answers@birge.kg")
+    production.setenv("CALENDAR_REPLY_IMAP_HOST", "imap.example.org")
+    production.setenv("CALENDAR_REPLY_IMAP_USER", "answers")
+    with pytest.raises(MissingSecretError, match="CALENDAR_REPLY_IMAP_PASSWORD"):
+        Settings(_env_file=None)
+    production.setenv("CALENDAR_REPLY_IMAP_PASSWORD", "an imap password")
+    assert Settings(_env_file=None).reads_calendar_replies

@@ -33,7 +33,7 @@ def create_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         timezone="UTC",
         enable_utc=True,
-        beat_schedule=beat_schedule(),
+        beat_schedule=beat_schedule(settings),
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
     )

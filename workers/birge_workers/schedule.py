@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from birge_shared.settings import Settings
 from birge_shared.tasks import (
+    CALENDAR_READ_REPLIES,
     EMAIL_RELEASE_DUE,
     EVENTS_COMPLETE_PAST,
     INVITATIONS_EXPIRE_DUE,
@@ -49,12 +51,18 @@ INTERVALS: dict[str, timedelta] = {
 _STALE_AFTER = timedelta(minutes=1)
 
 
-def beat_schedule() -> dict[str, dict[str, Any]]:
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    # The reply mailbox is polled as often as its operator asks (CALENDAR_REPLY_POLL_SECONDS):
+    # a provider may limit how often one account logs in.
+    intervals = {
+        **INTERVALS,
+        CALENDAR_READ_REPLIES: timedelta(seconds=settings.calendar_reply_poll_seconds),
+    }
     return {
         name: {
             "task": name,
             "schedule": interval,
             "options": {"expires": max(interval, _STALE_AFTER).total_seconds()},
         }
-        for name, interval in INTERVALS.items()
+        for name, interval in intervals.items()
     }

@@ -24,6 +24,7 @@ from birge_shared.tasks import (
     CallbackReceived,
     EventCancelled,
 )
+from birge_workers.calendar_replies import register_calendar_reply_tasks
 from birge_workers.callbacks.process import (
     CALLBACK_MAX_ATTEMPTS,
     CallbackOutcome,
@@ -148,3 +149,4 @@ def register_tasks(app: Celery) -> None:
     register_mail_tasks(app)
     register_notification_tasks(app)
     register_retention_tasks(app)
+    register_calendar_reply_tasks(app)

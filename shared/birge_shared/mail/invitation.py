@@ -11,9 +11,11 @@ calendar services send it:
       application/ics; name=invite.ics              the same file, as an attachment
 
 The `method` parameter must equal the METHOD inside the file, or clients treat the part as a
-plain attachment. Clients that ignore the inline part (some webmail) still offer the
-attachment. Both calendar parts are base64, so the file's CRLF line ends and UTF-8 arrive
-byte for byte through any mail server.
+plain attachment. With a reply mailbox configured, invitations and updates are REQUESTs that
+name it as ORGANIZER and cancellations are CANCELs; without one every file is a PUBLISH, which
+asks for no answer (see `birge_shared.calendar` for why). Clients that ignore the inline
+part (some webmail) still offer the attachment. Both calendar parts are base64, so the
+file's CRLF line ends and UTF-8 arrive byte for byte through any mail server.
 """
 
 from __future__ import annotations
@@ -50,9 +52,12 @@ _METHODS = {
 }
 
 
-def method_for(purpose: str) -> CalendarMethod:
+def method_for(purpose: str, *, reply_address: str | None) -> CalendarMethod:
+    """The calendar method of an e-mail: a scheduling one only when answers are read."""
     if purpose not in PURPOSES:
         raise ValueError(f"no e-mail for purpose {purpose!r}")
+    if reply_address is None:
+        return CalendarMethod.PUBLISH
     return _METHODS[purpose]
 
 
@@ -93,21 +98,23 @@ def build_event_email(
     now: datetime,
     public_base_url: str,
     mail_from: str,
+    reply_address: str | None = None,
     changes: Sequence[str] = (),
 ) -> EmailMessage:
     """The complete message for one participant, with the event as it is now.
 
+    `reply_address` is the reply mailbox (CALENDAR_REPLY_ADDRESS), or None when there is none.
     `changes` names what a change notice is about (`time`, `place`, `title`).
     """
     if not recipient.email:
         raise ValueError("the recipient has no e-mail address")
-    method = method_for(purpose)
+    method = method_for(purpose, reply_address=reply_address)
     ics = build_calendar(
         events=[event],
         method=method,
         now=now,
         public_base_url=public_base_url,
-        mail_from=mail_from,
+        organizer=reply_address,
         recipient=recipient,
     )
     language = recipient.language

@@ -109,10 +109,15 @@ def smtp_server() -> Iterator[SmtpServer]:
         controller.stop()
 
 
+#: The reply mailbox the e-mail tests configure, so invitations are REQUESTs naming it.
+REPLY_ADDRESS = "answers@birge.kg"
+
+
 @pytest.fixture
 def smtp(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> Mailbox:
-    """The workers' settings point at the test server for this test."""
+    """The workers' settings point at the test server for this test, with a reply mailbox."""
     monkeypatch.setattr(get_settings(), "smtp_url", smtp_server.url)
+    monkeypatch.setattr(get_settings(), "calendar_reply_address", REPLY_ADDRESS)
     return smtp_server.mailbox
 
 

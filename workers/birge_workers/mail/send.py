@@ -190,6 +190,7 @@ def _claim(
             now=now,
             public_base_url=settings.public_base_url,
             mail_from=settings.mail_from,
+            reply_address=settings.calendar_reply_address,
             changes=changes_of(session, message.batch_id),
         )
     except ValueError as exc:

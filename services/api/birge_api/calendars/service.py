@@ -75,7 +75,6 @@ def participant_file(
         method=CalendarMethod.PUBLISH,
         now=now,
         public_base_url=settings.public_base_url,
-        mail_from=settings.mail_from,
         recipient=Recipient(
             token=invitation.token,
             language=invitation.participant.language,
@@ -115,7 +114,6 @@ def city_feed(
         method=CalendarMethod.PUBLISH,
         now=now,
         public_base_url=settings.public_base_url,
-        mail_from=settings.mail_from,
         name=f"Birge — {city.name}",
     )
     return CalendarFile(filename=f"birge-{city.code}.ics", body=body)
