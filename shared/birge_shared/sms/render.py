@@ -1,13 +1,72 @@
-"""Building the text of one SMS: local date and time, the event's title, the personal link."""
+"""Building the text of one SMS: local date and time, the event's title, the personal link.
+
+Every text is rendered for a route (`SmsRoute`): whether the sender can receive replies, and
+whether the recipient's operator joins the parts of a long SMS. For an operator that does
+not, the text is made to fit one segment, trying in order:
+
+1. the usual text (the admin's edit or the default);
+2. each shorter wording of `SHORT_TEMPLATES`, the event title cut with "…" where needed, but
+   to no fewer than `MIN_TITLE` characters;
+3. the same texts in Latin letters of GSM-7 (`birge_shared.sms.latin`), 160 characters a
+   segment instead of 70, the title cut with "..." as far as needed.
+
+A text that fits none of these (a public address so long that the link alone fills a
+segment) raises `OneSegmentError` rather than go out in parts that arrive apart.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from birge_shared import i18n
 from birge_shared.models.enums import Language
-from birge_shared.sms.templates import fill, pick_text, reason_sentence
+from birge_shared.settings import Settings
+from birge_shared.sms.latin import to_gsm7_latin
+from birge_shared.sms.operators import joins_parts
+from birge_shared.sms.segments import fits_one_segment, is_gsm7
+from birge_shared.sms.templates import SHORT_TEMPLATES, fill, pick_text, reason_sentence
+
+#: The fewest characters of a title (with its ellipsis) a text in the recipient's own script
+#: keeps before the Latin spelling is tried.
+MIN_TITLE = 16
+
+
+@dataclass(frozen=True, slots=True)
+class SmsRoute:
+    """How a text reaches one recipient."""
+
+    #: The sender can receive replies (SMS_TWO_WAY).
+    two_way: bool
+    #: The recipient's operator delivers the parts of a long SMS apart: one segment only.
+    one_segment: bool = False
+
+
+def sms_route(*, phone: str, two_way: bool, single_segment_operators: Collection[str]) -> SmsRoute:
+    return SmsRoute(two_way=two_way, one_segment=not joins_parts(phone, single_segment_operators))
+
+
+def route_for(settings: Settings, phone: str) -> SmsRoute:
+    """The route to `phone` under this deployment's SMS_TWO_WAY and single-segment operators."""
+    return sms_route(
+        phone=phone,
+        two_way=settings.sms_replies,
+        single_segment_operators=settings.sms_single_segment_operators,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SmsText:
+    text: str
+    #: A shorter wording was used or the title was cut, to keep one segment.
+    shortened: bool = False
+    #: Written in Latin letters to keep one segment.
+    latin: bool = False
+
+
+class OneSegmentError(ValueError):
+    """No wording of a text fits one segment for an operator that does not join parts."""
 
 
 def local_date(moment: datetime, timezone: str, language: Language) -> str:
@@ -49,10 +108,45 @@ def describe_changes(changes: Sequence[str], language: Language) -> str:
     return ", ".join(named) or words[""]
 
 
+def render_event_text(
+    *,
+    purpose: str,
+    language: Language,
+    route: SmsRoute,
+    title: Mapping[str, str],
+    venue: str,
+    starts_at: datetime,
+    timezone: str,
+    link: str,
+    overrides: Mapping[tuple[str, Language], str] | None = None,
+    reason: str | None = None,
+    changes: Sequence[str] = (),
+) -> SmsText:
+    """The text of an event message (invitation, confirmation…) for one participant's route.
+
+    `reason` is the coordinator's reason for a cancellation, if they gave one; `changes` names
+    what a change notice is about (`time`, `place`, `title`).
+    """
+    body = pick_text(purpose, language, overrides or {}, two_way=route.two_way)
+    values = {
+        "title": in_language(title, language),
+        "date": local_date(starts_at, timezone, language),
+        "time": local_time(starts_at, timezone),
+        "venue": venue,
+        "link": link,
+        "reason": reason_sentence(reason, language),
+        "changes": describe_changes(changes, language),
+    }
+    if not route.one_segment:
+        return SmsText(fill(body, values))
+    return fit_one_segment((body, *SHORT_TEMPLATES.get(purpose, {}).get(language, ())), values)
+
+
 def render_event_sms(
     *,
     purpose: str,
     language: Language,
+    route: SmsRoute,
     title: Mapping[str, str],
     venue: str,
     starts_at: datetime,
@@ -62,28 +156,78 @@ def render_event_sms(
     reason: str | None = None,
     changes: Sequence[str] = (),
 ) -> str:
-    """The text of an event message (invitation, confirmation…) for one participant.
-
-    `reason` is the coordinator's reason for a cancellation, if they gave one; `changes` names
-    what a change notice is about (`time`, `place`, `title`).
-    """
-    body = pick_text(purpose, language, overrides or {})
-    return fill(
-        body,
-        {
-            "title": in_language(title, language),
-            "date": local_date(starts_at, timezone, language),
-            "time": local_time(starts_at, timezone),
-            "venue": venue,
-            "link": link,
-            "reason": reason_sentence(reason, language),
-            "changes": describe_changes(changes, language),
-        },
-    )
+    """`render_event_text`'s text alone."""
+    return render_event_text(
+        purpose=purpose,
+        language=language,
+        route=route,
+        title=title,
+        venue=venue,
+        starts_at=starts_at,
+        timezone=timezone,
+        link=link,
+        overrides=overrides,
+        reason=reason,
+        changes=changes,
+    ).text
 
 
 def render_plain_sms(
-    *, purpose: str, language: Language, overrides: Mapping[tuple[str, Language], str] | None = None
+    *,
+    purpose: str,
+    language: Language,
+    route: SmsRoute,
+    overrides: Mapping[tuple[str, Language], str] | None = None,
 ) -> str:
     """A message without event details (help, opt-out confirmation, reply hint)."""
-    return fill(pick_text(purpose, language, overrides or {}), {})
+    body = pick_text(purpose, language, overrides or {}, two_way=route.two_way)
+    if not route.one_segment:
+        return fill(body, {})
+    return fit_one_segment((body,), {}).text
+
+
+def free_text_for(text: str, route: SmsRoute) -> SmsText:
+    """A coordinator's own text for this route: as written, or in Latin letters to keep one
+    segment for an operator that does not join parts. Their words are never shortened."""
+    if not route.one_segment or fits_one_segment(text):
+        return SmsText(text)
+    latin = to_gsm7_latin(text)
+    if fits_one_segment(latin):
+        return SmsText(latin, latin=True)
+    raise OneSegmentError("the text does not fit one SMS segment, even in Latin letters")
+
+
+def fit_one_segment(bodies: Sequence[str], values: Mapping[str, str]) -> SmsText:
+    """The first of `bodies`, filled with `values`, that fits one segment (see the module)."""
+    for latin, min_title in ((False, MIN_TITLE), (True, MIN_TITLE), (True, 1)):
+        for index, body in enumerate(bodies):
+            template, spelled = _spelled(body, values, latin=latin)
+            respelled = template != body or spelled != values
+            for text, cut in _filled(template, spelled, min_title=min_title):
+                if fits_one_segment(text):
+                    return SmsText(text, shortened=index > 0 or cut, latin=respelled)
+    raise OneSegmentError("no wording of this text fits one SMS segment")
+
+
+def _spelled(body: str, values: Mapping[str, str], *, latin: bool) -> tuple[str, dict[str, str]]:
+    if not latin:
+        return body, dict(values)
+    return to_gsm7_latin(body), {name: to_gsm7_latin(value) for name, value in values.items()}
+
+
+def _filled(
+    template: str, values: Mapping[str, str], *, min_title: int
+) -> Iterator[tuple[str, bool]]:
+    """`template` filled, then with the title cut shorter and shorter, each with whether cut."""
+    whole = fill(template, values)
+    yield whole, False
+    title = values.get("title", "")
+    if "{title}" not in template or not title:
+        return
+    # "…" is not in GSM-7: in a text that is, it would make the whole text UCS-2.
+    ellipsis = "..." if is_gsm7(whole) else "…"
+    for keep in range(len(title) - 1, 0, -1):
+        cut = title[:keep].rstrip() + ellipsis
+        if len(cut) < min(min_title, len(title)):
+            return
+        yield fill(template, {**values, "title": cut}), True

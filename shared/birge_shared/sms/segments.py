@@ -53,8 +53,17 @@ class SegmentCount:
     segments: int
 
 
+def is_gsm7(text: str) -> bool:
+    """Whether every character of `text` is in the GSM-7 alphabet (basic or extension table)."""
+    return all(char in _GSM7_BASIC or char in _GSM7_EXTENDED for char in text)
+
+
+def fits_one_segment(text: str) -> bool:
+    return count_segments(text).segments <= 1
+
+
 def count_segments(text: str) -> SegmentCount:
-    if all(char in _GSM7_BASIC or char in _GSM7_EXTENDED for char in text):
+    if is_gsm7(text):
         widths = [2 if char in _GSM7_EXTENDED else 1 for char in text]
         return _pack("GSM-7", widths, single=_GSM7_SINGLE, part=_GSM7_PART)
     widths = [2 if ord(char) > 0xFFFF else 1 for char in text]
