@@ -24,7 +24,9 @@ from tests.factories import make_event, make_invitation, make_participant
 
 
 def _csrf(token: str) -> str:
-    return csrf_token(secret_key=get_settings().secret_key.get_secret_value(), invitation_token=token)
+    return csrf_token(
+        secret_key=get_settings().secret_key.get_secret_value(), invitation_token=token
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,7 +96,9 @@ def test_a_stop_without_the_form_token_is_refused_and_changes_nothing(
     assert db.scalar(select(Message).where(Message.participant_id == person.id)) is None
 
 
-def test_a_person_who_stopped_sees_it_on_a_page_still_shown(client: TestClient, db: Session) -> None:
+def test_a_person_who_stopped_sees_it_on_a_page_still_shown(
+    client: TestClient, db: Session
+) -> None:
     person = make_participant(db, language=Language.EN)
     invitation = make_invitation(
         db, event=make_event(db), participant=person, status=InvitationStatus.ATTENDED

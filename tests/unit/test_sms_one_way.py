@@ -152,8 +152,9 @@ def test_an_edit_asking_for_a_reply_is_refused_while_replies_are_off() -> None:
 def test_an_edit_saved_while_replies_were_on_is_passed_over_without_them() -> None:
     asking = {("help", Language.RU): "Пишите ДА или НЕТ."}
     assert pick_text("help", Language.RU, asking) == "Пишите ДА или НЕТ."
-    assert pick_text("help", Language.RU, asking, two_way=False) == (
-        ONE_WAY_TEMPLATES["help"][Language.RU]
+    assert (
+        pick_text("help", Language.RU, asking, two_way=False)
+        == (ONE_WAY_TEMPLATES["help"][Language.RU])
     )
     plain = {("help", Language.RU): "Birge: всё на странице по ссылке."}
     assert pick_text("help", Language.RU, plain, two_way=False) == plain[("help", Language.RU)]

@@ -5,8 +5,8 @@ whether the recipient's operator joins the parts of a long SMS. For an operator 
 not, the text is made to fit one segment, trying in order:
 
 1. the usual text (the admin's edit or the default);
-2. each shorter wording of `SHORT_TEMPLATES`, the event title cut with "…" where needed, but
-   to no fewer than `MIN_TITLE` characters;
+2. each shorter wording of `SHORT_TEMPLATES`, then the built-in text in place of an edit, the
+   event title cut with "…" where needed, but to no fewer than `MIN_TITLE` characters;
 3. the same texts in Latin letters of GSM-7 (`birge_shared.sms.latin`), 160 characters a
    segment instead of 70, the title cut with "..." as far as needed.
 
@@ -139,7 +139,7 @@ def render_event_text(
     }
     if not route.one_segment:
         return SmsText(fill(body, values))
-    return fit_one_segment((body, *SHORT_TEMPLATES.get(purpose, {}).get(language, ())), values)
+    return fit_one_segment(_wordings(purpose, language, body, two_way=route.two_way), values)
 
 
 def render_event_sms(
@@ -183,7 +183,15 @@ def render_plain_sms(
     body = pick_text(purpose, language, overrides or {}, two_way=route.two_way)
     if not route.one_segment:
         return fill(body, {})
-    return fit_one_segment((body,), {}).text
+    return fit_one_segment(_wordings(purpose, language, body, two_way=route.two_way), {}).text
+
+
+def _wordings(purpose: str, language: Language, body: str, *, two_way: bool) -> list[str]:
+    """The text picked, its shorter wordings, and last the built-in text in place of an edit
+    too long for one segment, each once."""
+    default = pick_text(purpose, language, {}, two_way=two_way)
+    shorter = SHORT_TEMPLATES.get(purpose, {}).get(language, ())
+    return list(dict.fromkeys((body, *shorter, default)))
 
 
 def free_text_for(text: str, route: SmsRoute) -> SmsText:
