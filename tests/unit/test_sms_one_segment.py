@@ -137,7 +137,8 @@ def test_a_text_that_fits_is_sent_as_it_is() -> None:
         timezone="Asia/Bishkek",
         link=LINK,
     )
-    assert not rendered.shortened and not rendered.latin
+    assert not rendered.shortened
+    assert not rendered.latin
     assert "Plov! 28 Sep, 18:30, Osh bazaar" in rendered.text
 
 
@@ -152,7 +153,8 @@ def test_a_coordinators_own_text_is_spelled_in_latin_letters_rather_than_cut() -
     text = "Зал сменился: встречаемся в аудитории 204 на втором этаже, вход со стороны двора."
     assert not fits_one_segment(text)
     fitted = free_text_for(text, route)
-    assert fitted.latin and fits_one_segment(fitted.text)
+    assert fitted.latin
+    assert fits_one_segment(fitted.text)
     assert fitted.text.startswith("Zal smenilsya: vstrechaemsya v auditorii 204")
     assert free_text_for(text, SmsRoute(two_way=False)).text == text
     with pytest.raises(OneSegmentError):
