@@ -10,15 +10,18 @@ not, the text is made to fit one segment, trying in order:
 3. the same texts in Latin letters of GSM-7 (`birge_shared.sms.latin`), 160 characters a
    segment instead of 70, the title cut with "..." as far as needed.
 
-A text that fits none of these (a public address so long that the link alone fills a
-segment) raises `OneSegmentError` rather than go out in parts that arrive apart.
+A text that fits none of these raises `OneSegmentError` rather than go out in parts that
+arrive apart. With the built-in wordings that takes a link longer than the settings allow
+(PUBLIC_BASE_URL at most 50 characters while an operator is listed), so it does not happen:
+`tests/unit/test_sms_one_segment.py` renders every purpose with the longest link allowed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from birge_shared import i18n
 from birge_shared.models.enums import Language
@@ -207,35 +210,49 @@ def free_text_for(text: str, route: SmsRoute) -> SmsText:
 
 def fit_one_segment(bodies: Sequence[str], values: Mapping[str, str]) -> SmsText:
     """The first of `bodies`, filled with `values`, that fits one segment (see the module)."""
-    for latin, min_title in ((False, MIN_TITLE), (True, MIN_TITLE), (True, 1)):
+    native = dict(values)
+    latin = {name: to_gsm7_latin(value) for name, value in values.items()}
+    for spelled, min_title in ((native, MIN_TITLE), (latin, MIN_TITLE), (latin, 1)):
         for index, body in enumerate(bodies):
-            template, spelled = _spelled(body, values, latin=latin)
-            respelled = template != body or spelled != values
-            for text, cut in _filled(template, spelled, min_title=min_title):
-                if fits_one_segment(text):
-                    return SmsText(text, shortened=index > 0 or cut, latin=respelled)
+            template = body if spelled is native else _latin_template(body)
+            fitted = _fitted(template, spelled, min_title=min_title)
+            if fitted is not None:
+                text, cut = fitted
+                respelled = spelled is latin and (template != body or latin != native)
+                return SmsText(text, shortened=index > 0 or cut, latin=respelled)
     raise OneSegmentError("no wording of this text fits one SMS segment")
 
 
-def _spelled(body: str, values: Mapping[str, str], *, latin: bool) -> tuple[str, dict[str, str]]:
-    if not latin:
-        return body, dict(values)
-    return to_gsm7_latin(body), {name: to_gsm7_latin(value) for name, value in values.items()}
+@lru_cache(maxsize=512)
+def _latin_template(body: str) -> str:
+    # The same few templates serve every message of a send: spelled once each.
+    return to_gsm7_latin(body)
 
 
-def _filled(
-    template: str, values: Mapping[str, str], *, min_title: int
-) -> Iterator[tuple[str, bool]]:
-    """`template` filled, then with the title cut shorter and shorter, each with whether cut."""
+def _fitted(template: str, values: Mapping[str, str], *, min_title: int) -> tuple[str, bool] | None:
+    """`template` filled, with the title cut as little as one segment needs (and whether it
+    was cut), or None when even a title of `min_title` characters does not fit."""
     whole = fill(template, values)
-    yield whole, False
+    if fits_one_segment(whole):
+        return whole, False
     title = values.get("title", "")
     if "{title}" not in template or not title:
-        return
+        return None
     # "…" is not in GSM-7: in a text that is, it would make the whole text UCS-2.
     ellipsis = "..." if is_gsm7(whole) else "…"
-    for keep in range(len(title) - 1, 0, -1):
-        cut = title[:keep].rstrip() + ellipsis
-        if len(cut) < min(min_title, len(title)):
-            return
-        yield fill(template, {**values, "title": cut}), True
+
+    def cut(keep: int) -> str:
+        return fill(template, {**values, "title": title[:keep].rstrip() + ellipsis})
+
+    lowest = max(1, min(min_title, len(title)) - len(ellipsis))
+    if lowest >= len(title) or not fits_one_segment(cut(lowest)):
+        return None
+    # The longest cut that fits: a longer title never takes fewer characters.
+    fits, too_long = lowest, len(title)
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        if fits_one_segment(cut(middle)):
+            fits = middle
+        else:
+            too_long = middle
+    return cut(fits), True
