@@ -39,7 +39,7 @@ from birge_shared.models import (
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings, get_settings
 from birge_shared.sms.overrides import load_overrides
-from birge_shared.sms.render import SmsRoute, personal_link, render_event_sms, route_for
+from birge_shared.sms.render import SmsRoute, personal_link, render_event_text, route_for
 from birge_shared.sms.segments import count_segments
 from birge_shared.tasks import EmailSend, SmsSend
 
@@ -150,7 +150,7 @@ def sms_segments(
     link = personal_link(public_base_url, PLACEHOLDER_TOKEN)
     segments = 0
     for (language, route), people in Counter(recipients).items():
-        text = render_event_sms(
+        text = render_event_text(
             purpose=purpose,
             language=language,
             route=route,
@@ -161,7 +161,7 @@ def sms_segments(
             link=link,
             overrides=overrides,
             changes=changes,
-        )
+        ).text
         segments += count_segments(text).segments * people
     return segments
 

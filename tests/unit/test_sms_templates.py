@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from birge_shared.models.enums import Language
-from birge_shared.sms.render import SmsRoute, render_event_sms, render_plain_sms
+from birge_shared.sms.render import SmsRoute, render_event_text, render_plain_sms
 from birge_shared.sms.segments import count_segments
 from birge_shared.sms.templates import (
     DEFAULT_TEMPLATES,
@@ -21,7 +21,7 @@ TWO_WAY = SmsRoute(two_way=True)
 
 
 def invitation(language: Language, title: dict[str, str] | None = None) -> str:
-    return render_event_sms(
+    return render_event_text(
         purpose="invitation",
         language=language,
         route=TWO_WAY,
@@ -30,7 +30,7 @@ def invitation(language: Language, title: dict[str, str] | None = None) -> str:
         starts_at=START,
         timezone="Asia/Bishkek",
         link=LINK,
-    )
+    ).text
 
 
 @pytest.mark.parametrize(

@@ -145,36 +145,6 @@ def render_event_text(
     return fit_one_segment(_wordings(purpose, language, body, two_way=route.two_way), values)
 
 
-def render_event_sms(
-    *,
-    purpose: str,
-    language: Language,
-    route: SmsRoute,
-    title: Mapping[str, str],
-    venue: str,
-    starts_at: datetime,
-    timezone: str,
-    link: str,
-    overrides: Mapping[tuple[str, Language], str] | None = None,
-    reason: str | None = None,
-    changes: Sequence[str] = (),
-) -> str:
-    """`render_event_text`'s text alone."""
-    return render_event_text(
-        purpose=purpose,
-        language=language,
-        route=route,
-        title=title,
-        venue=venue,
-        starts_at=starts_at,
-        timezone=timezone,
-        link=link,
-        overrides=overrides,
-        reason=reason,
-        changes=changes,
-    ).text
-
-
 def render_plain_sms(
     *,
     purpose: str,

@@ -53,7 +53,7 @@ from birge_shared.models import (
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
 from birge_shared.sms.overrides import load_overrides
-from birge_shared.sms.render import personal_link, render_event_sms, render_plain_sms, route_for
+from birge_shared.sms.render import personal_link, render_event_text, render_plain_sms, route_for
 from birge_shared.sms.segments import count_segments
 from birge_shared.surveys import SURVEY_PURPOSES, SURVEY_REPLIES
 from birge_shared.tasks import SmsSend
@@ -375,7 +375,7 @@ def _render(
             route=route,
             overrides=overrides,
         )
-    return render_event_sms(
+    return render_event_text(
         purpose=message.purpose,
         language=participant.language,
         route=route,
@@ -387,7 +387,7 @@ def _render(
         overrides=overrides,
         reason=event.cancel_reason,
         changes=changes_of(session, message.batch_id),
-    )
+    ).text
 
 
 # ----------------------------------------------------------------------------- 4. outcomes

@@ -51,25 +51,22 @@ def invitation_cost(
     """
     recipients = list(recipients)
     one_segment = [recipient for recipient in recipients if recipient[1].one_segment]
-    segments = sms_segments(
-        event=event,
-        purpose="invitation",
-        recipients=recipients,
-        overrides=overrides,
-        public_base_url=public_base_url,
+    segments, one_segment_segments = (
+        sms_segments(
+            event=event,
+            purpose="invitation",
+            recipients=group,
+            overrides=overrides,
+            public_base_url=public_base_url,
+        )
+        for group in (recipients, one_segment)
     )
     return SmsCost(
         messages=len(recipients),
         segments=segments,
         price=estimate_price(segments, price_per_segment),
         one_segment_messages=len(one_segment),
-        one_segment_segments=sms_segments(
-            event=event,
-            purpose="invitation",
-            recipients=one_segment,
-            overrides=overrides,
-            public_base_url=public_base_url,
-        ),
+        one_segment_segments=one_segment_segments,
     )
 
 
