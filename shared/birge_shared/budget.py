@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     BatchKind,
     BatchStatus,
@@ -36,15 +37,26 @@ from birge_shared.models import (
     utcnow,
 )
 from birge_shared.outbox import enqueue
-from birge_shared.settings import get_settings
+from birge_shared.settings import Settings, get_settings
 from birge_shared.sms.overrides import load_overrides
-from birge_shared.sms.render import personal_link, render_event_sms
+from birge_shared.sms.render import SmsRoute, personal_link, render_event_text, route_for
 from birge_shared.sms.segments import count_segments
 from birge_shared.tasks import EmailSend, SmsSend
 
 #: Stands in for a personal-link token: real ones (`secrets.token_urlsafe(32)`) are always 43
 #: characters of the URL-safe alphabet, all of them GSM-7, so the stand-in costs the same.
 PLACEHOLDER_TOKEN = "x" * 43
+
+#: Whom one SMS goes to, as far as its text and cost go: their language and their route.
+Recipient = tuple[Language, SmsRoute]
+
+
+def sms_recipient(settings: Settings, language: Language, phone_encrypted: str | None) -> Recipient:
+    """A participant as `sms_segments` counts them; a person without a number joins parts."""
+    if phone_encrypted is None:
+        return language, SmsRoute(two_way=settings.sms_replies)
+    return language, route_for(settings, get_cipher().decrypt(phone_encrypted))
+
 
 #: The purpose of an invitation SMS, which a coordinator's batch sends.
 INVITATION = "invitation"
@@ -125,22 +137,23 @@ def sms_segments(
     *,
     event: Event,
     purpose: str,
-    languages: Iterable[Language],
+    recipients: Iterable[Recipient],
     overrides: Mapping[tuple[str, Language], str],
     public_base_url: str,
     changes: Sequence[str] = (),
 ) -> int:
-    """The segments of one `purpose` SMS per language given, rendered as the workers will.
+    """The segments of one `purpose` SMS per recipient given, rendered as the workers will.
 
-    Everyone with the same language gets the same text apart from their token, which has a
-    fixed length, so each language is rendered once and counted as often as it occurs.
+    Everyone with the same language and route gets the same text apart from their token, which
+    has a fixed length, so each is rendered once and counted as often as it occurs.
     """
     link = personal_link(public_base_url, PLACEHOLDER_TOKEN)
     segments = 0
-    for language, people in Counter(languages).items():
-        text = render_event_sms(
+    for (language, route), people in Counter(recipients).items():
+        text = render_event_text(
             purpose=purpose,
             language=language,
+            route=route,
             title=event.title,
             venue=event.venue_name,
             starts_at=event.starts_at,
@@ -148,7 +161,7 @@ def sms_segments(
             link=link,
             overrides=overrides,
             changes=changes,
-        )
+        ).text
         segments += count_segments(text).segments * people
     return segments
 
@@ -175,21 +188,22 @@ def release(
         return None
     settings = get_settings()
     moment = now or utcnow()
-    languages = (
-        list(
-            session.scalars(
-                select(Participant.language)
+    recipients = (
+        [
+            sms_recipient(settings, language, phone)
+            for language, phone in session.execute(
+                select(Participant.language, Participant.phone_encrypted)
                 .join(Message, Message.participant_id == Participant.id)
                 .where(Message.id.in_(list(sms_ids)))
             )
-        )
+        ]
         if sms_ids
         else []
     )
     segments = sms_segments(
         event=event,
         purpose=purpose,
-        languages=languages,
+        recipients=recipients,
         overrides=load_overrides(session),
         public_base_url=settings.public_base_url,
         changes=changes or (),

@@ -97,11 +97,30 @@ def opt_out(
 def opt_out_participant(
     *, session: Session, participant_id: uuid.UUID, now: datetime, over_invite: float
 ) -> Departure:
-    """`opt_out` for the phone number of this participant (a message the carrier refused)."""
-    phone_hash = session.scalar(
-        select(Participant.phone_hash).where(Participant.id == participant_id)
+    """`opt_out` for the phone number of this participant (a message the carrier refused, or
+    "stop all messages" on the participant page); without a number, this participant alone."""
+    person = session.scalar(
+        select(Participant).where(Participant.id == participant_id).with_for_update()
     )
-    return opt_out(session=session, phone_hash=phone_hash, now=now, over_invite=over_invite)
+    if person is None or person.erased_at is not None:
+        return Departure()
+    if person.phone_hash:
+        return opt_out(
+            session=session, phone_hash=person.phone_hash, now=now, over_invite=over_invite
+        )
+    if person.opted_out_at is not None:
+        return Departure()
+    person.opted_out_at = now
+    person.updated_at = now
+    session.flush()
+    return release(
+        session=session,
+        participant_ids=[person.id],
+        reason=OPTED_OUT_REASON,
+        now=now,
+        over_invite=over_invite,
+        keep=AFTER_OPT_OUT,
+    )
 
 
 def release(

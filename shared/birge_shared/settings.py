@@ -6,6 +6,7 @@ Nothing else in the code base reads `os.environ`: every component asks `get_sett
 from __future__ import annotations
 
 import enum
+import re
 from datetime import time
 from decimal import Decimal
 from functools import lru_cache
@@ -15,6 +16,8 @@ from typing import Annotated, Self
 from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from birge_shared.sms.operators import OPERATORS
+
 # Working defaults for local development only. Outside development each of these is refused
 # at start-up, so a forgotten secret cannot reach a real deployment.
 DEV_SECRET_KEY = "dev-secret-key-do-not-use-outside-development"  # noqa: S105
@@ -22,6 +25,10 @@ DEV_PII_ENCRYPTION_KEY = "ZGV2LXBpaS1rZXktMzItYnl0ZXMtbG9uZy0tLS0tLS0="
 DEV_PII_HASH_KEY = "dev-pii-hash-key-do-not-use-outside-development"
 DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"  # noqa: S105
 DEV_PSEUDONYM_KEY = "dev-pseudonym-key-do-not-use-outside-development"
+
+#: The longest PUBLIC_BASE_URL that leaves a one-segment SMS room around its personal link
+#: (the address, "/p/" and a 43-character token make a link of at most 96 characters).
+MAX_PUBLIC_BASE_URL = 50
 
 #: The shortest secret production accepts: 32 bytes, the size of an HMAC-SHA-256 key.
 MIN_SECRET_BYTES = 32
@@ -98,6 +105,8 @@ class Settings(BaseSettings):
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr = SecretStr(DEV_TWILIO_AUTH_TOKEN)
+    # The sender: an E.164 number ("+996555000000") or an alphanumeric sender ID ("Birge"):
+    # up to 11 letters, digits and spaces with at least one letter, as Twilio accepts them.
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
@@ -128,6 +137,16 @@ class Settings(BaseSettings):
 
     sms_price_per_segment: Decimal = Decimal("0.0450")
     sms_price_currency: str = "USD"
+
+    # Whether the sender can receive replies. Unset: false for an alphanumeric sender ID (no
+    # handset can answer a name), true for a number or a messaging service. Without replies no
+    # text asks for one, the personal link is the only answer path and no survey goes by SMS.
+    sms_two_way: bool | None = None
+    # Operators that do not join multi-part SMS, as MCC-MNC codes (see birge_shared.sms.operators):
+    # their numbers get every text in one segment. Default: Beeline Kyrgyzstan.
+    sms_single_segment_operators: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["437-01"]
+    )
 
     # Invitations by SMS.
     sms_rate_per_second: float = Field(default=10.0, gt=0)
@@ -193,6 +212,59 @@ class Settings(BaseSettings):
             # "*" would let every caller write its own address: name the proxies instead.
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("twilio_from_number")
+    @classmethod
+    def _check_sender(cls, value: str | None) -> str | None:
+        if value is None or is_phone_sender(value) or is_alphanumeric_sender(value):
+            return value
+        # The value is the sender's public name or number, not personal data.
+        raise ValueError(
+            "TWILIO_FROM_NUMBER must be an E.164 number (+996555000000) or an alphanumeric "
+            "sender ID of at most 11 letters, digits and spaces with at least one letter"
+        )
+
+    @field_validator("sms_single_segment_operators", mode="before")
+    @classmethod
+    def _split_operators(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("sms_single_segment_operators")
+    @classmethod
+    def _known_operators(cls, value: list[str]) -> list[str]:
+        unknown = [code for code in value if code not in OPERATORS]
+        if unknown:
+            known = ", ".join(f"{code} ({operator.brand})" for code, operator in OPERATORS.items())
+            raise ValueError(
+                f"SMS_SINGLE_SEGMENT_OPERATORS names unknown operators {', '.join(unknown)}; "
+                f"known: {known}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _replies_need_a_number(self) -> Self:
+        if (
+            self.sms_two_way
+            and self.twilio_from_number is not None
+            and is_alphanumeric_sender(self.twilio_from_number)
+        ):
+            raise ValueError(
+                "SMS_TWO_WAY=true cannot work with an alphanumeric TWILIO_FROM_NUMBER: "
+                "nobody can reply to a sender ID"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _link_fits_one_segment(self) -> Self:
+        # A text to an operator that does not join parts must fit one segment with its link.
+        if self.sms_single_segment_operators and len(self.public_base_url) > MAX_PUBLIC_BASE_URL:
+            raise ValueError(
+                f"PUBLIC_BASE_URL must be at most {MAX_PUBLIC_BASE_URL} characters while "
+                "SMS_SINGLE_SEGMENT_OPERATORS is set: a longer link leaves no room in one SMS"
+            )
+        return self
 
     @field_validator("public_base_url")
     @classmethod
@@ -300,6 +372,13 @@ class Settings(BaseSettings):
     def reads_calendar_replies(self) -> bool:
         """Whether invitations ask for calendar answers and the reply mailbox is read."""
         return self.calendar_reply_address is not None
+    def sms_replies(self) -> bool:
+        """Can participants answer an SMS by replying (SMS_TWO_WAY, resolved)?"""
+        if self.sms_two_way is not None:
+            return self.sms_two_way
+        return self.twilio_from_number is None or not is_alphanumeric_sender(
+            self.twilio_from_number
+        )
 
     @property
     def serves_docs(self) -> bool:
@@ -312,6 +391,19 @@ class Settings(BaseSettings):
     def messages_stay_local(self) -> bool:
         """SMS go to the local simulator and e-mail to files: nothing reaches a real person."""
         return not self.uses_twilio and self.smtp_url is None
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+# Twilio's alphanumeric sender ID: 1-11 of A-Z, a-z, 0-9 and space, with at least one letter.
+_ALPHANUMERIC_SENDER = re.compile(r"(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11}")
+
+
+def is_phone_sender(value: str) -> bool:
+    return _E164.fullmatch(value) is not None
+
+
+def is_alphanumeric_sender(value: str) -> bool:
+    return _ALPHANUMERIC_SENDER.fullmatch(value) is not None
 
 
 def _weak(value: str) -> bool:

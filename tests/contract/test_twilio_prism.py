@@ -44,6 +44,14 @@ def test_a_create_from_a_number_is_accepted(prism_base_url: str) -> None:
     assert sent.segments == 1  # the contract's example, not our count
 
 
+def test_a_create_from_an_alphanumeric_sender_id_is_accepted(prism_base_url: str) -> None:
+    # Where replies cannot come back (SMS_TWO_WAY=false), the sender may be a name.
+    sent = provider(prism_base_url, from_number="Birge").send(
+        to=RECIPIENT, body=BODY, status_callback=STATUS_CALLBACK, validity_period=600
+    )
+    assert re.fullmatch(r"SM[0-9a-fA-F]{32}", sent.sid)
+
+
 def test_a_create_through_a_messaging_service_is_accepted(prism_base_url: str) -> None:
     sent = provider(prism_base_url, from_number=None, messaging_service_sid="MG" + "ab" * 16).send(
         to=RECIPIENT, body=BODY, status_callback=STATUS_CALLBACK, validity_period=36000

@@ -195,3 +195,14 @@ def test_every_twilio_url_is_moved_to_the_configured_base() -> None:
 def test_a_base_that_is_not_an_http_url_is_refused(base: str) -> None:
     with pytest.raises(ValueError, match="TWILIO_API_BASE"):
         RebasedHttpClient(base)
+
+
+def test_an_alphanumeric_sender_id_is_sent_as_the_from(messages_api: FakeMessagesApi) -> None:
+    provider = TwilioProvider(
+        account_sid=messages_api.account_sid,
+        auth_token=messages_api.auth_token,
+        api_base=messages_api.base_url,
+        from_number="Birge",
+    )
+    provider.send(to=RECIPIENT, body="Birge: hello", status_callback=CALLBACK, validity_period=None)
+    assert messages_api.recent_forms[-1]["From"] == "Birge"

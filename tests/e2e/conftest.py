@@ -197,6 +197,18 @@ class CommittedRows:
         with Session(self.engine) as session:
             return session.scalar(select(Invitation.status).where(Invitation.id == invitation.id))
 
+    def opted_out(self, invitation: Invitation) -> bool:
+        """Whether the invitation's person has opted out of every message."""
+        with Session(self.engine) as session:
+            return (
+                session.scalar(
+                    select(Participant.opted_out_at).where(
+                        Participant.id == invitation.participant_id
+                    )
+                )
+                is not None
+            )
+
     def remove(self) -> None:
         with Session(self.engine) as session:
             # People the pages registered (walk-ins at the door) are on the events' lists.

@@ -103,3 +103,27 @@ def test_declining_works_without_javascript(
         assert committed.status_of(invitation) is InvitationStatus.DECLINED
     finally:
         context.close()
+
+
+def test_stopping_all_messages_works_without_javascript(
+    browser: Browser, live_server: str, committed: CommittedRows
+) -> None:
+    invitation = committed.invitation(language=Language.EN)
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(ACTION_MS)
+        page.set_default_navigation_timeout(ACTION_MS)
+
+        response = page.goto(f"{live_server}/p/{invitation.token}")
+        assert response is not None
+        assert response.status == 200
+        expect(page.get_by_role("heading", name="Messages from Birge")).to_be_visible()
+
+        page.get_by_role("button", name="Stop all messages").click()
+        expect(page.get_by_role("heading", name="No more messages")).to_be_visible()
+        expect(page.get_by_text("You will get no more messages from Birge.")).to_be_visible()
+        assert committed.status_of(invitation) is InvitationStatus.WITHDRAWN
+        assert committed.opted_out(invitation)
+    finally:
+        context.close()

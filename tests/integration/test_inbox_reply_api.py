@@ -18,6 +18,7 @@ from birge_shared.tasks import SmsSend
 from tests.factories import make_inbound, make_participant
 
 Headers = dict[str, str]
+BEELINE = "+996770555123"
 
 
 def _url(message: Message) -> str:
@@ -196,3 +197,22 @@ def test_the_inbox_lists_one_city_and_reads_one_text(
     assert [item["id"] for item in listed.json()["items"]] == [str(bishkek.id)]
     assert one.status_code == 200
     assert one.json()["text"] == "Can I bring my sister?"
+
+
+def test_an_answer_to_a_beeline_number_goes_in_one_segment_or_not_at_all(
+    client: TestClient, osh_headers: Headers, db: Session
+) -> None:
+    inbound = make_inbound(db, participant=make_participant(db, city="osh", phone=BEELINE))
+    db.commit()
+    text = "Да, приходите вдвоём! Вход со стороны двора, второй этаж, аудитория 204."
+
+    response = client.post(_url(inbound), json={"text": text}, headers=osh_headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["segments"] == 1
+    [answer] = _answers(db)
+    assert get_cipher().decrypt(answer.body_encrypted or "").startswith("Da, prikhodite vdvoyom!")
+    too_long = client.post(_url(inbound), json={"text": "Ж" * 134}, headers=osh_headers)
+    assert too_long.status_code == 422
+    assert too_long.json()["type"].endswith("too-long-for-operator")
+    assert len(_answers(db)) == 1

@@ -226,11 +226,16 @@ def test_cost_equals_a_hand_count_of_each_language(
     )
 
     segments = english_segments + russian_segments
-    assert body["cost"] == {
+    cost = body["cost"]
+    assert {key: cost[key] for key in ("messages", "segments", "estimated_price")} == {
         "messages": 2,
         "segments": segments,
         "estimated_price": {"amount": str(Decimal("0.0450") * segments), "currency": "USD"},
     }
+    assert [(text["language"], text["segments_each"]) for text in cost["texts"]] == [
+        ("en", english_segments),
+        ("ru", russian_segments),
+    ]
     assert body["cost"]["estimated_price"]["amount"] == "0.1800"
 
 

@@ -68,14 +68,28 @@ def test_segment_counts_use_sample_values_of_realistic_length(
         "encoding": "GSM-7",
         "characters": len(english),
         "segments": 1,
+        # It fits one segment as it is: Beeline gets the same text.
+        "one_segment": {
+            "operators": "Beeline",
+            "text": english,
+            "shortened": False,
+            "latin": False,
+        },
     }
     # Cyrillic is UCS-2: the Russian invitation needs several 67-character parts.
     assert by_key["invitation", "ru"]["encoding"] == "UCS-2"
     assert by_key["invitation", "ru"]["segments"] == 3
+    help_text = DEFAULT_TEMPLATES["help"][Language.EN]
     assert by_key["help", "en"] == {
         "encoding": "GSM-7",
-        "characters": len(DEFAULT_TEMPLATES["help"][Language.EN]),
+        "characters": len(help_text),
         "segments": 1,
+        "one_segment": {
+            "operators": "Beeline",
+            "text": help_text,
+            "shortened": False,
+            "latin": False,
+        },
     }
 
 
@@ -213,8 +227,25 @@ def test_a_preview_counts_a_draft_and_saves_nothing(
     double = client.post(f"{URL}/help/en/preview", json={"body": "a" * 161}, headers=admin_headers)
 
     assert single.status_code == 200, single.text
-    assert single.json() == {"encoding": "GSM-7", "characters": 160, "segments": 1}
+    assert single.json() == {
+        "encoding": "GSM-7",
+        "characters": 160,
+        "segments": 1,
+        "one_segment": {
+            "operators": "Beeline",
+            "text": "a" * 160,
+            "shortened": False,
+            "latin": False,
+        },
+    }
     assert double.json()["segments"] == 2
+    # Too long for one segment: Beeline numbers get the built-in help text instead.
+    assert double.json()["one_segment"] == {
+        "operators": "Beeline",
+        "text": DEFAULT_TEMPLATES["help"][Language.EN],
+        "shortened": True,
+        "latin": False,
+    }
     assert _templates(db) == 0
     written = select(func.count()).where(AuditEntry.action.like("message_template.%"))
     assert db.scalar(written) == 0

@@ -167,7 +167,8 @@ def test_the_page_works_without_javascript(client: TestClient, db: Session) -> N
     assert _forms(html) == [f"/p/{invitation.token}/rsvp"] * 2
     assert '<input type="hidden" name="answer" value="accept">' in html
     assert '<input type="hidden" name="answer" value="decline">' in html
-    assert html.count(f'<input type="hidden" name="csrf" value="{_csrf(invitation)}">') == 2
+    # The two answers, and "stop all messages".
+    assert html.count(f'<input type="hidden" name="csrf" value="{_csrf(invitation)}">') == 3
     assert f'href="/p/{invitation.token}/invite.ics"' in html
     assert "<script" not in html
     # Nothing is loaded from anywhere else: no fonts, scripts or stylesheets by URL.

@@ -9,10 +9,12 @@ from decimal import Decimal
 from birge_api.invitations.cost import PLACEHOLDER_TOKEN, invitation_cost
 from birge_shared.models import City, Event, Language
 from birge_shared.models.invitation import new_token
+from birge_shared.sms.render import SmsRoute
 from birge_shared.sms.segments import count_segments
 
 BASE = "https://birge.kg"
 PRICE = Decimal("0.0450")
+JOINS = SmsRoute(two_way=True)
 
 
 def _event() -> Event:
@@ -44,7 +46,7 @@ def test_each_language_is_counted_as_often_as_it_occurs() -> None:
 
     cost = invitation_cost(
         event=_event(),
-        languages=[Language.EN, Language.RU, Language.RU],
+        recipients=[(Language.EN, JOINS), (Language.RU, JOINS), (Language.RU, JOINS)],
         overrides={},
         public_base_url=BASE,
         price_per_segment=PRICE,
@@ -58,7 +60,7 @@ def test_each_language_is_counted_as_often_as_it_occurs() -> None:
 def test_a_kyrgyz_participant_reads_the_russian_title_when_there_is_no_kyrgyz_one() -> None:
     cost = invitation_cost(
         event=_event(),
-        languages=[Language.KY],
+        recipients=[(Language.KY, JOINS)],
         overrides={("invitation", Language.KY): "{title}"},
         public_base_url=BASE,
         price_per_segment=PRICE,
@@ -68,6 +70,6 @@ def test_a_kyrgyz_participant_reads_the_russian_title_when_there_is_no_kyrgyz_on
 
 def test_nobody_to_invite_costs_nothing() -> None:
     cost = invitation_cost(
-        event=_event(), languages=[], overrides={}, public_base_url=BASE, price_per_segment=PRICE
+        event=_event(), recipients=[], overrides={}, public_base_url=BASE, price_per_segment=PRICE
     )
     assert (cost.messages, cost.segments, cost.price) == (0, 0, Decimal(0))

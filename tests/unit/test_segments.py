@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from birge_shared.sms.segments import SegmentCount, count_segments, estimate_price
+from birge_shared.sms.segments import (
+    SegmentCount,
+    count_segments,
+    estimate_price,
+    fits_one_segment,
+)
 
 CYRILLIC = "д"
 
@@ -109,3 +115,15 @@ def test_non_empty_text_is_at_least_one_segment_and_parts_hold_their_limit(text:
     part = 153 if result.encoding == "GSM-7" else 67
     # Greedy filling wastes at most one unit per part, so the count stays near the plain ratio.
     assert result.segments <= max(1, -(-result.characters // (part - 1)))
+
+
+def test_the_quick_one_segment_check_agrees_with_the_full_count() -> None:
+    alphabet = "abcАБВ€[😀 öz"
+    rng = random.Random(12)
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 180)))
+        assert fits_one_segment(text) == (count_segments(text).segments <= 1), text
+    assert fits_one_segment("x" * 160)
+    assert not fits_one_segment("x" * 159 + "€")  # the euro sign takes two septets
+    assert fits_one_segment("ж" * 70)
+    assert not fits_one_segment("ж" * 69 + "😀")  # an emoji takes two UTF-16 units

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from birge_shared.models.enums import Language
-from birge_shared.sms.render import render_event_sms, render_plain_sms
+from birge_shared.sms.render import SmsRoute, render_event_text, render_plain_sms
 from birge_shared.sms.segments import count_segments
 from birge_shared.sms.templates import (
     DEFAULT_TEMPLATES,
@@ -17,18 +17,20 @@ from birge_shared.sms.templates import (
 
 START = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)  # 15:00 in Bishkek
 LINK = "https://birge.kg/p/" + "x" * 43
+TWO_WAY = SmsRoute(two_way=True)
 
 
 def invitation(language: Language, title: dict[str, str] | None = None) -> str:
-    return render_event_sms(
+    return render_event_text(
         purpose="invitation",
         language=language,
+        route=TWO_WAY,
         title=title or {"ru": "Футбол вместе", "en": "Football together", "ky": "Бирге футбол"},
         venue="Stadium Dinamo",
         starts_at=START,
         timezone="Asia/Bishkek",
         link=LINK,
-    )
+    ).text
 
 
 @pytest.mark.parametrize(
@@ -67,7 +69,10 @@ def test_defaults_stay_short() -> None:
     for purpose in ("help", "opted_out", "opted_in", "reply_hint"):
         for language in Language:
             assert (
-                count_segments(render_plain_sms(purpose=purpose, language=language)).segments <= 2
+                count_segments(
+                    render_plain_sms(purpose=purpose, language=language, route=TWO_WAY)
+                ).segments
+                <= 2
             )
 
 

@@ -223,14 +223,10 @@ def set_active(
 # ------------------------------------------------------------------ message templates
 
 
-def _base_url(console: Console) -> str:
-    return console.settings.public_base_url
-
-
 @router.get("/templates", response_class=HTMLResponse)
 def templates_page(console: ConsoleDep, saved: str | None = None) -> HTMLResponse:
     console.require_admin()
-    texts = templates.list_templates(session=console.db, public_base_url=_base_url(console))
+    texts = templates.list_templates(session=console.db, settings=console.settings)
     return _render(console, "admin/templates.html", texts=texts, saved=saved)
 
 
@@ -245,7 +241,7 @@ def _template_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     text = templates.get_template(
-        session=console.db, purpose=purpose, language=language, public_base_url=_base_url(console)
+        session=console.db, purpose=purpose, language=language, settings=console.settings
     )
     return console.render(
         "admin/template.html",
@@ -281,7 +277,7 @@ def save_template(
             purpose=purpose,
             language=language,
             body=body,
-            public_base_url=_base_url(console),
+            settings=console.settings,
         )
     except Problem as problem:
         console.db.rollback()
@@ -306,7 +302,7 @@ def reset_template(console: ConsoleDep, purpose: str, language: str) -> Response
         actor=console.actor,
         purpose=purpose,
         language=language,
-        public_base_url=_base_url(console),
+        settings=console.settings,
     )
     return RedirectResponse("/console/admin/templates?saved=1", status_code=303)
 
@@ -327,7 +323,7 @@ def preview_template(
     counted: Segments | None = None
     try:
         counted = templates.preview_template(
-            purpose=purpose, language=language, body=body, public_base_url=_base_url(console)
+            purpose=purpose, language=language, body=body, settings=console.settings
         )
     except Problem as problem:
         if problem.status == 404:

@@ -255,6 +255,14 @@ def message_confirmed(
                 "This message would take the city past its daily SMS budget; nothing was sent."
             ),
             "nobody-confirmed": i18n.N_("Nobody confirmed can be written to."),
+            "too-long-for-operator": i18n.N_(
+                "Some people's operator does not join SMS parts, and the message does not fit "
+                "one segment for them even in Latin letters; nothing was sent. Please shorten it."
+            ),
+            "asks-for-reply": i18n.N_(
+                "Replies by SMS cannot reach Birge, so the message must not ask for one; "
+                "nothing was sent."
+            ),
         }
         if problem.type_ in errors:
             message = _in_language(console, errors[problem.type_])

@@ -45,6 +45,10 @@ PROBLEM_TEXTS = {
     "unknown-number": N_("This number belongs to nobody registered: there is no one to answer."),
     "no-phone": N_("This person has no phone number any more."),
     "idempotency-key-reused": N_("This form was already used for another answer. Reload it."),
+    "too-long-for-operator": N_(
+        "This person's operator does not join SMS parts: keep the answer to one segment "
+        "(160 Latin characters)."
+    ),
 }
 
 

@@ -18,7 +18,6 @@ from pydantic import ValidationError
 
 from birge_api.events.service import get_event
 from birge_api.invitations import roster, service
-from birge_api.invitations.cost import invitation_samples
 from birge_api.invitations.schemas import Criteria, InvitationRequest
 from birge_api.pagination import MAX_LIMIT
 from birge_api.participant_filters import service as filters
@@ -28,7 +27,7 @@ from birge_console.context import Console, ConsoleDep
 from birge_console.i18n import N_
 from birge_console.routing import console_router
 from birge_shared.models import Community, Event, Language, SavedFilter
-from birge_shared.sms.overrides import load_overrides
+from birge_shared.sms.operators import brands
 
 router = console_router()
 
@@ -283,20 +282,14 @@ def _proposal(
     people = roster.people(
         session=console.db, actor=console.actor, event_id=event.id, participant_ids=named
     )
-    samples = invitation_samples(
-        event=event,
-        languages=[people[i].language for i in preview.invite if i in people],
-        overrides=load_overrides(console.db),
-        public_base_url=console.settings.public_base_url,
-        price_per_segment=console.settings.sms_price_per_segment,
-    )
     return console.render(
         "invite_proposal.html",
         event=event,
         title=event_labels.event_title(event, console.language),
         preview=preview,
         people=people,
-        samples=samples,
+        samples=preview.cost.texts,
+        one_segment_operators=brands(console.settings.sms_single_segment_operators),
         currency=console.settings.sms_price_currency,
         idempotency_key=uuid.uuid4().hex,
         labels=event_labels,

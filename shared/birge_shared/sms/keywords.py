@@ -75,6 +75,10 @@ _KEYWORDS: dict[Intent, frozenset[str]] = {
 }
 _BY_WORD = {word: intent for intent, words in _KEYWORDS.items() for word in words}
 
+#: Every keyword a reply is read for, in lower case: a text that asks for one of these asks
+#: for a reply (see `birge_shared.sms.reply_instructions`).
+KEYWORDS = frozenset(_BY_WORD)
+
 #: Words people add around a keyword without changing what it asks for.
 _FILLER = frozenset(
     {

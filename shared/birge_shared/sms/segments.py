@@ -53,8 +53,25 @@ class SegmentCount:
     segments: int
 
 
+_GSM7_ALL = _GSM7_BASIC | _GSM7_EXTENDED
+
+
+def is_gsm7(text: str) -> bool:
+    """Whether every character of `text` is in the GSM-7 alphabet (basic or extension table)."""
+    return _GSM7_ALL.issuperset(text)
+
+
+def fits_one_segment(text: str) -> bool:
+    """`count_segments(text).segments <= 1`, without packing parts (called often when fitting)."""
+    if len(text) > _GSM7_SINGLE:
+        return False  # a character is at least one septet or one UTF-16 unit
+    if is_gsm7(text):
+        return len(text) + sum(char in _GSM7_EXTENDED for char in text) <= _GSM7_SINGLE
+    return len(text) + sum(ord(char) > 0xFFFF for char in text) <= _UCS2_SINGLE
+
+
 def count_segments(text: str) -> SegmentCount:
-    if all(char in _GSM7_BASIC or char in _GSM7_EXTENDED for char in text):
+    if is_gsm7(text):
         widths = [2 if char in _GSM7_EXTENDED else 1 for char in text]
         return _pack("GSM-7", widths, single=_GSM7_SINGLE, part=_GSM7_PART)
     widths = [2 if ord(char) > 0xFFFF else 1 for char in text]

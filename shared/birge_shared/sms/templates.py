@@ -3,6 +3,14 @@
 The defaults live here, in code; an admin's edit is a `message_template` row that overrides one
 purpose in one language. Placeholders are `{name}` fields; each purpose allows a fixed set, so
 an edit cannot reach for data the message should not carry.
+
+Two more sets of wording stand beside the defaults:
+- `ONE_WAY_TEMPLATES`, for a sender that cannot receive replies (SMS_TWO_WAY=false): the
+  texts that ask for a reply (YES/NO, STOP, a number) point to the personal link instead.
+  An edit that asks for a reply is refused while replies are off, and one saved before
+  replies were turned off is passed over for the one-way default (`pick_text`).
+- `SHORT_TEMPLATES`, for operators that do not join SMS parts: shorter wordings tried, in
+  order, when the usual text does not fit one segment (see `birge_shared.sms.render`).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import string
 from collections.abc import Mapping
 
 from birge_shared.models.enums import Language
+from birge_shared.sms.reply_instructions import reply_instruction
 
 #: The placeholders each purpose may use.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
@@ -177,6 +186,161 @@ DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
     },
 }
 
+#: The wording for a sender nobody can reply to, where the default asks for a reply.
+ONE_WAY_TEMPLATES: dict[str, dict[Language, str]] = {
+    "invitation": {
+        Language.KY: DEFAULT_TEMPLATES["invitation"][Language.KY],
+        Language.RU: DEFAULT_TEMPLATES["invitation"][Language.RU],
+        Language.EN: "Birge: you're invited to {title}! {date}, {time}, {venue}. "
+        "Answer here: {link}",
+    },
+    "opted_out": {
+        Language.KY: "Birge: мындан ары билдирүү келбейт. Кайра жазылуу үчүн уюштуруучуларга "
+        "кайрылыңыз.",
+        Language.RU: "Birge: вы отписаны от сообщений. Чтобы подписаться снова, обратитесь к "
+        "организаторам.",
+        Language.EN: "Birge: you will get no more messages. To subscribe again, please contact "
+        "the organisers.",
+    },
+    "opted_in": {
+        Language.KY: "Birge: чакыруулар кайра келет. Баш тартууну шилтемеңиздеги баракчадан "
+        "тандасаңыз болот.",
+        Language.RU: "Birge: вы снова подписаны. Отписаться можно на странице по вашей ссылке.",
+        Language.EN: "Birge: you will receive invitations again. You can stop all messages on "
+        "the page of your link.",
+    },
+    "help": {
+        Language.KY: "Birge: чакырууга SMSтеги шилтеме аркылуу жооп берсеңиз болот.",
+        Language.RU: "Birge: на приглашение можно ответить по ссылке из SMS.",
+        Language.EN: "Birge: you can answer an invitation on the link in its SMS.",
+    },
+    "reply_hint": {
+        Language.KY: "Birge: SMS жооптору окулбайт. Чакырууга SMSтеги шилтеме аркылуу жооп "
+        "берсеңиз болот.",
+        Language.RU: "Birge: ответы по SMS не читаются. Ответить на приглашение можно по "
+        "ссылке из SMS.",
+        Language.EN: "Birge: replies by SMS are not read. You can answer an invitation on the "
+        "link in its SMS.",
+    },
+    "survey_question_attitude": {
+        Language.KY: "Birge: башка коомчулуктун адамдарына карата мамилеңиз кандай? Сурамжылоо "
+        "шилтемеңиздеги баракчада.",
+        Language.RU: "Birge: как вы относитесь к людям из другого сообщества? Опрос — на "
+        "странице по вашей ссылке.",
+        Language.EN: "Birge: how do you feel about people from the other community? The survey "
+        "is on the page of your link.",
+    },
+    "survey_question_rating": {
+        Language.KY: "Birge: иш-чараны кандай баалайсыз? Сурамжылоо шилтемеңиздеги баракчада.",
+        Language.RU: "Birge: как вам встреча? Опрос — на странице по вашей ссылке.",
+        Language.EN: "Birge: how was the event? The survey is on the page of your link.",
+    },
+    "survey_question_talk": {
+        Language.KY: "Birge: башка коомчулуктагы бирөө менен сүйлөштүңүзбү? Сурамжылоо "
+        "шилтемеңиздеги баракчада.",
+        Language.RU: "Birge: удалось ли поговорить с кем-то из другого сообщества? Опрос — на "
+        "странице по вашей ссылке.",
+        Language.EN: "Birge: did you talk with someone from the other community? The survey is "
+        "on the page of your link.",
+    },
+    "survey_hint": {
+        Language.KY: "Birge: сурамжылоо шилтемеңиздеги баракчада.",
+        Language.RU: "Birge: опрос — на странице по вашей ссылке.",
+        Language.EN: "Birge: the survey is on the page of your link.",
+    },
+}
+
+#: Shorter wordings for an operator that does not join parts, longest first. They ask for no
+#: reply, so they serve a one-way sender as well. `{title}` is cut to fit where needed.
+SHORT_TEMPLATES: dict[str, dict[Language, tuple[str, ...]]] = {
+    "invitation": {
+        Language.KY: ("Birge: «{title}» {date} {time}. Жооп: {link}",),
+        Language.RU: ("Birge: «{title}» {date} {time}. Ответ: {link}",),
+        Language.EN: ("Birge invite: {title} {date} {time}. Answer: {link}",),
+    },
+    "accepted": {
+        Language.KY: (
+            "Birge: «{title}» {date} {time}, {venue}. Күтөбүз!",
+            "Birge: «{title}» {date} {time}. Күтөбүз!",
+        ),
+        Language.RU: (
+            "Birge: «{title}» {date} {time}, {venue}. Ждём!",
+            "Birge: «{title}» {date} {time}. Ждём!",
+        ),
+        Language.EN: (
+            "Birge: {title} {date} {time}, {venue}. See you!",
+            "Birge: {title} {date} {time}. See you!",
+        ),
+    },
+    "declined": {
+        Language.KY: ("Birge: «{title}»: жообуңуз үчүн рахмат.",),
+        Language.RU: ("Birge: «{title}»: спасибо за ответ.",),
+        Language.EN: ("Birge: {title}: thank you for answering.",),
+    },
+    "waitlisted": {
+        Language.KY: ("Birge: «{title}»: сиз күтүү тизмесиндесиз.",),
+        Language.RU: ("Birge: «{title}»: вы в листе ожидания.",),
+        Language.EN: ("Birge: {title}: you are on the waiting list.",),
+    },
+    "invitation_waiting": {
+        Language.KY: ("Birge: «{title}» жообуңузду күтөт: {link}",),
+        Language.RU: ("Birge: «{title}» ждёт ответа: {link}",),
+        Language.EN: ("Birge: {title} awaits your answer: {link}",),
+    },
+    "event_changed": {
+        Language.KY: (
+            "Birge: «{title}» өзгөрдү: {date} {time}, {venue}. {link}",
+            "Birge: «{title}» өзгөрдү: {date} {time}. {link}",
+        ),
+        Language.RU: (
+            "Birge: «{title}» изменилось: {date} {time}, {venue}. {link}",
+            "Birge: «{title}» изменилось: {date} {time}. {link}",
+        ),
+        Language.EN: (
+            "Birge: {title} changed: {date} {time}, {venue}. {link}",
+            "Birge: {title} changed: {date} {time}. {link}",
+        ),
+    },
+    "event_cancelled": {
+        Language.KY: (
+            "Birge: «{title}» {date} жокко чыгарылды. {reason}",
+            "Birge: «{title}» {date} жокко чыгарылды.",
+        ),
+        Language.RU: (
+            "Birge: «{title}» {date} отменено. {reason}",
+            "Birge: «{title}» {date} отменено.",
+        ),
+        Language.EN: (
+            "Birge: {title} on {date} is cancelled. {reason}",
+            "Birge: {title} on {date} is cancelled.",
+        ),
+    },
+    "reminder": {
+        Language.KY: (
+            "Birge: «{title}» {date} {time}, {venue}. {link}",
+            "Birge: «{title}» {date} {time}. {link}",
+        ),
+        Language.RU: (
+            "Birge: «{title}» {date} {time}, {venue}. {link}",
+            "Birge: «{title}» {date} {time}. {link}",
+        ),
+        Language.EN: (
+            "Birge reminder: {title} {date} {time}, {venue}. {link}",
+            "Birge reminder: {title} {date} {time}. {link}",
+        ),
+    },
+    "survey_post": {
+        Language.KY: ("Birge: «{title}» кандай өттү? {link}",),
+        Language.RU: ("Birge: как прошло «{title}»? {link}",),
+        Language.EN: ("Birge: how was {title}? {link}",),
+    },
+    "survey_reminder": {
+        Language.KY: ("Birge: «{title}» кандай өттү? {link}",),
+        Language.RU: ("Birge: как прошло «{title}»? {link}",),
+        Language.EN: ("Birge: how was {title}? {link}",),
+    },
+}
+
 #: When a text is missing in the participant's language, try these in order.
 FALLBACK_ORDER = (Language.RU, Language.EN)
 
@@ -185,8 +349,12 @@ class TemplateError(ValueError):
     """An edited template that could not be rendered safely."""
 
 
-def check_template(purpose: str, body: str) -> None:
-    """Refuse unknown purposes, unknown placeholders, and any formatting beyond `{name}`."""
+def check_template(purpose: str, body: str, *, two_way: bool = True) -> None:
+    """Refuse unknown purposes, unknown placeholders, and any formatting beyond `{name}`.
+
+    Without replies (`two_way=False`) a text that asks for a reply is refused too: nobody
+    could send what it asks for.
+    """
     allowed = PLACEHOLDERS.get(purpose)
     if allowed is None:
         raise TemplateError(f"unknown purpose {purpose!r}")
@@ -209,19 +377,42 @@ def check_template(purpose: str, body: str) -> None:
     if missing:
         needed = ", ".join(f"{{{field}}}" for field in missing)
         raise TemplateError(f"the text must contain {needed}")
+    if not two_way:
+        asked = reply_instruction(body)
+        if asked is not None:
+            raise TemplateError(
+                f"the text asks for an SMS reply ({asked!r}), but replies cannot reach Birge "
+                "(SMS_TWO_WAY is off): point to the personal link instead"
+            )
 
 
 def pick_text(
-    purpose: str, language: Language, overrides: Mapping[tuple[str, Language], str]
+    purpose: str,
+    language: Language,
+    overrides: Mapping[tuple[str, Language], str],
+    *,
+    two_way: bool = True,
 ) -> str:
-    """The admin's text if there is one, else the default; the language falls back ru → en."""
+    """The admin's text if there is one, else the default; the language falls back ru → en.
+
+    Without replies the one-way wording stands in for the default, and an edit that asks for
+    a reply (saved while replies were on) is passed over.
+    """
     for candidate in (language, *FALLBACK_ORDER):
-        if (purpose, candidate) in overrides:
-            return overrides[(purpose, candidate)]
-        default = DEFAULT_TEMPLATES.get(purpose, {}).get(candidate)
+        edited = overrides.get((purpose, candidate))
+        if edited is not None and (two_way or reply_instruction(edited) is None):
+            return edited
+        default = default_text(purpose, candidate, two_way=two_way)
         if default is not None:
             return default
     raise TemplateError(f"no text for purpose {purpose!r}")
+
+
+def default_text(purpose: str, language: Language, *, two_way: bool = True) -> str | None:
+    """The built-in text of `purpose` in `language`, in its one-way wording when replies are off."""
+    if not two_way and language in ONE_WAY_TEMPLATES.get(purpose, {}):
+        return ONE_WAY_TEMPLATES[purpose][language]
+    return DEFAULT_TEMPLATES.get(purpose, {}).get(language)
 
 
 def fill(body: str, values: Mapping[str, str]) -> str:

@@ -20,6 +20,7 @@ from birge_shared.tasks import SmsSend
 from birge_workers.events import complete_past_events
 from birge_workers.sending.quiet_hours import in_quiet_hours
 from birge_workers.sending.send import Claimed, claim_for_sending
+from birge_workers.surveys.due import send_due_surveys
 from birge_workers.surveys.tasks import send_due_surveys_once
 from tests.integration.surveys.conftest import (
     BISHKEK,
@@ -206,3 +207,13 @@ def test_a_reminder_due_at_night_waits_for_the_morning(db: Session) -> None:
         clock.move_to(bishkek(12, 9, 0))
         tick(db)
     assert purposes(db, invitation).count("survey_reminder") == 1
+
+
+def test_without_replies_the_survey_goes_by_link_only(db: Session) -> None:
+    one_way = SETTINGS.model_copy(update={"sms_two_way": False})
+    with time_machine.travel(bishkek(10, 19, 0), tick=True):
+        texting = attended(db, ends_at=bishkek(10, 18, 0), replied_before=True)
+        send_due_surveys(session=db, now=utcnow(), settings=one_way)
+    # Even a person who has texted Birge before gets no question to answer by SMS.
+    assert purposes(db, texting) == ["survey_post"]
+    assert conversation_of(db, texting, "post") is None

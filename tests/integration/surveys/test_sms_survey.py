@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import time_machine
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
@@ -221,3 +222,20 @@ def test_questions_answered_on_the_page_are_skipped_by_sms(db: Session) -> None:
     response = response_of(db, invitation, "post")
     assert response is not None
     assert (response.rating, response.cross_group_talk, response.attitude) == (4, True, 2)
+
+
+def test_without_replies_a_yes_by_sms_asks_no_pre_question(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reply that reaches Birge anyway (a sender that is a number, marked one-way) is still
+    # read, but no question is asked back by SMS: the page asks it.
+    monkeypatch.setenv("SMS_TWO_WAY", "false")
+    get_settings.cache_clear()
+    try:
+        with time_machine.travel(bishkek(10, 12, 0), tick=True):
+            invitation = invited(db, starts_at=bishkek(12, 18, 0), status=InvitationStatus.SENT)
+            assert _purposes(reply(db, invitation, "ДА")) == ["accepted"]
+            assert conversation_of(db, invitation, "pre") is None
+    finally:
+        monkeypatch.delenv("SMS_TWO_WAY")
+        get_settings.cache_clear()

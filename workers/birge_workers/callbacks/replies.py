@@ -80,6 +80,7 @@ from birge_shared.models import (
     SurveyConversation,
 )
 from birge_shared.outbox import enqueue
+from birge_shared.settings import get_settings
 from birge_shared.sms.keywords import Intent, parse_reply
 from birge_shared.surveys import (
     QUESTION_PURPOSES,
@@ -249,7 +250,8 @@ def handle_inbound(
             callback=callback,
             now=now,
         )
-    if decision.ask_pre is not None:
+    # Without replies (SMS_TWO_WAY=false) no survey is asked by SMS: the page asks it.
+    if decision.ask_pre is not None and get_settings().sms_replies:
         # Planned after the confirmation, so it arrives last, in the same chunk.
         message_ids += _ask_pre(session=session, invitation=decision.ask_pre, now=now)
     if message_ids:

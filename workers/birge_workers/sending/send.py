@@ -53,7 +53,7 @@ from birge_shared.models import (
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
 from birge_shared.sms.overrides import load_overrides
-from birge_shared.sms.render import personal_link, render_event_sms, render_plain_sms
+from birge_shared.sms.render import personal_link, render_event_text, render_plain_sms, route_for
 from birge_shared.sms.segments import count_segments
 from birge_shared.surveys import SURVEY_PURPOSES, SURVEY_REPLIES
 from birge_shared.tasks import SmsSend
@@ -365,13 +365,20 @@ def _render(
         assert message.body_encrypted is not None  # _unwanted skips one whose text is gone
         return get_cipher().decrypt(message.body_encrypted)
     overrides = load_overrides(session)
+    assert participant.phone_encrypted is not None  # _unwanted refuses an erased number
+    # Replies or not, and one segment for an operator that does not join parts.
+    route = route_for(settings, get_cipher().decrypt(participant.phone_encrypted))
     if invitation is None or event is None:
         return render_plain_sms(
-            purpose=message.purpose, language=participant.language, overrides=overrides
+            purpose=message.purpose,
+            language=participant.language,
+            route=route,
+            overrides=overrides,
         )
-    return render_event_sms(
+    return render_event_text(
         purpose=message.purpose,
         language=participant.language,
+        route=route,
         title=event.title,
         venue=event.venue_name,
         starts_at=event.starts_at,
@@ -380,7 +387,7 @@ def _render(
         overrides=overrides,
         reason=event.cancel_reason,
         changes=changes_of(session, message.batch_id),
-    )
+    ).text
 
 
 # ----------------------------------------------------------------------------- 4. outcomes

@@ -3,7 +3,8 @@
 The table is the schedule: every minute `surveys.send_due` plans
 - the survey link (`survey_post`) for each invitation marked attended whose event ended
   `survey_delay_minutes` ago (default 60), and, where the person has replied by SMS before
-  (so replies work on their route), the first question of the SMS survey right after it;
+  (so replies work on their route) and the sender can receive replies (SMS_TWO_WAY), the
+  first question of the SMS survey right after it; without replies the link is the survey;
 - one reminder (`survey_reminder`) 24 hours after the link went out, when no answer came.
 
 Neither is planned during the quiet hours of the event city's local time: what comes due at
@@ -131,7 +132,8 @@ def send_post_surveys(
         if link is None:
             continue
         group = [link]
-        if replies_work(session, invitation.participant_id):
+        # Without replies nobody could answer a question by SMS: the link is the survey.
+        if settings.sms_replies and replies_work(session, invitation.participant_id):
             group += start_conversation(
                 session=session, invitation=invitation, kind=SurveyKind.POST, now=now
             )

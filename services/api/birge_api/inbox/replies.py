@@ -34,6 +34,8 @@ from birge_shared.models import (
 )
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
+from birge_shared.sms.operators import brands
+from birge_shared.sms.render import OneSegmentError, free_text_for, route_for
 from birge_shared.sms.segments import count_segments
 from birge_shared.tasks import SmsSend
 
@@ -137,7 +139,19 @@ def reply(
         )
     if person.phone_encrypted is None:
         raise Problem(status=409, type_="no-phone", title="The person has no phone number")
-    segments = count_segments(data.text).segments
+    # An operator that does not join parts gets the answer in one segment (Latin letters if
+    # that is what fits), or not at all: parts would arrive apart.
+    route = route_for(settings, get_cipher().decrypt(person.phone_encrypted))
+    try:
+        text = free_text_for(data.text, route).text
+    except OneSegmentError:
+        raise invalid(
+            "text",
+            f"the person's operator ({brands(settings.sms_single_segment_operators)}) does not "
+            "join SMS parts: keep the answer to one segment (160 Latin characters)",
+            type_="too-long-for-operator",
+        ) from None
+    segments = count_segments(text).segments
     if over_budget(
         session=session,
         city_code=person.city_code,
@@ -158,7 +172,7 @@ def reply(
         participant_id=person.id,
         status=MessageStatus.PLANNED,
         segments=segments,
-        body_encrypted=get_cipher().encrypt(data.text),
+        body_encrypted=get_cipher().encrypt(text),
         created_at=now,
         updated_at=now,
     )

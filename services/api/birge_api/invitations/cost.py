@@ -1,4 +1,9 @@
-"""What sending the invitation SMS of a proposal will cost, before anything is sent."""
+"""What sending the invitation SMS of a proposal will cost, before anything is sent.
+
+People are counted by language and route (`birge_shared.budget.Recipient`): an operator that
+does not join SMS parts gets every text in one segment, shortened or in Latin letters where
+needed, so its people cost one segment each and the preview shows the texts they would get.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from birge_shared.budget import PLACEHOLDER_TOKEN, sms_segments
+from birge_shared.budget import PLACEHOLDER_TOKEN, Recipient, sms_recipient, sms_segments
 from birge_shared.models import Event, Language
-from birge_shared.sms.render import personal_link, render_event_sms
-from birge_shared.sms.segments import count_segments, estimate_price
+from birge_shared.sms.render import personal_link, render_event_text
+from birge_shared.sms.segments import Encoding, count_segments, estimate_price
 
-__all__ = ["PLACEHOLDER_TOKEN", "SmsCost", "SmsSample", "invitation_cost", "invitation_samples"]
+__all__ = [
+    "PLACEHOLDER_TOKEN",
+    "SmsCost",
+    "SmsSample",
+    "invitation_cost",
+    "invitation_samples",
+    "sms_recipient",
+]
 
 
 @dataclass(frozen=True)
@@ -20,64 +32,84 @@ class SmsCost:
     messages: int
     segments: int
     price: Decimal
+    #: Of these, the messages to operators that do not join parts, and their segments.
+    one_segment_messages: int = 0
+    one_segment_segments: int = 0
 
 
 def invitation_cost(
     *,
     event: Event,
-    languages: Iterable[Language],
+    recipients: Iterable[Recipient],
     overrides: Mapping[tuple[str, Language], str],
     public_base_url: str,
     price_per_segment: Decimal,
 ) -> SmsCost:
-    """One invitation SMS per language given, rendered as the workers will render it.
+    """One invitation SMS per recipient given, rendered as the workers will render it.
 
     The same estimate the budget uses for refills and change notices (`sms_segments`).
     """
-    languages = list(languages)
-    segments = sms_segments(
-        event=event,
-        purpose="invitation",
-        languages=languages,
-        overrides=overrides,
-        public_base_url=public_base_url,
+    recipients = list(recipients)
+    one_segment = [recipient for recipient in recipients if recipient[1].one_segment]
+    segments, one_segment_segments = (
+        sms_segments(
+            event=event,
+            purpose="invitation",
+            recipients=group,
+            overrides=overrides,
+            public_base_url=public_base_url,
+        )
+        for group in (recipients, one_segment)
     )
     return SmsCost(
-        messages=len(languages),
+        messages=len(recipients),
         segments=segments,
         price=estimate_price(segments, price_per_segment),
+        one_segment_messages=len(one_segment),
+        one_segment_segments=one_segment_segments,
     )
 
 
 @dataclass(frozen=True)
 class SmsSample:
-    """The invitation SMS one language's people get, as the workers will render it."""
+    """The invitation SMS one language's people on one kind of route get, as sent."""
 
     language: Language
     text: str
     people: int
-    encoding: str
+    encoding: Encoding
     segments_each: int
     price: Decimal
+    #: For an operator that does not join parts: the text must keep to one segment.
+    one_segment: bool = False
+    #: The usual text did not fit one segment: a shorter wording or a cut title is sent.
+    shortened: bool = False
+    #: Sent in Latin letters to fit one segment.
+    latin: bool = False
 
 
 def invitation_samples(
     *,
     event: Event,
-    languages: Iterable[Language],
+    recipients: Iterable[Recipient],
     overrides: Mapping[tuple[str, Language], str],
     public_base_url: str,
     price_per_segment: Decimal,
 ) -> list[SmsSample]:
-    """The invitation text in each language given, with a stand-in for the personal link.
+    """The invitation text for each language and route given, with a stand-in for the link.
 
     A real link has the stand-in's length, so the segments and price are those billed.
     """
     samples = []
-    for language, people in sorted(Counter(languages).items(), key=lambda item: item[0].value):
-        text = render_event_sms(
+    groups = sorted(
+        Counter(recipients).items(),
+        key=lambda item: (item[0][1].one_segment, item[0][0].value),
+    )
+    for (language, route), people in groups:
+        rendered = render_event_text(
             purpose="invitation",
             language=language,
+            route=route,
             title=event.title,
             venue=event.venue_name,
             starts_at=event.starts_at,
@@ -85,15 +117,18 @@ def invitation_samples(
             link=personal_link(public_base_url, PLACEHOLDER_TOKEN),
             overrides=overrides,
         )
-        count = count_segments(text)
+        count = count_segments(rendered.text)
         samples.append(
             SmsSample(
                 language=language,
-                text=text,
+                text=rendered.text,
                 people=people,
                 encoding=count.encoding,
                 segments_each=count.segments,
                 price=estimate_price(count.segments * people, price_per_segment),
+                one_segment=route.one_segment,
+                shortened=rendered.shortened,
+                latin=rendered.latin,
             )
         )
     return samples

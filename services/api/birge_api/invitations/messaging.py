@@ -8,6 +8,7 @@ Idempotency-Key makes a double-click or a reload plan each person's message once
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from sqlalchemy import select
@@ -20,16 +21,29 @@ from birge_api.invitations.schemas import MessageEstimate, MessageSent, Price
 from birge_api.problems import Problem, invalid
 from birge_shared import audit
 from birge_shared.budget import over_budget, queue_batch_messages
+from birge_shared.crypto import get_cipher
 from birge_shared.free_text import EVENT_MESSAGE, plan_free_text_sms
 from birge_shared.invitations import is_eligible
 from birge_shared.models import Event, Invitation, InvitationStatus, Participant, utcnow
 from birge_shared.settings import Settings
+from birge_shared.sms.operators import brands
+from birge_shared.sms.render import (
+    OneSegmentError,
+    SmsRoute,
+    SmsText,
+    free_text_for,
+    route_for,
+)
+from birge_shared.sms.reply_instructions import reply_instruction
 from birge_shared.sms.segments import count_segments, estimate_price
+
+#: The longest text in Latin letters that one segment holds (GSM-7).
+ONE_SEGMENT_LATIN = 160
 
 MAX_KEY_LENGTH = 100
 
 
-def _recipients(session: Session, event: Event) -> list[Invitation]:
+def _recipients(session: Session, event: Event) -> list[tuple[Invitation, Participant]]:
     rows = session.execute(
         select(Invitation, Participant)
         .join(Participant, Invitation.participant_id == Participant.id)
@@ -37,17 +51,50 @@ def _recipients(session: Session, event: Event) -> list[Invitation]:
         .order_by(Invitation.created_at, Invitation.id)
     ).all()
     return [
-        invitation
+        (invitation, person)
         for invitation, person in rows
         if is_eligible(person) and person.phone_encrypted is not None
     ]
 
 
-def _clean(text: str) -> str:
+def _clean(text: str, settings: Settings) -> str:
     cleaned = text.strip()
     if not cleaned:
         raise invalid("text", "the message is empty")
+    asked = None if settings.sms_replies else reply_instruction(cleaned)
+    if asked is not None:
+        raise invalid(
+            "text",
+            f"the message asks for an SMS reply ({asked!r}), but replies cannot reach Birge "
+            "(SMS_TWO_WAY is off)",
+            type_="asks-for-reply",
+        )
     return cleaned
+
+
+def _texts(
+    settings: Settings, recipients: list[tuple[Invitation, Participant]], text: str
+) -> list[SmsText]:
+    """The text each recipient gets: in Latin letters where their operator needs one segment.
+
+    Refused (422) when it cannot fit one segment for such an operator even then: a coordinator's
+    words are not shortened for them, and parts would arrive apart.
+    """
+    cipher = get_cipher()
+    texts = []
+    for _invitation, person in recipients:
+        assert person.phone_encrypted is not None  # _recipients keeps people with a number
+        route = route_for(settings, cipher.decrypt(person.phone_encrypted))
+        try:
+            texts.append(free_text_for(text, route))
+        except OneSegmentError:
+            raise invalid(
+                "text",
+                f"{brands(settings.sms_single_segment_operators)} do not join SMS parts: keep "
+                f"the message to {ONE_SEGMENT_LATIN} Latin characters (one segment)",
+                type_="too-long-for-operator",
+            ) from None
+    return texts
 
 
 def estimate(
@@ -55,15 +102,34 @@ def estimate(
 ) -> MessageEstimate:
     """What sending `text` to the confirmed people would cost; writes nothing."""
     event = get_event(session=session, actor=actor, event_id=event_id)
-    count = count_segments(text.strip())
-    recipients = len(_recipients(session, event))
-    segments = count.segments * recipients
+    cleaned = text.strip()
+    count = count_segments(cleaned)
+    people = _recipients(session, event)
+    cipher = get_cipher()
+    one_segment = 0
+    for _invitation, person in people:
+        assert person.phone_encrypted is not None  # _recipients keeps people with a number
+        one_segment += route_for(settings, cipher.decrypt(person.phone_encrypted)).one_segment
+    fitted: SmsText | None = None
+    if one_segment:
+        with contextlib.suppress(OneSegmentError):
+            fitted = free_text_for(
+                cleaned, SmsRoute(two_way=settings.sms_replies, one_segment=True)
+            )
+    segments = count.segments * (len(people) - one_segment) + (
+        count_segments(fitted.text).segments * one_segment if fitted is not None else 0
+    )
     return MessageEstimate(
-        recipients=recipients,
+        recipients=len(people),
         encoding=count.encoding,
         characters=count.characters,
         segments_each=count.segments,
         segments=segments,
+        one_segment_recipients=one_segment,
+        one_segment_operators=brands(settings.sms_single_segment_operators),
+        one_segment_text=fitted.text if fitted is not None and fitted.latin else None,
+        one_segment_fits=fitted is not None or not one_segment,
+        reply_instruction=None if settings.sms_replies else reply_instruction(cleaned),
         estimated_price=Price(
             amount=estimate_price(segments, settings.sms_price_per_segment),
             currency=settings.sms_price_currency,
@@ -85,7 +151,7 @@ def message_confirmed(
     Past the city's daily SMS budget nothing is planned (409): unlike an invitation batch,
     a message about today's event cannot wait for an approval tomorrow.
     """
-    body = _clean(text)
+    body = _clean(text, settings)
     key = idempotency_key or uuid.uuid4().hex
     if len(key) > MAX_KEY_LENGTH:
         raise invalid("Idempotency-Key", f"at most {MAX_KEY_LENGTH} characters")
@@ -96,21 +162,22 @@ def message_confirmed(
         raise Problem(
             status=409, type_="nobody-confirmed", title="Nobody confirmed can be written to"
         )
-    segments = count_segments(body).segments * len(recipients)
+    texts = _texts(settings, recipients, body)
+    segments = sum(count_segments(each.text).segments for each in texts)
     price = Price(
         amount=estimate_price(segments, settings.sms_price_per_segment),
         currency=settings.sms_price_currency,
     )
     planned = [
         message_id
-        for invitation in recipients
+        for (invitation, _person), each in zip(recipients, texts, strict=True)
         if (
             message_id := plan_free_text_sms(
                 session=session,
                 purpose=EVENT_MESSAGE,
                 participant_id=invitation.participant_id,
                 invitation_id=invitation.id,
-                text=body,
+                text=each.text,
                 dedupe_key=f"invitation:{invitation.id}:{EVENT_MESSAGE}:{key}",
             )
         )

@@ -82,10 +82,35 @@ class Price(BaseModel):
     currency: str
 
 
+class CostText(BaseModel):
+    """One invitation text as a group of people would get it (the link is a stand-in)."""
+
+    language: Language
+    people: int
+    text: str
+    encoding: Literal["GSM-7", "UCS-2"]
+    segments_each: int
+    price: Decimal
+    one_segment: bool = Field(
+        description="For operators that do not join SMS parts (SMS_SINGLE_SEGMENT_OPERATORS): "
+        "the text is kept to one segment"
+    )
+    shortened: bool = Field(description="A shorter wording or a cut title keeps one segment")
+    latin: bool = Field(description="Written in Latin letters to keep one segment")
+
+
 class Cost(BaseModel):
     messages: int
     segments: int
     estimated_price: Price
+    one_segment_messages: int = Field(
+        default=0, description="Messages to operators that do not join SMS parts"
+    )
+    one_segment_segments: int = Field(default=0, description="Their segments: one each")
+    texts: list[CostText] = Field(
+        default_factory=list,
+        description="Each text by language and kind of operator, with the ones shortened",
+    )
 
 
 class WarningCode(enum.StrEnum):
@@ -257,6 +282,19 @@ class MessageEstimate(BaseModel):
     segments_each: int
     segments: int
     estimated_price: Price
+    one_segment_recipients: int = Field(
+        default=0, description="Of the recipients, those on operators that do not join parts"
+    )
+    one_segment_operators: str = Field(default="", description="Those operators' names")
+    one_segment_text: str | None = Field(
+        default=None, description="What they get instead (in Latin letters), when it differs"
+    )
+    one_segment_fits: bool = Field(
+        default=True, description="False: too long for them even in Latin letters; refused"
+    )
+    reply_instruction: str | None = Field(
+        default=None, description="Words asking for an SMS reply while replies are off; refused"
+    )
 
 
 class MessageSent(BaseModel):

@@ -20,13 +20,14 @@ from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.invitations import idempotency
 from birge_api.invitations.budget import over_budget
-from birge_api.invitations.cost import invitation_cost
+from birge_api.invitations.cost import invitation_cost, invitation_samples, sms_recipient
 from birge_api.invitations.schemas import (
     BatchCounts,
     BatchCreated,
     BatchRead,
     BatchState,
     Cost,
+    CostText,
     Delivery,
     DeliveryStatus,
     Excluded,
@@ -114,10 +115,21 @@ def preview(
     require_open(event)
     selection = select_people(session=session, event=event, request=request, settings=settings)
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
+    recipients = [
+        sms_recipient(settings, person.language, person.phone_encrypted) for person in invited
+    ]
+    overrides = load_overrides(session)
     cost = invitation_cost(
         event=event,
-        languages=[person.language for person in invited],
-        overrides=load_overrides(session),
+        recipients=recipients,
+        overrides=overrides,
+        public_base_url=settings.public_base_url,
+        price_per_segment=settings.sms_price_per_segment,
+    )
+    samples = invitation_samples(
+        event=event,
+        recipients=recipients,
+        overrides=overrides,
         public_base_url=settings.public_base_url,
         price_per_segment=settings.sms_price_per_segment,
     )
@@ -143,6 +155,22 @@ def preview(
             messages=cost.messages,
             segments=cost.segments,
             estimated_price=Price(amount=cost.price, currency=settings.sms_price_currency),
+            one_segment_messages=cost.one_segment_messages,
+            one_segment_segments=cost.one_segment_segments,
+            texts=[
+                CostText(
+                    language=sample.language,
+                    people=sample.people,
+                    text=sample.text,
+                    encoding=sample.encoding,
+                    segments_each=sample.segments_each,
+                    price=sample.price,
+                    one_segment=sample.one_segment,
+                    shortened=sample.shortened,
+                    latin=sample.latin,
+                )
+                for sample in samples
+            ],
         ),
         warnings=invitation_warnings(
             event=event, selection=selection, settings=settings, now=utcnow()
@@ -198,7 +226,9 @@ def create_batch(
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
     segments = invitation_cost(
         event=event,
-        languages=[person.language for person in invited],
+        recipients=[
+            sms_recipient(settings, person.language, person.phone_encrypted) for person in invited
+        ],
         overrides=load_overrides(session),
         public_base_url=settings.public_base_url,
         price_per_segment=settings.sms_price_per_segment,

@@ -42,7 +42,7 @@ LanguagePath = Annotated[str, Path(max_length=10)]
 def list_templates(
     session: SessionDep, settings: SettingsDep, actor: TemplateReader
 ) -> list[TemplateRead]:
-    return service.list_templates(session=session, public_base_url=settings.public_base_url)
+    return service.list_templates(session=session, settings=settings)
 
 
 @router.get("/{purpose}/{language}", responses=_PROBLEMS)
@@ -57,7 +57,7 @@ def get_template(
         session=session,
         purpose=purpose,
         language=language,
-        public_base_url=settings.public_base_url,
+        settings=settings,
     )
 
 
@@ -75,7 +75,7 @@ def preview_template(
         purpose=purpose,
         language=language,
         body=body.body,
-        public_base_url=settings.public_base_url,
+        settings=settings,
     )
 
 
@@ -94,7 +94,7 @@ def set_template(
         purpose=purpose,
         language=language,
         body=body.body,
-        public_base_url=settings.public_base_url,
+        settings=settings,
     )
 
 
@@ -111,5 +111,5 @@ def reset_template(
         actor=actor,
         purpose=purpose,
         language=language,
-        public_base_url=settings.public_base_url,
+        settings=settings,
     )

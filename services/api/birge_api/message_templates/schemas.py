@@ -19,12 +19,24 @@ class TemplateUpdate(BaseModel):
     )
 
 
+class OneSegment(BaseModel):
+    """The text as operators that do not join SMS parts get it: always one segment."""
+
+    operators: str = Field(description="The operators of SMS_SINGLE_SEGMENT_OPERATORS")
+    text: str
+    shortened: bool = Field(description="A shorter wording or a cut title is sent instead")
+    latin: bool = Field(description="Written in Latin letters to keep one segment")
+
+
 class Segments(BaseModel):
     """The cost of the text filled with sample values of realistic length."""
 
     encoding: Encoding
     characters: int
     segments: int
+    one_segment: OneSegment | None = Field(
+        default=None, description="Null when no operator is listed as not joining parts"
+    )
 
 
 class TemplateRead(BaseModel):

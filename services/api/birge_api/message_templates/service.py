@@ -14,18 +14,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
-from birge_api.message_templates.schemas import Segments, TemplateRead
+from birge_api.message_templates.schemas import OneSegment, Segments, TemplateRead
 from birge_api.problems import invalid, not_found
 from birge_shared import audit
 from birge_shared.models import Language, MessageTemplate
 from birge_shared.models.city import BISHKEK_TZ
-from birge_shared.sms.render import personal_link, render_event_sms
+from birge_shared.settings import Settings
+from birge_shared.sms.operators import brands
+from birge_shared.sms.render import SmsRoute, SmsText, personal_link, render_event_text
 from birge_shared.sms.segments import count_segments
 from birge_shared.sms.templates import (
-    DEFAULT_TEMPLATES,
     PLACEHOLDERS,
     TemplateError,
     check_template,
+    default_text,
 )
 
 # Sample values of realistic length for the segment count: an event title of about 25
@@ -57,65 +59,88 @@ def _key(purpose: str, language: str) -> tuple[str, Language]:
         raise not_found("Message template") from None
 
 
-def _segments(purpose: str, language: Language, body: str, public_base_url: str) -> Segments:
-    text = render_event_sms(
+def _sample(
+    purpose: str, language: Language, body: str, settings: Settings, *, one_segment: bool
+) -> SmsText:
+    return render_event_text(
         purpose=purpose,
         language=language,
+        route=SmsRoute(two_way=settings.sms_replies, one_segment=one_segment),
         title={language.value: _SAMPLE_TITLE[language]},
         venue=_SAMPLE_VENUE,
         starts_at=_SAMPLE_START,
         timezone=BISHKEK_TZ,
-        link=personal_link(public_base_url, _SAMPLE_TOKEN),
+        link=personal_link(settings.public_base_url, _SAMPLE_TOKEN),
         overrides={(purpose, language): body},
         reason=_SAMPLE_REASON[language],
         # A change notice names what changed; the longest usual case is sized.
         changes=("time", "place"),
     )
-    count = count_segments(text)
-    return Segments(encoding=count.encoding, characters=count.characters, segments=count.segments)
+
+
+def _segments(purpose: str, language: Language, body: str, settings: Settings) -> Segments:
+    """The text's cost, and what operators that do not join parts would get instead."""
+    count = count_segments(_sample(purpose, language, body, settings, one_segment=False).text)
+    one_segment = None
+    if settings.sms_single_segment_operators:
+        fitted = _sample(purpose, language, body, settings, one_segment=True)
+        one_segment = OneSegment(
+            operators=brands(settings.sms_single_segment_operators),
+            text=fitted.text,
+            shortened=fitted.shortened,
+            latin=fitted.latin,
+        )
+    return Segments(
+        encoding=count.encoding,
+        characters=count.characters,
+        segments=count.segments,
+        one_segment=one_segment,
+    )
 
 
 def _read(
-    purpose: str, language: Language, row: MessageTemplate | None, public_base_url: str
+    purpose: str, language: Language, row: MessageTemplate | None, settings: Settings
 ) -> TemplateRead:
-    body = row.body if row is not None else DEFAULT_TEMPLATES[purpose][language]
+    default = default_text(purpose, language, two_way=settings.sms_replies)
+    assert default is not None  # every purpose has a text in every language
+    body = row.body if row is not None else default
     return TemplateRead(
         purpose=purpose,
         language=language,
         body=body,
         is_default=row is None,
         placeholders=sorted(PLACEHOLDERS[purpose]),
-        segments=_segments(purpose, language, body, public_base_url),
+        segments=_segments(purpose, language, body, settings),
         updated_at=row.updated_at if row is not None else None,
         updated_by_id=row.updated_by_id if row is not None else None,
     )
 
 
-def list_templates(*, session: Session, public_base_url: str) -> list[TemplateRead]:
+def list_templates(*, session: Session, settings: Settings) -> list[TemplateRead]:
     """Every purpose in every language, in a stable order."""
     rows = {(row.purpose, row.language): row for row in session.scalars(select(MessageTemplate))}
     return [
-        _read(purpose, language, rows.get((purpose, language)), public_base_url)
+        _read(purpose, language, rows.get((purpose, language)), settings)
         for purpose in PLACEHOLDERS
         for language in Language
     ]
 
 
 def get_template(
-    *, session: Session, purpose: str, language: str, public_base_url: str
+    *, session: Session, purpose: str, language: str, settings: Settings
 ) -> TemplateRead:
     key = _key(purpose, language)
-    return _read(*key, session.get(MessageTemplate, key), public_base_url)
+    return _read(*key, session.get(MessageTemplate, key), settings)
 
 
-def preview_template(*, purpose: str, language: str, body: str, public_base_url: str) -> Segments:
+def preview_template(*, purpose: str, language: str, body: str, settings: Settings) -> Segments:
     """What a draft text would cost, after the same placeholder check as saving it."""
     key = _key(purpose, language)
     try:
-        check_template(purpose, body)
+        check_template(purpose, body, two_way=settings.sms_replies)
     except TemplateError as exc:
         raise invalid("body", str(exc), type_="invalid-template") from None
-    return _segments(*key, body, public_base_url)
+    return _segments(*key, body, settings)
 
 
 def set_template(
@@ -125,12 +150,12 @@ def set_template(
     purpose: str,
     language: str,
     body: str,
-    public_base_url: str,
+    settings: Settings,
 ) -> TemplateRead:
     """Store an administrator's text after checking its placeholders."""
     key = _key(purpose, language)
     try:
-        check_template(purpose, body)
+        check_template(purpose, body, two_way=settings.sms_replies)
     except TemplateError as exc:
         raise invalid("body", str(exc), type_="invalid-template") from None
     row = session.get(MessageTemplate, key, with_for_update=True)
@@ -150,7 +175,7 @@ def set_template(
     row.body = body
     row.updated_by_id = actor.user_id
     session.flush()
-    read = _read(*key, row, public_base_url)
+    read = _read(*key, row, settings)
     audit.record(
         session=session,
         actor_id=actor.user_id,
@@ -163,7 +188,7 @@ def set_template(
 
 
 def reset_template(
-    *, session: Session, actor: Actor, purpose: str, language: str, public_base_url: str
+    *, session: Session, actor: Actor, purpose: str, language: str, settings: Settings
 ) -> TemplateRead:
     """Drop the administrators' text, so the default is used again; returns the default."""
     key = _key(purpose, language)
@@ -179,4 +204,4 @@ def reset_template(
         object_id=f"{purpose}:{key[1].value}",
         details={"had_edit": row is not None},
     )
-    return _read(*key, None, public_base_url)
+    return _read(*key, None, settings)

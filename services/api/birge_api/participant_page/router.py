@@ -59,6 +59,11 @@ _REFUSED_BODY = N_(
 _BAD_ANSWER_BODY = N_("Please press one of the two buttons.")
 _SURVEY_INCOMPLETE_BODY = N_("Please choose an answer to each question.")
 _SURVEY_CLOSED_BODY = N_("This survey is closed. Thank you all the same!")
+_STOPPED_HEADING = N_("No more messages")
+_STOPPED_BODY = N_(
+    "You will get no more messages from Birge. Your open invitations have been withdrawn. "
+    "To get invitations again, please contact the organisers."
+)
 _CHECKIN_HEADING = N_("Check in at the event")
 _CHECKIN_WRONG_HEADING = N_("That code didn't work")
 _CHECKIN_WRONG_BODY = N_("Please check the code with the organisers and try again.")
@@ -100,6 +105,7 @@ def _invitation_page(view: service.PageView, *, status_code: int, closed: bool) 
         calendar_url=f"/p/{view.token}/invite.ics",
         survey_url=f"/p/{view.token}/survey",
         checkin_url=f"/p/{view.token}/checkin",
+        stop_url=f"/p/{view.token}/stop",
     )
 
 
@@ -298,4 +304,45 @@ def check_in(
         f"{page_url(submitted.token, submitted.language)}&done={Done.CHECKED_IN.value}",
         status_code=303,
         headers=SECURITY_HEADERS,
+    )
+
+
+@router.post("/{token}/stop", response_class=HTMLResponse)
+def stop_messages(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "",
+) -> Response:
+    """Opt out of every message. Answered with the confirmation itself, not a redirect: the
+    invitation is withdrawn by it, so its page no longer opens (posting again changes nothing)."""
+    try:
+        stopped = service.stop_messages(
+            session=session,
+            settings=settings,
+            token=token,
+            csrf=csrf,
+            lang=lang or None,
+            origin=request.headers.get("origin"),
+            request_origin=f"{request.url.scheme}://{request.url.netloc}",
+        )
+    except service.PageNotFoundError as exc:
+        return _not_found(exc.language)
+    except service.RequestRefusedError as exc:
+        return _refused(exc)
+    return _render(
+        "message.html",
+        status_code=200,
+        language=stopped.language,
+        messages=[
+            (
+                stopped.language.value,
+                gettext_for(stopped.language, _STOPPED_HEADING),
+                gettext_for(stopped.language, _STOPPED_BODY),
+            )
+        ],
+        languages=None,
+        back_url=None,
     )

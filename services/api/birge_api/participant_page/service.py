@@ -28,6 +28,7 @@ from birge_api.participant_page.i18n import (
     format_moment,
     format_when,
 )
+from birge_shared.departure import opt_out_participant
 from birge_shared.i18n import gettext_for
 from birge_shared.invitations import Answer, RsvpClosedError, respond
 from birge_shared.models import (
@@ -144,6 +145,8 @@ class PageView:
     changed: bool = False
     #: Until when the answer can be given or changed, in words (shown with the buttons).
     answer_hint: str = ""
+    #: The person opted out of every message (STOP, or "stop all messages" here).
+    stopped: bool = False
 
 
 @dataclass(frozen=True)
@@ -296,6 +299,7 @@ def _view(
         # Every change participants must hear about raises the calendar SEQUENCE.
         changed=not cancelled and event.status is EventStatus.SCHEDULED and event.sequence > 0,
         answer_hint=_answer_hint(invitation, language, now),
+        stopped=invitation.participant.opted_out_at is not None,
     )
 
 
@@ -545,4 +549,43 @@ def submit_check_in(
     )
     if outcome not in (CheckIn.CHECKED_IN, CheckIn.ALREADY):
         raise CheckInRefusedError(token=token, language=language, outcome=outcome)
+    return Submitted(token=token, language=language)
+
+
+def stop_messages(
+    *,
+    session: Session,
+    settings: Settings,
+    token: str,
+    csrf: str,
+    lang: str | None,
+    origin: str | None,
+    request_origin: str,
+) -> Submitted:
+    """ "Stop all messages": the opt-out a STOP reply makes, for a sender nobody can reply to.
+
+    Every row of the person's phone number is opted out, their open invitations are withdrawn
+    with their seats refilled, and their pending messages are skipped (`opt_out`). Posting it
+    again changes nothing.
+    """
+    invitation, language = _verified_form(
+        session=session,
+        settings=settings,
+        token=token,
+        csrf=csrf,
+        lang=lang,
+        origin=origin,
+        request_origin=request_origin,
+        what="stop",
+    )
+    departure = opt_out_participant(
+        session=session,
+        participant_id=invitation.participant_id,
+        now=utcnow(),
+        over_invite=settings.over_invite_factor,
+    )
+    log.info(
+        "participant page stop all messages",
+        extra={"invitation_id": str(invitation.id), "opted_out": len(departure.participant_ids)},
+    )
     return Submitted(token=token, language=language)
