@@ -15,7 +15,7 @@ from fastapi import File, Form, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from birge_api.participants import import_template, service
-from birge_api.participants.import_files import COLUMNS, ImportLimits, read_header
+from birge_api.participants.import_files import COLUMNS, HeaderCell, ImportLimits, read_header
 from birge_api.participants.schemas import ImportReport
 from birge_api.problems import Problem
 from birge_console import held_uploads
@@ -131,12 +131,7 @@ def upload(console: ConsoleDep, file: Annotated[UploadFile, File()]) -> Response
     )
     try:
         # Read now, so a file that is no list is refused before it is kept.
-        read_header(
-            filename=received.filename,
-            content_type=received.content_type,
-            content=received.content,
-            limits=_limits(console),
-        )
+        _header(console, received)
     except Problem as problem:
         console.db.rollback()
         return _upload_page(console, status_code=problem.status, problem=_refusal(problem))
@@ -154,12 +149,7 @@ def _mapping_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     received = held_uploads.held(session=console.db, user_id=console.user.id, upload_id=upload_id)
-    header = read_header(
-        filename=received.filename,
-        content_type=received.content_type,
-        content=received.content,
-        limits=_limits(console),
-    )
+    header = _header(console, received)
     columns = chosen or [cell.column or "" for cell in header]
     return console.render(
         "participants/import_map.html",
@@ -182,20 +172,44 @@ def mapping(console: ConsoleDep, upload_id: uuid.UUID) -> HTMLResponse:
     return _mapping_page(console, upload_id)
 
 
-def _run(
-    console: Console, upload_id: uuid.UUID, columns: list[str], update: bool, *, dry_run: bool
-) -> ImportReport:
-    received = held_uploads.held(session=console.db, user_id=console.user.id, upload_id=upload_id)
-    return service.import_participants(
-        session=console.db,
-        actor=console.actor,
-        # No mapping sent (a hand-made request): the header is read as the API reads it.
-        upload=replace(received, columns=tuple(columns) if columns else None),
-        partial=True,
-        update=update,
-        dry_run=dry_run,
+def _header(console: Console, received: service.Upload) -> list[HeaderCell]:
+    return read_header(
+        filename=received.filename,
+        content_type=received.content_type,
+        content=received.content,
         limits=_limits(console),
     )
+
+
+def _run(
+    console: Console, upload_id: uuid.UUID, columns: list[str], update: str, *, dry_run: bool
+) -> ImportReport | HTMLResponse:
+    """The import (or its dry run) of a held file; a refusal is the mapping page again."""
+    updating = update == "yes"
+    received = held_uploads.held(session=console.db, user_id=console.user.id, upload_id=upload_id)
+    try:
+        return service.import_participants(
+            session=console.db,
+            actor=console.actor,
+            # No mapping sent (a hand-made request): the header is read as the API reads it.
+            upload=replace(received, columns=tuple(columns) if columns else None),
+            partial=True,
+            update=updating,
+            dry_run=dry_run,
+            limits=_limits(console),
+        )
+    except Problem as problem:
+        if problem.status == 404:
+            raise
+        console.db.rollback()
+        return _mapping_page(
+            console,
+            upload_id,
+            chosen=columns,
+            update=updating,
+            problem=_refusal(problem),
+            status_code=problem.status,
+        )
 
 
 @router.post(f"{BASE}/{{upload_id}}/check", response_class=HTMLResponse)
@@ -206,27 +220,15 @@ def check(
     update: Annotated[str, Form(max_length=5)] = "",
 ) -> HTMLResponse:
     console.require_writer()
-    updating = update == "yes"
-    try:
-        report = _run(console, upload_id, column, updating, dry_run=True)
-    except Problem as problem:
-        if problem.status == 404:
-            raise
-        console.db.rollback()
-        return _mapping_page(
-            console,
-            upload_id,
-            chosen=column,
-            update=updating,
-            problem=_refusal(problem),
-            status_code=problem.status,
-        )
+    report = _run(console, upload_id, column, update, dry_run=True)
+    if isinstance(report, HTMLResponse):
+        return report
     return console.render(
         "participants/import_check.html",
         upload_id=upload_id,
         report=report,
         columns=column,
-        update=updating,
+        update=update == "yes",
         column_names=COLUMN_NAMES,
         known_details=KNOWN_DETAILS,
     )
@@ -240,21 +242,9 @@ def run(
     update: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     console.require_writer()
-    updating = update == "yes"
-    try:
-        report = _run(console, upload_id, column, updating, dry_run=False)
-    except Problem as problem:
-        if problem.status == 404:
-            raise
-        console.db.rollback()
-        return _mapping_page(
-            console,
-            upload_id,
-            chosen=column,
-            update=updating,
-            problem=_refusal(problem),
-            status_code=problem.status,
-        )
+    report = _run(console, upload_id, column, update, dry_run=False)
+    if isinstance(report, HTMLResponse):
+        return report
     held_uploads.release(session=console.db, user_id=console.user.id, upload_id=upload_id)
     return RedirectResponse(
         f"{BASE}?accepted={report.accepted}&updated={report.updated}&rejected={report.rejected}",
