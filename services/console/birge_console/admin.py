@@ -28,8 +28,9 @@ from birge_api.problems import Problem, invalid
 from birge_api.reports.service import review_page
 from birge_api.users import service as users
 from birge_api.users.schemas import UserCreate, UserUpdate
+from birge_console import api_texts
 from birge_console.context import Console, ConsoleDep
-from birge_console.i18n import N_
+from birge_console.i18n import N_, _
 from birge_console.navigation import ROLE_NAMES
 from birge_console.routing import console_router
 from birge_shared.models import City, Language, Role, User, utcnow
@@ -61,6 +62,11 @@ def _cities(console: Console) -> list[City]:
 
 
 def _problem_errors(problem: Problem) -> list[str]:
+    if problem.type_ in api_texts.TEMPLATE_TITLES:
+        return [
+            _(api_texts.TEMPLATE_TITLES[problem.type_]),
+            *(api_texts.template_error(str(error.get("detail"))) for error in problem.errors or []),
+        ]
     details = [
         f"{error.get('field')}: {error.get('detail')}" if error.get("field") else str(error)
         for error in problem.errors or []

@@ -18,7 +18,7 @@ from birge_api.participants import import_template, service
 from birge_api.participants.import_files import COLUMNS, HeaderCell, ImportLimits, read_header
 from birge_api.participants.schemas import ImportReport
 from birge_api.problems import Problem
-from birge_console import held_uploads
+from birge_console import api_texts, held_uploads
 from birge_console.context import Console, ConsoleDep
 from birge_console.i18n import N_
 from birge_console.routing import console_router
@@ -38,24 +38,6 @@ COLUMN_NAMES = {
     "consent_given_at": N_("Consent date"),
 }
 
-# The import's row errors that are fixed texts (`birge_api.participants`), shown translated;
-# others name values or rows and are shown as the API words them.
-KNOWN_DETAILS = frozenset(
-    {
-        N_("the cell is empty"),
-        N_("not a phone number"),
-        N_("not a valid phone number"),
-        N_("not a mobile number: SMS cannot reach it"),
-        N_("not a valid e-mail address"),
-        N_("unknown city"),
-        N_("not one of your cities"),
-        N_("needs a date such as 20.11.2026 10:00 (the city's local time) or 20.11.2026"),
-        N_("is in the future: give the date the person consented"),
-        N_("missing column"),
-        N_("column appears twice"),
-    }
-)
-
 
 def _limits(console: Console) -> ImportLimits:
     settings = console.settings
@@ -69,7 +51,7 @@ def _limits(console: Console) -> ImportLimits:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why the API refused the file, for the page to show with translated labels."""
+    """Why the API refused the file, in the reader's language."""
 
     title: str
     detail: str | None
@@ -77,7 +59,11 @@ class Refusal:
 
 
 def _refusal(problem: Problem) -> Refusal:
-    return Refusal(title=problem.title, detail=problem.detail, errors=list(problem.errors or []))
+    return Refusal(
+        title=api_texts.import_title(problem.type_, problem.title),
+        detail=api_texts.import_refusal(problem.detail),
+        errors=list(problem.errors or []),
+    )
 
 
 def _upload_page(
@@ -92,7 +78,6 @@ def _upload_page(
         "participants/import_upload.html",
         status_code=status_code,
         problem=problem,
-        known_details=KNOWN_DETAILS,
         done=done if "accepted" in done else None,
     )
 
@@ -159,7 +144,6 @@ def _mapping_page(
         header=header,
         columns=columns,
         column_names=COLUMN_NAMES,
-        known_details=KNOWN_DETAILS,
         all_columns=COLUMNS,
         update=update,
         problem=problem,
@@ -230,7 +214,6 @@ def check(
         columns=column,
         update=update == "yes",
         column_names=COLUMN_NAMES,
-        known_details=KNOWN_DETAILS,
     )
 
 

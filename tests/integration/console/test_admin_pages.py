@@ -277,7 +277,7 @@ def test_an_unknown_placeholder_is_refused_with_the_services_error(
     )
 
     assert refused.status_code == 422
-    assert "unknown placeholder {phone}" in refused.text
+    assert "Unknown placeholder {phone}" in refused.text
     assert "Birge: call {phone}" in refused.text  # the draft is kept to fix
     assert db.scalar(select(func.count()).select_from(MessageTemplate)) == 0
     assert client.get("/console/admin/templates/nonsense/en").status_code == 404
@@ -299,7 +299,7 @@ def test_the_live_counter_counts_segments_on_the_server(signed_in: SignedIn, db:
     assert "1 segment (160 characters, GSM-7)" in one.text
     assert "2 segments (161 characters, GSM-7)" in two.text
     assert "UCS-2" in unicode.text
-    assert "unknown placeholder {title}" in bad.text
+    assert "Unknown placeholder {title}" in bad.text
     assert "<h1>" in no_js.text
     assert "2 segments" in no_js.text
     assert db.scalar(select(func.count()).select_from(MessageTemplate)) == 0
