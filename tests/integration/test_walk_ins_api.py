@@ -201,4 +201,3 @@ def test_taking_a_walk_ins_mark_back_undoes_the_walk_in(
         False,
         None,
     )
-
