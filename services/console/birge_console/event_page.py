@@ -111,7 +111,7 @@ def _page(
                 session=console.db,
                 actor=console.actor,
                 event_id=event.id,
-                over_invite=console.settings.over_invite_factor,
+                settings=console.settings,
             ),
             batches=service.list_batches(
                 session=console.db, actor=console.actor, event_id=event.id, status=None, limit=10
@@ -154,7 +154,7 @@ def withdraw(
             event_id=event_id,
             invitation_id=invitation_id,
             reason=" ".join(reason.split()) or None,
-            over_invite=console.settings.over_invite_factor,
+            settings=console.settings,
         )
     except Problem as problem:
         if problem.status != 409:
@@ -173,7 +173,7 @@ def move_up(console: ConsoleDep, event_id: uuid.UUID, invitation_id: uuid.UUID) 
             actor=console.actor,
             event_id=event_id,
             invitation_id=invitation_id,
-            over_invite=console.settings.over_invite_factor,
+            settings=console.settings,
         )
     except Problem as problem:
         if problem.status != 409:
