@@ -8,6 +8,7 @@ Between steps the file is held encrypted (`held_uploads`); row numbers are the s
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
@@ -88,23 +89,31 @@ def upload_form(console: ConsoleDep) -> HTMLResponse:
     return _upload_page(console)
 
 
-@router.get(f"{BASE}/template.csv")
-def template_csv(console: ConsoleDep) -> Response:
+def _template_file(
+    console: Console, build: Callable[[], bytes], media_type: str, filename: str
+) -> Response:
     console.require_participant_reader()
     return Response(
-        import_template.template_csv(),
-        media_type=import_template.CSV_MEDIA_TYPE,
-        headers={"Content-Disposition": 'attachment; filename="participants.csv"'},
+        build(),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(f"{BASE}/template.csv")
+def template_csv(console: ConsoleDep) -> Response:
+    return _template_file(
+        console, import_template.template_csv, import_template.CSV_MEDIA_TYPE, "participants.csv"
     )
 
 
 @router.get(f"{BASE}/template.xlsx")
 def template_xlsx(console: ConsoleDep) -> Response:
-    console.require_participant_reader()
-    return Response(
-        import_template.template_xlsx(),
-        media_type=import_template.XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": 'attachment; filename="participants.xlsx"'},
+    return _template_file(
+        console,
+        import_template.template_xlsx,
+        import_template.XLSX_MEDIA_TYPE,
+        "participants.xlsx",
     )
 
 
