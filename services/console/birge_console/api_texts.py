@@ -93,6 +93,9 @@ IMPORT_TITLES = {
     "import-too-slow": N_("The file takes too long to import"),
     "city-not-assigned": N_("You are not assigned to a city in this file"),
     "import-rejected": N_("Nothing was imported"),
+    "invalid-encoding": N_("The file's encoding cannot be read"),
+    "too-many-rows": N_("The file has too many rows"),
+    "unreadable-file": N_("The CSV cannot be read"),
 }
 _IMPORT_REFUSALS = {
     text: text
@@ -100,6 +103,10 @@ _IMPORT_REFUSALS = {
         N_("The file is not a readable XLSX workbook."),
         N_("The file has a header but no rows."),
         N_("Nothing was imported; remove the rows for cities you do not work in."),
+        N_("Only .csv and .xlsx files can be imported."),
+        N_("The file's content is not the CSV or XLSX its name or type claims."),
+        N_("Save the file as 'CSV UTF-8' and upload it again."),
+        N_("The file is not well-formed CSV."),
     )
 }
 _IMPORT_REFUSAL_PHRASES = (
@@ -120,6 +127,38 @@ _IMPORT_REFUSAL_PHRASES = (
         N_("The file has no header row. Required columns: %(columns)s."),
     ),
     _phrase(
+        r"The file is empty\. Required columns: (?P<columns>.*)\.",
+        N_("The file is empty. Required columns: %(columns)s."),
+    ),
+    _phrase(
+        r"At most (?P<count>\d+) rows can be imported at once; split the file\.",
+        N_("At most %(count)s rows can be imported at once; split the file."),
+    ),
+    _phrase(
+        r"At most (?P<count>\d+) cells can be imported; split the file\.",
+        N_("At most %(count)s cells can be imported; split the file."),
+    ),
+    _phrase(
+        r"The sheet spans more than (?P<count>\d+) cells; delete what lies beyond the list, "
+        r"or split it\.",
+        N_(
+            "The sheet spans more than %(count)s cells; delete what lies beyond the list, "
+            "or split it."
+        ),
+    ),
+    _phrase(
+        r"A workbook may hold at most (?P<count>\d+) parts\.",
+        N_("A workbook may hold at most %(count)s parts."),
+    ),
+    _phrase(
+        r"The workbook unpacks to more than (?P<count>\d+) bytes; save the list alone in a new "
+        r"workbook\.",
+        N_(
+            "The workbook unpacks to more than %(count)s bytes; save the list alone in a new "
+            "workbook."
+        ),
+    ),
+    _phrase(
         r"Importing stopped after (?P<seconds>[\d.]+) s; split the file\.",
         N_("Importing stopped after %(seconds)s s; split the file."),
     ),
@@ -132,8 +171,11 @@ _IMPORT_REFUSAL_PHRASES = (
 
 
 def import_detail(detail: str | None) -> str:
-    """A row's or a column's error from the import."""
-    return _translate(detail or "", IMPORT_DETAILS, _IMPORT_PHRASES)
+    """A row's, a column's or the file's error from the import."""
+    text = detail or ""
+    if text in _IMPORT_REFUSALS or any(p.pattern.match(text) for p in _IMPORT_REFUSAL_PHRASES):
+        return _translate(text, _IMPORT_REFUSALS, _IMPORT_REFUSAL_PHRASES)
+    return _translate(text, IMPORT_DETAILS, _IMPORT_PHRASES)
 
 
 def import_title(type_: str, title: str) -> str:

@@ -21,7 +21,7 @@ from birge_api.participants.schemas import ImportReport
 from birge_api.problems import Problem
 from birge_console import api_texts, held_uploads
 from birge_console.context import Console, ConsoleDep
-from birge_console.i18n import N_
+from birge_console.i18n import N_, using
 from birge_console.routing import console_router
 
 router = console_router()
@@ -59,12 +59,13 @@ class Refusal:
     errors: list[dict[str, Any]]
 
 
-def _refusal(problem: Problem) -> Refusal:
-    return Refusal(
-        title=api_texts.import_title(problem.type_, problem.title),
-        detail=api_texts.import_refusal(problem.detail),
-        errors=list(problem.errors or []),
-    )
+def _refusal(console: Console, problem: Problem) -> Refusal:
+    with using(console.language):
+        return Refusal(
+            title=api_texts.import_title(problem.type_, problem.title),
+            detail=api_texts.import_refusal(problem.detail),
+            errors=list(problem.errors or []),
+        )
 
 
 def _upload_page(
@@ -128,7 +129,7 @@ def upload(console: ConsoleDep, file: Annotated[UploadFile, File()]) -> Response
         _header(console, received)
     except Problem as problem:
         console.db.rollback()
-        return _upload_page(console, status_code=problem.status, problem=_refusal(problem))
+        return _upload_page(console, status_code=problem.status, problem=_refusal(console, problem))
     upload_id = held_uploads.hold(session=console.db, user_id=console.user.id, upload=received)
     return RedirectResponse(f"{BASE}/{upload_id}", status_code=303)
 
@@ -200,7 +201,7 @@ def _run(
             upload_id,
             chosen=columns,
             update=updating,
-            problem=_refusal(problem),
+            problem=_refusal(console, problem),
             status_code=problem.status,
         )
 

@@ -306,6 +306,20 @@ def test_the_live_counter_counts_segments_on_the_server(signed_in: SignedIn, db:
     assert client.post(url, data={"body": "x"}, headers={"HX-Request": "true"}).status_code == 403
 
 
+def test_a_refused_placeholder_is_named_in_the_readers_language(signed_in: SignedIn) -> None:
+    client = _admin(signed_in)
+    client.headers["Accept-Language"] = "ru"
+    htmx = {"HX-Request": "true", "X-CSRF-Token": client.csrf}
+
+    bad = client.post(
+        "/console/admin/templates/help/ru/preview", data={"body": "Birge {phone}"}, headers=htmx
+    )
+
+    assert bad.status_code == 200
+    assert "Неизвестная подстановка {phone}" in bad.text
+    assert "unknown placeholder" not in bad.text
+
+
 def _held_batch(db: Session) -> InvitationBatch:
     event = make_event(db, city="osh")
     batch = InvitationBatch(
