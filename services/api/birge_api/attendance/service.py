@@ -4,9 +4,9 @@ Only people who said yes can have come: the coordinator marks participants whose
 accepted (or already marked, to correct a mistake), and a request naming anyone else changes
 nothing. Taking a walk-in's mark back undoes the walk-in: the invitation it made goes, one it
 turned into a walk-in gets its status back. A participant checks in on their personal page
-from 30 minutes before the start to the end, with the code the coordinator shows in the room. Wrong codes are counted in the audit
-trail (by invitation id, nothing personal): five in an hour and the page stops trying codes
-for that invitation until the hour has passed.
+from 30 minutes before the start to the end, with the code the coordinator shows in the room.
+Wrong codes are counted in the audit trail (by invitation id, nothing personal): five in an
+hour and the page stops trying codes for that invitation until the hour has passed.
 """
 
 from __future__ import annotations
@@ -110,9 +110,7 @@ def mark_attendance(
             participant_ids=missing,
         )
     walk_ins = {
-        participant_id
-        for participant_id in data.unmarked
-        if invitations[participant_id].walk_in
+        participant_id for participant_id in data.unmarked if invitations[participant_id].walk_in
     }
     for participant_id in walk_ins:
         # A walk-in was never accepted: taking the mark back undoes the walk-in instead.
