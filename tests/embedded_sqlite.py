@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from birge_shared.db import make_engine
+from birge_shared.db import make_engine, session_scope
 from birge_shared.migrate import upgrade
 
 
@@ -33,17 +33,8 @@ def embedded_sqlite(folder: Path) -> Iterator[EmbeddedDatabase]:
     engine = make_engine(database_url)
     sessions = sessionmaker(engine, expire_on_commit=False)
 
-    @contextmanager
-    def transaction() -> Iterator[Session]:
-        session = sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    def transaction() -> AbstractContextManager[Session]:
+        return session_scope(sessions)
 
     try:
         yield EmbeddedDatabase(engine=engine, transaction=transaction)
