@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -111,6 +112,44 @@ def make_invitation(
     return invitation
 
 
+def invitation_sms(
+    invitation: Invitation,
+    *,
+    status: MessageStatus = MessageStatus.DELIVERED,
+    text: str | None = None,
+    error_code: str | None = None,
+    error_reason: str | None = None,
+) -> Message:
+    """The invitation SMS of `invitation`, not added yet (a test adds it to its own session)."""
+    return Message(
+        direction=MessageDirection.OUTBOUND,
+        channel=MessageChannel.SMS,
+        purpose="invitation",
+        invitation_id=invitation.id,
+        participant_id=invitation.participant_id,
+        status=status,
+        body_encrypted=get_cipher().encrypt(text) if text is not None else None,
+        error_code=error_code,
+        error_reason=error_reason,
+    )
+
+
+def inbound_sms(
+    participant_id: uuid.UUID | None, *, text: str | None = None, purpose: str = "reply:unknown"
+) -> Message:
+    """A text a person sent, not added yet: `reply:unknown` (the inbox lists it), `reply:stop`
+    (an opt-out) or `reply` (understood)."""
+    return Message(
+        direction=MessageDirection.INBOUND,
+        channel=MessageChannel.SMS,
+        purpose=purpose,
+        participant_id=participant_id,
+        status=MessageStatus.RECEIVED,
+        body_encrypted=get_cipher().encrypt(text) if text is not None else None,
+        created_at=datetime.now(UTC),
+    )
+
+
 def make_inbound(
     db: Session,
     *,
@@ -119,13 +158,8 @@ def make_inbound(
     purpose: str = "reply:unknown",
 ) -> Message:
     """A text the inbox lists: `reply:unknown` (not understood) or `reply:stop` (opt-out)."""
-    message = Message(
-        direction=MessageDirection.INBOUND,
-        channel=MessageChannel.SMS,
-        purpose=purpose,
-        participant_id=participant.id if participant is not None else None,
-        status=MessageStatus.RECEIVED,
-        body_encrypted=get_cipher().encrypt(text),
+    message = inbound_sms(
+        participant.id if participant is not None else None, text=text, purpose=purpose
     )
     db.add(message)
     db.flush()

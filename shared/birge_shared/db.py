@@ -62,9 +62,12 @@ def get_sessionmaker() -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    session = get_sessionmaker()()
+def session_scope(sessions: sessionmaker[Session] | None = None) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error.
+
+    On the configured database, or on `sessions` (a test's own SQLite file, for one).
+    """
+    session = (sessions or get_sessionmaker())()
     try:
         yield session
         session.commit()

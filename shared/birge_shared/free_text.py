@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
 from birge_shared.invitations import plan_sms
+from birge_shared.sms.segments import count_segments
 
 #: The purpose of a coordinator's message to the people confirmed for an event.
 EVENT_MESSAGE = "event_message"
@@ -33,7 +34,11 @@ def plan_free_text_sms(
     text: str,
     dedupe_key: str,
 ) -> uuid.UUID | None:
-    """Plan one SMS with this text; None when one with this dedupe key exists already."""
+    """Plan one SMS with this text; None when one with this dedupe key exists already.
+
+    The one way a coordinator's words become a message: to the confirmed people of an event
+    (`invitation_id` given) and as an answer from the inbox alike.
+    """
     if purpose not in FREE_TEXT_PURPOSES:
         raise ValueError(f"{purpose!r} is rendered from a template, not free text")
     # Only these purposes are sent as stored; a template's text is rendered when it is sent.
@@ -44,4 +49,5 @@ def plan_free_text_sms(
         invitation_id=invitation_id,
         dedupe_key=dedupe_key,
         body_encrypted=get_cipher().encrypt(text),
+        segments=count_segments(text).segments,
     )

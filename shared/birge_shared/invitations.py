@@ -156,12 +156,14 @@ def plan_sms(
     invitation_id: uuid.UUID | None = None,
     not_before: datetime | None = None,
     body_encrypted: str | None = None,
+    segments: int | None = None,
 ) -> uuid.UUID | None:
     """Plan one outbound SMS; None when a message with this dedupe key already exists.
 
     The text is rendered when it is sent, so an invitation goes out with the event as it is
     then, and no body sits in the database before it has to. Only a coordinator's own words
-    (`birge_shared.free_text`), which no template holds, come with `body_encrypted`.
+    (`birge_shared.free_text`), which no template holds, come with `body_encrypted`, and
+    their `segments` counted already, so the city's budget counts them before they are sent.
     """
     message_id = uuid.uuid4()
     now = utcnow()
@@ -180,6 +182,7 @@ def plan_sms(
             "attempts": 0,
             "not_before": not_before,
             "body_encrypted": body_encrypted,
+            "segments": segments,
             "created_at": now,
             "updated_at": now,
         },

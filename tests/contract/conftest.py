@@ -1,109 +1,24 @@
-"""Twilio's published contract, served by Prism, and a fast fake of the Messages API.
-
-Prism is installed by `make node` (`npm ci --prefix tests/contract`, pinned by the lock file
-beside this file). When it is missing the tests that need it fail, saying how to install it:
-a skipped contract test would let a broken Twilio integration pass.
-"""
+"""Twilio's published contract, served by Prism (`tests/contract/prism.py`), and a fast fake
+of the Messages API."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.contract.prism import running_prism
 from tests.fakes.fake_messages_api import FakeMessagesApi
-
-CONTRACT_DIR = Path(__file__).parent
-PRISM = CONTRACT_DIR / "node_modules" / ".bin" / "prism"
-TWILIO_SPEC = (
-    CONTRACT_DIR / "node_modules/@twilio-alpha/mcp/twilio-oai/spec/json/twilio_api_v2010.json"
-)
-# Prism parses the whole 2010 API description before it listens; about 20 s on a slow machine.
-PRISM_START_SECONDS = 60.0
 
 
 @pytest.fixture(scope="session")
 def prism_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a Prism mock of Twilio's 2010 API, running for the whole session."""
-    missing = [
-        str(path.relative_to(CONTRACT_DIR)) for path in (PRISM, TWILIO_SPEC) if not path.exists()
-    ]
-    if missing:
-        pytest.fail(
-            f"Prism or Twilio's OpenAPI file is not installed (missing {', '.join(missing)} in "
-            "tests/contract). Run `make node`, which runs "
-            "`npm ci --no-audit --no-fund --prefix tests/contract`.",
-            pytrace=False,
-        )
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("prism") / "prism.log"
-    with log_path.open("wb") as log:
-        # A session of its own, so stopping it stops everything it started.
-        process = subprocess.Popen(  # noqa: S603  # fixed arguments, no shell
-            [str(PRISM), "mock", "-p", str(port), "-h", "127.0.0.1", str(TWILIO_SPEC)],
-            cwd=CONTRACT_DIR,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_until_answering(base_url, process, log_path)
+    with running_prism(tmp_path_factory.mktemp("prism")) as base_url:
         yield base_url
-    finally:
-        _stop(process)
 
 
 @pytest.fixture
 def messages_api() -> Iterator[FakeMessagesApi]:
     with FakeMessagesApi() as api:
         yield api
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_answering(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + PRISM_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"Prism exited with code {process.returncode} before answering:\n{_tail(log)}",
-                pytrace=False,
-            )
-        try:
-            httpx.get(base_url + "/", timeout=2)
-        except httpx.TransportError:
-            time.sleep(0.25)
-        else:
-            return  # any HTTP answer, even a 404, means it is listening
-    _stop(process)
-    pytest.fail(
-        f"Prism did not answer on {base_url} within {PRISM_START_SECONDS:.0f} s:\n{_tail(log)}",
-        pytrace=False,
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-def _tail(log: Path, lines: int = 20) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])

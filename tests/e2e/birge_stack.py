@@ -19,7 +19,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -44,6 +43,7 @@ from birge_shared.users import create_user
 from birge_workers.sms.simulator import OUTBOX_FILE
 from tests.conftest import PG_ADMIN_URL, TEST_DB_NAME, TEST_PASSWORD, redis_database_url
 from tests.pii_scan import leaks
+from tests.ports import free_port
 from tests.waiting import wait_until
 
 #: A Redis database no other test of the run uses (see the `redis_database_url` callers).
@@ -53,14 +53,6 @@ STOP_SECONDS = 30.0
 #: One worker process: the machine is shared, and one is enough to see every path run.
 WORKER_CONCURRENCY = 1
 PERSONAL_LINK = re.compile(r"/p/[A-Za-z0-9_-]+")
-
-
-def _free_port() -> int:
-    # Chosen by the kernel, then handed to a child process to bind: the short window between
-    # the two is the price of running the server exactly as `birge api` runs it.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _admin(sql: str) -> None:
@@ -247,7 +239,7 @@ def running_birge(folder: Path, **settings: str) -> Iterator[BirgeStack]:
         broker.close()
     try:
         upgrade(database_url)  # what `birge dev` does before it starts its children
-        port = _free_port()
+        port = free_port()
         env = {**stack_environment(database_url=database_url, port=port), **settings}
         commands = child_commands(port=port, concurrency=WORKER_CONCURRENCY)
         commands["api"] += ["--host", "127.0.0.1"]

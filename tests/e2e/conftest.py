@@ -34,8 +34,6 @@ from birge_shared.models import (
     InvitationStatus,
     Language,
     Message,
-    MessageChannel,
-    MessageDirection,
     MessageStatus,
     OutboxEntry,
     Participant,
@@ -43,7 +41,7 @@ from birge_shared.models import (
 from birge_shared.tasks import SmsSend
 from tests.e2e.birge_stack import BirgeStack, assert_nothing_personal_logged, running_birge
 from tests.e2e.console_helpers import ConsoleUsers
-from tests.factories import make_event, make_invitation, make_participant
+from tests.factories import invitation_sms, make_event, make_invitation, make_participant
 from tests.integration.console.report_data import ReportedEvent, reported_event
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -266,12 +264,8 @@ class CommittedRows:
                 status=InvitationStatus.FAILED,
             )
             session.add(
-                Message(
-                    direction=MessageDirection.OUTBOUND,
-                    channel=MessageChannel.SMS,
-                    purpose="invitation",
-                    invitation_id=failed.id,
-                    participant_id=failed.participant_id,
+                invitation_sms(
+                    failed,
                     status=MessageStatus.UNDELIVERED,
                     error_reason="the handset is unreachable",
                 )

@@ -144,6 +144,19 @@ def test_the_door_at_360px_search_check_in_undo_and_a_walk_in(
         _row(page, "Нурлан Абдыкеримов").get_by_role("button", name="Check in").click()
         expect(page.locator("#door-counts h2")).to_contain_text("2")
 
+        # Someone who declined is let in, and the tap taken back: declined again.
+        page.fill("#door-q", "nurb")
+        if not javascript:
+            page.click(".door-search button[type=submit]")
+        _row(page, "Nurbek Osmonov").get_by_role("button", name="Let in as walk-in").click()
+        expect(page.locator("#door-counts h2")).to_contain_text("3")
+        if not javascript:
+            page.fill("#door-q", "nurb")
+            page.click(".door-search button[type=submit]")
+        _row(page, "Nurbek Osmonov").get_by_role("button", name="Undo").click()
+        expect(page.locator("#door-counts h2")).to_contain_text("2")
+        assert _status(committed, event, "Nurbek Osmonov") is InvitationStatus.DECLINED
+
         _walk_in(page, "Жаңы Келген", unique_phone())
         expect(page.locator(".alert.ok")).to_contain_text("walk-in")
         expect(page.locator("#door-counts h2")).to_contain_text("3")

@@ -29,6 +29,7 @@ from tests.e2e.console_helpers import (
     screenshot,
     sign_in,
 )
+from tests.factories import inbound_sms
 
 LIST = "/console/participants"
 MODES = [(PHONE, True), (PHONE, False), (LAPTOP, True), (LAPTOP, False)]
@@ -52,16 +53,7 @@ def test_a_coordinator_finds_a_person_and_reads_a_message(
     user = console_users.add(Role.COORDINATOR, ("bishkek",))
     person = committed.participant(city="bishkek", name="Айзада Тентимишова")
     committed.participant(city="bishkek", name="Someone Different")
-    committed.add(
-        Message(
-            direction=MessageDirection.INBOUND,
-            channel=MessageChannel.SMS,
-            purpose="reply",
-            status=MessageStatus.RECEIVED,
-            participant_id=person.id,
-            body_encrypted=get_cipher().encrypt("Келем, рахмат!"),
-        )
-    )
+    committed.add(inbound_sms(person.id, text="Келем, рахмат!", purpose="reply"))
     context = new_context(browser, viewport=viewport, javascript=javascript)
     page = context.new_page()
     try:

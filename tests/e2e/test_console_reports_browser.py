@@ -145,7 +145,7 @@ def test_an_administrator_creates_an_account_counts_a_text_and_reads_the_audit_l
         if not javascript:
             page.click("button[formaction$='/preview']")
         expect(page.locator("#segments, .alert.error").first).to_contain_text(
-            "unknown placeholder {phone}"
+            "Unknown placeholder {phone}"
         )
 
         page.goto(f"{live_server}/console/admin/audit")

@@ -13,13 +13,16 @@ from birge_shared.models import (
     Event,
     InvitationBatch,
     InvitationStatus,
-    Message,
-    MessageChannel,
-    MessageDirection,
     MessageStatus,
     utcnow,
 )
-from tests.factories import make_event, make_invitation, make_participant
+from tests.factories import (
+    inbound_sms,
+    invitation_sms,
+    make_event,
+    make_invitation,
+    make_participant,
+)
 
 
 @dataclass
@@ -52,27 +55,15 @@ def build(db: Session) -> Scenario:
         db, event=near, participant=failing, status=InvitationStatus.FAILED
     )
     db.add(
-        Message(
-            direction=MessageDirection.OUTBOUND,
-            channel=MessageChannel.SMS,
-            purpose="invitation",
-            invitation_id=invitation.id,
-            participant_id=failing.id,
+        invitation_sms(
+            invitation,
             status=MessageStatus.UNDELIVERED,
             error_code="30003",
             error_reason="unreachable",
         )
     )
     # The inbox: one text nobody has handled yet.
-    db.add(
-        Message(
-            direction=MessageDirection.INBOUND,
-            channel=MessageChannel.SMS,
-            purpose="reply:unknown",
-            participant_id=failing.id,
-            status=MessageStatus.RECEIVED,
-        )
-    )
+    db.add(inbound_sms(failing.id))
 
     later = make_event(
         db,

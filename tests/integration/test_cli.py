@@ -38,6 +38,7 @@ from birge_shared.models import (
 )
 from birge_shared.passwords import verify_password
 from birge_shared.settings import get_settings
+from tests.ports import free_port
 
 STARTUP_SECONDS = 90
 PASSWORD = "a long enough password"
@@ -228,13 +229,6 @@ def test_pii_rotate_moves_every_ciphertext_to_the_first_key(
     assert all(new_only.decrypt(p.name_encrypted or "") for p in participants)
     assert all(new_only.decrypt(p.phone_encrypted or "").startswith("+996") for p in participants)
     assert new_only.decrypt(message.body_encrypted or "") == "Salam! You are invited."
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -164,3 +164,40 @@ def test_a_registered_person_found_by_phone_is_a_walk_in_and_an_unknown_number_i
     assert response.json()["registered"] is False
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"] == "phone"
+
+
+def test_taking_a_walk_ins_mark_back_undoes_the_walk_in(
+    client: TestClient, osh_headers: Headers, db: Session
+) -> None:
+    event = _started(db)
+    declined = make_participant(db)
+    make_invitation(db, event=event, participant=declined, status=InvitationStatus.DECLINED)
+    db.commit()
+    new = client.post(_url(event), json={"participant": _new_person()}, headers=osh_headers)
+    came_anyway = client.post(
+        _url(event), json={"participant_id": str(declined.id)}, headers=osh_headers
+    )
+    assert (new.status_code, came_anyway.status_code) == (201, 201)
+    registered = new.json()["participant_id"]
+
+    undone = client.post(
+        f"/v1/events/{event.id}/attendance",
+        json={"unmarked": [registered, str(declined.id)]},
+        headers=osh_headers,
+    )
+
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["changed"] == 2
+    invitations = {
+        str(invitation.participant_id): invitation
+        for invitation in db.scalars(select(Invitation).where(Invitation.event_id == event.id))
+    }
+    assert registered not in invitations  # the walk-in's own invitation is gone …
+    assert db.get(Participant, new.json()["participant_id"]) is not None  # … the person stays
+    before = invitations[str(declined.id)]
+    db.refresh(before)
+    assert (before.status, before.walk_in, before.checked_in_at) == (
+        InvitationStatus.DECLINED,
+        False,
+        None,
+    )

@@ -28,8 +28,9 @@ from birge_api.problems import Problem, invalid
 from birge_api.reports.service import review_page
 from birge_api.users import service as users
 from birge_api.users.schemas import UserCreate, UserUpdate
+from birge_console import api_texts
 from birge_console.context import Console, ConsoleDep
-from birge_console.i18n import N_
+from birge_console.i18n import N_, _, using
 from birge_console.navigation import ROLE_NAMES
 from birge_console.routing import console_router
 from birge_shared.models import City, Language, Role, User, utcnow
@@ -60,7 +61,13 @@ def _cities(console: Console) -> list[City]:
     return list(console.db.scalars(select(City).order_by(City.name)))
 
 
-def _problem_errors(problem: Problem) -> list[str]:
+def _problem_errors(console: Console, problem: Problem) -> list[str]:
+    if problem.type_ in api_texts.TEMPLATE_TITLES:
+        with using(console.language):
+            return [
+                _(api_texts.TEMPLATE_TITLES[problem.type_]),
+                *(api_texts.template_error(str(e.get("detail"))) for e in problem.errors or []),
+            ]
     details = [
         f"{error.get('field')}: {error.get('detail')}" if error.get("field") else str(error)
         for error in problem.errors or []
@@ -153,7 +160,7 @@ def create_user(
     except Problem as problem:
         console.db.rollback()
         return _users_page(
-            console, errors=_problem_errors(problem), form=form, status_code=problem.status
+            console, errors=_problem_errors(console, problem), form=form, status_code=problem.status
         )
     return RedirectResponse("/console/admin/users?saved=created", status_code=303)
 
@@ -194,7 +201,7 @@ def _update(console: Console, user_id: uuid.UUID, data: dict[str, Any]) -> Respo
             raise
         user = users.get_user(session=console.db, user_id=user_id)
         return _user_page(
-            console, user, errors=_problem_errors(problem), status_code=problem.status
+            console, user, errors=_problem_errors(console, problem), status_code=problem.status
         )
     return RedirectResponse("/console/admin/users?saved=changed", status_code=303)
 
@@ -288,7 +295,7 @@ def save_template(
             purpose,
             language,
             body=body,
-            errors=_problem_errors(problem),
+            errors=_problem_errors(console, problem),
             status_code=problem.status,
         )
     return RedirectResponse("/console/admin/templates?saved=1", status_code=303)
@@ -328,7 +335,7 @@ def preview_template(
     except Problem as problem:
         if problem.status == 404:
             raise
-        errors = _problem_errors(problem)
+        errors = _problem_errors(console, problem)
     if console.is_htmx():
         return console.render("admin/segments.html", segments=counted, errors=errors)
     return _template_page(console, purpose, language, body=body, errors=errors, counted=counted)

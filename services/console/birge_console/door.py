@@ -50,7 +50,9 @@ PROBLEM_TEXTS = {
     "event-not-started": N_("Check-in opens 30 minutes before the start."),
     "event-cancelled": N_("This event was cancelled."),
     "not-accepted": N_("This person has no accepted invitation; register them as a walk-in."),
-    "walk-in-not-unmarked": N_("A walk-in's check-in cannot be undone here."),
+    "walk-in-not-unmarked": N_(
+        "What this walk-in's invitation was before is not known: correct it on the event page."
+    ),
     "invited-not-walk-in": N_("This person is on the list: check them in there."),
     "duplicate-phone": N_("Someone is already registered with this number: use their phone."),
 }

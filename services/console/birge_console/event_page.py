@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Form
@@ -111,7 +112,7 @@ def _page(
                 session=console.db,
                 actor=console.actor,
                 event_id=event.id,
-                over_invite=console.settings.over_invite_factor,
+                settings=console.settings,
             ),
             batches=service.list_batches(
                 session=console.db, actor=console.actor, event_id=event.id, status=None, limit=10
@@ -139,6 +140,21 @@ def event_counts(console: ConsoleDep, event_id: uuid.UUID) -> HTMLResponse:
     return console.render("event_counts.html", **_counts_context(console, event))
 
 
+def _roster_action(
+    console: Console, event_id: uuid.UUID, action: Callable[[], object], done: str
+) -> Response:
+    """Run a withdraw or a move-up; a refusal (409) is the event page with the reason."""
+    console.require_writer()
+    try:
+        action()
+    except Problem as problem:
+        if problem.status != 409:
+            raise
+        console.db.rollback()
+        return _page(console, event_id, status_code=409, errors=[_conflict_text(console, problem)])
+    return RedirectResponse(event_url(event_id, f"?done={done}"), status_code=303)
+
+
 @router.post("/console/events/{event_id}/invitations/{invitation_id}/withdraw")
 def withdraw(
     console: ConsoleDep,
@@ -146,41 +162,35 @@ def withdraw(
     invitation_id: uuid.UUID,
     reason: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    console.require_writer()
-    try:
-        roster.withdraw(
+    return _roster_action(
+        console,
+        event_id,
+        lambda: roster.withdraw(
             session=console.db,
             actor=console.actor,
             event_id=event_id,
             invitation_id=invitation_id,
             reason=" ".join(reason.split()) or None,
-            over_invite=console.settings.over_invite_factor,
-        )
-    except Problem as problem:
-        if problem.status != 409:
-            raise
-        console.db.rollback()
-        return _page(console, event_id, status_code=409, errors=[_conflict_text(console, problem)])
-    return RedirectResponse(event_url(event_id, "?done=withdrawn"), status_code=303)
+            settings=console.settings,
+        ),
+        "withdrawn",
+    )
 
 
 @router.post("/console/events/{event_id}/invitations/{invitation_id}/move-up")
 def move_up(console: ConsoleDep, event_id: uuid.UUID, invitation_id: uuid.UUID) -> Response:
-    console.require_writer()
-    try:
-        roster.move_up(
+    return _roster_action(
+        console,
+        event_id,
+        lambda: roster.move_up(
             session=console.db,
             actor=console.actor,
             event_id=event_id,
             invitation_id=invitation_id,
-            over_invite=console.settings.over_invite_factor,
-        )
-    except Problem as problem:
-        if problem.status != 409:
-            raise
-        console.db.rollback()
-        return _page(console, event_id, status_code=409, errors=[_conflict_text(console, problem)])
-    return RedirectResponse(event_url(event_id, "?done=moved"), status_code=303)
+            settings=console.settings,
+        ),
+        "moved",
+    )
 
 
 def _in_language(console: Console, message: str) -> str:

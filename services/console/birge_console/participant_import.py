@@ -8,6 +8,7 @@ Between steps the file is held encrypted (`held_uploads`); row numbers are the s
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
@@ -15,12 +16,12 @@ from fastapi import File, Form, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from birge_api.participants import import_template, service
-from birge_api.participants.import_files import COLUMNS, ImportLimits, read_header
+from birge_api.participants.import_files import COLUMNS, HeaderCell, ImportLimits, read_header
 from birge_api.participants.schemas import ImportReport
 from birge_api.problems import Problem
-from birge_console import held_uploads
+from birge_console import api_texts, held_uploads
 from birge_console.context import Console, ConsoleDep
-from birge_console.i18n import N_
+from birge_console.i18n import N_, using
 from birge_console.routing import console_router
 
 router = console_router()
@@ -38,24 +39,6 @@ COLUMN_NAMES = {
     "consent_given_at": N_("Consent date"),
 }
 
-# The import's row errors that are fixed texts (`birge_api.participants`), shown translated;
-# others name values or rows and are shown as the API words them.
-KNOWN_DETAILS = frozenset(
-    {
-        N_("the cell is empty"),
-        N_("not a phone number"),
-        N_("not a valid phone number"),
-        N_("not a mobile number: SMS cannot reach it"),
-        N_("not a valid e-mail address"),
-        N_("unknown city"),
-        N_("not one of your cities"),
-        N_("needs a date such as 20.11.2026 10:00 (the city's local time) or 20.11.2026"),
-        N_("is in the future: give the date the person consented"),
-        N_("missing column"),
-        N_("column appears twice"),
-    }
-)
-
 
 def _limits(console: Console) -> ImportLimits:
     settings = console.settings
@@ -69,15 +52,20 @@ def _limits(console: Console) -> ImportLimits:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why the API refused the file, for the page to show with translated labels."""
+    """Why the API refused the file, in the reader's language."""
 
     title: str
     detail: str | None
     errors: list[dict[str, Any]]
 
 
-def _refusal(problem: Problem) -> Refusal:
-    return Refusal(title=problem.title, detail=problem.detail, errors=list(problem.errors or []))
+def _refusal(console: Console, problem: Problem) -> Refusal:
+    with using(console.language):
+        return Refusal(
+            title=api_texts.import_title(problem.type_, problem.title),
+            detail=api_texts.import_refusal(problem.detail),
+            errors=list(problem.errors or []),
+        )
 
 
 def _upload_page(
@@ -92,7 +80,6 @@ def _upload_page(
         "participants/import_upload.html",
         status_code=status_code,
         problem=problem,
-        known_details=KNOWN_DETAILS,
         done=done if "accepted" in done else None,
     )
 
@@ -103,23 +90,31 @@ def upload_form(console: ConsoleDep) -> HTMLResponse:
     return _upload_page(console)
 
 
-@router.get(f"{BASE}/template.csv")
-def template_csv(console: ConsoleDep) -> Response:
+def _template_file(
+    console: Console, build: Callable[[], bytes], media_type: str, filename: str
+) -> Response:
     console.require_participant_reader()
     return Response(
-        import_template.template_csv(),
-        media_type=import_template.CSV_MEDIA_TYPE,
-        headers={"Content-Disposition": 'attachment; filename="participants.csv"'},
+        build(),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(f"{BASE}/template.csv")
+def template_csv(console: ConsoleDep) -> Response:
+    return _template_file(
+        console, import_template.template_csv, import_template.CSV_MEDIA_TYPE, "participants.csv"
     )
 
 
 @router.get(f"{BASE}/template.xlsx")
 def template_xlsx(console: ConsoleDep) -> Response:
-    console.require_participant_reader()
-    return Response(
-        import_template.template_xlsx(),
-        media_type=import_template.XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": 'attachment; filename="participants.xlsx"'},
+    return _template_file(
+        console,
+        import_template.template_xlsx,
+        import_template.XLSX_MEDIA_TYPE,
+        "participants.xlsx",
     )
 
 
@@ -131,15 +126,10 @@ def upload(console: ConsoleDep, file: Annotated[UploadFile, File()]) -> Response
     )
     try:
         # Read now, so a file that is no list is refused before it is kept.
-        read_header(
-            filename=received.filename,
-            content_type=received.content_type,
-            content=received.content,
-            limits=_limits(console),
-        )
+        _header(console, received)
     except Problem as problem:
         console.db.rollback()
-        return _upload_page(console, status_code=problem.status, problem=_refusal(problem))
+        return _upload_page(console, status_code=problem.status, problem=_refusal(console, problem))
     upload_id = held_uploads.hold(session=console.db, user_id=console.user.id, upload=received)
     return RedirectResponse(f"{BASE}/{upload_id}", status_code=303)
 
@@ -154,12 +144,7 @@ def _mapping_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     received = held_uploads.held(session=console.db, user_id=console.user.id, upload_id=upload_id)
-    header = read_header(
-        filename=received.filename,
-        content_type=received.content_type,
-        content=received.content,
-        limits=_limits(console),
-    )
+    header = _header(console, received)
     columns = chosen or [cell.column or "" for cell in header]
     return console.render(
         "participants/import_map.html",
@@ -169,7 +154,6 @@ def _mapping_page(
         header=header,
         columns=columns,
         column_names=COLUMN_NAMES,
-        known_details=KNOWN_DETAILS,
         all_columns=COLUMNS,
         update=update,
         problem=problem,
@@ -182,20 +166,44 @@ def mapping(console: ConsoleDep, upload_id: uuid.UUID) -> HTMLResponse:
     return _mapping_page(console, upload_id)
 
 
-def _run(
-    console: Console, upload_id: uuid.UUID, columns: list[str], update: bool, *, dry_run: bool
-) -> ImportReport:
-    received = held_uploads.held(session=console.db, user_id=console.user.id, upload_id=upload_id)
-    return service.import_participants(
-        session=console.db,
-        actor=console.actor,
-        # No mapping sent (a hand-made request): the header is read as the API reads it.
-        upload=replace(received, columns=tuple(columns) if columns else None),
-        partial=True,
-        update=update,
-        dry_run=dry_run,
+def _header(console: Console, received: service.Upload) -> list[HeaderCell]:
+    return read_header(
+        filename=received.filename,
+        content_type=received.content_type,
+        content=received.content,
         limits=_limits(console),
     )
+
+
+def _run(
+    console: Console, upload_id: uuid.UUID, columns: list[str], update: str, *, dry_run: bool
+) -> ImportReport | HTMLResponse:
+    """The import (or its dry run) of a held file; a refusal is the mapping page again."""
+    updating = update == "yes"
+    received = held_uploads.held(session=console.db, user_id=console.user.id, upload_id=upload_id)
+    try:
+        return service.import_participants(
+            session=console.db,
+            actor=console.actor,
+            # No mapping sent (a hand-made request): the header is read as the API reads it.
+            upload=replace(received, columns=tuple(columns) if columns else None),
+            partial=True,
+            update=updating,
+            dry_run=dry_run,
+            limits=_limits(console),
+        )
+    except Problem as problem:
+        if problem.status == 404:
+            raise
+        console.db.rollback()
+        return _mapping_page(
+            console,
+            upload_id,
+            chosen=columns,
+            update=updating,
+            problem=_refusal(console, problem),
+            status_code=problem.status,
+        )
 
 
 @router.post(f"{BASE}/{{upload_id}}/check", response_class=HTMLResponse)
@@ -206,29 +214,16 @@ def check(
     update: Annotated[str, Form(max_length=5)] = "",
 ) -> HTMLResponse:
     console.require_writer()
-    updating = update == "yes"
-    try:
-        report = _run(console, upload_id, column, updating, dry_run=True)
-    except Problem as problem:
-        if problem.status == 404:
-            raise
-        console.db.rollback()
-        return _mapping_page(
-            console,
-            upload_id,
-            chosen=column,
-            update=updating,
-            problem=_refusal(problem),
-            status_code=problem.status,
-        )
+    report = _run(console, upload_id, column, update, dry_run=True)
+    if isinstance(report, HTMLResponse):
+        return report
     return console.render(
         "participants/import_check.html",
         upload_id=upload_id,
         report=report,
         columns=column,
-        update=updating,
+        update=update == "yes",
         column_names=COLUMN_NAMES,
-        known_details=KNOWN_DETAILS,
     )
 
 
@@ -240,21 +235,9 @@ def run(
     update: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     console.require_writer()
-    updating = update == "yes"
-    try:
-        report = _run(console, upload_id, column, updating, dry_run=False)
-    except Problem as problem:
-        if problem.status == 404:
-            raise
-        console.db.rollback()
-        return _mapping_page(
-            console,
-            upload_id,
-            chosen=column,
-            update=updating,
-            problem=_refusal(problem),
-            status_code=problem.status,
-        )
+    report = _run(console, upload_id, column, update, dry_run=False)
+    if isinstance(report, HTMLResponse):
+        return report
     held_uploads.release(session=console.db, user_id=console.user.id, upload_id=upload_id)
     return RedirectResponse(
         f"{BASE}?accepted={report.accepted}&updated={report.updated}&rejected={report.rejected}",

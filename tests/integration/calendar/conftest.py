@@ -9,7 +9,6 @@ told to refuse, with a temporary (4xx) or a permanent (5xx) reply.
 from __future__ import annotations
 
 import secrets
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,13 +42,7 @@ from birge_shared.tasks import EMAIL_RELEASE_DUE, EmailSend, TaskPayload
 from birge_shared.users import create_user
 from tests.factories import make_event, make_invitation, make_participant
 from tests.integration.calendar.reader import ReadCalendar, read_ics
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 @dataclass

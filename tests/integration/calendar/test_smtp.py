@@ -41,9 +41,9 @@ from tests.integration.calendar.conftest import (
     CalendarRows,
     Mailbox,
     calendar_of,
-    free_port,
     start_controller,
 )
+from tests.ports import free_port
 
 USER, PASSWORD = "birge", "s3cret pass"
 

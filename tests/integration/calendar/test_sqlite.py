@@ -4,45 +4,25 @@ once too, although SQLite has no row locks."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from birge_shared.db import make_engine
-from birge_shared.migrate import upgrade
 from birge_shared.models import Invitation, InvitationStatus, Message, MessageStatus, utcnow
 from birge_shared.settings import get_settings
 from birge_workers.mail.send import release_due, send_emails
 from birge_workers.mail.transport import FolderTransport
 from birge_workers.notifications.invitations import queue_invitation_emails
+from tests.embedded_sqlite import embedded_sqlite
 from tests.integration.calendar.conftest import CalendarRows
 
 
 def test_three_senders_on_sqlite_write_each_email_once(tmp_path: Path) -> None:
-    database_url = f"sqlite:///{tmp_path / 'birge.db'}"
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @contextmanager
-    def transaction() -> Iterator[Session]:
-        session = sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-    try:
-        rows = CalendarRows(engine)
+    with embedded_sqlite(tmp_path) as database:
+        transaction = database.transaction
+        rows = CalendarRows(database.engine)
         event = rows.event()
         invitations = rows.invited(event, 12, status=InvitationStatus.PLANNED)
         with transaction() as session:
@@ -85,5 +65,3 @@ def test_three_senders_on_sqlite_write_each_email_once(tmp_path: Path) -> None:
             assert set(answers) == {InvitationStatus.PLANNED}
             assert release_due(session=session, now=utcnow() + timedelta(hours=1)) == 0
         rows.session.close()
-    finally:
-        engine.dispose()

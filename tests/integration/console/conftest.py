@@ -91,3 +91,15 @@ def signed_in(console_app: FastAPI, make_user: UserFactory) -> Iterator[SignedIn
 def anonymous(console_app: FastAPI) -> Iterator[TestClient]:
     with TestClient(console_app, raise_server_exceptions=False, follow_redirects=False) as client:
         yield client
+
+
+@pytest.fixture
+def signed_in_english(signed_in: SignedIn) -> SignedIn:
+    """`signed_in` whose clients read the pages in English, whatever the default language."""
+
+    def _english(*args: object, **kwargs: object) -> ConsoleClient:
+        client = signed_in(*args, **kwargs)
+        client.headers["Accept-Language"] = "en"
+        return client
+
+    return _english

@@ -277,7 +277,7 @@ def test_an_unknown_placeholder_is_refused_with_the_services_error(
     )
 
     assert refused.status_code == 422
-    assert "unknown placeholder {phone}" in refused.text
+    assert "Unknown placeholder {phone}" in refused.text
     assert "Birge: call {phone}" in refused.text  # the draft is kept to fix
     assert db.scalar(select(func.count()).select_from(MessageTemplate)) == 0
     assert client.get("/console/admin/templates/nonsense/en").status_code == 404
@@ -299,11 +299,25 @@ def test_the_live_counter_counts_segments_on_the_server(signed_in: SignedIn, db:
     assert "1 segment (160 characters, GSM-7)" in one.text
     assert "2 segments (161 characters, GSM-7)" in two.text
     assert "UCS-2" in unicode.text
-    assert "unknown placeholder {title}" in bad.text
+    assert "Unknown placeholder {title}" in bad.text
     assert "<h1>" in no_js.text
     assert "2 segments" in no_js.text
     assert db.scalar(select(func.count()).select_from(MessageTemplate)) == 0
     assert client.post(url, data={"body": "x"}, headers={"HX-Request": "true"}).status_code == 403
+
+
+def test_a_refused_placeholder_is_named_in_the_readers_language(signed_in: SignedIn) -> None:
+    client = _admin(signed_in)
+    client.headers["Accept-Language"] = "ru"
+    htmx = {"HX-Request": "true", "X-CSRF-Token": client.csrf}
+
+    bad = client.post(
+        "/console/admin/templates/help/ru/preview", data={"body": "Birge {phone}"}, headers=htmx
+    )
+
+    assert bad.status_code == 200
+    assert "Неизвестная подстановка {phone}" in bad.text
+    assert "unknown placeholder" not in bad.text
 
 
 def _held_batch(db: Session) -> InvitationBatch:

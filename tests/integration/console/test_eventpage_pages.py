@@ -24,7 +24,7 @@ from birge_shared.models import (
     Role,
 )
 from birge_shared.settings import get_settings
-from tests.factories import make_event, make_invitation, make_participant
+from tests.factories import invitation_sms, make_event, make_invitation, make_participant
 from tests.integration.console.conftest import ConsoleClient
 from tests.integration.console.conftest import SignedIn as _SignedIn
 
@@ -414,3 +414,32 @@ def test_what_the_handlers_say_is_in_the_reader_s_language(
     assert "Бул чакыруу жабылып калган" in again.text
     assert "Адегенде билдирүү жазыңыз." in empty.text
     assert 'lang="ky"' in empty.text
+
+
+def test_why_a_message_failed_is_said_in_the_readers_language_on_event_and_person_pages(
+    signed_in: _SignedIn, db: Session
+) -> None:
+    event = make_event(db, city="osh")
+    person = make_participant(db, name="Эрмек Жээнбеков")
+    invitation = make_invitation(
+        db, event=event, participant=person, status=InvitationStatus.FAILED
+    )
+    db.add(
+        invitation_sms(
+            invitation,
+            status=MessageStatus.FAILED,
+            error_code="21614",
+            error_reason="gave up after 3 attempts: the recipient number is not a mobile number",
+        )
+    )
+    db.commit()
+    client = signed_in(Role.COORDINATOR, ("osh",))
+    client.headers["Accept-Language"] = "ru"
+
+    event_page = client.get(f"/console/events/{event.id}")
+    person_page = client.get(f"/console/participants/{person.id}")
+
+    said = "Отправка прекращена после 3 попыток. Это не мобильный номер."
+    assert said in event_page.text
+    assert said in person_page.text
+    assert "gave up" not in event_page.text + person_page.text

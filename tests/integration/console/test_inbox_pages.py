@@ -12,19 +12,13 @@ from sqlalchemy.orm import Session
 from birge_shared.free_text import COORDINATOR_REPLY
 from birge_shared.models import Message, MessageDirection, Participant, Role, utcnow
 from tests.factories import make_inbound, make_participant
-from tests.integration.console.conftest import ConsoleClient, SignedIn
+from tests.integration.console.conftest import SignedIn
 
 
 @pytest.fixture
-def signed_in(signed_in: SignedIn) -> SignedIn:
+def signed_in(signed_in_english: SignedIn) -> SignedIn:
     """Clients that read the pages in English, whatever the default language."""
-
-    def _english(*args: object, **kwargs: object) -> ConsoleClient:
-        client = signed_in(*args, **kwargs)
-        client.headers["Accept-Language"] = "en"
-        return client
-
-    return _english
+    return signed_in_english
 
 
 HTMX = {"HX-Request": "true"}

@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
-from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     EventStatus,
     InvitationStatus,
-    Message,
-    MessageChannel,
-    MessageDirection,
-    MessageStatus,
     Role,
 )
-from tests.factories import make_event, make_invitation, make_participant, unique_phone
+from tests.factories import (
+    inbound_sms,
+    invitation_sms,
+    make_event,
+    make_invitation,
+    make_participant,
+    unique_phone,
+)
 from tests.integration.console.conftest import SignedIn
 from tests.integration.console.crawl import Visited, crawl, object_pages
 
@@ -51,7 +53,6 @@ class Secrets:
 def _people_and_events(db: Session) -> Secrets:
     """In each city: an upcoming and a past event, five people invited to both in every
     status, an outbound SMS and an inbound reply the inbox keeps."""
-    cipher = get_cipher()
     known = Secrets()
     for city in CITIES:
         upcoming = make_event(db, city=city)
@@ -68,28 +69,8 @@ def _people_and_events(db: Session) -> Secrets:
             )
             invitation = make_invitation(db, event=upcoming, participant=person, status=status)
             make_invitation(db, event=past, participant=person, status=InvitationStatus.ATTENDED)
-            db.add(
-                Message(
-                    direction=MessageDirection.OUTBOUND,
-                    channel=MessageChannel.SMS,
-                    purpose="invitation",
-                    invitation_id=invitation.id,
-                    participant_id=person.id,
-                    status=MessageStatus.DELIVERED,
-                    body_encrypted=cipher.encrypt(f"{given}, you are invited"),
-                )
-            )
-            db.add(
-                Message(
-                    direction=MessageDirection.INBOUND,
-                    channel=MessageChannel.SMS,
-                    purpose="reply:unknown",
-                    participant_id=person.id,
-                    status=MessageStatus.RECEIVED,
-                    body_encrypted=cipher.encrypt(f"{family} here, what time?"),
-                    created_at=datetime.now(UTC),
-                )
-            )
+            db.add(invitation_sms(invitation, text=f"{given}, you are invited"))
+            db.add(inbound_sms(person.id, text=f"{family} here, what time?"))
             # The phone as stored, and without its country code as a form might echo it.
             known.by_city[city] += [given, family, email, phone, phone.removeprefix("+996")]
     db.commit()

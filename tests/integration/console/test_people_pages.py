@@ -293,6 +293,7 @@ CSV = (
     "Аты-жөнү;Телефон;Тил;Шаар;Жамаат;Макулдук ыкмасы;Макулдук тексти;Макулдук күнү\n"
     "Гүлзат Мамытова;0700 555 301;ky;bishkek;host;paper_form;2026-01;20.11.2026\n"
     "Broken Row;not a phone;ky;bishkek;host;paper_form;2026-01;20.11.2026\n"
+    "Гүлзат Экинчи;0700 555 301;ky;bishkek;host;paper_form;2026-01;20.11.2026\n"
 ).encode()
 
 
@@ -332,6 +333,8 @@ def test_the_import_wizard_uploads_maps_checks_and_imports(
     assert "Пока ничего не импортировано." in checked.text
     assert '<td class="num">3</td>' in checked.text  # the spreadsheet's own row number
     assert "неверный номер телефона" in checked.text or "это не номер телефона" in checked.text
+    # A row error that names another row keeps its number in the translation.
+    assert "тот же номер телефона и город, что в строке 2" in checked.text
     assert db.scalar(select(func.count()).select_from(Participant)) == 0
 
     run = client.post(
@@ -350,6 +353,7 @@ def test_a_wrong_mapping_and_a_wrong_file_are_explained(signed_in: SignedIn, db:
         IMPORT, data={"csrf": client.csrf}, files={"file": ("a.png", b"\x89PNG\r\n", "image/png")}
     )
     assert not_a_list.status_code == 415
+    assert "Загрузите файл CSV или XLSX" in not_a_list.text  # the refusal, translated
     assert db.scalar(select(func.count()).select_from(ImportUpload)) == 0
 
     uploaded = client.post(
@@ -383,6 +387,7 @@ def test_an_import_into_another_city_is_refused(signed_in: SignedIn, db: Session
     )
     checked = client.post(uploaded.headers["location"] + "/check", data={"csrf": client.csrf})
     assert checked.status_code == 403
+    assert "Вы не закреплены за городом из этого файла" in checked.text
     assert db.scalar(select(func.count()).select_from(Invitation)) == 0
     assert db.scalar(select(func.count()).select_from(Participant)) == 0
 

@@ -7,7 +7,6 @@ them), participants, the messages sent to them, and the outbox rows written mean
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -43,14 +42,7 @@ from birge_shared.tasks import SMS_RELEASE_DUE, SMS_SWEEP_IN_FLIGHT, SmsSend
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.sending.send import Outcome, send_messages
 from birge_workers.sms.twilio_provider import TwilioProvider
-from tests.contract.conftest import (
-    CONTRACT_DIR,
-    PRISM,
-    TWILIO_SPEC,
-    _free_port,
-    _stop,
-    _wait_until_answering,
-)
+from tests.contract.prism import running_prism
 from tests.factories import unique_phone
 from tests.fakes.fake_messages_api import FakeMessagesApi
 
@@ -329,37 +321,5 @@ def dynamic_prism_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     every create and `message.provider_sid` is unique: recording a hundred sends needs a
     hundred sids. Requests are still checked against the contract either way.
     """
-    missing = [
-        str(path.relative_to(CONTRACT_DIR)) for path in (PRISM, TWILIO_SPEC) if not path.exists()
-    ]
-    if missing:
-        pytest.fail(
-            f"Prism or Twilio's OpenAPI file is not installed (missing {', '.join(missing)} in "
-            "tests/contract). Run `make node`.",
-            pytrace=False,
-        )
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("prism-dynamic") / "prism.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603  # fixed arguments, no shell
-            [
-                str(PRISM),
-                "mock",
-                "--dynamic",
-                "-p",
-                str(port),
-                "-h",
-                "127.0.0.1",
-                str(TWILIO_SPEC),
-            ],
-            cwd=CONTRACT_DIR,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_until_answering(base_url, process, log_path)
+    with running_prism(tmp_path_factory.mktemp("prism-dynamic"), dynamic=True) as base_url:
         yield base_url
-    finally:
-        _stop(process)

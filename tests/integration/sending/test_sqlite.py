@@ -4,21 +4,16 @@ too, although SQLite has no row locks."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from birge_shared.db import make_engine
-from birge_shared.migrate import upgrade
 from birge_shared.models import InvitationStatus, MessageStatus, utcnow
 from birge_workers.sending.fanout import fan_out
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.sending.release import release_due
 from birge_workers.sending.send import send_messages
 from birge_workers.sending.sweeper import sweep_in_flight
+from tests.embedded_sqlite import embedded_sqlite
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import Rows, any_hour_settings, twilio_for
 
@@ -26,25 +21,9 @@ from tests.integration.sending.conftest import Rows, any_hour_settings, twilio_f
 def test_three_senders_on_sqlite_send_each_message_once(
     tmp_path: Path, messages_api: FakeMessagesApi
 ) -> None:
-    database_url = f"sqlite:///{tmp_path / 'birge.db'}"
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @contextmanager
-    def transaction() -> Iterator[Session]:
-        session = sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-    try:
-        rows = Rows(engine)
+    with embedded_sqlite(tmp_path) as database:
+        transaction = database.transaction
+        rows = Rows(database.engine)
         event = rows.event()
         batch, invitations = rows.batch(event, planned=12)
         assert fan_out(batch_id=batch.id, chunk_size=50, transaction=transaction) == 12
@@ -82,5 +61,3 @@ def test_three_senders_on_sqlite_send_each_message_once(
             == {}
         )
         rows.session.close()
-    finally:
-        engine.dispose()

@@ -19,7 +19,8 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
     404: {"description": "No such event in your cities"},
     409: {
         "description": "The event was cancelled or has not started yet, or a walk-in has an "
-        "invitation to mark through the attendance list"
+        "invitation to mark through the attendance list, or a walk-in to undo whose status "
+        "before is not known"
     },
     422: {"description": "Invalid input, or participants without an accepted invitation"},
 }

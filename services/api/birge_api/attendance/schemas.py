@@ -13,7 +13,8 @@ class AttendanceUpdate(BaseModel):
     """Who came and who did not. Each id is a participant with an accepted invitation.
 
     `unmarked` takes a mark back (a check-in tapped by mistake at the door): the invitation is
-    accepted again, as if nobody had marked it.
+    accepted again, as if nobody had marked it. A walk-in's is undone: the invitation the
+    walk-in made is removed, one it changed gets its status from before the walk-in back.
     """
 
     model_config = ConfigDict(extra="forbid")

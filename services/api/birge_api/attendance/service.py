@@ -2,10 +2,11 @@
 
 Only people who said yes can have come: the coordinator marks participants whose invitation is
 accepted (or already marked, to correct a mistake), and a request naming anyone else changes
-nothing. A participant checks in on their personal page from 30 minutes before the start to
-the end, with the code the coordinator shows in the room. Wrong codes are counted in the audit
-trail (by invitation id, nothing personal): five in an hour and the page stops trying codes
-for that invitation until the hour has passed.
+nothing. Taking a walk-in's mark back undoes the walk-in: the invitation it made goes, one it
+turned into a walk-in gets its status back. A participant checks in on their personal page
+from 30 minutes before the start to the end, with the code the coordinator shows in the room.
+Wrong codes are counted in the audit trail (by invitation id, nothing personal): five in an
+hour and the page stops trying codes for that invitation until the hour has passed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ OPENS_BEFORE = timedelta(minutes=30)
 MAX_WRONG_CODES = 5
 WRONG_CODE_WINDOW = timedelta(hours=1)
 WRONG_CODE_ACTION = "invitation.checkin_refused"
+WALK_IN_ACTION = "event.walk_in"
+#: The walk-in's audit detail that keeps the invitation's status before it (None: it had none).
+WALK_IN_BEFORE = "before"
 _IDS_SHOWN = 20
 #: The request's field each wanted status came from, to name it in an error.
 _FIELDS = {
@@ -105,24 +109,14 @@ def mark_attendance(
             ],
             participant_ids=missing,
         )
-    walk_ins = [
-        str(participant_id)
-        for participant_id in data.unmarked
-        if invitations[participant_id].walk_in
-    ]
-    if walk_ins:
-        # A walk-in was never accepted: "unmarked" would invent an answer they never gave.
-        raise Problem(
-            status=422,
-            type_="walk-in-not-unmarked",
-            title="A walk-in's attendance cannot be taken back to accepted",
-            errors=[
-                {"field": "unmarked", "detail": f"{item} came as a walk-in"}
-                for item in walk_ins[:_IDS_SHOWN]
-            ],
-            participant_ids=walk_ins,
-        )
-    changed = 0
+    walk_ins = {
+        participant_id for participant_id in data.unmarked if invitations[participant_id].walk_in
+    }
+    for participant_id in walk_ins:
+        # A walk-in was never accepted: taking the mark back undoes the walk-in instead.
+        take_back_walk_in(session=session, invitation=invitations.pop(participant_id), now=moment)
+        del wanted[participant_id]
+    changed = len(walk_ins)
     for participant_id, status in wanted.items():
         invitation = invitations[participant_id]
         if invitation.status is not status:
@@ -149,6 +143,44 @@ def mark_attendance(
         },
     )
     return _totals(session, event, changed=changed)
+
+
+def take_back_walk_in(*, session: Session, invitation: Invitation, now: datetime) -> None:
+    """Undo a walk-in marked by mistake: the invitation it made is removed, and one it turned
+    into a walk-in (declined, waitlisted …) gets its status back, as the walk-in's audit entry
+    recorded it. The caller writes the audit entry of the change."""
+    entry = session.scalar(
+        select(AuditEntry)
+        .where(
+            AuditEntry.action == WALK_IN_ACTION,
+            AuditEntry.object_type == "invitation",
+            AuditEntry.object_id == str(invitation.id),
+        )
+        .order_by(AuditEntry.at.desc())
+        .limit(1)
+    )
+    details = entry.details if entry is not None else {}
+    if WALK_IN_BEFORE in details:
+        before = details[WALK_IN_BEFORE]
+    elif invitation.created_at == invitation.checked_in_at:
+        # Recorded before the status was kept; an invitation made on the spot began then.
+        before = None
+    else:
+        before = ""
+    if before is None:
+        session.delete(invitation)
+        return
+    if before not in {status.value for status in InvitationStatus}:
+        raise Problem(
+            status=409,
+            type_="walk-in-not-unmarked",
+            title="This walk-in's status before it is not known: correct it in the roster",
+            participant_ids=[str(invitation.participant_id)],
+        )
+    invitation.status = InvitationStatus(before)
+    invitation.walk_in = False
+    invitation.checked_in_at = None
+    invitation.updated_at = now
 
 
 def _totals(session: Session, event: Event, *, changed: int) -> AttendanceRead:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from birge_api.attendance.service import OPENS_BEFORE
+from birge_api.attendance.service import OPENS_BEFORE, WALK_IN_ACTION, WALK_IN_BEFORE
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.participants.schemas import ParticipantCreate, Phone
@@ -108,6 +108,8 @@ def add_walk_in(
             invitation_id=str(invitation.id),
             invitation_status=invitation.status.value,
         )
+    # Kept in the audit entry, so that undoing the walk-in gives the invitation its status back.
+    before = invitation.status.value if invitation is not None else None
     if invitation is None:
         invitation = Invitation(event_id=event.id, participant_id=person.id, created_at=moment)
         session.add(invitation)
@@ -119,10 +121,10 @@ def add_walk_in(
     audit.record(
         session=session,
         actor_id=actor.user_id,
-        action="event.walk_in",
+        action=WALK_IN_ACTION,
         object_type="invitation",
         object_id=invitation.id,
-        details={"event_id": str(event.id), "registered": registered},
+        details={"event_id": str(event.id), "registered": registered, WALK_IN_BEFORE: before},
     )
     return WalkInRead(
         invitation_id=invitation.id,

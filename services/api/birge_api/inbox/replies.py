@@ -15,7 +15,6 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
@@ -24,11 +23,9 @@ from birge_api.problems import Problem, forbidden, invalid, not_found
 from birge_shared import audit
 from birge_shared.budget import over_budget
 from birge_shared.crypto import get_cipher
-from birge_shared.free_text import COORDINATOR_REPLY
+from birge_shared.free_text import COORDINATOR_REPLY, plan_free_text_sms
 from birge_shared.models import (
     Message,
-    MessageChannel,
-    MessageDirection,
     MessageStatus,
     Role,
 )
@@ -164,44 +161,37 @@ def reply(
             type_="over-budget",
             title="The city's SMS budget for today is used up; answer tomorrow",
         )
-    answer = Message(
-        direction=MessageDirection.OUTBOUND,
-        channel=MessageChannel.SMS,
+    answer_id = plan_free_text_sms(
+        session=session,
         purpose=COORDINATOR_REPLY,
-        dedupe_key=dedupe_key,
         participant_id=person.id,
-        status=MessageStatus.PLANNED,
-        segments=segments,
-        body_encrypted=get_cipher().encrypt(text),
-        created_at=now,
-        updated_at=now,
+        invitation_id=None,
+        text=text,
+        # Without a key each answer is its own message.
+        dedupe_key=dedupe_key or _dedupe_key(actor, uuid.uuid4().hex),
     )
-    try:
-        with session.begin_nested():
-            session.add(answer)
-            session.flush()
-    except IntegrityError:
+    if answer_id is None:
         # The same key, just used by this user for an answer to another text.
         raise invalid(
             "Idempotency-Key",
             "this key was already used for a different answer; use a new key",
             type_="idempotency-key-reused",
-        ) from None
-    enqueue(session=session, payload=SmsSend(message_ids=[answer.id]))
+        )
+    enqueue(session=session, payload=SmsSend(message_ids=[answer_id]))
     audit.record(
         session=session,
         actor_id=actor.user_id,
         action="inbox.reply",
         object_type="message",
         object_id=inbound.id,
-        details={"reply_id": str(answer.id), "segments": segments},
+        details={"reply_id": str(answer_id), "segments": segments},
     )
     mark_handled(session=session, actor=actor, message_id=inbound.id, now=now)
     return ReplyRead(
-        id=answer.id,
+        id=answer_id,
         inbox_message_id=inbound.id,
         participant_id=person.id,
-        status=answer.status,
+        status=MessageStatus.PLANNED,
         segments=segments,
         replayed=False,
     )

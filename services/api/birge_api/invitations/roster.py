@@ -50,6 +50,7 @@ from birge_shared.models import (
     utcnow,
 )
 from birge_shared.phones import mask
+from birge_shared.settings import Settings
 
 #: Invitations a coordinator may withdraw: still waiting for an answer or a seat, or accepted.
 WITHDRAWABLE = (*HOLDING, InvitationStatus.WAITLISTED)
@@ -98,7 +99,7 @@ def withdraw(
     event_id: uuid.UUID,
     invitation_id: uuid.UUID,
     reason: str | None,
-    over_invite: float,
+    settings: Settings,
 ) -> InvitationListItem:
     """Close one open invitation as `withdrawn`, skip its pending messages, refill its seat.
 
@@ -139,7 +140,11 @@ def withdraw(
         .returning(Message.id)
     ).all()
     session.flush()
-    refilled = refill(session=session, event=event, over_invite=over_invite) if held else None
+    refilled = (
+        refill(session=session, event=event, over_invite=settings.over_invite_factor)
+        if held
+        else None
+    )
     audit.record(
         session=session,
         actor_id=actor.user_id,
@@ -162,14 +167,19 @@ def move_up(
     actor: Actor,
     event_id: uuid.UUID,
     invitation_id: uuid.UUID,
-    over_invite: float,
+    settings: Settings,
 ) -> InvitationListItem:
     """Invite a waiting person now, ahead of the waitlist's order, if a seat keeps the band."""
     event = get_event(session=session, actor=actor, event_id=event_id, lock=True)
     require_open(event)
     invitation = _locked_invitation(session, event, invitation_id)
     try:
-        promote(session=session, event=event, invitation=invitation, over_invite=over_invite)
+        promote(
+            session=session,
+            event=event,
+            invitation=invitation,
+            over_invite=settings.over_invite_factor,
+        )
     except PromotionRefusedError as refused:
         raise Problem(
             status=409,

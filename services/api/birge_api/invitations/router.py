@@ -23,6 +23,7 @@ from birge_api.invitations.schemas import (
     MessageEstimate,
     MessageSent,
     MessageText,
+    SeatsRead,
     WithdrawRequest,
 )
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
@@ -38,6 +39,21 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
     404: {"description": "No such event (or batch) in your cities"},
     409: {"description": "The event is cancelled, completed or already started"},
     422: {"description": "Invalid input; `errors` names the fields"},
+}
+#: The roster's actions name one invitation, and refuse what its state does not allow.
+_ROSTER_PROBLEMS = _PROBLEMS | {
+    404: {"description": "No such event or invitation in your cities"},
+    409: {
+        "description": "The event is closed to changes, the invitation is already closed "
+        "(`invitation-not-open`), or no seat keeps the mix band (`cannot-move-up`)"
+    },
+}
+#: A coordinator's SMS to the confirmed people counts against the city's daily budget.
+_MESSAGE_PROBLEMS = _PROBLEMS | {
+    409: {
+        "description": "The event is closed to changes, or the SMS would pass the city's "
+        "daily budget (nothing is sent)"
+    },
 }
 
 IdempotencyKey = Annotated[
@@ -149,22 +165,20 @@ def approve_batch(
     return service.approve_batch(session=session, actor=actor, event_id=event_id, batch_id=batch_id)
 
 
-@router.get("/seats", responses=_PROBLEMS)
-def get_seats(
-    event_id: uuid.UUID, session: SessionDep, settings: SettingsDep, actor: ParticipantReader
-) -> seats.SeatsRead:
-    """How the seats stand, and why any stay open (nobody waiting fits the mix band)."""
-    return seats.seats(
-        session=session, actor=actor, event_id=event_id, over_invite=settings.over_invite_factor
-    )
-
-
 @approvals.get("/awaiting-approval", responses=_PROBLEMS)
 def list_awaiting_approval(
     session: SessionDep, actor: Admin, limit: LimitQuery = 50
 ) -> list[BatchRead]:
     """Every batch held over its city's daily SMS budget, oldest first (administrators)."""
     return service.list_awaiting_approval(session=session, actor=actor, limit=limit)
+
+
+@router.get("/seats", responses=_PROBLEMS)
+def get_seats(
+    event_id: uuid.UUID, session: SessionDep, settings: SettingsDep, actor: ParticipantReader
+) -> SeatsRead:
+    """How the seats stand, and why any stay open (nobody waiting fits the mix band)."""
+    return seats.seats(session=session, actor=actor, event_id=event_id, settings=settings)
 
 
 @router.get("/counts", responses=_PROBLEMS)
@@ -181,7 +195,7 @@ def get_waitlist(
     return roster.waitlist(session=session, actor=actor, event_id=event_id)
 
 
-@router.post("/{invitation_id}/withdraw", responses=_PROBLEMS)
+@router.post("/{invitation_id}/withdraw", responses=_ROSTER_PROBLEMS)
 def withdraw_invitation(
     event_id: uuid.UUID,
     invitation_id: uuid.UUID,
@@ -197,11 +211,11 @@ def withdraw_invitation(
         event_id=event_id,
         invitation_id=invitation_id,
         reason=body.reason,
-        over_invite=settings.over_invite_factor,
+        settings=settings,
     )
 
 
-@router.post("/{invitation_id}/move-up", responses=_PROBLEMS)
+@router.post("/{invitation_id}/move-up", responses=_ROSTER_PROBLEMS)
 def move_up_invitation(
     event_id: uuid.UUID,
     invitation_id: uuid.UUID,
@@ -215,11 +229,11 @@ def move_up_invitation(
         actor=actor,
         event_id=event_id,
         invitation_id=invitation_id,
-        over_invite=settings.over_invite_factor,
+        settings=settings,
     )
 
 
-@router.post("/message/preview", responses=_PROBLEMS)
+@router.post("/message/preview", responses=_MESSAGE_PROBLEMS)
 def preview_message(
     event_id: uuid.UUID,
     body: MessageText,
@@ -233,7 +247,7 @@ def preview_message(
     )
 
 
-@router.post("/message", status_code=status.HTTP_202_ACCEPTED, responses=_PROBLEMS)
+@router.post("/message", status_code=status.HTTP_202_ACCEPTED, responses=_MESSAGE_PROBLEMS)
 def message_confirmed(
     event_id: uuid.UUID,
     body: MessageText,

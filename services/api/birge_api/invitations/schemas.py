@@ -312,3 +312,24 @@ class PersonSummary(BaseModel):
     phone_masked: str | None
     community: Community | None
     language: Language
+
+
+class HeldSeats(BaseModel):
+    host: int
+    migrant: int
+    unspecified: int
+    total: int
+
+
+class SeatsRead(BaseModel):
+    capacity: int
+    limit: int = Field(description="Seats that may be held: capacity times the over-invite factor")
+    held: HeldSeats = Field(description="Accepted invitations plus those awaiting an answer")
+    accepted: int
+    open: int
+    waiting: int = Field(description="People on the waitlist who can still be invited")
+    min_share: float
+    in_band: bool = Field(description="Whether the held seats keep each community's share")
+    open_reason: str | None = Field(
+        description="Why seats stay open although people are waiting, or why nobody waits"
+    )

@@ -4,43 +4,22 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
+from birge_api.invitations.schemas import HeldSeats, SeatsRead
 from birge_shared.balance import in_band, next_from_waitlist, seat_limit, why_seat_is_open
 from birge_shared.invitations import candidates_for, held_seats, is_eligible, promotion_closed
 from birge_shared.models import EventStatus, Invitation, InvitationStatus, Participant, utcnow
-from birge_shared.settings import get_settings
+from birge_shared.settings import Settings
 
 
-class HeldSeats(BaseModel):
-    host: int
-    migrant: int
-    unspecified: int
-    total: int
-
-
-class SeatsRead(BaseModel):
-    capacity: int
-    limit: int = Field(description="Seats that may be held: capacity times the over-invite factor")
-    held: HeldSeats = Field(description="Accepted invitations plus those awaiting an answer")
-    accepted: int
-    open: int
-    waiting: int = Field(description="People on the waitlist who can still be invited")
-    min_share: float
-    in_band: bool = Field(description="Whether the held seats keep each community's share")
-    open_reason: str | None = Field(
-        description="Why seats stay open although people are waiting, or why nobody waits"
-    )
-
-
-def seats(*, session: Session, actor: Actor, event_id: uuid.UUID, over_invite: float) -> SeatsRead:
+def seats(*, session: Session, actor: Actor, event_id: uuid.UUID, settings: Settings) -> SeatsRead:
     event = get_event(session=session, actor=actor, event_id=event_id)
     held = held_seats(session, event.id)
-    limit = seat_limit(event.capacity, over_invite)
+    limit = seat_limit(event.capacity, settings.over_invite_factor)
     waiting_people = [
         person
         for person in session.scalars(
@@ -63,7 +42,7 @@ def seats(*, session: Session, actor: Actor, event_id: uuid.UUID, over_invite: f
     reason = None
     # Near the start nobody more is promoted (see `refill`): that is the reason then.
     too_late = (
-        promotion_closed(starts_at=event.starts_at, now=utcnow(), settings=get_settings())
+        promotion_closed(starts_at=event.starts_at, now=utcnow(), settings=settings)
         if event.status is EventStatus.SCHEDULED
         else None
     )
