@@ -11,6 +11,7 @@ from birge_api.auth.router import router as auth_router
 from birge_api.calendars.router import router as calendars_router
 from birge_api.dashboard.router import router as dashboard_router
 from birge_api.events.router import router as events_router
+from birge_api.groups.router import router as groups_router
 from birge_api.inbox.router import router as inbox_router
 from birge_api.invitations.router import approvals as approvals_router
 from birge_api.invitations.router import router as invitations_router
@@ -64,6 +65,7 @@ def create_app() -> FastAPI:
     app.include_router(invitations_router)
     app.include_router(approvals_router)
     app.include_router(attendance_router)
+    app.include_router(groups_router)
     app.include_router(message_templates_router)
     app.include_router(webhooks_router)
     app.include_router(participant_page_router)

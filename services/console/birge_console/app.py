@@ -17,6 +17,7 @@ from birge_console import (
     dashboard,
     door,
     event_forms,
+    event_groups,
     event_page,
     events,
     inbox,
@@ -40,6 +41,7 @@ def create_app() -> FastAPI:
     app.include_router(events.router)
     app.include_router(event_forms.router)
     app.include_router(event_page.router)
+    app.include_router(event_groups.router)
     app.include_router(invite_wizard.router)
     app.include_router(door.router)
     app.include_router(inbox.router)

@@ -7,6 +7,7 @@ from birge_shared.models.callback import ProviderCallback
 from birge_shared.models.city import City
 from birge_shared.models.console_session import ConsoleSession
 from birge_shared.models.enums import (
+    ActivityFormat,
     ActivityType,
     Community,
     ConsentMethod,
@@ -20,6 +21,7 @@ from birge_shared.models.enums import (
     Role,
 )
 from birge_shared.models.event import Event
+from birge_shared.models.group import EventGroup, GroupMember
 from birge_shared.models.import_upload import ImportUpload
 from birge_shared.models.invitation import Invitation
 from birge_shared.models.message import Message
@@ -32,6 +34,7 @@ from birge_shared.models.template import MessageTemplate
 from birge_shared.models.user import User, user_city
 
 __all__ = [
+    "ActivityFormat",
     "ActivityType",
     "AuditEntry",
     "Base",
@@ -42,8 +45,10 @@ __all__ = [
     "ConsentMethod",
     "ConsoleSession",
     "Event",
+    "EventGroup",
     "EventStatus",
     "EventVisibility",
+    "GroupMember",
     "ImportUpload",
     "Invitation",
     "InvitationBatch",
