@@ -9,6 +9,7 @@ from birge_api.attendance.router import router as attendance_router
 from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
 from birge_api.calendars.router import router as calendars_router
+from birge_api.contacts.router import router as contacts_router
 from birge_api.dashboard.router import router as dashboard_router
 from birge_api.events.router import router as events_router
 from birge_api.groups.router import router as groups_router
@@ -73,6 +74,7 @@ def create_app() -> FastAPI:
     app.include_router(users_router)
     app.include_router(audit_router)
     app.include_router(inbox_router)
+    app.include_router(contacts_router)
     app.include_router(reports_router)
     app.include_router(dashboard_router)
     return app

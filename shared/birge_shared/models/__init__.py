@@ -6,6 +6,7 @@ from birge_shared.models.batch import BatchKind, BatchStatus, InvitationBatch
 from birge_shared.models.callback import ProviderCallback
 from birge_shared.models.city import City
 from birge_shared.models.console_session import ConsoleSession
+from birge_shared.models.contact import ContactPair, ContactRollup
 from birge_shared.models.enums import (
     ActivityFormat,
     ActivityType,
@@ -44,6 +45,8 @@ __all__ = [
     "Community",
     "ConsentMethod",
     "ConsoleSession",
+    "ContactPair",
+    "ContactRollup",
     "Event",
     "EventGroup",
     "EventStatus",

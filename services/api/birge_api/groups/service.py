@@ -20,7 +20,7 @@ from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.groups.split import Group, Person, SplitError, band_shortfall, pair_key, split
 from birge_api.problems import Problem, invalid, not_found
-from birge_shared import audit
+from birge_shared import audit, contacts
 from birge_shared.balance import in_band
 from birge_shared.formats import activity_format
 from birge_shared.models import (
@@ -111,6 +111,7 @@ def split_event(
             errors=[{"field": "count" if count else "size", "detail": str(error)}],
         ) from None
     _store(session, event, groups)
+    contacts.record_event(session, event)
     audit.record(
         session=session,
         actor_id=actor.user_id,
@@ -256,6 +257,7 @@ def move_member(
             },
         )
         session.flush()
+        contacts.record_event(session, event)
     return read_groups(session=session, actor=actor, event_id=event.id)
 
 

@@ -1,7 +1,9 @@
-"""Teams and tables inside an event: groups, each person's group.
+"""Teams and tables inside an event, and the contact ledger.
 
 `event_group` numbers an event's groups from 1 and records the language its members share;
 `group_member` holds one row per person and event, so a person is in one group at a time.
+`contact_pair` is the ledger (who shared a group at an event both attended; personal data,
+erased and purged), `contact_rollup` its report figures per city and month (never decremented).
 
 Revision ID: 0025
 Revises: 0019
@@ -75,9 +77,68 @@ def upgrade() -> None:
     )
     op.create_index("ix_group_member_group_id", "group_member", ["group_id"])
     op.create_index("ix_group_member_participant", "group_member", ["participant_id"])
+    utc = birge_shared.models.base.UtcDateTime(timezone=True)
+    op.create_table(
+        "contact_pair",
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("participant_a", sa.Uuid(), nullable=False),
+        sa.Column("participant_b", sa.Uuid(), nullable=False),
+        sa.Column("city_code", sa.String(length=40), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("cross_group", sa.Boolean(), nullable=False),
+        sa.Column("met_at", utc, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["event.id"],
+            name=op.f("fk_contact_pair_event_id_event"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_a"],
+            ["participant.id"],
+            name=op.f("fk_contact_pair_participant_a_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_b"],
+            ["participant.id"],
+            name=op.f("fk_contact_pair_participant_b_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "event_id", "participant_a", "participant_b", name=op.f("pk_contact_pair")
+        ),
+    )
+    op.create_index("ix_contact_pair_b", "contact_pair", ["participant_b"])
+    op.create_index("ix_contact_pair_city_month", "contact_pair", ["city_code", "month"])
+    op.create_table(
+        "contact_rollup",
+        sa.Column("city_code", sa.String(length=40), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in (
+                "people",
+                "reached_1",
+                "reached_2",
+                "reached_3",
+                "reached_5",
+                "reached_10",
+                "repeated_pairs",
+            )
+        ),
+        sa.ForeignKeyConstraint(
+            ["city_code"], ["city.code"], name=op.f("fk_contact_rollup_city_code_city")
+        ),
+        sa.PrimaryKeyConstraint("city_code", "month", name=op.f("pk_contact_rollup")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("contact_rollup")
+    op.drop_index("ix_contact_pair_city_month", table_name="contact_pair")
+    op.drop_index("ix_contact_pair_b", table_name="contact_pair")
+    op.drop_table("contact_pair")
     op.drop_index("ix_group_member_participant", table_name="group_member")
     op.drop_index("ix_group_member_group_id", table_name="group_member")
     op.drop_table("group_member")
