@@ -12,7 +12,8 @@ Rollup figures per city and month (the event's month in the city's time zone):
 - `reached_k`: people whose distinct cross-group contacts (a host-community member with a
   migrant) reached k, for k in `DISTINCT_STEPS` — `reached_1` is "at least one";
 - `repeated_pairs`: cross-group pairs whose second meeting (at any event in the city) fell in
-  the month.
+  the month;
+- `buddy_pairs_met_three`: active buddy pairs whose third meeting in a group fell in the month.
 Figures are counted from the pairs the ledger holds when a pair is recorded; a person erased
 earlier is no longer among them, so a month's figures can only grow.
 """
@@ -29,7 +30,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from birge_shared import buddies
 from birge_shared.models import (
+    BuddyPair,
     City,
     Community,
     ContactPair,
@@ -127,7 +130,8 @@ def _rollup(session: Session, city_code: str, month: str) -> ContactRollup:
         # Two first recordings of a month at once would collide on the primary key; the
         # later transaction fails and is retried by its caller like any other conflict.
         rollup = ContactRollup(city_code=city_code, month=month)
-        for field in ("people", "repeated_pairs", *(f"reached_{k}" for k in DISTINCT_STEPS)):
+        counters = ("people", "repeated_pairs", "buddy_pairs_met_three")
+        for field in (*counters, *(f"reached_{k}" for k in DISTINCT_STEPS)):
             setattr(rollup, field, 0)
         session.add(rollup)
         session.flush()
@@ -142,10 +146,12 @@ class _Tally:
         in_month: set[uuid.UUID],
         cross_partners: dict[uuid.UUID, set[uuid.UUID]],
         meetings: dict[Pair, int],
+        buddies: set[Pair],
     ) -> None:
         self.in_month = in_month
         self.cross_partners = cross_partners
         self.meetings = meetings
+        self.buddies = buddies
 
     @classmethod
     def load(
@@ -182,7 +188,9 @@ class _Tally:
         ).all():
             if (a, b) in wanted:
                 meetings[(a, b)] = times
-        return cls(in_month, cross_partners, meetings)
+        partner_of = buddies.partners(session, people)
+        pairs = {ordered(a, b) for a, b in partner_of.items()}
+        return cls(in_month, cross_partners, meetings, pairs)
 
     def add(self, rollup: ContactRollup, a: uuid.UUID, b: uuid.UUID, *, cross: bool) -> None:
         for person in (a, b):
@@ -201,10 +209,12 @@ class _Tally:
         self.meetings[(a, b)] = self.meetings.get((a, b), 0) + 1
         if self.meetings[(a, b)] == 2:  # the second meeting makes it repeated
             rollup.repeated_pairs += 1
+        if self.meetings[(a, b)] == 3 and (a, b) in self.buddies:
+            rollup.buddy_pairs_met_three += 1
 
 
 def forget(session: Session, participant_ids: Iterable[uuid.UUID]) -> int:
-    """Erasure: the people's ledger pairs and group places go; the rollups stay as they are."""
+    """Erasure: the people's ledger pairs, group places and buddy pairs go; rollups stay."""
     ids = list(participant_ids)
     connection = session.connection()  # bulk deletes, counted; no row is loaded
     removed = connection.execute(
@@ -213,6 +223,9 @@ def forget(session: Session, participant_ids: Iterable[uuid.UUID]) -> int:
         )
     ).rowcount
     connection.execute(delete(GroupMember).where(GroupMember.participant_id.in_(ids)))
+    connection.execute(
+        delete(BuddyPair).where(or_(BuddyPair.host_id.in_(ids), BuddyPair.migrant_id.in_(ids)))
+    )
     return removed or 0
 
 

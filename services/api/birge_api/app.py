@@ -8,6 +8,7 @@ from birge_api import docs, health, metrics, problem_docs, problems, proxies
 from birge_api.attendance.router import router as attendance_router
 from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
+from birge_api.buddies.router import router as buddies_router
 from birge_api.calendars.router import router as calendars_router
 from birge_api.contacts.router import router as contacts_router
 from birge_api.dashboard.router import router as dashboard_router
@@ -67,6 +68,7 @@ def create_app() -> FastAPI:
     app.include_router(approvals_router)
     app.include_router(attendance_router)
     app.include_router(groups_router)
+    app.include_router(buddies_router)
     app.include_router(message_templates_router)
     app.include_router(webhooks_router)
     app.include_router(participant_page_router)

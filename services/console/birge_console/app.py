@@ -14,6 +14,7 @@ from birge_api.app import create_app as create_api
 from birge_console import (
     account,
     admin,
+    buddies,
     dashboard,
     door,
     event_forms,
@@ -46,6 +47,7 @@ def create_app() -> FastAPI:
     app.include_router(door.router)
     app.include_router(inbox.router)
     # The import's fixed paths first: /console/participants/{id} would take them otherwise.
+    app.include_router(buddies.router)
     app.include_router(participant_import.router)
     app.include_router(participants.router)
     app.include_router(reports.router)

@@ -44,6 +44,7 @@ WARNING_TEXTS: dict[str, str] = {
 DONE_TEXTS: dict[str, str] = {
     "split": i18n.N_("The people are split into groups."),
     "moved": i18n.N_("The person was moved to another group."),
+    "paired": i18n.N_("They are buddies now: invited together and kept in one group."),
 }
 
 ERROR_TEXTS: dict[str, str] = {
@@ -51,6 +52,8 @@ ERROR_TEXTS: dict[str, str] = {
     "too-few-groups": i18n.N_("Give at least one group for each language spoken here."),
     "validation-error": i18n.N_("Give a group size from 2 to 100 or a number of groups."),
     "no-such-group": i18n.N_("There is no group with that number."),
+    "already-paired": i18n.N_("One of them already has a buddy."),
+    "different-languages": i18n.N_("Buddies share a group, so they must share a language."),
 }
 
 LANGUAGE_NAMES = {Language.KY: "Кыргызча", Language.RU: "Русский", Language.EN: "English"}
@@ -95,6 +98,21 @@ def section(console: Console, event: Event) -> dict[str, Any]:
     context["group_done"] = DONE_TEXTS.get(console.request.query_params.get("groups", ""))
     error = console.request.query_params.get("groups_error", "")
     context["group_error"] = ERROR_TEXTS.get(error)
+    context["buddy_proposals"] = None
+    if console.request.query_params.get("propose") == "1":
+        cipher = get_cipher()
+        context["buddy_proposals"] = [
+            {
+                "group": number,
+                "host": host.id,
+                "migrant": migrant.id,
+                "host_name": cipher.decrypt(host.name_encrypted) if host.name_encrypted else "",
+                "migrant_name": cipher.decrypt(migrant.name_encrypted)
+                if migrant.name_encrypted
+                else "",
+            }
+            for number, host, migrant in service.propose_buddies(session=console.db, result=result)
+        ]
     return context
 
 

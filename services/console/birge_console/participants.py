@@ -24,7 +24,7 @@ from birge_api.pagination import encode_cursor
 from birge_api.participants import export, history, service
 from birge_api.participants.schemas import participant_list_item, participant_read
 from birge_api.problems import Problem
-from birge_console import event_groups
+from birge_console import buddies, event_groups
 from birge_console.context import ConsoleDep
 from birge_console.i18n import N_
 from birge_console.routing import console_router, error_page
@@ -338,6 +338,7 @@ def _person_page(
         invitations=record.invitations,
         attended=attended,
         event_groups=event_groups.person_groups(console, record.participant.id),
+        **buddies.person_section(console, record.participant),
         messages=record.messages,
         shown=shown,
         community_names=COMMUNITY_NAMES,

@@ -3,6 +3,7 @@
 from birge_shared.models.audit import AuditEntry
 from birge_shared.models.base import Base, utcnow
 from birge_shared.models.batch import BatchKind, BatchStatus, InvitationBatch
+from birge_shared.models.buddy import BuddyPair
 from birge_shared.models.callback import ProviderCallback
 from birge_shared.models.city import City
 from birge_shared.models.console_session import ConsoleSession
@@ -41,6 +42,7 @@ __all__ = [
     "Base",
     "BatchKind",
     "BatchStatus",
+    "BuddyPair",
     "City",
     "Community",
     "ConsentMethod",

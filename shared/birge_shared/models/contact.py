@@ -60,3 +60,5 @@ class ContactRollup(Base):
     reached_10: Mapped[int] = mapped_column(Integer, default=0)
     #: Cross-group pairs whose second meeting (at any event in the city) fell in the month.
     repeated_pairs: Mapped[int] = mapped_column(Integer, default=0)
+    #: Buddy pairs whose third meeting in a group fell in the month.
+    buddy_pairs_met_three: Mapped[int] = mapped_column(Integer, default=0)

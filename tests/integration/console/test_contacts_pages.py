@@ -9,7 +9,9 @@ from tests.integration.console.conftest import SignedIn
 
 
 def _rollup(db: Session, city: str, month: str, people: int, **counts: int) -> None:
-    row = ContactRollup(city_code=city, month=month, people=people, repeated_pairs=0)
+    row = ContactRollup(
+        city_code=city, month=month, people=people, repeated_pairs=0, buddy_pairs_met_three=0
+    )
     for k in (1, 2, 3, 5, 10):
         setattr(row, f"reached_{k}", counts.get(f"reached_{k}", 0))
     for key, value in counts.items():

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from birge_shared.models import (
     ActivityType,
     AuditEntry,
+    BuddyPair,
     Community,
     Event,
     GroupMember,
@@ -146,3 +147,58 @@ def test_viewers_get_no_groups_and_bad_numbers_change_nothing(
     assert db.scalar(select(GroupMember).where(GroupMember.event_id == event.id)) is None
     other = english(Role.COORDINATOR, ("bishkek",))
     assert other.get(f"/console/events/{event.id}/team-sheet").status_code == 404
+
+
+def test_a_coordinator_pairs_buddies_from_the_groups_and_on_a_persons_page(
+    english: _SignedIn, db: Session
+) -> None:
+    event, people = _event(db)  # two hosts, two migrants, all Russian
+    client = english(Role.COORDINATOR, ("osh",))
+    client.post(
+        f"/console/events/{event.id}/groups",
+        data={"csrf": client.csrf, "by": "count", "number": "2"},
+    )
+    page = client.get(f"/console/events/{event.id}?propose=1")
+    assert "Proposed buddy pairs" in page.text
+    assert page.text.count("Pair them") == 2
+    host = next(p for p in people if p.community is Community.HOST)
+    groups = {m.participant_id: m.group_id for m in db.scalars(select(GroupMember))}
+    migrant = next(
+        p for p in people if p.community is Community.MIGRANT and groups[p.id] == groups[host.id]
+    )
+    paired = client.post(
+        f"/console/events/{event.id}/buddies",
+        data={"csrf": client.csrf, "host": str(host.id), "migrant": str(migrant.id)},
+    )
+    page = client.get(paired.headers["location"])
+    assert "They are buddies now" in page.text
+    assert page.text.count("Pair them") == 1
+
+    person = client.get(f"/console/participants/{host.id}")
+    section = person.text.split('id="buddy-heading"')[1]
+    assert "Группа Человек" in section
+    assert "End the pairing" in section
+    pair_id = db.scalar(select(BuddyPair.id).where(BuddyPair.host_id == host.id))
+    client.post(
+        f"/console/participants/{host.id}/buddy/end",
+        data={"csrf": client.csrf, "pair": str(pair_id)},
+    )
+    person = client.get(f"/console/participants/{host.id}")
+    section = person.text.split('id="buddy-heading"')[1]
+    assert "Pair as buddies" in section
+    other_migrant = next(
+        p for p in people if p.community is Community.MIGRANT and p.id != migrant.id
+    )
+    again = client.post(
+        f"/console/participants/{host.id}/buddy",
+        data={"csrf": client.csrf, "buddy": str(other_migrant.id)},
+    )
+    assert again.status_code == 303
+    assert (
+        db.scalar(
+            select(BuddyPair.migrant_id).where(
+                BuddyPair.host_id == host.id, BuddyPair.ended_at.is_(None)
+            )
+        )
+        == other_migrant.id
+    )

@@ -34,6 +34,10 @@ class ContactMonth(BaseModel):
     )
     repeated_suppressed: bool
     distinct_cross_contacts: ContactDistribution
+    buddy_pairs_met_three: int | None = Field(
+        description="Buddy pairs whose third meeting in a group fell in the month; null when 1–4"
+    )
+    buddy_suppressed: bool
 
 
 class ContactsReport(BaseModel):

@@ -69,4 +69,8 @@ def month_figures(row: ContactRollup) -> ContactMonth:
             n=row.people if bands_shown else None,
             suppressed=not bands_shown,
         ),
+        buddy_pairs_met_three=row.buddy_pairs_met_three
+        if large(row.buddy_pairs_met_three)
+        else None,
+        buddy_suppressed=not large(row.buddy_pairs_met_three),
     )

@@ -37,8 +37,16 @@ def split_groups(
 
 
 @router.get("", responses=_PROBLEMS)
-def read_groups(event_id: uuid.UUID, session: SessionDep, actor: ParticipantReader) -> GroupsRead:
-    return groups_read(service.read_groups(session=session, actor=actor, event_id=event_id))
+def read_groups(
+    event_id: uuid.UUID,
+    session: SessionDep,
+    actor: ParticipantReader,
+    propose_buddies: bool = False,
+) -> GroupsRead:
+    """The event's groups; with `propose_buddies=true` also buddy pairs to propose."""
+    result = service.read_groups(session=session, actor=actor, event_id=event_id)
+    proposals = service.propose_buddies(session=session, result=result) if propose_buddies else None
+    return groups_read(result, proposals)
 
 
 @router.post("/moves", responses=_PROBLEMS)

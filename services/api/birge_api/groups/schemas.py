@@ -6,7 +6,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from birge_api.groups.service import MAX_GROUPS, EventGroups
-from birge_shared.models import ActivityFormat, Community, Language
+from birge_shared.models import ActivityFormat, Community, Language, Participant
 
 
 class GroupsSplit(BaseModel):
@@ -47,6 +47,12 @@ class GroupRead(BaseModel):
     members: list[GroupMemberRead]
 
 
+class BuddyProposal(BaseModel):
+    group: int
+    host_id: uuid.UUID
+    migrant_id: uuid.UUID
+
+
 class GroupsRead(BaseModel):
     event_id: uuid.UUID
     format: ActivityFormat = Field(description="The event's activity format")
@@ -57,9 +63,16 @@ class GroupsRead(BaseModel):
         "shares one language (after a move by hand)"
     )
     groups: list[GroupRead]
+    proposed_buddies: list[BuddyProposal] | None = Field(
+        default=None,
+        description="With `propose_buddies=true`: a host and a migrant without a buddy from "
+        "each group, to pair with POST /v1/buddies",
+    )
 
 
-def groups_read(result: EventGroups) -> GroupsRead:
+def groups_read(
+    result: EventGroups, proposals: list[tuple[int, Participant, Participant]] | None = None
+) -> GroupsRead:
     share = result.event.min_share
     return GroupsRead(
         event_id=result.event.id,
@@ -80,5 +93,11 @@ def groups_read(result: EventGroups) -> GroupsRead:
                 ],
             )
             for group in result.groups
+        ],
+        proposed_buddies=None
+        if proposals is None
+        else [
+            BuddyProposal(group=number, host_id=host.id, migrant_id=migrant.id)
+            for number, host, migrant in proposals
         ],
     )

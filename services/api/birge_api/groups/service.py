@@ -20,7 +20,7 @@ from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.groups.split import Group, Person, SplitError, band_shortfall, pair_key, split
 from birge_api.problems import Problem, invalid, not_found
-from birge_shared import audit, contacts
+from birge_shared import audit, buddies, contacts
 from birge_shared.balance import in_band
 from birge_shared.formats import activity_format
 from birge_shared.models import (
@@ -102,6 +102,7 @@ def split_event(
             size=size,
             min_share=event.min_share,
             met=met_before(session=session, event=event, participant_ids=ids),
+            buddies=buddies.active_pairs(session, ids),
         )
     except SplitError as error:
         raise Problem(
@@ -199,6 +200,24 @@ def read_groups(*, session: Session, actor: Actor, event_id: uuid.UUID) -> Event
         members[group_id].append(participant)
     groups = [GroupView(row.number, row.language, members[row.id]) for row in rows]
     return EventGroups(event=event, groups=groups, warnings=warnings(event, groups))
+
+
+def propose_buddies(
+    *, session: Session, result: EventGroups
+) -> list[tuple[int, Participant, Participant]]:
+    """Buddy pairs to propose: in each group, its hosts and migrants without a buddy, paired
+    in the order of their ids (the same language, since the group shares one)."""
+    everyone = [p.id for group in result.groups for p in group.members]
+    paired = buddies.partners(session, everyone)
+    proposals: list[tuple[int, Participant, Participant]] = []
+    for group in result.groups:
+        free = [p for p in group.members if p.id not in paired and p.erased_at is None]
+        hosts = [p for p in free if p.community is Community.HOST and p.language is group.language]
+        migrants = [
+            p for p in free if p.community is Community.MIGRANT and p.language is group.language
+        ]
+        proposals += [(group.number, h, m) for h, m in zip(hosts, migrants, strict=False)]
+    return proposals
 
 
 def warnings(event: Event, groups: Sequence[GroupView]) -> list[str]:

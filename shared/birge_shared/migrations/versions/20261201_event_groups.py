@@ -4,6 +4,7 @@
 `group_member` holds one row per person and event, so a person is in one group at a time.
 `contact_pair` is the ledger (who shared a group at an event both attended; personal data,
 erased and purged), `contact_rollup` its report figures per city and month (never decremented).
+`buddy_pair` pairs a host-community member with a migrant for a series of events.
 
 Revision ID: 0025
 Revises: 0019
@@ -125,6 +126,7 @@ def upgrade() -> None:
                 "reached_5",
                 "reached_10",
                 "repeated_pairs",
+                "buddy_pairs_met_three",
             )
         ),
         sa.ForeignKeyConstraint(
@@ -132,9 +134,44 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("city_code", "month", name=op.f("pk_contact_rollup")),
     )
+    op.create_table(
+        "buddy_pair",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("city_code", sa.String(length=40), nullable=False),
+        sa.Column("host_id", sa.Uuid(), nullable=False),
+        sa.Column("migrant_id", sa.Uuid(), nullable=False),
+        sa.Column("created_by_id", sa.Uuid(), nullable=True),
+        sa.Column("ended_at", utc, nullable=True),
+        sa.Column("created_at", utc, nullable=False),
+        sa.Column("updated_at", utc, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["host_id"],
+            ["participant.id"],
+            name=op.f("fk_buddy_pair_host_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["migrant_id"],
+            ["participant.id"],
+            name=op.f("fk_buddy_pair_migrant_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_buddy_pair_created_by_id_app_user"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_buddy_pair")),
+    )
+    op.create_index("ix_buddy_pair_host", "buddy_pair", ["host_id"])
+    op.create_index("ix_buddy_pair_migrant", "buddy_pair", ["migrant_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_buddy_pair_migrant", table_name="buddy_pair")
+    op.drop_index("ix_buddy_pair_host", table_name="buddy_pair")
+    op.drop_table("buddy_pair")
     op.drop_table("contact_rollup")
     op.drop_index("ix_contact_pair_city_month", table_name="contact_pair")
     op.drop_index("ix_contact_pair_b", table_name="contact_pair")
