@@ -43,6 +43,7 @@ from birge_shared.models import (
     InvitationStatus,
     Participant,
 )
+from birge_shared.upsert import insert_ignoring_conflict
 
 #: The distinct cross-group contacts per person that the distribution counts people reaching.
 DISTINCT_STEPS = (1, 2, 3, 5, 10)
@@ -122,19 +123,26 @@ def record_event(session: Session, event: Event) -> int:
 
 
 def _rollup(session: Session, city_code: str, month: str) -> ContactRollup:
-    query = select(ContactRollup).where(
-        ContactRollup.city_code == city_code, ContactRollup.month == month
+    """The month's rollup row, created at zero if new, locked until the transaction ends."""
+    counters = ("people", "repeated_pairs", "buddy_pairs_met_three")
+    # Two first recordings of a month at once: the losing insert does nothing, and both then
+    # lock the one row.
+    insert_ignoring_conflict(
+        session,
+        ContactRollup,
+        {
+            "city_code": city_code,
+            "month": month,
+            **dict.fromkeys((*counters, *(f"reached_{k}" for k in DISTINCT_STEPS)), 0),
+        },
     )
-    rollup = session.scalar(query.with_for_update())
-    if rollup is None:
-        # Two first recordings of a month at once would collide on the primary key; the
-        # later transaction fails and is retried by its caller like any other conflict.
-        rollup = ContactRollup(city_code=city_code, month=month)
-        counters = ("people", "repeated_pairs", "buddy_pairs_met_three")
-        for field in (*counters, *(f"reached_{k}" for k in DISTINCT_STEPS)):
-            setattr(rollup, field, 0)
-        session.add(rollup)
-        session.flush()
+    rollup = session.scalar(
+        select(ContactRollup)
+        .where(ContactRollup.city_code == city_code, ContactRollup.month == month)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert rollup is not None  # inserted above or by the transaction we waited for
     return rollup
 
 

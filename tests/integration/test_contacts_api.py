@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from birge_api.attendance.service import CheckIn, check_in
 from birge_shared import contacts
 from birge_shared.models import (
     Community,
@@ -215,3 +216,23 @@ def test_rollups_equal_the_figures_recomputed_from_the_pairs(
     }
     assert rollups == _recomputed(db)
     assert sum(1 for _ in itertools.islice(rollups, 10)) >= 2  # more than one month was made
+
+
+def test_a_check_in_with_the_code_records_the_pairs_of_the_persons_group(
+    client: TestClient, osh_headers: Headers, db: Session
+) -> None:
+    people = _people(db, hosts=1, migrants=1)
+    event = make_event(db, starts_in=timedelta(minutes=10))
+    event.checkin_code = "4321"
+    invitations = [
+        make_invitation(db, event=event, participant=person, status=InvitationStatus.ACCEPTED)
+        for person in people
+    ]
+    db.commit()
+    _split(client, osh_headers, event, count=1)
+    assert check_in(session=db, invitation_id=invitations[0].id, code="4321") is CheckIn.CHECKED_IN
+    assert db.scalar(select(func.count()).select_from(ContactPair)) == 0  # one of two came
+    assert check_in(session=db, invitation_id=invitations[1].id, code="4321") is CheckIn.CHECKED_IN
+    pair = db.scalar(select(ContactPair))
+    assert pair is not None
+    assert pair.cross_group is True
