@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from birge_cli.bench import groups as bench_groups  # light: its solver loads when it runs
+
 if TYPE_CHECKING:
     from birge_cli import demo
     from birge_shared.settings import Settings
@@ -476,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=None, help="seconds per phase (default: 120 + n/10)"
     )
     for add_bench in (
+        bench_groups.register,
         _add_bench_reports,
         _add_bench_webhooks,
         _add_bench_import,

@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from birge_shared import contacts
 from birge_shared.models import Invitation, Participant
 
 
@@ -35,3 +37,8 @@ def last_invited_at() -> ScalarSelect[datetime]:
         .where(Invitation.participant_id == Participant.id)
         .scalar_subquery()
     )
+
+
+def purge_contact_pairs(*, session: Session, cutoff: datetime) -> int:
+    """The contact ledger's pairs from events before the cutoff; its rollups stay."""
+    return contacts.purge_before(session, cutoff)

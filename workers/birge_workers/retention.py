@@ -27,7 +27,7 @@ from birge_shared.models import (
     SurveyResponse,
     utcnow,
 )
-from birge_shared.retention import due_for_review, review_cutoff
+from birge_shared.retention import due_for_review, purge_contact_pairs, review_cutoff
 from birge_shared.settings import get_settings
 from birge_shared.tasks import RETENTION_PURGE
 from birge_workers.periodic import once_per_slot
@@ -41,6 +41,7 @@ class PurgeResult:
     message_bodies: int
     callback_texts: int
     survey_comments: int
+    contact_pairs: int
     due_for_review: int
 
 
@@ -78,6 +79,7 @@ def purge_expired(
         .where(SurveyResponse.answered_at < cutoff, SurveyResponse.comment_encrypted.is_not(None))
         .values(comment_encrypted=None)
     ).rowcount
+    pairs = purge_contact_pairs(session=session, cutoff=cutoff)
     review = review_cutoff(now=now, review_after_days=review_after_days)
     due = session.scalar(
         select(func.count()).select_from(Participant).where(due_for_review(cutoff=review))
@@ -86,6 +88,7 @@ def purge_expired(
         message_bodies=messages,
         callback_texts=callbacks,
         survey_comments=comments,
+        contact_pairs=pairs,
         due_for_review=due or 0,
     )
     audit.record(

@@ -8,9 +8,12 @@ from birge_api import docs, health, metrics, problem_docs, problems, proxies
 from birge_api.attendance.router import router as attendance_router
 from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
+from birge_api.buddies.router import router as buddies_router
 from birge_api.calendars.router import router as calendars_router
+from birge_api.contacts.router import router as contacts_router
 from birge_api.dashboard.router import router as dashboard_router
 from birge_api.events.router import router as events_router
+from birge_api.groups.router import router as groups_router
 from birge_api.inbox.router import router as inbox_router
 from birge_api.invitations.router import approvals as approvals_router
 from birge_api.invitations.router import router as invitations_router
@@ -66,6 +69,8 @@ def create_app() -> FastAPI:
     app.include_router(invitations_router)
     app.include_router(approvals_router)
     app.include_router(attendance_router)
+    app.include_router(groups_router)
+    app.include_router(buddies_router)
     app.include_router(message_templates_router)
     app.include_router(webhooks_router)
     app.include_router(participant_page_router)
@@ -73,6 +78,7 @@ def create_app() -> FastAPI:
     app.include_router(users_router)
     app.include_router(audit_router)
     app.include_router(inbox_router)
+    app.include_router(contacts_router)
     app.include_router(reports_router)
     app.include_router(dashboard_router)
     return app

@@ -14,9 +14,11 @@ from birge_api.app import create_app as create_api
 from birge_console import (
     account,
     admin,
+    buddies,
     dashboard,
     door,
     event_forms,
+    event_groups,
     event_page,
     events,
     inbox,
@@ -41,10 +43,12 @@ def create_app() -> FastAPI:
     app.include_router(events.router)
     app.include_router(event_forms.router)
     app.include_router(event_page.router)
+    app.include_router(event_groups.router)
     app.include_router(invite_wizard.router)
     app.include_router(door.router)
     app.include_router(inbox.router)
     # The import's fixed paths first: /console/participants/{id} would take them otherwise.
+    app.include_router(buddies.router)
     app.include_router(participant_import.router)
     app.include_router(participant_filters.router)
     app.include_router(participants.router)

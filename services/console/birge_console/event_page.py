@@ -22,7 +22,7 @@ from birge_api.invitations import messaging, roster, seats, service
 from birge_api.invitations.schemas import InvitationListItem, MessageEstimate
 from birge_api.pagination import encode_cursor
 from birge_api.problems import Problem
-from birge_console import event_labels, i18n
+from birge_console import event_groups, event_labels, i18n
 from birge_console.context import Console, ConsoleDep
 from birge_console.rendering import SECURITY_HEADERS
 from birge_console.routing import console_router
@@ -120,6 +120,7 @@ def _page(
             sent_batch=batch,
             confirmed=sum(1 for item in items if item.status is InvitationStatus.ACCEPTED),
         )
+        context.update(event_groups.section(console, event))
     return console.render("event.html", status_code=status_code, **context)
 
 

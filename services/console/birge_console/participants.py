@@ -22,6 +22,7 @@ from birge_api.pagination import encode_cursor
 from birge_api.participants import export, history, service
 from birge_api.participants.schemas import participant_list_item, participant_read
 from birge_api.problems import Problem
+from birge_console import buddies, event_groups
 from birge_console.context import Console, ConsoleDep
 from birge_console.i18n import N_
 from birge_console.participant_criteria import (
@@ -330,6 +331,8 @@ def _person_page(
         city=record.participant.city_code,
         invitations=record.invitations,
         attended=attended,
+        event_groups=event_groups.person_groups(console, record.participant.id),
+        **buddies.person_section(console, record.participant),
         messages=record.messages,
         shown=shown,
         community_names=COMMUNITY_NAMES,

@@ -21,7 +21,7 @@ from birge_api.problems import invalid
 from birge_api.reports import service
 from birge_api.reports.export import ExportFormat, export_events
 from birge_api.reports.router import EARLIEST, LATEST
-from birge_console import i18n, report_charts
+from birge_console import i18n, report_charts, report_contacts
 from birge_console.context import ConsoleDep
 from birge_console.i18n import N_
 from birge_console.routing import console_router
@@ -193,6 +193,9 @@ def summary_page(console: ConsoleDep) -> HTMLResponse:
         # Paging through the events swaps their table only: the summary stays as it was.
         return console.render("reports/events_table.html", **_events_context(console, form))
     context = _summary_context(console, form)
+    context |= report_contacts.section(
+        console, city=form.city, date_from=form.date_from, date_to=form.date_to
+    )
     template = "reports/summary_results.html" if console.is_htmx() else "reports/summary.html"
     return console.render(template, **context)
 

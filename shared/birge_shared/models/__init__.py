@@ -3,11 +3,14 @@
 from birge_shared.models.audit import AuditEntry
 from birge_shared.models.base import Base, utcnow
 from birge_shared.models.batch import BatchKind, BatchStatus, InvitationBatch
+from birge_shared.models.buddy import BuddyPair
 from birge_shared.models.calendar_reply import CalendarReply
 from birge_shared.models.callback import ProviderCallback
 from birge_shared.models.city import City
 from birge_shared.models.console_session import ConsoleSession
+from birge_shared.models.contact import ContactPair, ContactRollup
 from birge_shared.models.enums import (
+    ActivityFormat,
     ActivityType,
     Community,
     ConsentMethod,
@@ -21,6 +24,7 @@ from birge_shared.models.enums import (
     Role,
 )
 from birge_shared.models.event import Event
+from birge_shared.models.group import EventGroup, GroupMember
 from birge_shared.models.import_upload import ImportUpload
 from birge_shared.models.invitation import Invitation
 from birge_shared.models.message import Message
@@ -34,19 +38,25 @@ from birge_shared.models.template import MessageTemplate
 from birge_shared.models.user import User, user_city
 
 __all__ = [
+    "ActivityFormat",
     "ActivityType",
     "AuditEntry",
     "Base",
     "BatchKind",
     "BatchStatus",
+    "BuddyPair",
     "CalendarReply",
     "City",
     "Community",
     "ConsentMethod",
     "ConsoleSession",
+    "ContactPair",
+    "ContactRollup",
     "Event",
+    "EventGroup",
     "EventStatus",
     "EventVisibility",
+    "GroupMember",
     "ImportUpload",
     "Invitation",
     "InvitationBatch",

@@ -87,3 +87,12 @@ class MessageStatus(enum.StrEnum):
     FAILED = "failed"
     RECEIVED = "received"
     SKIPPED = "skipped"  # no longer needed when its turn came (answered, cancelled, opted out)
+
+
+class ActivityFormat(enum.StrEnum):
+    """How people are grouped inside an activity, which decides what a good split is."""
+
+    COOPERATIVE = "cooperative"  # everyone works towards one shared goal
+    MIXED_TEAMS = "mixed_teams"  # teams play or work side by side, each team mixed
+    DISCUSSION = "discussion"  # tables that talk
+    COMPETITIVE = "competitive"  # teams play against each other

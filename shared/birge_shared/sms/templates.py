@@ -41,6 +41,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "event_cancelled": frozenset({"title", "date", "time", "reason", "link"}),
     # Reminders to accepted participants, before the event.
     "reminder": frozenset({"title", "date", "time", "venue", "link"}),
+    # To each of two buddies who both accepted the event, the day before.
+    "buddy_nudge": frozenset({"title", "date", "time", "link"}),
     # The surveys. Question texts carry no placeholder: the page shows them too.
     "survey_question_attitude": frozenset(),
     "survey_question_rating": frozenset(),
@@ -137,6 +139,14 @@ DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
         Language.KY: "Birge: эскертүү: «{title}», {date}, саат {time}, {venue}. Толугураак: {link}",
         Language.RU: "Birge: напоминаем: «{title}», {date}, {time}, {venue}. Подробнее: {link}",
         Language.EN: "Birge: reminder: {title}, {date}, {time}, {venue}. Details: {link}",
+    },
+    "buddy_nudge": {
+        Language.KY: "Birge: «{title}» ({date}, {time}) иш-чарасына досуңуз да келет. "
+        "Бири-бириңерди издегиле! {link}",
+        Language.RU: "Birge: на «{title}» ({date}, {time}) придёт и ваш напарник. "
+        "Найдите друг друга! {link}",
+        Language.EN: "Birge: your buddy is coming to {title} ({date}, {time}) too. "
+        "Look out for each other! {link}",
     },
     "survey_question_attitude": {
         Language.KY: "Башка коомчулуктун адамдарына карата мамилеңиз кандай? "

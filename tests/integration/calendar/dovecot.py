@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from imap_tools import AND, BaseMailBox, MailBoxUnencrypted
 
-from tests.integration.calendar.conftest import free_port
+from tests.ports import free_port
 from tests.waiting import wait_until
 
 DOVECOT = Path("/usr/sbin/dovecot")

@@ -147,6 +147,7 @@ def test_free_text_past_retention_is_purged_once_a_day(db: Session) -> None:
         "message_bodies": 1,
         "callback_texts": 1,
         "survey_comments": 1,
+        "contact_pairs": 0,
         "due_for_review": result.due_for_review,
     }
     assert entries[-1].actor_id is None

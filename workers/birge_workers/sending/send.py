@@ -31,6 +31,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from birge_shared.buddies import BUDDY_NUDGE, nudge_wanted
 from birge_shared.budget import changes_of, is_held
 from birge_shared.crypto import get_cipher
 from birge_shared.departure import AFTER_OPT_OUT, opt_out_participant
@@ -334,6 +335,12 @@ def _unwanted(
             message.purpose == REMINDER
             and is_stale_reminder(message.dedupe_key, invitation, event),
             "the reminder was for another start time or an answer since changed",
+        ),
+        (
+            message.purpose == BUDDY_NUDGE
+            and invitation is not None
+            and not nudge_wanted(invitation),
+            "the buddies are no longer both coming",
         ),
         (
             message.purpose == INVITATION

@@ -25,7 +25,7 @@ from birge_api.attendance.schemas import AttendanceRead, AttendanceUpdate
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.problems import Problem
-from birge_shared import audit
+from birge_shared import audit, contacts
 from birge_shared.models import (
     AuditEntry,
     Event,
@@ -128,6 +128,7 @@ def mark_attendance(
                 invitation.checked_in_at = None
             changed += 1
     session.flush()
+    contacts.record_event(session, event)  # people in groups who now attended met
     audit.record(
         session=session,
         actor_id=actor.user_id,
@@ -270,6 +271,7 @@ def check_in(
     invitation.checked_in_at = moment
     invitation.updated_at = moment
     session.flush()
+    contacts.record_event(session, event)  # their group, if the event was split, met them
     audit.record(
         session=session,
         actor_id=None,

@@ -23,7 +23,9 @@ from birge_shared.followup import (
     MAX_SURVEY_DELAY_MINUTES,
     MIN_REMINDER_OFFSET_MINUTES,
 )
+from birge_shared.formats import activity_format
 from birge_shared.models import (
+    ActivityFormat,
     ActivityType,
     Event,
     EventStatus,
@@ -220,6 +222,10 @@ class EventRead(BaseModel):
     title: dict[str, str]
     description: dict[str, str]
     activity_type: ActivityType
+    format: ActivityFormat = Field(
+        description="How people are grouped in this activity type: `competitive` teams play "
+        "against each other, so each team must be mixed"
+    )
     venue: Venue
     starts_at: datetime = Field(description="UTC")
     ends_at: datetime = Field(description="UTC")
@@ -258,6 +264,7 @@ def event_read(event: Event, *, show_checkin_code: bool = False) -> EventRead:
         title=event.title,
         description=event.description,
         activity_type=event.activity_type,
+        format=activity_format(event.activity_type),
         venue=Venue(
             name=event.venue_name,
             address=event.venue_address,

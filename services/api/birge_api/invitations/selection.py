@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, load_only
 
 from birge_api.invitations.schemas import Criteria, InvitationRequest
 from birge_api.problems import Problem, invalid
+from birge_shared import buddies
 from birge_shared.balance import Candidate, Held, Proposal, propose, seat_limit
 from birge_shared.invitations import candidates_for, held_seats
 from birge_shared.models import Event, Invitation, InvitationStatus, Participant, utcnow
@@ -92,6 +93,11 @@ def select_people(
         assert request.criteria is not None  # check_request allows nothing else
         named = _matching(session, event, request.criteria)
         cap = request.criteria.max or settings.max_recipients_per_request
+    # Buddies are invited together: a named or matching person brings their buddy along.
+    partner_of = buddies.partners(session, [person.id for person in named])
+    named += _named(
+        session, event, [b for b in partner_of.values() if b not in {p.id for p in named}]
+    )
 
     invited_before = set(
         session.scalars(select(Invitation.participant_id).where(Invitation.event_id == event.id))
@@ -114,7 +120,9 @@ def select_people(
         candidates = candidates[:cap]
     held = held_seats(session, event.id)
     limit = seat_limit(event.capacity, settings.over_invite_factor)
-    proposal = propose(candidates, capacity=max(0, limit - held.total), min_share=event.min_share)
+    seats = max(0, limit - held.total)
+    proposal = propose(candidates, capacity=seats, min_share=event.min_share)
+    proposal = buddies.keep_together(proposal, partner_of, seats=seats)
     chosen = {*proposal.invite, *proposal.waitlist}
     return Selection(
         proposal=proposal,

@@ -43,7 +43,7 @@ from birge_api.invitations.selection import Selection, check_request, select_peo
 from birge_api.invitations.warnings import band_shortfall, invitation_warnings, nobody_detail
 from birge_api.pagination import decode_cursor
 from birge_api.problems import Problem, conflict, invalid, not_found
-from birge_shared import audit
+from birge_shared import audit, buddies
 from birge_shared.budget import messages_of, queue_batch_messages
 from birge_shared.crypto import get_cipher
 from birge_shared.models import (
@@ -266,6 +266,7 @@ def create_batch(
         return _replay(session=session, batch=winner, fp=request_fingerprint)
 
     _add_invitations(session, event=event, batch=batch, selection=selection)
+    buddies.plan_nudges(session, event)  # sent the day before, if both buddies accept
     if selection.proposal.invite and not held:
         # Waitlist places get no message now; a freed seat invites them through the refill.
         # A held batch is queued when an administrator approves it.
