@@ -4,10 +4,19 @@ from birge_shared.models.audit import AuditEntry
 from birge_shared.models.base import Base, utcnow
 from birge_shared.models.batch import BatchKind, BatchStatus, InvitationBatch
 from birge_shared.models.callback import ProviderCallback
+from birge_shared.models.channel import (
+    ParticipantChannel,
+    TelegramLinkCode,
+    TelegramQuestion,
+    TelegramUpdate,
+)
 from birge_shared.models.city import City
 from birge_shared.models.console_session import ConsoleSession
 from birge_shared.models.enums import (
     ActivityType,
+    Channel,
+    ChannelOptInMethod,
+    ChannelOptOutMethod,
     Community,
     ConsentMethod,
     EventStatus,
@@ -37,6 +46,9 @@ __all__ = [
     "Base",
     "BatchKind",
     "BatchStatus",
+    "Channel",
+    "ChannelOptInMethod",
+    "ChannelOptOutMethod",
     "City",
     "Community",
     "ConsentMethod",
@@ -56,12 +68,16 @@ __all__ = [
     "MessageTemplate",
     "OutboxEntry",
     "Participant",
+    "ParticipantChannel",
     "ParticipantNameToken",
     "PeriodicRun",
     "ProviderCallback",
     "Role",
     "SurveyConversation",
     "SurveyResponse",
+    "TelegramLinkCode",
+    "TelegramQuestion",
+    "TelegramUpdate",
     "User",
     "user_city",
     "utcnow",
