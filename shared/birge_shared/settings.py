@@ -6,6 +6,7 @@ Nothing else in the code base reads `os.environ`: every component asks `get_sett
 from __future__ import annotations
 
 import enum
+import re
 from datetime import time
 from decimal import Decimal
 from functools import lru_cache
@@ -45,6 +46,9 @@ class Environment(enum.StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class MissingSecretError(RuntimeError):
@@ -102,6 +106,16 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
 
+    # The Telegram bot. Without a token and a username the participant page offers no bot
+    # link and the webhook refuses every update. TELEGRAM_API_BASE points the bot library at a
+    # Bot API double (the tests' fake, a staging stand-in).
+    telegram_bot_token: SecretStr | None = None
+    telegram_bot_username: str | None = None
+    # Telegram echoes this in X-Telegram-Bot-Api-Secret-Token on every webhook call
+    # (1-256 characters of A-Z, a-z, 0-9, _ and -).
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+
     smtp_url: str | None = None
     mail_from: str = "Birge <no-reply@birge.kg>"
 
@@ -151,6 +165,9 @@ class Settings(BaseSettings):
         "twilio_from_number",
         "twilio_messaging_service_sid",
         "smtp_url",
+        "telegram_bot_token",
+        "telegram_bot_username",
+        "telegram_webhook_secret",
         mode="before",
     )
     @classmethod
@@ -182,6 +199,13 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("telegram_webhook_secret", mode="after")
+    @classmethod
+    def _telegram_secret_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TELEGRAM_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:
@@ -222,6 +246,8 @@ class Settings(BaseSettings):
             problems.append("SMTP_URL must be set (the mail folder is for development)")
         if not self.public_base_url:
             problems.append("PUBLIC_BASE_URL must be set to the address participants reach")
+        if self.uses_telegram and self.telegram_webhook_secret is None:
+            problems.append("TELEGRAM_WEBHOOK_SECRET must be set when the Telegram bot is on")
         return problems
 
     def _secret_values(self) -> list[tuple[str, list[str]]]:
@@ -233,6 +259,10 @@ class Settings(BaseSettings):
         ]
         if self.uses_twilio:
             secrets.append(("TWILIO_AUTH_TOKEN", [self.twilio_auth_token.get_secret_value()]))
+        if self.telegram_webhook_secret is not None:
+            secrets.append(
+                ("TELEGRAM_WEBHOOK_SECRET", [self.telegram_webhook_secret.get_secret_value()])
+            )
         return secrets
 
     def _default_secrets(self) -> list[tuple[str, bool]]:
@@ -255,6 +285,11 @@ class Settings(BaseSettings):
     @property
     def uses_twilio(self) -> bool:
         return bool(self.twilio_account_sid)
+
+    @property
+    def uses_telegram(self) -> bool:
+        """The bot is on: it has a token and a name to build start links with."""
+        return self.telegram_bot_token is not None and bool(self.telegram_bot_username)
 
     @property
     def serves_docs(self) -> bool:
