@@ -37,7 +37,7 @@ from birge_api.participants.schemas import (
     ParticipantUpdate,
 )
 from birge_api.problems import Problem, conflict, invalid, not_found
-from birge_shared import audit, name_index
+from birge_shared import audit, channels, name_index
 from birge_shared.crypto import PiiCipher, get_cipher
 from birge_shared.departure import ERASED_REASON, release
 from birge_shared.models import (
@@ -369,6 +369,8 @@ def erase_participant(
     participant.email_hash = None
     participant.erased_at = now
     name_index.forget(session, [participant.id])
+    # Channel rows hold the Telegram chat id (and the opt-in records): they go too.
+    channels_removed = channels.forget(session, participant.id)
     session.flush()
     departure = release(
         session=session,
@@ -411,6 +413,7 @@ def erase_participant(
         details={
             "message_bodies_cleared": len(cleared),
             "comments_cleared": len(comments),
+            "channels_removed": channels_removed,
             "invitations_withdrawn": departure.withdrawn,
             "messages_skipped": departure.messages_skipped,
         },
