@@ -21,6 +21,7 @@ from birge_console import (
     events,
     inbox,
     invite_wizard,
+    participant_channels,
     participant_import,
     participants,
     reports,
@@ -45,6 +46,7 @@ def create_app() -> FastAPI:
     app.include_router(inbox.router)
     # The import's fixed paths first: /console/participants/{id} would take them otherwise.
     app.include_router(participant_import.router)
+    app.include_router(participant_channels.router)
     app.include_router(participants.router)
     app.include_router(reports.router)
     app.include_router(admin.router)

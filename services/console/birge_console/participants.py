@@ -21,11 +21,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from birge_api.cities import visible_cities
 from birge_api.events.service import EventFilter, list_events
 from birge_api.pagination import encode_cursor
+from birge_api.participants import channels as api_channels
 from birge_api.participants import export, history, service
 from birge_api.participants.schemas import participant_list_item, participant_read
 from birge_api.problems import Problem
 from birge_console.context import ConsoleDep
 from birge_console.i18n import N_
+from birge_console.participant_channels import section_context
 from birge_console.routing import console_router, error_page
 from birge_shared.models import (
     City,
@@ -345,6 +347,11 @@ def _person_page(
         consent_method_names=CONSENT_METHOD_NAMES,
         inbound=MessageDirection.INBOUND,
         zone=console.db.get(City, record.participant.city_code).timezone,  # type: ignore[union-attr]
+        **section_context(
+            api_channels.read_channels(
+                session=console.db, actor=console.actor, participant_id=participant_id
+            )
+        ),
     )
 
 
