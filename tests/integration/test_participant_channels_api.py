@@ -9,7 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from birge_shared import channels
-from birge_shared.models import AuditEntry, Channel, ParticipantChannel, TelegramLinkCode
+from birge_shared.models import (
+    AuditEntry,
+    Channel,
+    ChannelOptOutMethod,
+    ParticipantChannel,
+    TelegramLinkCode,
+)
 from birge_shared.telegram_links import new_link_code
 from tests.factories import make_participant
 
@@ -116,7 +122,7 @@ def test_a_channel_the_person_stopped_is_not_switched_back_on_by_a_coordinator(
         session=db,
         participant_id=participant.id,
         channel=Channel.TELEGRAM,
-        method=channels.ChannelOptOutMethod.TELEGRAM_STOP,
+        method=ChannelOptOutMethod.TELEGRAM_STOP,
     )
     db.commit()
     response = client.put(
