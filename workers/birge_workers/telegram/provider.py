@@ -139,8 +139,18 @@ class TelegramProvider:
     """
 
     def __init__(self, *, token: str, api_base: str, timeout: float = 10.0) -> None:
-        request = HTTPXRequest(connect_timeout=timeout, read_timeout=timeout)
-        self._bot = Bot(token=token, base_url=f"{api_base.rstrip('/')}/bot", request=request)
+        # Both request objects are ours, so `close()` can close their connection pools (the
+        # library's own shutdown does so only after `initialize()`, which costs a getMe).
+        self._requests = (
+            HTTPXRequest(connect_timeout=timeout, read_timeout=timeout),
+            HTTPXRequest(connect_timeout=timeout, read_timeout=timeout),
+        )
+        self._bot = Bot(
+            token=token,
+            base_url=f"{api_base.rstrip('/')}/bot",
+            request=self._requests[0],
+            get_updates_request=self._requests[1],
+        )
         self._loop = asyncio.new_event_loop()
 
     @classmethod
@@ -203,6 +213,7 @@ class TelegramProvider:
 
     def close(self) -> None:
         try:
-            self._run(self._bot.shutdown())
+            for request in self._requests:
+                self._run(request.shutdown())
         finally:
             self._loop.close()
