@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
+from birge_shared.i18n import N_, gettext_for
 from birge_shared.invitations import Answer
-from birge_shared.models import Participant, TelegramLinkCode, TelegramQuestion, utcnow
+from birge_shared.models import Language, Participant, TelegramLinkCode, TelegramQuestion, utcnow
 
 LINK_CODE_LIFETIME = timedelta(hours=24)
 #: Telegram's limit on a button's callback_data, in bytes.
@@ -28,6 +29,8 @@ MAX_START_PARAMETER = 64
 _LINK_KIND = "telegram-link"
 _QUESTION_KIND = "telegram-question"
 _ANSWER_CODES = {Answer.ACCEPT: "a", Answer.DECLINE: "d"}
+# The participant page's own button words (their msgids come from its template).
+_BUTTON_LABELS = {Answer.ACCEPT: N_("I'll come"), Answer.DECLINE: N_("I can't come")}
 _CODE_ANSWERS = {code: answer for answer, code in _ANSWER_CODES.items()}
 
 
@@ -107,6 +110,11 @@ def answer_buttons(*, session: Session, invitation_id: uuid.UUID) -> list[tuple[
     """The callback data of an invitation message's Accept and Decline buttons."""
     token = question_token(session=session, invitation_id=invitation_id)
     return [(answer, callback_data(answer, token)) for answer in (Answer.ACCEPT, Answer.DECLINE)]
+
+
+def button_label(answer: Answer, language: Language) -> str:
+    """A button's words in the person's language, as on their page."""
+    return gettext_for(language, _BUTTON_LABELS[answer])
 
 
 def resolve_callback(*, session: Session, data: str) -> tuple[uuid.UUID, Answer] | None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from birge_shared.invitations import Answer
-from birge_shared.telegram_links import MAX_CALLBACK_DATA, callback_data, start_link
+from birge_shared.models import Language
+from birge_shared.telegram_links import (
+    MAX_CALLBACK_DATA,
+    button_label,
+    callback_data,
+    start_link,
+)
 from birge_workers.telegram.provider import (
     MAX_TEXT_LENGTH,
     Button,
@@ -45,3 +51,9 @@ def test_a_text_over_4096_characters_is_refused_without_a_call() -> None:
 
 def test_a_start_link_names_the_bot_and_the_code() -> None:
     assert start_link("BirgeBot", "abc_-1") == "https://t.me/BirgeBot?start=abc_-1"
+
+
+def test_the_buttons_say_what_the_page_says_in_the_persons_language() -> None:
+    assert button_label(Answer.ACCEPT, Language.EN) == "I'll come"
+    assert button_label(Answer.ACCEPT, Language.KY) == "Катышам"
+    assert button_label(Answer.DECLINE, Language.RU) != "I can't come"

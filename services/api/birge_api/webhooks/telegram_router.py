@@ -15,8 +15,6 @@ from birge_api.webhooks import telegram_service
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
-TELEGRAM_PATH = "/webhooks/telegram"
-
 _RESPONSES: dict[int | str, dict[str, str]] = {
     401: {"description": "No X-Telegram-Bot-Api-Secret-Token header"},
     403: {"description": "A wrong secret token, or the bot is not configured"},
