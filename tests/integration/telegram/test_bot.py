@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,7 @@ from birge_workers.telegram.settle import settle_answer
 from tests.factories import make_event, make_invitation, make_participant
 from tests.fakes.fake_bot_api import FakeBotApi
 from tests.integration.telegram.conftest import (
+    WEBHOOK,
     Post,
     callback_update,
     new_chat_id,
@@ -326,3 +328,11 @@ def test_set_webhook_registers_the_url_and_the_secret(
     assert fake_bot.webhook["url"] == "https://birge.example.kg/webhooks/telegram"
     assert fake_bot.webhook["secret_token"] == "the-secret"
     assert provider.username() == "BirgeTestBot"
+
+
+def test_without_a_configured_secret_every_update_is_refused(client: TestClient) -> None:
+    update = text_update(new_chat_id(), "/stop")
+    refused = client.post(
+        WEBHOOK, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "anything"}
+    )
+    assert refused.status_code == 403
