@@ -164,6 +164,23 @@ def cmd_sms_reply(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if 200 <= status < 300 else 1
 
 
+def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli import telegram
+    from birge_workers.telegram.provider import TelegramError
+
+    try:
+        url, username = telegram.set_webhook(settings)
+    except telegram.TelegramNotConfiguredError as exc:
+        return fail(str(exc))
+    except TelegramError as exc:
+        return fail(f"Telegram refused the webhook: {exc.reason}")
+    say(f"Telegram posts @{username}'s updates to {url}.")
+    if settings.telegram_bot_username and settings.telegram_bot_username != username:
+        say(f"TELEGRAM_BOT_USERNAME says {settings.telegram_bot_username}: start links will fail.")
+        return 1
+    return 0
+
+
 def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     from birge_cli import demo, dev
     from birge_shared.migrate import upgrade
@@ -378,6 +395,32 @@ def _add_bench_reports(
     reports.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
 
 
+def _add_sms(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    texts = commands.add_parser("sms", help="SMS tools for local runs.")
+    text_commands = texts.add_subparsers(dest="sms_command", required=True, metavar="ACTION")
+    reply = text_commands.add_parser(
+        "reply",
+        help="Send an SMS reply from a phone to Birge, as the phone network would.",
+        description="Post a signed inbound SMS (as Twilio does) to PUBLIC_BASE_URL's webhook, "
+        "for example YES, НЕТ or STOP from a demo participant's number while `birge dev` runs.",
+    )
+    reply.set_defaults(handler=cmd_sms_reply)
+    reply.add_argument("phone", help="the sender's number, E.164 or Kyrgyz local form")
+    reply.add_argument("text", help="the text of the SMS")
+
+
+def _add_telegram(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bot = commands.add_parser("telegram", help="The Telegram bot.")
+    bot_commands = bot.add_subparsers(dest="telegram_command", required=True, metavar="ACTION")
+    set_hook = bot_commands.add_parser(
+        "set-webhook",
+        help="Register the bot's webhook with Telegram, with TELEGRAM_WEBHOOK_SECRET.",
+        description="Tell Telegram to post the bot's updates to PUBLIC_BASE_URL/webhooks/"
+        "telegram, carrying TELEGRAM_WEBHOOK_SECRET in X-Telegram-Bot-Api-Secret-Token.",
+    )
+    set_hook.set_defaults(handler=cmd_telegram_set_webhook)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="birge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -431,17 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reindex.set_defaults(handler=cmd_pii_reindex_names)
 
-    texts = commands.add_parser("sms", help="SMS tools for local runs.")
-    text_commands = texts.add_subparsers(dest="sms_command", required=True, metavar="ACTION")
-    reply = text_commands.add_parser(
-        "reply",
-        help="Send an SMS reply from a phone to Birge, as the phone network would.",
-        description="Post a signed inbound SMS (as Twilio does) to PUBLIC_BASE_URL's webhook, "
-        "for example YES, НЕТ or STOP from a demo participant's number while `birge dev` runs.",
-    )
-    reply.set_defaults(handler=cmd_sms_reply)
-    reply.add_argument("phone", help="the sender's number, E.164 or Kyrgyz local form")
-    reply.add_argument("text", help="the text of the SMS")
+    _add_sms(commands)
+
+    _add_telegram(commands)
 
     run_dev = add("dev", cmd_dev, "Run everything locally: migrate, demo data, API and worker.")
     run_dev.add_argument("--concurrency", type=int, default=2)

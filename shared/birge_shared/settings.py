@@ -54,6 +54,9 @@ class Environment(enum.StrEnum):
     PRODUCTION = "production"
 
 
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
 class MissingSecretError(RuntimeError):
     """A secret is missing or still has its development default outside development."""
 
@@ -110,6 +113,16 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+
+    # The Telegram bot. Without a token and a username the participant page offers no bot
+    # link and the webhook refuses every update. TELEGRAM_API_BASE points the bot library at a
+    # Bot API double (the tests' fake, a staging stand-in).
+    telegram_bot_token: SecretStr | None = None
+    telegram_bot_username: str | None = None
+    # Telegram echoes this in X-Telegram-Bot-Api-Secret-Token on every webhook call
+    # (1-256 characters of A-Z, a-z, 0-9, _ and -).
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
 
     smtp_url: str | None = None
     mail_from: str = "Birge <no-reply@birge.kg>"
@@ -186,6 +199,9 @@ class Settings(BaseSettings):
         "calendar_reply_address",
         "calendar_reply_imap_host",
         "calendar_reply_imap_user",
+        "telegram_bot_token",
+        "telegram_bot_username",
+        "telegram_webhook_secret",
         mode="before",
     )
     @classmethod
@@ -293,6 +309,13 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("telegram_webhook_secret", mode="after")
+    @classmethod
+    def _telegram_secret_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TELEGRAM_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:
         if self.environment is Environment.DEVELOPMENT:
@@ -334,6 +357,8 @@ class Settings(BaseSettings):
             problems.append("PUBLIC_BASE_URL must be set to the address participants reach")
         if self.reads_calendar_replies and not self.calendar_reply_imap_password.get_secret_value():
             problems.append("CALENDAR_REPLY_IMAP_PASSWORD must be set with CALENDAR_REPLY_ADDRESS")
+        if self.uses_telegram and self.telegram_webhook_secret is None:
+            problems.append("TELEGRAM_WEBHOOK_SECRET must be set when the Telegram bot is on")
         return problems
 
     def _secret_values(self) -> list[tuple[str, list[str]]]:
@@ -345,6 +370,10 @@ class Settings(BaseSettings):
         ]
         if self.uses_twilio:
             secrets.append(("TWILIO_AUTH_TOKEN", [self.twilio_auth_token.get_secret_value()]))
+        if self.telegram_webhook_secret is not None:
+            secrets.append(
+                ("TELEGRAM_WEBHOOK_SECRET", [self.telegram_webhook_secret.get_secret_value()])
+            )
         return secrets
 
     def _default_secrets(self) -> list[tuple[str, bool]]:
@@ -381,6 +410,11 @@ class Settings(BaseSettings):
         return self.twilio_from_number is None or not is_alphanumeric_sender(
             self.twilio_from_number
         )
+
+    @property
+    def uses_telegram(self) -> bool:
+        """The bot is on: it has a token and a name to build start links with."""
+        return self.telegram_bot_token is not None and bool(self.telegram_bot_username)
 
     @property
     def serves_docs(self) -> bool:

@@ -65,6 +65,17 @@ class CallbackReceived(TaskPayload):
     callback_id: int
 
 
+class TelegramAnswerSettle(TaskPayload):
+    """A Telegram button answered a question: take the buttons off the message it was under.
+
+    The update's row holds the chat and message (the chat id encrypted), so the payload carries
+    only Telegram's `update_id`.
+    """
+
+    task_name: ClassVar[str] = "telegram.settle_answer"
+    update_id: int
+
+
 # Periodic tasks, scheduled by beat rather than the outbox; they take no arguments.
 OUTBOX_RELAY = "outbox.relay"
 EVENTS_COMPLETE_PAST = "events.complete_past"
@@ -104,6 +115,7 @@ OUTBOX_TASKS: dict[str, type[TaskPayload]] = {
         SmsSend,
         EmailSend,
         CallbackReceived,
+        TelegramAnswerSettle,
     )
 }
 

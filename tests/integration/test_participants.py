@@ -557,6 +557,7 @@ def test_erasure_wipes_personal_data_and_keeps_an_anonymous_stub(
             "message_bodies_cleared": 2,
             "comments_cleared": 0,
             "contact_pairs_removed": 0,
+            "channels_removed": 0,
             "invitations_withdrawn": 1,
             "messages_skipped": 0,
         }

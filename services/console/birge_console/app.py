@@ -23,6 +23,7 @@ from birge_console import (
     events,
     inbox,
     invite_wizard,
+    participant_channels,
     participant_filters,
     participant_import,
     participants,
@@ -51,6 +52,7 @@ def create_app() -> FastAPI:
     app.include_router(buddies.router)
     app.include_router(participant_import.router)
     app.include_router(participant_filters.router)
+    app.include_router(participant_channels.router)
     app.include_router(participants.router)
     app.include_router(reports.router)
     app.include_router(admin.router)

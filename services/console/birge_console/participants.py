@@ -19,12 +19,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from birge_api.cities import visible_cities
 from birge_api.events.service import EventFilter, list_events
 from birge_api.pagination import encode_cursor
+from birge_api.participants import channels as api_channels
 from birge_api.participants import export, history, service
 from birge_api.participants.schemas import participant_list_item, participant_read
 from birge_api.problems import Problem
 from birge_console import buddies, event_groups
 from birge_console.context import Console, ConsoleDep
 from birge_console.i18n import N_
+from birge_console.participant_channels import section_context
 from birge_console.participant_criteria import (
     COMMUNITY_NAMES,
     INVITED_CHOICES,
@@ -341,6 +343,11 @@ def _person_page(
         consent_method_names=CONSENT_METHOD_NAMES,
         inbound=MessageDirection.INBOUND,
         zone=console.db.get(City, record.participant.city_code).timezone,  # type: ignore[union-attr]
+        **section_context(
+            api_channels.read_channels(
+                session=console.db, actor=console.actor, participant_id=participant_id
+            )
+        ),
     )
 
 

@@ -6,12 +6,21 @@ from birge_shared.models.batch import BatchKind, BatchStatus, InvitationBatch
 from birge_shared.models.buddy import BuddyPair
 from birge_shared.models.calendar_reply import CalendarReply
 from birge_shared.models.callback import ProviderCallback
+from birge_shared.models.channel import (
+    ParticipantChannel,
+    TelegramLinkCode,
+    TelegramQuestion,
+    TelegramUpdate,
+)
 from birge_shared.models.city import City
 from birge_shared.models.console_session import ConsoleSession
 from birge_shared.models.contact import ContactPair, ContactRollup
 from birge_shared.models.enums import (
     ActivityFormat,
     ActivityType,
+    Channel,
+    ChannelOptInMethod,
+    ChannelOptOutMethod,
     Community,
     ConsentMethod,
     EventStatus,
@@ -46,6 +55,9 @@ __all__ = [
     "BatchStatus",
     "BuddyPair",
     "CalendarReply",
+    "Channel",
+    "ChannelOptInMethod",
+    "ChannelOptOutMethod",
     "City",
     "Community",
     "ConsentMethod",
@@ -69,6 +81,7 @@ __all__ = [
     "MessageTemplate",
     "OutboxEntry",
     "Participant",
+    "ParticipantChannel",
     "ParticipantNameToken",
     "PeriodicRun",
     "ProviderCallback",
@@ -76,6 +89,9 @@ __all__ = [
     "SavedFilter",
     "SurveyConversation",
     "SurveyResponse",
+    "TelegramLinkCode",
+    "TelegramQuestion",
+    "TelegramUpdate",
     "User",
     "user_city",
     "utcnow",

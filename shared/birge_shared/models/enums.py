@@ -96,3 +96,35 @@ class ActivityFormat(enum.StrEnum):
     MIXED_TEAMS = "mixed_teams"  # teams play or work side by side, each team mixed
     DISCUSSION = "discussion"  # tables that talk
     COMPETITIVE = "competitive"  # teams play against each other
+
+
+class Channel(enum.StrEnum):
+    """A way of reaching a person, listed per participant in their order of preference."""
+
+    WHATSAPP = "whatsapp"
+    TELEGRAM = "telegram"
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class ChannelOptInMethod(enum.StrEnum):
+    """How a person agreed to be reached on a channel.
+
+    `consent` is the registration consent, which covers SMS and e-mail to the given address;
+    WhatsApp needs its own explicit opt-in (`paper_form`, `verbal`, `web_form`); Telegram's is
+    the person pressing Start on the bot through their one-time link.
+    """
+
+    CONSENT = "consent"
+    PAPER_FORM = "paper_form"
+    VERBAL = "verbal"
+    WEB_FORM = "web_form"
+    TELEGRAM_START = "telegram_start"
+
+
+class ChannelOptOutMethod(enum.StrEnum):
+    """How a channel was switched off: by the person, by the provider, or by a coordinator."""
+
+    TELEGRAM_STOP = "telegram_stop"  # the person sent /stop to the bot
+    BLOCKED = "blocked"  # the provider says the person blocked us (Telegram's 403)
+    COORDINATOR = "coordinator"  # a coordinator recorded the person's wish

@@ -106,6 +106,7 @@ def _invitation_page(view: service.PageView, *, status_code: int, closed: bool) 
         survey_url=f"/p/{view.token}/survey",
         checkin_url=f"/p/{view.token}/checkin",
         stop_url=f"/p/{view.token}/stop",
+        telegram_url=f"/p/{view.token}/telegram",
     )
 
 
@@ -156,6 +157,16 @@ def participant_page(
     except service.PageNotFoundError as exc:
         return _not_found(exc.language)
     return _invitation_page(view, status_code=200, closed=False)
+
+
+@router.get("/{token}/telegram", response_class=HTMLResponse)
+def telegram_start(token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """Off to the bot with a fresh one-time start code (`t.me/<bot>?start=<code>`)."""
+    try:
+        url = service.telegram_start_link(session=session, settings=settings, token=token)
+    except service.PageNotFoundError as exc:
+        return _not_found(exc.language)
+    return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
 
 
 @router.post("/{token}/rsvp", response_class=HTMLResponse)

@@ -28,10 +28,12 @@ from birge_api.participant_page.i18n import (
     format_moment,
     format_when,
 )
+from birge_shared import channels
 from birge_shared.departure import opt_out_participant
 from birge_shared.i18n import gettext_for
 from birge_shared.invitations import Answer, RsvpClosedError, respond
 from birge_shared.models import (
+    Channel,
     Event,
     EventStatus,
     Invitation,
@@ -42,6 +44,7 @@ from birge_shared.models import (
 from birge_shared.models.invitation import token_hash
 from birge_shared.settings import Settings
 from birge_shared.sms.render import in_language
+from birge_shared.telegram_links import new_link_code, start_link
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +150,8 @@ class PageView:
     answer_hint: str = ""
     #: The person opted out of every message (STOP, or "stop all messages" here).
     stopped: bool = False
+    #: The bot is on and the person has no Telegram chat linked: offer the start link.
+    telegram_offer: bool = False
 
 
 @dataclass(frozen=True)
@@ -342,7 +347,31 @@ def load_page(
         done=done,
         now=moment,
     )
+    view = replace(view, telegram_offer=_offers_telegram(session, settings, invitation))
     return _with_followup(session, invitation, view, saved=saved, now=moment)
+
+
+def _offers_telegram(session: Session, settings: Settings, invitation: Invitation) -> bool:
+    if not settings.uses_telegram or invitation.event.status is EventStatus.CANCELLED:
+        return False
+    return not any(
+        state.channel is Channel.TELEGRAM and state.usable
+        for state in channels.channels_of(session, invitation.participant)
+    )
+
+
+def telegram_start_link(*, session: Session, settings: Settings, token: str) -> str:
+    """A fresh one-time `t.me` start link for the person whose page this is.
+
+    Each visit makes a new code, so a link opened on another phone, or expired, never
+    blocks the next try; every code still links once at most.
+    """
+    invitation = _find(session, token)
+    if invitation is None or not settings.uses_telegram or not settings.telegram_bot_username:
+        raise PageNotFoundError(None)
+    code = new_link_code(session=session, participant_id=invitation.participant_id)
+    log.info("telegram start link made", extra={"invitation_id": str(invitation.id)})
+    return start_link(settings.telegram_bot_username, code)
 
 
 def _with_followup(

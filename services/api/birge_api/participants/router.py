@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from birge_api.cities import CityFilter
 from birge_api.deps import ParticipantReader, SessionDep, SettingsDep
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
-from birge_api.participants import export, history, import_template, service
+from birge_api.participants import channels, export, history, import_template, service
 from birge_api.participants.import_files import ImportLimits
 from birge_api.participants.schemas import (
     ImportReport,
@@ -242,6 +242,32 @@ def get_participant(
         session=session, actor=actor, participant_id=participant_id
     )
     return participant_read(participant)
+
+
+@router.get("/{participant_id}/channels", responses=_PROBLEMS)
+def get_channels(
+    participant_id: uuid.UUID, session: SessionDep, actor: ParticipantReader
+) -> channels.ChannelList:
+    """The person's channels, most preferred first, with each one's opt-in and opt-out."""
+    states = channels.read_channels(session=session, actor=actor, participant_id=participant_id)
+    return channels.channel_list(states)
+
+
+@router.put("/{participant_id}/channels", responses=_PROBLEMS)
+def set_channels(
+    participant_id: uuid.UUID,
+    body: channels.ChannelOrder,
+    session: SessionDep,
+    actor: ParticipantReader,
+) -> channels.ChannelList:
+    """A new order, opt-outs, and opt-ins the person gave (WhatsApp's explicit one)."""
+    states = channels.set_channels(
+        session=session,
+        actor=actor,
+        participant_id=participant_id,
+        choices=channels.choices_from(body),
+    )
+    return channels.channel_list(states)
 
 
 @router.patch("/{participant_id}", responses=_PROBLEMS)

@@ -37,7 +37,7 @@ from birge_api.participants.schemas import (
     ParticipantUpdate,
 )
 from birge_api.problems import Problem, conflict, invalid, not_found
-from birge_shared import audit, contacts, name_index
+from birge_shared import audit, channels, contacts, name_index
 from birge_shared.crypto import PiiCipher, get_cipher
 from birge_shared.departure import ERASED_REASON, release
 from birge_shared.models import (
@@ -370,6 +370,8 @@ def erase_participant(
     participant.erased_at = now
     name_index.forget(session, [participant.id])
     pairs = contacts.forget(session, [participant.id])
+    # Channel rows hold the Telegram chat id (and the opt-in records): they go too.
+    channels_removed = channels.forget(session, participant.id)
     session.flush()
     departure = release(
         session=session,
@@ -413,6 +415,7 @@ def erase_participant(
             "message_bodies_cleared": len(cleared),
             "comments_cleared": len(comments),
             "contact_pairs_removed": pairs,
+            "channels_removed": channels_removed,
             "invitations_withdrawn": departure.withdrawn,
             "messages_skipped": departure.messages_skipped,
         },

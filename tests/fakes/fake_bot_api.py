@@ -1,0 +1,162 @@
+"""A local stand-in for Telegram's Bot API: the methods Birge calls, over real HTTP.
+
+It answers `POST /bot<token>/<method>` the way Telegram does (`{"ok": true, "result": …}`, or
+`{"ok": false, "error_code": …, "description": …}`), records every call with its parameters,
+and can be told that a chat blocked the bot (Telegram's 403) or that the bot is flooding
+(429 with `retry_after`). Parameters arrive as JSON or as a form, as the library sends them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_ID = 7_000_000_001
+BOT_USERNAME = "BirgeTestBot"
+
+
+@dataclass
+class Call:
+    token: str
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeBotApi:
+    token: str
+    calls: list[Call] = field(default_factory=list)
+    blocked_chats: set[str] = field(default_factory=set)
+    flood_wait: int | None = None
+    webhook: dict[str, Any] = field(default_factory=dict)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    base_url: str = ""
+
+    def called(self, method: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def answer(self, token: str, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.calls.append(Call(token=token, method=method, params=params))
+        if token != self.token:
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        if self.flood_wait is not None and method == "sendMessage":
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {self.flood_wait}",
+                "parameters": {"retry_after": self.flood_wait},
+            }
+        chat = str(params.get("chat_id", ""))
+        if chat in self.blocked_chats and method in ("sendMessage", "editMessageReplyMarkup"):
+            return 403, {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
+        return self._result(method, params)
+
+    def _result(  # noqa: PLR0911 - one answer per Bot API method
+        self, method: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        if method == "getMe":
+            return 200, {
+                "ok": True,
+                "result": {
+                    "id": BOT_ID,
+                    "is_bot": True,
+                    "first_name": "Birge",
+                    "username": BOT_USERNAME,
+                },
+            }
+        if method == "setWebhook":
+            self.webhook = params
+            return 200, {"ok": True, "result": True, "description": "Webhook was set"}
+        if method == "sendMessage":
+            text = str(params.get("text", ""))
+            if not text or len(text) > 4096:
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: message text is empty or too long",
+                }
+            message = {
+                "message_id": next(self._ids),
+                "date": 1_764_000_000,
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "text": text,
+            }
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            return 200, {"ok": True, "result": message}
+        if method in ("answerCallbackQuery", "deleteWebhook", "shutdown", "close"):
+            return 200, {"ok": True, "result": True}
+        if method in ("editMessageReplyMarkup", "editMessageText"):
+            return 200, {
+                "ok": True,
+                "result": {
+                    "message_id": int(params.get("message_id", 0)),
+                    "date": 1_764_000_000,
+                    "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+                    "text": str(params.get("text", "")),
+                },
+            }
+        return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+
+
+def _params(content_type: str, body: bytes) -> dict[str, Any]:
+    if not body:
+        return {}
+    if content_type.startswith("application/json"):
+        loaded: dict[str, Any] = json.loads(body)
+        return loaded
+    params: dict[str, Any] = {}
+    for key, value in parse_qsl(body.decode(), keep_blank_values=True):
+        # The library JSON-encodes nested values (reply_markup, allowed_updates) in a form.
+        try:
+            params[key] = json.loads(value) if value[:1] in "[{" else value
+        except json.JSONDecodeError:
+            params[key] = value
+    return params
+
+
+@contextmanager
+def running_fake_bot_api(token: str) -> Iterator[FakeBotApi]:
+    fake = FakeBotApi(token=token)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            path = self.path.split("?", 1)[0].strip("/")
+            bot, _, method = path.partition("/")
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            params = _params(self.headers.get("Content-Type", ""), body)
+            status, answer = fake.answer(bot.removeprefix("bot"), method, params)
+            payload = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return  # the request lines would carry the bot token
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -1,0 +1,1 @@
+"""The Telegram bot's provider module and the worker's side of answered buttons."""
