@@ -1,9 +1,10 @@
-"""Impact reports: SQL aggregates per event and over the caller's events.
+"""Impact reports: figures per event and over the caller's events, from the rollups.
 
-The database counts and sums per cell, one event × one community (GROUP BY); Python only
-turns those tallies into figures, leaving small cells out (`cells.py`). The attitude pairs
-come back as distinct (pre, post) values with their counts, so no answer row is ever loaded
-one by one, and nothing that could identify a person leaves the database.
+The counts and sums per cell (one event × one community) are kept as they are written, in
+`report_rollup` (`birge_shared.rollups`); a report reads one pivoted row per cell of its
+events and Python turns those tallies into figures, leaving small cells out (`cells.py`). No
+answer or invitation row is read, and nothing that could identify a person leaves the
+database.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
@@ -51,14 +53,15 @@ from birge_shared.models import (
     Invitation,
     InvitationStatus,
     Participant,
+    ReportRollup,
     Role,
-    SurveyResponse,
 )
+from birge_shared import rollups
 from birge_shared.models.city import BISHKEK_TZ
 from birge_shared.retention import due_for_review, last_invited_at, review_cutoff
+from birge_shared.surveys import SurveyKind
 
 S = InvitationStatus
-PRE, POST = "pre", "post"
 #: Every community a cell can stand for; `None` is "not declared".
 _COMMUNITIES: tuple[Community | None, ...] = (*Community, None)
 
@@ -147,75 +150,90 @@ def _event_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list
 # ------------------------------------------------------------------ the aggregates
 
 
-def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    # COUNT(CASE WHEN … THEN 1 END): one pass, portable to SQLite (no FILTER clause needed).
-    return func.count(case((condition, 1)))
+def _sum_where(condition: ColumnElement[bool], column: ColumnElement[int]) -> ColumnElement[int]:
+    # SUM(CASE WHEN … THEN x ELSE 0 END): a pivot in one pass, portable to SQLite.
+    return func.sum(case((condition, column), else_=0))
+
+
+def _community_of(key: str) -> Community | None:
+    return None if key == rollups.NOT_DECLARED else Community(key)
 
 
 def _status_cells(
     session: Session, scope: Select[uuid.UUID]
 ) -> dict[uuid.UUID, dict[Community | None, StatusCell]]:
-    """Per event and participant community, the disjoint status counts (see `cells.py`)."""
-    status = Invitation.status
+    """Per event and participant community, the disjoint status counts (see `cells.py`).
+
+    From the invitation rollup: one row per cell, pivoted by status. A cell exists when the
+    community has any invitation at the event, in whatever status, as it did when the counts
+    came from the invitations themselves.
+    """
+    R = ReportRollup
 
     def counted(*statuses: InvitationStatus) -> ColumnElement[int]:
-        return _count_where(status.in_(statuses))
+        return _sum_where(R.value.in_([status.value for status in statuses]), R.n)
 
     query = (
         select(
-            Invitation.event_id,
-            Participant.community,
+            R.event_id,
+            R.community,
             counted(S.SENT, S.EXPIRED),
             counted(S.ACCEPTED),
             counted(S.DECLINED),
             counted(S.ATTENDED),
             counted(S.NO_SHOW),
         )
-        .join(Participant, Participant.id == Invitation.participant_id)
-        .where(Invitation.event_id.in_(scope))
-        .group_by(Invitation.event_id, Participant.community)
+        .where(R.event_id.in_(scope), R.item == rollups.INVITATION)
+        .group_by(R.event_id, R.community)
+        .having(func.sum(R.n) > 0)
     )
     cells: dict[uuid.UUID, dict[Community | None, StatusCell]] = {}
     for event_id, community, *counts in session.execute(query):
-        cells.setdefault(event_id, {})[community] = StatusCell(*(int(c) for c in counts))
+        cells.setdefault(event_id, {})[_community_of(community)] = StatusCell(
+            *(int(c) for c in counts)
+        )
     return cells
+
+
+_PAIR = rollups.PAIRED_ITEMS[0]  # the attitude, pre → post
 
 
 def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, SurveyTally]:
     """Post-survey sums and attitude pairs per event and the community answered as.
 
-    One pass: each post answer with its pre answer, if any (at most one, by the unique
-    constraint), summed per cell. The attitude change comes back as the pairs and the sums of
-    their changes, which is all it needs, so one row per cell leaves the database.
+    From the survey rollup, pivoted to one row per cell: the post respondents, the rating's
+    and the cross-group question's moments, the rating's counts per value, and the sums of
+    the attitude's pre → post change (counted under the post answer's community).
     """
-    post, pre = aliased(SurveyResponse), aliased(SurveyResponse)
-    # NULL unless both answers gave an attitude: COUNT and SUM leave it out.
-    change = post.attitude - pre.attitude
-    sums = (
+    R = ReportRollup
+    post = R.wave == SurveyKind.POST.value
+    moments = R.value == rollups.ALL_VALUES
+
+    def summed(item: str, column: ColumnElement[int], *where: ColumnElement[bool]) -> Any:
+        return _sum_where(and_(R.item == item, *where), column)
+
+    rating, talk = rollups.RATING.code, rollups.CROSS_GROUP_TALK.code
+    change = and_(R.item == _PAIR.item.code, R.wave == _PAIR.wave)
+    query = (
         select(
-            post.event_id,
-            post.community,
-            func.count(),
-            func.count(post.rating),
-            func.coalesce(func.sum(post.rating), 0),
-            func.count(post.cross_group_talk),
-            _count_where(post.cross_group_talk.is_(True)),
-            func.count(change),
-            func.coalesce(func.sum(change), 0),
-            func.coalesce(func.sum(change * change), 0),
-            *(_count_where(post.rating == rating) for rating in RATINGS),
+            R.event_id,
+            R.community,
+            summed(rollups.RESPONSE, R.n, post),
+            summed(rating, R.n, post, moments),
+            summed(rating, R.total, post, moments),
+            summed(talk, R.n, post, moments),
+            summed(talk, R.total, post, moments),
+            _sum_where(change, R.n),
+            _sum_where(change, R.total),
+            _sum_where(change, R.squares),
+            *(summed(rating, R.n, post, R.value == str(value)) for value in RATINGS),
         )
-        .outerjoin(
-            pre,
-            and_(
-                pre.event_id == post.event_id,
-                pre.pseudonym == post.pseudonym,
-                pre.kind == PRE,
-            ),
+        .where(
+            R.event_id.in_(scope),
+            R.item.in_([rollups.RESPONSE, rating, talk, _PAIR.item.code]),
+            R.wave.in_([SurveyKind.POST.value, _PAIR.wave]),
         )
-        .where(post.event_id.in_(scope), post.kind == POST)
-        # The community the post answer was given as, for every survey figure.
-        .group_by(post.event_id, post.community)
+        .group_by(R.event_id, R.community)
     )
     cells: dict[CellKey, SurveyTally] = {}
     for (
@@ -230,8 +248,10 @@ def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, S
         change_sum,
         change_squares,
         *per_rating,
-    ) in session.execute(sums):
-        cells[(event_id, community)] = SurveyTally(
+    ) in session.execute(query):
+        if not answered:
+            continue  # no post answer in the cell (every one it had was deleted)
+        cells[(event_id, _community_of(community))] = SurveyTally(
             int(answered),
             int(rating_n),
             int(rating_sum or 0),
