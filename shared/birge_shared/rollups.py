@@ -163,14 +163,33 @@ def _pair_selects(state: str, sign: int, involving: str | None = None) -> Iterat
         )
 
 
+def _row_pairs(row: str, sign: int) -> Iterator[str]:
+    """One answer row's pairs with its other wave's answer in the table, from either side."""
+    for paired in PAIRED_ITEMS:
+        item = paired.item
+        for own, other_wave, later, earlier in (
+            (paired.later, paired.earlier, row, "other"),
+            (paired.earlier, paired.later, "other", row),
+        ):
+            change = f"({item.value(later)} - {item.value(earlier)})"
+            yield (
+                f"SELECT {row}.event_id, {_community(f'{later}.community')}, '{item.code}', "
+                f"'{paired.wave}', '{ALL_VALUES}', {sign}, {sign} * {change}, "
+                f"{sign} * {change} * {change} FROM survey_response AS other "
+                f"WHERE {row}.kind = '{own}' AND other.kind = '{other_wave}' "
+                f"AND other.event_id = {row}.event_id AND other.pseudonym = {row}.pseudonym "
+                f"AND {item.answered(row)} AND {item.answered('other')}"
+            )
+
+
 def _answer_row_share(row: str, sign: int) -> list[str]:
-    """SQLite's row triggers: one answer row's share. SQLite runs a row trigger as each row
-    is written, so a pair is counted by whichever of its two rows is written second."""
+    """SQLite's row triggers: one answer row's share, with the row's own values (OLD or NEW).
+    SQLite runs a row trigger as each row is written, so a pair is counted by whichever of its
+    two rows is written second."""
     one_row = f"(SELECT {row}.id AS id, {_ANSWER_COLUMNS_OF.format(row=row)})"
-    involving = f"SELECT {row}.id"
     return [
         *(_upsert(select) for select in _answer_selects(one_row, sign)),
-        *(_upsert(select) for select in _pair_selects("survey_response", sign, involving)),
+        *(_upsert(select) for select in _row_pairs(row, sign)),
     ]
 
 
