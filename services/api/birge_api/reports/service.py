@@ -44,19 +44,20 @@ from birge_api.reports.schemas import (
     SummaryReport,
     SurveyFigures,
 )
+from birge_shared import rollups
 from birge_shared.models import (
     ActivityType,
     City,
     Community,
     Event,
     EventStatus,
-    Invitation,
     InvitationStatus,
     Participant,
-    ReportRollup,
     Role,
 )
-from birge_shared import rollups
+from birge_shared.models import (
+    ReportRollup as Rollup,
+)
 from birge_shared.models.city import BISHKEK_TZ
 from birge_shared.retention import due_for_review, last_invited_at, review_cutoff
 from birge_shared.surveys import SurveyKind
@@ -87,13 +88,32 @@ class ReportFilter:
 @dataclass(frozen=True)
 class EventRow:
     id: uuid.UUID
+    title: dict[str, str]
     city: str
     activity_type: ActivityType
     status: EventStatus
     starts_at: datetime
+    venue_name: str
+    venue_address: str
     capacity: int
     min_share: float
     timezone: str
+
+
+#: The event columns of an `EventRow`, in its order.
+_ROW_COLUMNS = (
+    Event.id,
+    Event.title,
+    Event.city_code,
+    Event.activity_type,
+    Event.status,
+    Event.starts_at,
+    Event.venue_name,
+    Event.venue_address,
+    Event.capacity,
+    Event.min_share,
+    City.timezone,
+)
 
 
 # ------------------------------------------------------------------ which events
@@ -130,16 +150,7 @@ def _event_conditions(actor: Actor, filters: ReportFilter) -> list[ColumnElement
 
 def _event_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list[EventRow]:
     query = (
-        select(
-            Event.id,
-            Event.city_code,
-            Event.activity_type,
-            Event.status,
-            Event.starts_at,
-            Event.capacity,
-            Event.min_share,
-            City.timezone,
-        )
+        select(*_ROW_COLUMNS)
         .join(City, City.code == Event.city_code)
         .where(*conditions)
         .order_by(Event.starts_at, Event.id)
@@ -168,24 +179,23 @@ def _status_cells(
     community has any invitation at the event, in whatever status, as it did when the counts
     came from the invitations themselves.
     """
-    R = ReportRollup
 
     def counted(*statuses: InvitationStatus) -> ColumnElement[int]:
-        return _sum_where(R.value.in_([status.value for status in statuses]), R.n)
+        return _sum_where(Rollup.value.in_([status.value for status in statuses]), Rollup.n)
 
     query = (
         select(
-            R.event_id,
-            R.community,
+            Rollup.event_id,
+            Rollup.community,
             counted(S.SENT, S.EXPIRED),
             counted(S.ACCEPTED),
             counted(S.DECLINED),
             counted(S.ATTENDED),
             counted(S.NO_SHOW),
         )
-        .where(R.event_id.in_(scope), R.item == rollups.INVITATION)
-        .group_by(R.event_id, R.community)
-        .having(func.sum(R.n) > 0)
+        .where(Rollup.event_id.in_(scope), Rollup.item == rollups.INVITATION)
+        .group_by(Rollup.event_id, Rollup.community)
+        .having(func.sum(Rollup.n) > 0)
     )
     cells: dict[uuid.UUID, dict[Community | None, StatusCell]] = {}
     for event_id, community, *counts in session.execute(query):
@@ -205,35 +215,34 @@ def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, S
     and the cross-group question's moments, the rating's counts per value, and the sums of
     the attitude's pre → post change (counted under the post answer's community).
     """
-    R = ReportRollup
-    post = R.wave == SurveyKind.POST.value
-    moments = R.value == rollups.ALL_VALUES
+    post = Rollup.wave == SurveyKind.POST.value
+    moments = Rollup.value == rollups.ALL_VALUES
 
     def summed(item: str, column: ColumnElement[int], *where: ColumnElement[bool]) -> Any:
-        return _sum_where(and_(R.item == item, *where), column)
+        return _sum_where(and_(Rollup.item == item, *where), column)
 
     rating, talk = rollups.RATING.code, rollups.CROSS_GROUP_TALK.code
-    change = and_(R.item == _PAIR.item.code, R.wave == _PAIR.wave)
+    change = and_(Rollup.item == _PAIR.item.code, Rollup.wave == _PAIR.wave)
     query = (
         select(
-            R.event_id,
-            R.community,
-            summed(rollups.RESPONSE, R.n, post),
-            summed(rating, R.n, post, moments),
-            summed(rating, R.total, post, moments),
-            summed(talk, R.n, post, moments),
-            summed(talk, R.total, post, moments),
-            _sum_where(change, R.n),
-            _sum_where(change, R.total),
-            _sum_where(change, R.squares),
-            *(summed(rating, R.n, post, R.value == str(value)) for value in RATINGS),
+            Rollup.event_id,
+            Rollup.community,
+            summed(rollups.RESPONSE, Rollup.n, post),
+            summed(rating, Rollup.n, post, moments),
+            summed(rating, Rollup.total, post, moments),
+            summed(talk, Rollup.n, post, moments),
+            summed(talk, Rollup.total, post, moments),
+            _sum_where(change, Rollup.n),
+            _sum_where(change, Rollup.total),
+            _sum_where(change, Rollup.squares),
+            *(summed(rating, Rollup.n, post, Rollup.value == str(value)) for value in RATINGS),
         )
         .where(
-            R.event_id.in_(scope),
-            R.item.in_([rollups.RESPONSE, rating, talk, _PAIR.item.code]),
-            R.wave.in_([SurveyKind.POST.value, _PAIR.wave]),
+            Rollup.event_id.in_(scope),
+            Rollup.item.in_([rollups.RESPONSE, rating, talk, _PAIR.item.code]),
+            Rollup.wave.in_([SurveyKind.POST.value, _PAIR.wave]),
         )
-        .group_by(R.event_id, R.community)
+        .group_by(Rollup.event_id, Rollup.community)
     )
     cells: dict[CellKey, SurveyTally] = {}
     for (
@@ -311,13 +320,18 @@ def _cells(session: Session, actor: Actor, scope: Select[uuid.UUID]) -> _Cells:
 
 def _event_report(row: EventRow, cells: _Cells, community: Community | None) -> EventReport:
     invitations = cells.invitations(row.id, community)
+    local = row.starts_at.astimezone(ZoneInfo(row.timezone))
     return EventReport(
         event_id=row.id,
+        title=row.title,
         city=row.city,
         activity_type=row.activity_type,
         status=row.status,
         starts_at=row.starts_at,
-        start_date_local=row.starts_at.astimezone(ZoneInfo(row.timezone)).date(),
+        start_date_local=local.date(),
+        start_time_local=local.time().replace(tzinfo=None),
+        venue_name=row.venue_name,
+        venue_address=row.venue_address,
         capacity=row.capacity,
         invitations=invitations.counts(),
         survey=cells.survey({row.id}, community),
@@ -330,10 +344,13 @@ def event_report(*, session: Session, actor: Actor, event_id: uuid.UUID) -> Even
     event = get_event(session=session, actor=actor, event_id=event_id)
     row = EventRow(
         id=event.id,
+        title=event.title,
         city=event.city_code,
         activity_type=event.activity_type,
         status=event.status,
         starts_at=event.starts_at,
+        venue_name=event.venue_name,
+        venue_address=event.venue_address,
         capacity=event.capacity,
         min_share=event.min_share,
         timezone=event.city.timezone,
@@ -372,20 +389,7 @@ def _page_rows(
     """A page of event rows, newest first; whether older and newer events lie beyond it."""
     if after and before:
         raise invalid("cursor", "give either a next or a previous cursor, not both")
-    query = (
-        select(
-            Event.id,
-            Event.city_code,
-            Event.activity_type,
-            Event.status,
-            Event.starts_at,
-            Event.capacity,
-            Event.min_share,
-            City.timezone,
-        )
-        .join(City, City.code == Event.city_code)
-        .where(*conditions)
-    )
+    query = select(*_ROW_COLUMNS).join(City, City.code == Event.city_code).where(*conditions)
     if before:
         # A previous page: the events just newer than the cursor, read upwards then turned.
         moment, event_id = decode_cursor(before)
