@@ -6,9 +6,8 @@ those are kept per key:
 
     (event, community, item, wave, value) → n, total, squares
 
-- `item` is a survey item code (`attitude`, `rating`, `cross_group_talk`), `response` (one
-  per answer row: the respondents of a wave) or `invitation` (one per invitation, `value` its
-  status, `wave` empty).
+- `item` is a survey item code (`attitude`, `rating`, `cross_group_talk`) or `response` (one
+  per answer row: the respondents of a wave).
 - `wave` is the survey's kind (`pre`, `post`, and any later wave stored the same way), or a
   pair `earlier:later` for the change of a paired item, counted once per person answering the
   item in both waves, under the community of the later answer: n pairs, the sum of
@@ -18,6 +17,9 @@ those are kept per key:
 
 A new item or wave is new keys, not a new table: `SURVEY_ITEMS` and `PAIRED_ITEMS` say what
 the triggers roll up, and a migration that changes them re-creates the triggers from here.
+
+Invitations are counted apart, in `invitation_rollup`: one row per cell with a column per
+status (a closed list), because every report reads all the statuses of a cell together.
 
 **Why triggers.** An answer has one writer (`surveys.record_answers`), but an invitation's
 status is changed in a dozen places (sending, answers, expiry in bulk, waitlist moves, check-in
@@ -43,16 +45,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from birge_shared.models.enums import InvitationStatus
+
 TABLE = "report_rollup"
 #: The community key of people who did not declare one.
 NOT_DECLARED = ""
 #: The value key of the moments over every answer.
 ALL_VALUES = ""
-#: The wave key of invitation counts.
-NO_WAVE = ""
 
 RESPONSE = "response"
-INVITATION = "invitation"
 
 
 @dataclass(frozen=True)
@@ -251,21 +252,50 @@ def _answer_statement_share(event: str) -> list[str]:
     ]
 
 
+INVITATION_TABLE = "invitation_rollup"
+#: One column of `invitation_rollup` per status, named by its value.
+STATUSES: tuple[str, ...] = tuple(status.value for status in InvitationStatus)
+_STATUS_COLUMNS = ", ".join(STATUSES)
+
+
+def _invitation_upsert(select_sql: str) -> str:
+    added = ", ".join(
+        f"{status} = {INVITATION_TABLE}.{status} + excluded.{status}" for status in STATUSES
+    )
+    return (
+        f"INSERT INTO {INVITATION_TABLE} (event_id, community, {_STATUS_COLUMNS}) {select_sql} "
+        f"ON CONFLICT (event_id, community) DO UPDATE SET {added}"
+    )
+
+
+def _per_status(status_sql: str, amount: str) -> str:
+    return ", ".join(
+        f"CASE WHEN CAST({status_sql} AS TEXT) = '{status}' THEN {amount} ELSE 0 END"
+        for status in STATUSES
+    )
+
+
 def _invitation_share(row: str, sign: int) -> str:
-    return _upsert(
-        f"SELECT {row}.event_id, {_community('p.community')}, '{INVITATION}', '{NO_WAVE}', "
-        f"CAST({row}.status AS TEXT), {sign}, 0, 0 "
+    return _invitation_upsert(
+        f"SELECT {row}.event_id, {_community('p.community')}, "
+        f"{_per_status(f'{row}.status', str(sign))} "
         f"FROM participant AS p WHERE p.id = {row}.participant_id"
+    )
+
+
+def _summed_per_status(status_sql: str, sign: int) -> str:
+    return ", ".join(
+        f"{sign} * sum(CASE WHEN CAST({status_sql} AS TEXT) = '{status}' THEN 1 ELSE 0 END)"
+        for status in STATUSES
     )
 
 
 def _community_move(row: str, sign: int) -> str:
     # GROUP BY: one participant has many invitations, and an upsert may touch a row once.
-    return _upsert(
-        f"SELECT i.event_id, {_community(f'{row}.community')}, '{INVITATION}', '{NO_WAVE}', "
-        f"CAST(i.status AS TEXT), {sign} * count(*), 0, 0 "
-        f"FROM invitation AS i WHERE i.participant_id = {row}.id "
-        f"GROUP BY i.event_id, i.status"
+    return _invitation_upsert(
+        f"SELECT i.event_id, {_community(f'{row}.community')}, "
+        f"{_summed_per_status('i.status', sign)} "
+        f"FROM invitation AS i WHERE i.participant_id = {row}.id GROUP BY i.event_id"
     )
 
 
@@ -383,20 +413,21 @@ def drop_statements(dialect: str) -> list[str]:
 # ------------------------------------------------------------------ from the raw rows
 
 
-def _rebuild_selects() -> Iterator[str]:
-    yield from _answer_selects("survey_response", 1)
-    yield from _pair_selects("survey_response", 1)
-    yield (
-        f"SELECT i.event_id, {_community('p.community')}, '{INVITATION}', '{NO_WAVE}', "
-        f"CAST(i.status AS TEXT), count(*), 0, 0 FROM invitation AS i "
-        f"JOIN participant AS p ON p.id = i.participant_id "
-        f"GROUP BY i.event_id, p.community, i.status"
-    )
-
-
 def rebuild(connection: Connection) -> None:
     """Recompute every rollup row from the answers and invitations (the migration's backfill,
     and the benchmarks' after a bulk fill with the triggers off)."""
     connection.execute(text(f"DELETE FROM {TABLE}"))
-    for select_sql in _rebuild_selects():
+    for select_sql in (
+        *_answer_selects("survey_response", 1),
+        *_pair_selects("survey_response", 1),
+    ):
         connection.execute(text(f"INSERT INTO {TABLE} ({_COLUMNS}) {select_sql}"))
+    connection.execute(text(f"DELETE FROM {INVITATION_TABLE}"))
+    connection.execute(
+        text(
+            f"INSERT INTO {INVITATION_TABLE} (event_id, community, {_STATUS_COLUMNS}) "
+            f"SELECT i.event_id, {_community('p.community')}, "
+            f"{_summed_per_status('i.status', 1)} FROM invitation AS i "
+            f"JOIN participant AS p ON p.id = i.participant_id GROUP BY i.event_id, p.community"
+        )
+    )

@@ -27,7 +27,7 @@ from birge_shared.models.name_token import ParticipantNameToken
 from birge_shared.models.outbox import OutboxEntry
 from birge_shared.models.participant import Participant
 from birge_shared.models.periodic import PeriodicRun
-from birge_shared.models.rollup import ReportRollup
+from birge_shared.models.rollup import InvitationRollup, ReportRollup
 from birge_shared.models.survey import SurveyConversation, SurveyResponse
 from birge_shared.models.template import MessageTemplate
 from birge_shared.models.user import User, user_city
@@ -48,6 +48,7 @@ __all__ = [
     "ImportUpload",
     "Invitation",
     "InvitationBatch",
+    "InvitationRollup",
     "InvitationStatus",
     "Language",
     "Message",

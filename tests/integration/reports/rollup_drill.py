@@ -3,12 +3,13 @@
 A programme is a list of steps through the services that write in production — survey answers
 on either channel, attendance marked and taken back, a door check-in, invitation answers and
 expiry as the other writers leave them, a community corrected, erasure, the retention purge.
-After it, every cell the reports read from `report_rollup` must equal the same cell counted
-here, in Python, from the answer and invitation rows themselves.
+After it, every figure the reports sum from `report_rollup` must equal the figure the rules of
+`cells.py` give over the cells counted here, in Python, from the answer and invitation rows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -24,9 +25,15 @@ from birge_api.attendance.service import mark_attendance
 from birge_api.deps import Actor
 from birge_api.participants.service import erase_participant
 from birge_api.problems import Problem
-from birge_api.reports.cells import CellKey, StatusCell
-from birge_api.reports.figures import RATINGS, ChangeSums, SurveyTally
-from birge_api.reports.service import _status_cells, _survey_cells
+from birge_api.reports.cells import (
+    CellKey,
+    StatusCell,
+    invitation_tally,
+    survey_figures_of_cells,
+)
+from birge_api.reports.figures import RATINGS, ChangeSums, InvitationTally, SurveyTally
+from birge_api.reports.schemas import SurveyFigures
+from birge_api.reports.sums import invitation_tallies, no_answers, survey_figures
 from birge_shared.models import (
     Community,
     Event,
@@ -59,17 +66,19 @@ def _answer(draw: st.DrawFn) -> tuple[Any, ...]:
     return ("answer", draw(person), draw(event), kind, answers, channel, comment)
 
 
+_MARKS = [S.ATTENDED, S.NO_SHOW, S.ACCEPTED]
+_STATUSES = [S.SENT, S.ACCEPTED, S.DECLINED, S.EXPIRED, S.WAITLISTED]
 steps = st.lists(
     st.one_of(
         _answer(),
-        st.tuples(st.just("mark"), person, event, st.sampled_from([S.ATTENDED, S.NO_SHOW, S.ACCEPTED])),
-        st.tuples(st.just("status"), person, event, st.sampled_from([S.SENT, S.ACCEPTED, S.DECLINED, S.EXPIRED, S.WAITLISTED])),
+        st.tuples(st.just("mark"), person, event, st.sampled_from(_MARKS)),
+        st.tuples(st.just("status"), person, event, st.sampled_from(_STATUSES)),
         st.tuples(st.just("community"), person, st.sampled_from(COMMUNITIES)),
         st.tuples(st.just("erase"), person),
         st.tuples(st.just("purge")),
     ),
     max_size=30,
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -108,15 +117,14 @@ def play(session: Session, actor: Actor, cast: Stage, programme: list[tuple[Any,
                 )
             case ("mark", who, where, status):
                 field = {S.ATTENDED: "attended", S.NO_SHOW: "no_show", S.ACCEPTED: "unmarked"}
-                try:
+                # Refused when not accepted (or a walk-in taken back): nothing written then.
+                with contextlib.suppress(Problem):
                     mark_attendance(
                         session=session,
                         actor=actor,
                         event_id=cast.events[where].id,
                         data=AttendanceUpdate(**{field[status]: [cast.people[who].id]}),
                     )
-                except Problem:
-                    pass  # not accepted (or a walk-in taken back): refused, nothing written
             case ("status", who, where, status):
                 invitation = session.scalar(
                     select(Invitation).where(
@@ -206,9 +214,55 @@ def raw_survey_cells(session: Session, event_ids: list[uuid.UUID]) -> dict[CellK
     return cells
 
 
-def assert_rollups_match(session: Session, cast: Stage) -> None:
-    """The cells every report reads equal the cells counted from the rows themselves."""
+def _reference(
+    statuses: dict[uuid.UUID, dict[Community | None, StatusCell]],
+    answers: dict[CellKey, SurveyTally],
+    event_ids: list[uuid.UUID],
+    community: Community | None,
+    *,
+    protect: bool,
+) -> tuple[dict[uuid.UUID, InvitationTally], dict[uuid.UUID | None, SurveyFigures]]:
+    """The figures by `cells.py`'s rules over the cells counted from the rows."""
+    tallies = {
+        event_id: invitation_tally(statuses[event_id], community=community, protect=protect)
+        for event_id in event_ids
+        if event_id in statuses
+    }
+    attended = {
+        (event_id, who): cell.attended
+        for event_id, cells in statuses.items()
+        for who, cell in cells.items()
+    }
+
+    def survey(chosen: list[uuid.UUID]) -> SurveyFigures:
+        cells = {
+            key: cell
+            for key, cell in answers.items()
+            if key[0] in chosen and (community is None or key[1] is community)
+        }
+        return survey_figures_of_cells(cells, attended)
+
+    figures: dict[uuid.UUID | None, SurveyFigures] = {
+        event_id: survey([event_id]) for event_id in event_ids
+    }
+    figures[None] = survey(event_ids)
+    return tallies, figures
+
+
+def assert_rollups_match(session: Session, actor: Actor, cast: Stage) -> None:
+    """Every figure the reports sum from the rollups, per event and over both, for each
+    community filter and with and without protection, equals the figure `cells.py` gives
+    over the cells counted from the rows themselves."""
     event_ids = [place.id for place in cast.events]
     scope = select(Event.id).where(Event.id.in_(event_ids))
-    assert _status_cells(session, scope) == raw_status_cells(session, event_ids)
-    assert _survey_cells(session, scope) == raw_survey_cells(session, event_ids)
+    statuses = raw_status_cells(session, event_ids)
+    answers = raw_survey_cells(session, event_ids)
+    for community in COMMUNITIES:
+        for protect in (False, True):
+            tallies, figures = _reference(statuses, answers, event_ids, community, protect=protect)
+            assert invitation_tallies(session, scope, community, protect=protect) == tallies
+            per_event = survey_figures(session, scope, community, by_event=True)
+            for event_id in event_ids:
+                assert per_event.get(event_id, no_answers()) == figures[event_id]
+            overall = survey_figures(session, scope, community, by_event=False)
+            assert overall[None] == figures[None]

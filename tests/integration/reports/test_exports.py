@@ -187,7 +187,9 @@ def test_an_export_holds_only_the_callers_cities(
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == []
-    assert response.text.splitlines()[0].startswith("\ufeffevent_id,title_ky,title_ru,title_en,city")
+    assert response.text.splitlines()[0].startswith(
+        "\ufeffevent_id,title_ky,title_ru,title_en,city"
+    )
 
 
 def test_a_community_export_counts_that_community(

@@ -10,30 +10,19 @@ database.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.pagination import decode_cursor, encode_cursor
 from birge_api.problems import invalid
-from birge_api.reports.cells import (
-    CellKey,
-    StatusCell,
-    invitation_tally,
-    survey_figures_of_cells,
-)
 from birge_api.reports.figures import (
-    RATINGS,
-    ChangeSums,
     InvitationTally,
-    SurveyTally,
     mix,
     mix_summary,
 )
@@ -44,7 +33,7 @@ from birge_api.reports.schemas import (
     SummaryReport,
     SurveyFigures,
 )
-from birge_shared import rollups
+from birge_api.reports.sums import invitation_tallies, no_answers, survey_figures
 from birge_shared.models import (
     ActivityType,
     City,
@@ -55,12 +44,8 @@ from birge_shared.models import (
     Participant,
     Role,
 )
-from birge_shared.models import (
-    ReportRollup as Rollup,
-)
 from birge_shared.models.city import BISHKEK_TZ
 from birge_shared.retention import due_for_review, last_invited_at, review_cutoff
-from birge_shared.surveys import SurveyKind
 
 S = InvitationStatus
 #: Every community a cell can stand for; `None` is "not declared".
@@ -161,165 +146,40 @@ def _event_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list
 # ------------------------------------------------------------------ the aggregates
 
 
-def _sum_where(condition: ColumnElement[bool], column: ColumnElement[int]) -> ColumnElement[int]:
-    # SUM(CASE WHEN … THEN x ELSE 0 END): a pivot in one pass, portable to SQLite.
-    return func.sum(case((condition, column), else_=0))
-
-
-def _community_of(key: str) -> Community | None:
-    return None if key == rollups.NOT_DECLARED else Community(key)
-
-
-def _status_cells(
-    session: Session, scope: Select[uuid.UUID]
-) -> dict[uuid.UUID, dict[Community | None, StatusCell]]:
-    """Per event and participant community, the disjoint status counts (see `cells.py`).
-
-    From the invitation rollup: one row per cell, pivoted by status. A cell exists when the
-    community has any invitation at the event, in whatever status, as it did when the counts
-    came from the invitations themselves.
-    """
-
-    def counted(*statuses: InvitationStatus) -> ColumnElement[int]:
-        return _sum_where(Rollup.value.in_([status.value for status in statuses]), Rollup.n)
-
-    query = (
-        select(
-            Rollup.event_id,
-            Rollup.community,
-            counted(S.SENT, S.EXPIRED),
-            counted(S.ACCEPTED),
-            counted(S.DECLINED),
-            counted(S.ATTENDED),
-            counted(S.NO_SHOW),
-        )
-        .where(Rollup.event_id.in_(scope), Rollup.item == rollups.INVITATION)
-        .group_by(Rollup.event_id, Rollup.community)
-        .having(func.sum(Rollup.n) > 0)
-    )
-    cells: dict[uuid.UUID, dict[Community | None, StatusCell]] = {}
-    for event_id, community, *counts in session.execute(query):
-        cells.setdefault(event_id, {})[_community_of(community)] = StatusCell(
-            *(int(c) for c in counts)
-        )
-    return cells
-
-
-_PAIR = rollups.PAIRED_ITEMS[0]  # the attitude, pre → post
-
-
-def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, SurveyTally]:
-    """Post-survey sums and attitude pairs per event and the community answered as.
-
-    From the survey rollup, pivoted to one row per cell: the post respondents, the rating's
-    and the cross-group question's moments, the rating's counts per value, and the sums of
-    the attitude's pre → post change (counted under the post answer's community).
-    """
-    post = Rollup.wave == SurveyKind.POST.value
-    moments = Rollup.value == rollups.ALL_VALUES
-
-    def summed(item: str, column: ColumnElement[int], *where: ColumnElement[bool]) -> Any:
-        return _sum_where(and_(Rollup.item == item, *where), column)
-
-    rating, talk = rollups.RATING.code, rollups.CROSS_GROUP_TALK.code
-    change = and_(Rollup.item == _PAIR.item.code, Rollup.wave == _PAIR.wave)
-    query = (
-        select(
-            Rollup.event_id,
-            Rollup.community,
-            summed(rollups.RESPONSE, Rollup.n, post),
-            summed(rating, Rollup.n, post, moments),
-            summed(rating, Rollup.total, post, moments),
-            summed(talk, Rollup.n, post, moments),
-            summed(talk, Rollup.total, post, moments),
-            _sum_where(change, Rollup.n),
-            _sum_where(change, Rollup.total),
-            _sum_where(change, Rollup.squares),
-            *(summed(rating, Rollup.n, post, Rollup.value == str(value)) for value in RATINGS),
-        )
-        .where(
-            Rollup.event_id.in_(scope),
-            Rollup.item.in_([rollups.RESPONSE, rating, talk, _PAIR.item.code]),
-            Rollup.wave.in_([SurveyKind.POST.value, _PAIR.wave]),
-        )
-        .group_by(Rollup.event_id, Rollup.community)
-    )
-    cells: dict[CellKey, SurveyTally] = {}
-    for (
-        event_id,
-        community,
-        answered,
-        rating_n,
-        rating_sum,
-        talk_n,
-        talk_yes,
-        pairs_n,
-        change_sum,
-        change_squares,
-        *per_rating,
-    ) in session.execute(query):
-        if not answered:
-            continue  # no post answer in the cell (every one it had was deleted)
-        cells[(event_id, _community_of(community))] = SurveyTally(
-            int(answered),
-            int(rating_n),
-            int(rating_sum or 0),
-            int(talk_n),
-            int(talk_yes),
-            rating_counts=tuple(int(count) for count in per_rating),
-            change=ChangeSums(int(pairs_n), int(change_sum or 0), int(change_squares or 0)),
-        )
-    return cells
-
-
 @dataclass(frozen=True)
-class _Cells:
-    """The cells of a set of events, and who they are protected for."""
+class _Figures:
+    """The figures of a set of events, summed by the database (`sums.py`)."""
 
-    statuses: dict[uuid.UUID, dict[Community | None, StatusCell]]
-    answers: dict[CellKey, SurveyTally]
-    protect: bool
+    tallies: dict[uuid.UUID, InvitationTally]
+    survey: dict[uuid.UUID | None, SurveyFigures]
 
-    def invitations(self, event_id: uuid.UUID, community: Community | None) -> InvitationTally:
-        return invitation_tally(
-            self.statuses.get(event_id, {}), community=community, protect=self.protect
+    def of(self, event_id: uuid.UUID) -> tuple[InvitationTally, SurveyFigures]:
+        return self.tallies.get(event_id, InvitationTally()), self.survey.get(
+            event_id, no_answers()
         )
 
-    def survey(
-        self, event_ids: Collection[uuid.UUID], community: Community | None
-    ) -> SurveyFigures:
-        # Looked up per event and community: one event's report must not scan every cell of
-        # every event (an export holds thousands).
-        chosen = {
-            key: self.answers[key]
-            for event_id in event_ids
-            for who in _COMMUNITIES
-            if (community is None or who is community) and (key := (event_id, who)) in self.answers
-        }
-        # The response rate's denominator, per cell: attendees of that community.
-        attended = {
-            (event_id, who): cell.attended
-            for event_id in event_ids
-            for who, cell in self.statuses.get(event_id, {}).items()
-        }
-        return survey_figures_of_cells(chosen, attended)
 
-
-def _cells(session: Session, actor: Actor, scope: Select[uuid.UUID]) -> _Cells:
+def _figures(
+    session: Session,
+    actor: Actor,
+    scope: Select[uuid.UUID],
+    community: Community | None,
+    *,
+    by_event: bool,
+) -> _Figures:
     # Coordinators and administrators read the invitations one by one anyway; viewers read
     # aggregates only, so only for them are the invitation counts protected.
-    return _Cells(
-        statuses=_status_cells(session, scope),
-        answers=_survey_cells(session, scope),
-        protect=actor.role is Role.VIEWER,
+    return _Figures(
+        tallies=invitation_tallies(session, scope, community, protect=actor.role is Role.VIEWER),
+        survey=survey_figures(session, scope, community, by_event=by_event),
     )
 
 
 # ------------------------------------------------------------------ the reports
 
 
-def _event_report(row: EventRow, cells: _Cells, community: Community | None) -> EventReport:
-    invitations = cells.invitations(row.id, community)
+def _event_report(row: EventRow, figures: _Figures) -> EventReport:
+    invitations, survey = figures.of(row.id)
     local = row.starts_at.astimezone(ZoneInfo(row.timezone))
     return EventReport(
         event_id=row.id,
@@ -334,7 +194,7 @@ def _event_report(row: EventRow, cells: _Cells, community: Community | None) -> 
         venue_address=row.venue_address,
         capacity=row.capacity,
         invitations=invitations.counts(),
-        survey=cells.survey({row.id}, community),
+        survey=survey,
         mix=mix(invitations, min_share=row.min_share),
     )
 
@@ -356,17 +216,16 @@ def event_report(*, session: Session, actor: Actor, event_id: uuid.UUID) -> Even
         timezone=event.city.timezone,
     )
     scope = select(Event.id).where(Event.id == event.id)
-    return _event_report(row, _cells(session, actor, scope), None)
+    return _event_report(row, _figures(session, actor, scope, None, by_event=True))
 
 
 def event_reports(*, session: Session, actor: Actor, filters: ReportFilter) -> list[EventReport]:
     """One report per event in the filters, by start time: the rows of the exports."""
     _check(session, filters)
     conditions = _event_conditions(actor, filters)
-    cells = _cells(session, actor, select(Event.id).where(*conditions))
-    return [
-        _event_report(row, cells, filters.community) for row in _event_rows(session, conditions)
-    ]
+    scope = select(Event.id).where(*conditions)
+    figures = _figures(session, actor, scope, filters.community, by_event=True)
+    return [_event_report(row, figures) for row in _event_rows(session, conditions)]
 
 
 @dataclass(frozen=True)
@@ -428,9 +287,10 @@ def event_reports_page(
     rows, older, newer = _page_rows(session, conditions, limit=limit, after=after, before=before)
     if not rows:
         return EventReportPage(items=[], next_cursor=None, previous_cursor=None)
-    cells = _cells(session, actor, select(Event.id).where(Event.id.in_([row.id for row in rows])))
+    scope = select(Event.id).where(Event.id.in_([row.id for row in rows]))
+    figures = _figures(session, actor, scope, filters.community, by_event=True)
     return EventReportPage(
-        items=[_event_report(row, cells, filters.community) for row in rows],
+        items=[_event_report(row, figures) for row in rows],
         next_cursor=encode_cursor(rows[-1].starts_at, rows[-1].id) if older else None,
         previous_cursor=encode_cursor(rows[0].starts_at, rows[0].id) if newer else None,
     )
@@ -440,13 +300,16 @@ def summary_report(*, session: Session, actor: Actor, filters: ReportFilter) -> 
     """The figures over every event in the filters and the caller's cities."""
     _check(session, filters)
     conditions = _event_conditions(actor, filters)
-    cells = _cells(session, actor, select(Event.id).where(*conditions))
+    scope = select(Event.id).where(*conditions)
     shares = {
         row[0]: row[1]
-        for row in session.execute(select(Event.id, Event.min_share).where(*conditions))
+        for row in session.connection().execute(
+            select(Event.id, Event.min_share).where(*conditions)
+        )
     }
+    figures = _figures(session, actor, scope, filters.community, by_event=False)
     # Per event, because each room's mix is judged against its own band.
-    per_event = {event_id: cells.invitations(event_id, filters.community) for event_id in shares}
+    per_event = {event_id: figures.of(event_id)[0] for event_id in shares}
     total = InvitationTally()
     for tally in per_event.values():
         total = total.plus(tally)
@@ -454,7 +317,7 @@ def summary_report(*, session: Session, actor: Actor, filters: ReportFilter) -> 
         filters=filters.echo(),
         events=len(shares),
         invitations=total.counts(),
-        survey=cells.survey(set(shares), filters.community),
+        survey=figures.survey[None],
         mix=mix_summary([(tally, shares[event_id]) for event_id, tally in per_event.items()]),
     )
 

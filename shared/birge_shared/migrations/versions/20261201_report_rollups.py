@@ -1,8 +1,9 @@
 """Report rollups: per event and community, the counts and sums every report figure needs.
 
 `report_rollup` holds, per (event, community, item, wave or wave pair, value), a count, a sum
-and a sum of squares (`birge_shared.rollups` says what each key means). Row triggers on
-`survey_response`, `invitation` and `participant` keep it in the writing transaction, on
+and a sum of squares of the survey answers; `invitation_rollup`, per (event, community), the
+invitations in each status (`birge_shared.rollups` says what each key means). Triggers on
+`survey_response`, `invitation` and `participant` keep both in the writing transaction, on
 PostgreSQL and SQLite alike; the rows are backfilled here from the existing answers and
 invitations.
 
@@ -39,6 +40,16 @@ def upgrade() -> None:
             "event_id", "community", "item", "wave", "value", name="pk_report_rollup"
         ),
     )
+    op.create_table(
+        "invitation_rollup",
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("community", sa.String(20), nullable=False),
+        *(
+            sa.Column(status, sa.BigInteger(), nullable=False, server_default="0")
+            for status in rollups.STATUSES
+        ),
+        sa.PrimaryKeyConstraint("event_id", "community", name="pk_invitation_rollup"),
+    )
     connection = op.get_bind()
     for statement in rollups.create_statements(connection.dialect.name):
         op.execute(statement)
@@ -48,4 +59,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in rollups.drop_statements(op.get_bind().dialect.name):
         op.execute(statement)
+    op.drop_table("invitation_rollup")
     op.drop_table("report_rollup")
