@@ -40,6 +40,8 @@ from birge_shared.statistics import MIN_RESPONDENTS
 from birge_shared.surveys import SurveyKind
 
 S = InvitationStatus
+#: A query of any columns.
+AnySelect = Select[*tuple[Any, ...]]
 #: The key of a group's sums: an event, or None for the whole scope.
 Group = uuid.UUID | None
 _POST = SurveyKind.POST.value
@@ -61,11 +63,11 @@ def _of_community(column: Any, community: Community | None) -> list[ColumnElemen
     return [] if community is None else [column == community.value]
 
 
-def _grouped(query: Select[Any], event_id: Any, by_event: bool) -> Select[Any]:
+def _grouped(query: AnySelect, event_id: Any, by_event: bool) -> AnySelect:
     return query.add_columns(event_id).group_by(event_id) if by_event else query
 
 
-def _rows(session: Session, query: Select[Any], by_event: bool) -> dict[Group, Sequence[Any]]:
+def _rows(session: Session, query: AnySelect, by_event: bool) -> dict[Group, Sequence[Any]]:
     # The group's event id comes last (added by `_grouped`); on the connection, plain rows.
     return {
         (row[-1] if by_event else None): row[:-1] if by_event else row
@@ -253,7 +255,7 @@ def invitation_tallies(
         )
         .group_by(c.event_id)
     )
-    return {
-        row[-1]: InvitationTally(*(int(value) for value in row[:-1]))
-        for row in session.connection().execute(query)
-    }
+    tallies: dict[uuid.UUID, InvitationTally] = {}
+    for *counts, event_id in session.connection().execute(query):
+        tallies[event_id] = InvitationTally(*(int(value) for value in counts))
+    return tallies
