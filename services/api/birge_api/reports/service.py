@@ -146,6 +146,9 @@ def _event_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list
 # ------------------------------------------------------------------ the aggregates
 
 
+_NO_INVITATIONS = InvitationTally()
+
+
 @dataclass(frozen=True)
 class _Figures:
     """The figures of a set of events, summed by the database (`sums.py`)."""
@@ -154,9 +157,8 @@ class _Figures:
     survey: dict[uuid.UUID | None, SurveyFigures]
 
     def of(self, event_id: uuid.UUID) -> tuple[InvitationTally, SurveyFigures]:
-        return self.tallies.get(event_id, InvitationTally()), self.survey.get(
-            event_id, no_answers()
-        )
+        survey = self.survey.get(event_id)
+        return self.tallies.get(event_id, _NO_INVITATIONS), survey or no_answers()
 
 
 def _figures(

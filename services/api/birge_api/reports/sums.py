@@ -71,7 +71,7 @@ def _rows(session: Session, query: AnySelect, by_event: bool) -> dict[Group, Seq
     # The group's event id comes last (added by `_grouped`); on the connection, plain rows.
     return {
         (row[-1] if by_event else None): row[:-1] if by_event else row
-        for row in session.connection().execute(query)
+        for row in session.connection().execute(query).all()
     }
 
 
@@ -186,8 +186,10 @@ def _figures(
     )
 
 
+@functools.cache
 def no_answers() -> SurveyFigures:
-    """The figures of an event nobody answered for: every one suppressed."""
+    """The figures of an event nobody answered for: every one suppressed (one shared copy,
+    never changed: an export holds thousands of events without answers)."""
     return _figures(_NO_MOMENTS, _NO_COUNTS, (0, 0))
 
 
@@ -256,6 +258,6 @@ def invitation_tallies(
         .group_by(c.event_id)
     )
     tallies: dict[uuid.UUID, InvitationTally] = {}
-    for *counts, event_id in session.connection().execute(query):
+    for *counts, event_id in session.connection().execute(query).all():
         tallies[event_id] = InvitationTally(*(int(value) for value in counts))
     return tallies
