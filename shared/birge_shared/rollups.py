@@ -12,8 +12,9 @@ those are kept per key:
   pair `earlier:later` for the change of a paired item, counted once per person answering the
   item in both waves, under the community of the later answer: n pairs, the sum of
   later − earlier and of its square.
-- `value` is empty for the moments over every answer (n, Σx, Σx²), or one answer value for
-  that value's count (a distribution). Yes/no items count yes as 1.
+- `value` is empty for the moments over every answer (n, Σx, Σx²), or, for an item whose
+  distribution a report shows (`SurveyItem.distribution`: the rating today), one answer
+  value for that value's count. Yes/no items count yes as 1.
 
 A new item or wave is new keys, not a new table: `SURVEY_ITEMS` and `PAIRED_ITEMS` say what
 the triggers roll up, and a migration that changes them re-creates the triggers from here.
@@ -65,6 +66,9 @@ class SurveyItem:
     value_sql: str
     #: SQL that is true when the row answered the item.
     answered_sql: str
+    #: Whether its answers are also counted per value (a report shows its distribution);
+    #: every other item keeps its moments only, which keeps the table small.
+    distribution: bool = False
 
     def value(self, row: str) -> str:
         return self.value_sql.format(row=row)
@@ -74,7 +78,7 @@ class SurveyItem:
 
 
 ATTITUDE = SurveyItem("attitude", "{row}.attitude", "{row}.attitude IS NOT NULL")
-RATING = SurveyItem("rating", "{row}.rating", "{row}.rating IS NOT NULL")
+RATING = SurveyItem("rating", "{row}.rating", "{row}.rating IS NOT NULL", distribution=True)
 CROSS_GROUP_TALK = SurveyItem(
     "cross_group_talk",
     "CASE WHEN {row}.cross_group_talk THEN 1 ELSE 0 END",
@@ -138,10 +142,11 @@ def _answer_selects(source: str, sign: int) -> Iterator[str]:
             f"SELECT r.event_id, {community}, '{item.code}', r.kind, '{ALL_VALUES}', {sums} "
             f"FROM {source} AS r WHERE {item.answered('r')} GROUP BY {keys}"
         )
-        yield (
-            f"SELECT r.event_id, {community}, '{item.code}', r.kind, CAST({value} AS TEXT), "
-            f"{sums} FROM {source} AS r WHERE {item.answered('r')} GROUP BY {keys}, {value}"
-        )
+        if item.distribution:
+            yield (
+                f"SELECT r.event_id, {community}, '{item.code}', r.kind, CAST({value} AS TEXT), "
+                f"{sums} FROM {source} AS r WHERE {item.answered('r')} GROUP BY {keys}, {value}"
+            )
 
 
 def _pair_selects(state: str, sign: int, involving: str | None = None) -> Iterator[str]:
