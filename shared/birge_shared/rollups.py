@@ -1,4 +1,5 @@
-"""The report rollups: what `report_rollup` holds, the triggers that keep it, its rebuild.
+"""The report rollups: what `report_rollup` and `invitation_rollup` hold, the triggers that
+keep them, their rebuild.
 
 Every report figure is a sum over cells (one event × one community, see the API's
 `reports/cells.py`), and each cell's figures need only counts, sums and sums of squares. So
@@ -25,7 +26,7 @@ status (a closed list), because every report reads all the statuses of a cell to
 **Why triggers.** An answer has one writer (`surveys.record_answers`), but an invitation's
 status is changed in a dozen places (sending, answers, expiry in bulk, waitlist moves, check-in
 and its undo, withdrawals, erasure's release) and a participant's community moves all their
-invitations between cells. A row trigger sees every one of those writes, inside the writing
+invitations between cells. A trigger sees every one of those writes, inside the writing
 transaction, with the same row-level upsert (`ON CONFLICT … DO UPDATE SET n = n + excluded.n`)
 on PostgreSQL and SQLite, so concurrent writers add to a row instead of overwriting it. The
 one race a trigger cannot see — the pre and the post answer of one person written at the same
@@ -34,8 +35,8 @@ time, neither seeing the other uncommitted — `record_answers` closes by lockin
 **Erasure and retention.** Erasing a participant clears their contact data, withdraws their
 open invitations (the trigger moves those counts) and clears their comments; the answers stay
 under the pseudonym, so every survey sum stays. The retention purge clears old comments and
-inbound texts only: no figure rests on them, and no trigger fires (the triggers watch the
-figures' columns only). Participants and events are erased or cancelled, never deleted by the
+inbound texts only: no figure rests on them, and the triggers count only rows whose
+figures' columns changed, so the rollups stay as they are. Participants and events are erased or cancelled, never deleted by the
 application; a deleted event's rows are left behind unread.
 """
 
