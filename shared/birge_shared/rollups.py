@@ -35,9 +35,9 @@ time, neither seeing the other uncommitted — `record_answers` closes by lockin
 **Erasure and retention.** Erasing a participant clears their contact data, withdraws their
 open invitations (the trigger moves those counts) and clears their comments; the answers stay
 under the pseudonym, so every survey sum stays. The retention purge clears old comments and
-inbound texts only: no figure rests on them, and the triggers count only rows whose
-figures' columns changed, so the rollups stay as they are. Participants and events are erased or cancelled, never deleted by the
-application; a deleted event's rows are left behind unread.
+inbound texts only: no figure rests on them, and the triggers count only rows whose figures'
+columns changed, so the rollups stay as they are. Participants and events are erased or
+cancelled, never deleted by the application; a deleted event's rows are left behind unread.
 """
 
 from __future__ import annotations
