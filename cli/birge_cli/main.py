@@ -9,12 +9,12 @@ benchmarks."""
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from birge_cli.bench import groups as bench_groups  # light: its solver loads when it runs
 
 if TYPE_CHECKING:
     from birge_cli import demo
@@ -199,12 +199,42 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     return dev.supervise(dev.child_commands(port=settings.port, concurrency=args.concurrency))
 
 
-def cmd_bench_fanout(args: argparse.Namespace, settings: Settings) -> int:
+# ------------------------------------------------------------------ benchmarks
+#
+# One table: each benchmark is a row with its words, its options and a function that checks
+# them, imports the benchmark (only when it runs) and runs it. A new benchmark is one more row.
+
+
+@dataclass(frozen=True)
+class Option:
+    flag: str
+    default: object
+    help: str
+    #: Parses the value; None keeps it a string.
+    kind: Callable[[str], object] | None = None
+
+
+@dataclass(frozen=True)
+class Bench:
+    name: str
+    help: str
+    description: str
+    options: tuple[Option, ...]
+    run: Command
+    #: What an interruption leaves behind (nothing: it says what was removed).
+    interrupted: str
+
+
+def _database_url(args: argparse.Namespace, settings: Settings) -> str | None:
+    """--database-url, else DATABASE_URL when it was set (not the development default)."""
+    if args.database_url:
+        return str(args.database_url)
+    return settings.database_url if "database_url" in settings.model_fields_set else None
+
+
+def _bench_fanout(args: argparse.Namespace, settings: Settings) -> int:
     from birge_cli.bench import fanout
-    from birge_cli.bench.processes import BenchRunError
-    from birge_cli.bench.raw import RawLoopError
     from birge_cli.bench.seed import MAX_PARTICIPANTS
-    from birge_cli.bench.stores import BenchSetupError
 
     if not 1 <= args.n <= MAX_PARTICIPANTS:
         return fail(f"--n must be between 1 and {MAX_PARTICIPANTS}")
@@ -217,79 +247,41 @@ def cmd_bench_fanout(args: argparse.Namespace, settings: Settings) -> int:
         per_request=min(args.per_request or args.n, args.n),
         chunk_size=args.chunk_size or settings.sms_chunk_size,
         # Unset means the temporary SQLite file and file broker, not the development defaults.
-        database_url=args.database_url
-        or (settings.database_url if "database_url" in fields else None),
+        database_url=_database_url(args, settings),
         broker_url=args.broker_url or (settings.broker_url if "broker_url" in fields else None),
         timeout=args.timeout or 120.0 + args.n * 0.1,
     )
-    try:
-        return fanout.run(options, say=say, note=_note)
-    except KeyboardInterrupt:
-        return fail("interrupted; the processes and scratch stores of the run were removed")
-    except (BenchSetupError, BenchRunError, RawLoopError) as exc:
-        return fail(str(exc))
+    return fanout.run(options, say=say, note=_note)
 
 
-def cmd_bench_webhooks(args: argparse.Namespace, settings: Settings) -> int:
+def _bench_webhooks(args: argparse.Namespace, settings: Settings) -> int:
     from birge_cli.bench import webhooks
-    from birge_cli.bench.processes import BenchRunError
-    from birge_cli.bench.stores import BenchSetupError
 
     rates = [int(rate) for rate in args.rates.split(",") if rate.strip()]
     if not rates or min(rates) < 1 or args.seconds <= 0:
         return fail("--rates needs positive numbers and --seconds a positive duration")
-    database_url = args.database_url or (
-        settings.database_url if "database_url" in settings.model_fields_set else None
+    options = webhooks.WebhookOptions(
+        rates=rates, seconds=args.seconds, database_url=_database_url(args, settings)
     )
-    options = webhooks.WebhookOptions(rates=rates, seconds=args.seconds, database_url=database_url)
-    try:
-        return webhooks.run(options, say=say, note=_note)
-    except KeyboardInterrupt:
-        return fail("interrupted; the API and the scratch database of the run were removed")
-    except (BenchSetupError, BenchRunError) as exc:
-        return fail(str(exc))
+    return webhooks.run(options, say=say, note=_note)
 
 
-def _add_bench_webhooks(
-    bench_commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> None:
-    hooks = bench_commands.add_parser(
-        "webhooks",
-        help="Signed status callbacks at rising rates against GET /healthz on the same server.",
-        description="Start the API on a scratch database (PostgreSQL from --database-url or "
-        "DATABASE_URL, else a temporary SQLite file), post signed Twilio status callbacks at "
-        "each rate, and GET /healthz at the same rates as the baseline.",
-    )
-    hooks.set_defaults(handler=cmd_bench_webhooks)
-    hooks.add_argument("--rates", default="50,100,200,400", help="requests/s (50,100,200,400)")
-    hooks.add_argument("--seconds", type=float, default=5.0, help="seconds per step (5)")
-    hooks.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
-
-
-def cmd_bench_reports(args: argparse.Namespace, settings: Settings) -> int:
-    from birge_cli import bench_reports
-    from birge_cli.bench.stores import BenchSetupError
+def _bench_reports(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli.bench import reports
 
     if args.events < 1 or args.answers < 2 * args.events or args.runs < 1:
         return fail("--events and --runs must be at least 1, --answers at least 2 per event")
-    options = bench_reports.ReportsOptions(
+    options = reports.ReportsOptions(
         events=args.events,
         answers=args.answers,
         runs=args.runs,
         database_url=args.database_url or settings.database_url,
     )
-    try:
-        return bench_reports.run(options, say=say, note=_note)
-    except KeyboardInterrupt:
-        return fail("interrupted; the scratch database was dropped")
-    except BenchSetupError as exc:
-        return fail(str(exc))
+    return reports.run(options, say=say, note=_note)
 
 
-def cmd_bench_console(args: argparse.Namespace, settings: Settings) -> int:
+def _bench_console(args: argparse.Namespace, settings: Settings) -> int:
     from birge_cli.bench import console
-    from birge_cli.bench.processes import BenchRunError
-    from birge_cli.bench.stores import BenchSetupError
 
     if args.participants < 2 * console.FEATURED_INVITATIONS:
         return fail(f"--participants must be at least {2 * console.FEATURED_INVITATIONS}")
@@ -303,38 +295,20 @@ def cmd_bench_console(args: argparse.Namespace, settings: Settings) -> int:
         warmup=args.warmup,
         database_url=args.database_url or settings.database_url,
     )
-    try:
-        return console.run(options, say=say, note=_note)
-    except KeyboardInterrupt:
-        return fail("interrupted; the server and the scratch database of the run were removed")
-    except (BenchSetupError, BenchRunError) as exc:
-        return fail(str(exc))
+    return console.run(options, say=say, note=_note)
 
 
-def _add_bench_console(
-    bench_commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> None:
-    command = bench_commands.add_parser(
-        "console",
-        help="Time the console's pages on a full database against GET /healthz; weigh them.",
-        description="Fill a scratch PostgreSQL database (created on the server of "
-        "--database-url or DATABASE_URL, dropped at the end) with participants, events, "
-        "invitations and survey answers, serve the application with uvicorn, sign in as a "
-        "coordinator and time the dashboard, the event list, an event page with 200 "
-        "invitations, the participant search by name and by phone and the reports page "
-        "(p50 and p95 of the server's own timing) against GET /healthz, and print each "
-        "page's compressed weight.",
+def _bench_groups(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli.bench import groups
+
+    if args.people < 2 or args.groups < 3 or args.weeks < 0 or args.runs < 1:
+        return fail("--people ≥ 2, --groups ≥ 3 (one per language), --weeks ≥ 0, --runs ≥ 1")
+    return groups.run(
+        people=args.people, groups=args.groups, weeks=args.weeks, runs=args.runs, say=say
     )
-    command.set_defaults(handler=cmd_bench_console)
-    command.add_argument("--participants", type=int, default=100_000, help="participants (100000)")
-    command.add_argument("--events", type=int, default=5000, help="events (5000)")
-    command.add_argument("--repeat", type=int, default=50, help="timed requests per page (50)")
-    command.add_argument("--warmup", type=int, default=5, help="untimed requests first (5)")
-    command.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
 
 
-def cmd_bench_import(args: argparse.Namespace, settings: Settings) -> int:
-    # Imported here like the other benchmarks: other commands never need it.
+def _bench_import(args: argparse.Namespace, settings: Settings) -> int:
     from birge_cli.bench import imports
 
     if args.rows < 1 or args.runs < 1:
@@ -342,18 +316,141 @@ def cmd_bench_import(args: argparse.Namespace, settings: Settings) -> int:
     return imports.run(settings, rows=args.rows, runs=args.runs, say=say)
 
 
-def _add_bench_import(
-    bench_commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> None:
-    command = bench_commands.add_parser(
+_POSTGRES = Option("--database-url", None, "a PostgreSQL server to use")
+
+BENCHES: tuple[Bench, ...] = (
+    Bench(
+        "fanout",
+        "Invitations per second from the API request to the SMS provider.",
+        "Invite n participants to one event through the API and time until a local fake of "
+        "Twilio's Messages API has received n messages; compare with the bare Twilio SDK "
+        "against the same fake. Runs in scratch stores it removes afterwards: a PostgreSQL "
+        "database created on the server of --database-url (or DATABASE_URL) and the empty "
+        "Redis database of --broker-url (or BROKER_URL); without them a temporary SQLite "
+        "file and file broker, which are much slower.",
+        (
+            Option("--n", 10_000, "participants invited (10000)", int),
+            Option("--concurrency", 2, "worker processes and baseline processes (2)", int),
+            _POSTGRES,
+            Option("--broker-url", None, "redis://host:port/<empty db>"),
+            Option(
+                "--per-request",
+                None,
+                "most ids per invitation request; more are sent back to back (default: all)",
+                int,
+            ),
+            Option("--chunk-size", None, "default: the SMS_CHUNK_SIZE setting", int),
+            Option("--timeout", None, "seconds per phase (default: 120 + n/10)", float),
+        ),
+        _bench_fanout,
+        "the processes and scratch stores of the run were removed",
+    ),
+    Bench(
+        "reports",
+        "Time the summary reports and the export rows against a plain count.",
+        "Fill a scratch PostgreSQL database (created on the server of --database-url or "
+        "DATABASE_URL, dropped at the end) with events, invitations and survey answers, then "
+        "time the full summary report, filtered summaries and the export's per-event rows, "
+        "first and warm, against SELECT count(*) FROM survey_response in the same run.",
+        (
+            Option("--events", 5000, "events (5000)", int),
+            Option("--answers", 1_000_000, "answers (1000000)", int),
+            Option("--runs", 5, "warm runs of each query (5)", int),
+            _POSTGRES,
+        ),
+        _bench_reports,
+        "the scratch database was dropped",
+    ),
+    Bench(
+        "webhooks",
+        "Signed status callbacks at rising rates against GET /healthz on the same server.",
+        "Start the API on a scratch database (PostgreSQL from --database-url or "
+        "DATABASE_URL, else a temporary SQLite file), post signed Twilio status callbacks at "
+        "each rate, and GET /healthz at the same rates as the baseline.",
+        (
+            Option("--rates", "50,100,200,400", "requests/s (50,100,200,400)"),
+            Option("--seconds", 5.0, "seconds per step (5)", float),
+            _POSTGRES,
+        ),
+        _bench_webhooks,
+        "the API and the scratch database of the run were removed",
+    ),
+    Bench(
         "import",
-        help="Read valid and hostile participant lists with the configured import bounds.",
-        description="Time reading valid CSV and XLSX lists and hostile ones (a claimed vast "
-        "dimension, a shared-strings bomb, a header of 40,000 cells), as the import does.",
-    )
-    command.set_defaults(handler=cmd_bench_import)
-    command.add_argument("--rows", type=int, default=5000, help="rows of the valid lists (5000)")
-    command.add_argument("--runs", type=int, default=3, help="runs per file, best kept (3)")
+        "Read valid and hostile participant lists with the configured import bounds.",
+        "Time reading valid CSV and XLSX lists and hostile ones (a claimed vast dimension, a "
+        "shared-strings bomb, a header of 40,000 cells), as the import does.",
+        (
+            Option("--rows", 5000, "rows of the valid lists (5000)", int),
+            Option("--runs", 3, "runs per file, best kept (3)", int),
+        ),
+        _bench_import,
+        "nothing was left behind",
+    ),
+    Bench(
+        "console",
+        "Time the console's pages on a full database against GET /healthz; weigh them.",
+        "Fill a scratch PostgreSQL database (created on the server of --database-url or "
+        "DATABASE_URL, dropped at the end) with participants, events, invitations and survey "
+        "answers, serve the application with uvicorn, sign in as a coordinator and time the "
+        "dashboard, the event list, an event page with 200 invitations, the participant "
+        "search by name and by phone and the reports page (p50 and p95 of the server's own "
+        "timing) against GET /healthz, and print each page's compressed weight.",
+        (
+            Option("--participants", 100_000, "participants (100000)", int),
+            Option("--events", 5000, "events (5000)", int),
+            Option("--repeat", 50, "timed requests per page (50)", int),
+            Option("--warmup", 5, "untimed requests first (5)", int),
+            _POSTGRES,
+        ),
+        _bench_console,
+        "the server and the scratch database of the run were removed",
+    ),
+    Bench(
+        "groups",
+        "Time splitting a room into mixed groups with a year of history.",
+        "Split made-up people into groups (one language each, inside the mix band, people "
+        "who met before apart, buddies together) with a year of weekly events as history, "
+        "against the same split without history in the same run.",
+        (
+            Option("--people", 200, "people in the room (200)", int),
+            Option("--groups", 25, "groups (25)", int),
+            Option("--weeks", 52, "weekly events of history (52)", int),
+            Option("--runs", 5, "timed runs of each split (5)", int),
+        ),
+        _bench_groups,
+        "nothing was left behind",
+    ),
+)
+
+
+def _run_bench(bench: Bench, args: argparse.Namespace, settings: Settings) -> int:
+    # The benchmarks' own errors share a base in the package, which imports nothing heavy.
+    from birge_cli.bench import BenchError
+
+    try:
+        return bench.run(args, settings)
+    except KeyboardInterrupt:
+        return fail(f"interrupted; {bench.interrupted}")
+    except BenchError as exc:
+        return fail(str(exc))
+
+
+def _add_benches(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bench = commands.add_parser("bench", help="Benchmarks that print figures.")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
+    for entry in BENCHES:
+        command = bench_commands.add_parser(
+            entry.name, help=entry.help, description=entry.description
+        )
+        command.set_defaults(handler=functools.partial(_run_bench, entry))
+        for option in entry.options:
+            if option.kind is None:
+                command.add_argument(option.flag, default=option.default, help=option.help)
+            else:
+                command.add_argument(
+                    option.flag, type=option.kind, default=option.default, help=option.help
+                )
 
 
 def _note(text: str) -> None:
@@ -374,25 +471,6 @@ def _print_logins(report: demo.DemoReport) -> None:
     for login in report.logins:
         password = login.password or "(unchanged; not shown)"
         say(f"  {login.role.value:<12} login: {login.email}  password: {password}")
-
-
-def _add_bench_reports(
-    bench_commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> None:
-    # A function of its own so build_parser stays readable as the benchmarks grow.
-    reports = bench_commands.add_parser(
-        "reports",
-        help="Time the summary report over many survey answers against a plain count.",
-        description="Fill a scratch PostgreSQL database (created on the server of "
-        "--database-url or DATABASE_URL, dropped at the end) with events, invitations and "
-        "survey answers, then time the summary report's service function, first and warm, "
-        "against SELECT count(*) FROM survey_response in the same run.",
-    )
-    reports.set_defaults(handler=cmd_bench_reports)
-    reports.add_argument("--events", type=int, default=5000, help="events (5000)")
-    reports.add_argument("--answers", type=int, default=1_000_000, help="answers (1000000)")
-    reports.add_argument("--runs", type=int, default=5, help="warm runs of each query (5)")
-    reports.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
 
 
 def _add_sms(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -481,45 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_dev = add("dev", cmd_dev, "Run everything locally: migrate, demo data, API and worker.")
     run_dev.add_argument("--concurrency", type=int, default=2)
 
-    bench = commands.add_parser("bench", help="Benchmarks that print figures.")
-    bench_commands = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
-    fan_out = bench_commands.add_parser(
-        "fanout",
-        help="Invitations per second from the API request to the SMS provider.",
-        description="Invite n participants to one event through the API and time until a "
-        "local fake of Twilio's Messages API has received n messages; compare with the bare "
-        "Twilio SDK against the same fake. Runs in scratch stores it removes afterwards: a "
-        "PostgreSQL database created on the server of --database-url (or DATABASE_URL) and "
-        "the empty Redis database of --broker-url (or BROKER_URL); without them a temporary "
-        "SQLite file and file broker, which are much slower.",
-    )
-    fan_out.set_defaults(handler=cmd_bench_fanout)
-    fan_out.add_argument("--n", type=int, default=10_000, help="participants invited (10000)")
-    fan_out.add_argument(
-        "--concurrency", type=int, default=2, help="worker processes and baseline processes (2)"
-    )
-    fan_out.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
-    fan_out.add_argument("--broker-url", default=None, help="redis://host:port/<empty db>")
-    fan_out.add_argument(
-        "--per-request",
-        type=int,
-        default=None,
-        help="most ids per invitation request; more are sent back to back (default: all)",
-    )
-    fan_out.add_argument(
-        "--chunk-size", type=int, default=None, help="default: the SMS_CHUNK_SIZE setting"
-    )
-    fan_out.add_argument(
-        "--timeout", type=float, default=None, help="seconds per phase (default: 120 + n/10)"
-    )
-    for add_bench in (
-        bench_groups.register,
-        _add_bench_reports,
-        _add_bench_webhooks,
-        _add_bench_import,
-        _add_bench_console,
-    ):
-        add_bench(bench_commands)
+    _add_benches(commands)
     return parser
 
 

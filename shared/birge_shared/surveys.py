@@ -201,8 +201,9 @@ def record_answers(
     """Store answers under the participant's pseudonym; the caller commits.
 
     Raises `SurveyAnswerError` before writing anything when an answer is not on its scale or
-    the survey does not ask that question. Two channels answering at once meet on the unique
-    key (event, pseudonym, kind) and then on the row lock, so neither answer is lost.
+    the survey does not ask that question. Two channels answering at once meet on the person's
+    row lock, then on the unique key (event, pseudonym, kind), so neither answer is lost. The
+    report rollups follow in the same transaction (`birge_shared.rollups`).
     """
     for question, value in answers.items():
         if question not in QUESTIONS[kind]:
@@ -213,6 +214,14 @@ def record_answers(
         raise SurveyAnswerError("only the post survey takes a comment")
     moment = now or utcnow()
     key = pseudonym(participant.id)
+    # One person's answers are written one transaction at a time: the rollup trigger of a
+    # post answer counts its pair with the pre answer, which it could not see if the two were
+    # written at once (FOR NO KEY UPDATE: invitations may still point at the person).
+    session.execute(
+        select(Participant.id)
+        .where(Participant.id == participant.id)
+        .with_for_update(key_share=True)
+    )
     insert_ignoring_conflict(
         session,
         SurveyResponse,

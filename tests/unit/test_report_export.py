@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from openpyxl import load_workbook
 
@@ -28,11 +28,15 @@ def _report(*, suppressed: bool) -> EventReport:
     shown = Figure(value=0.75, n=12, suppressed=False)
     return EventReport(
         event_id=uuid.UUID(int=7),
+        title={"ky": "Тил алмашуу", "ru": "Языковой обмен", "en": "=HYPERLINK(1)"},
         city="osh",
         activity_type=ActivityType.LANGUAGE_EXCHANGE,
         status=EventStatus.COMPLETED,
         starts_at=datetime(2031, 5, 1, 19, 0, tzinfo=UTC),
         start_date_local=date(2031, 5, 2),
+        start_time_local=time(1, 0),
+        venue_name="Дом дружбы",
+        venue_address="+996 Ленина 1",
         capacity=20,
         invitations=InvitationCounts(
             invited=18, accepted=14, declined=3, attended=12, no_show=2, withheld=False
@@ -60,13 +64,16 @@ def _report(*, suppressed: bool) -> EventReport:
 
 def test_csv_has_the_header_and_empty_cells_for_suppressed_figures() -> None:
     table = rows([_report(suppressed=False), _report(suppressed=True)])
-    parsed = list(csv.reader(io.StringIO(render_csv(table).decode("utf-8"))))
+    parsed = list(csv.reader(io.StringIO(render_csv(table).decode("utf-8-sig"))))
 
     assert tuple(parsed[0]) == HEADER
     shown, hidden = (dict(zip(HEADER, row, strict=True)) for row in parsed[1:])
     assert shown["event_id"] == "00000000-0000-0000-0000-000000000007"
     assert shown["activity_type"] == "language_exchange"
     assert shown["start_date"] == "2031-05-02"  # the local date, not the UTC one
+    assert shown["start_time"] == "01:00"
+    assert (shown["title_ky"], shown["title_ru"]) == ("Тил алмашуу", "Языковой обмен")
+    assert shown["venue_name"] == "Дом дружбы"
     assert (shown["mean_rating"], shown["mean_rating_n"]) == ("4.25", "12")
     assert (shown["attitude_change_low"], shown["attitude_change_high"]) == ("0.1", "0.9")
     assert shown["mix_held"] == "true"
@@ -76,6 +83,22 @@ def test_csv_has_the_header_and_empty_cells_for_suppressed_figures() -> None:
     assert all(hidden[name] == "" for name in survey_columns)
     assert hidden["invited"] == "18"  # counts have their own rule: here nothing is withheld
     assert (hidden["counts_withheld"], hidden["mix_suppressed"]) == ("false", "false")
+
+
+def test_csv_starts_with_a_byte_order_mark_for_excel() -> None:
+    assert render_csv(rows([_report(suppressed=False)])).startswith("\ufeff".encode())
+
+
+def test_typed_text_that_looks_like_a_formula_is_written_as_text() -> None:
+    table = rows([_report(suppressed=False)])
+    for content in (render_csv(table).decode("utf-8-sig"),):
+        (shown,) = list(csv.DictReader(io.StringIO(content)))
+        assert shown["title_en"] == "'=HYPERLINK(1)"
+        assert shown["venue_address"] == "'+996 Ленина 1"
+    workbook = load_workbook(io.BytesIO(render_xlsx(table)), read_only=True)
+    header, first = (list(row) for row in workbook["events"].iter_rows(values_only=True))
+    workbook.close()
+    assert dict(zip(header, first, strict=True))["title_en"] == "'=HYPERLINK(1)"
 
 
 def test_csv_lines_end_in_crlf() -> None:

@@ -9,7 +9,6 @@ Nothing is written to a database.
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import time
@@ -20,34 +19,10 @@ from typing import TYPE_CHECKING
 from birge_cli.bench.machine import this_machine
 
 if TYPE_CHECKING:
-    from birge_shared.settings import Settings
+    pass
 
 #: The goal of the issue that asked for the split: 200 people into 25 groups in under 2 s.
 GOAL_SECONDS = 2.0
-
-
-def register(bench_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    command = bench_commands.add_parser(
-        "groups",
-        help="Time splitting a room into mixed groups with a year of history.",
-        description="Split made-up people into groups (one language each, inside the mix band, "
-        "people who met before apart, buddies together) with a year of weekly events as "
-        "history, against the same split without history in the same run.",
-    )
-    command.set_defaults(handler=_command)
-    command.add_argument("--people", type=int, default=200, help="people in the room (200)")
-    command.add_argument("--groups", type=int, default=25, help="groups (25)")
-    command.add_argument("--weeks", type=int, default=52, help="weekly events of history (52)")
-    command.add_argument("--runs", type=int, default=5, help="timed runs of each split (5)")
-
-
-def _command(args: argparse.Namespace, settings: Settings) -> int:
-    del settings  # the split reads no setting
-    from birge_cli.main import fail, say  # noqa: PLC0415 - main imports this module
-
-    if args.people < 2 or args.groups < 3 or args.weeks < 0 or args.runs < 1:
-        return fail("--people ≥ 2, --groups ≥ 3 (one per language), --weeks ≥ 0, --runs ≥ 1")
-    return run(people=args.people, groups=args.groups, weeks=args.weeks, runs=args.runs, say=say)
 
 
 def run(*, people: int, groups: int, weeks: int, runs: int, say: Callable[[str], None]) -> int:

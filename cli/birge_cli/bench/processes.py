@@ -25,12 +25,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from birge_cli.bench import BenchError
+
 STOP_SECONDS = 30.0
 START_SECONDS = 120.0
 POLL_SECONDS = 0.1
 
 
-class BenchRunError(RuntimeError):
+class BenchRunError(BenchError):
     """The run could not go on: a child died, or something did not happen in time."""
 
 

@@ -18,6 +18,7 @@ from multiprocessing.synchronize import Barrier, Event
 
 from twilio.rest import Client
 
+from birge_cli.bench import BenchError
 from birge_cli.bench.fake_messages_api import FakeMessagesApi
 from birge_workers.sms.twilio_http import RebasedHttpClient
 
@@ -25,7 +26,7 @@ READY_SECONDS = 120.0
 POLL_SECONDS = 0.02
 
 
-class RawLoopError(RuntimeError):
+class RawLoopError(BenchError):
     """A baseline process failed or the baseline did not finish in time."""
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
+from birge_cli.bench import BenchError
 from birge_shared.broker import is_filesystem
 from birge_shared.db import is_sqlite, normalise_database_url
 from birge_workers.sending.pacing import is_redis_url
@@ -29,7 +30,7 @@ SCRATCH_PREFIX = "birge_bench_"
 _DELETE_SLICE = 500
 
 
-class BenchSetupError(RuntimeError):
+class BenchSetupError(BenchError):
     """The stores cannot be set up as asked; the message says what to change."""
 
 

@@ -41,6 +41,7 @@ from birge_shared.models.name_token import ParticipantNameToken
 from birge_shared.models.outbox import OutboxEntry
 from birge_shared.models.participant import Participant
 from birge_shared.models.periodic import PeriodicRun
+from birge_shared.models.rollup import InvitationRollup, ReportRollup
 from birge_shared.models.saved_filter import SavedFilter
 from birge_shared.models.survey import SurveyConversation, SurveyResponse
 from birge_shared.models.template import MessageTemplate
@@ -72,6 +73,7 @@ __all__ = [
     "ImportUpload",
     "Invitation",
     "InvitationBatch",
+    "InvitationRollup",
     "InvitationStatus",
     "Language",
     "Message",
@@ -85,6 +87,7 @@ __all__ = [
     "ParticipantNameToken",
     "PeriodicRun",
     "ProviderCallback",
+    "ReportRollup",
     "Role",
     "SavedFilter",
     "SurveyConversation",

@@ -191,7 +191,7 @@ def test_exports_download_the_apis_file_and_are_audited(signed_in: SignedIn, db:
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     assert "attachment" in answer.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
     exported = next(row for row in rows if row["event_id"] == str(made.event.id))
     assert exported["attended"] == "10"
     assert spreadsheet.status_code == 200

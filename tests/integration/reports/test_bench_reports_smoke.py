@@ -27,7 +27,13 @@ def test_a_small_run_prints_its_figures_and_leaves_nothing_behind(tmp_path: Path
     out = finished.stdout
     assert "20 events" in out
     assert "3000 survey answers" in out
-    for line in ("machine:", "baseline,", "summary report, every event:", "ratio summary / count"):
+    for line in (
+        "machine:",
+        "baseline,",
+        "summary report, every event:",
+        "ratio summary report, every event / count",
+        "export",
+    ):
         assert line in out
     assert_scratch_database_dropped(finished.stderr)
 

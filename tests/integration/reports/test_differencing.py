@@ -116,7 +116,10 @@ def test_the_event_with_one_attendee_shows_a_viewer_neither_count_nor_mix(
     assert summary["invitations"]["withheld"] is True
     assert summary["mix"]["events_withheld"] == 1
     exported = client.get("/v1/reports/export.csv", params=DAY, headers=viewer_headers)
-    rows = {row["event_id"]: row for row in csv.DictReader(io.StringIO(exported.text))}
+    rows = {
+        row["event_id"]: row
+        for row in csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")))
+    }
     assert rows[str(cooking.id)]["attended"] == ""
     assert rows[str(cooking.id)]["migrant_share"] == ""
     assert rows[str(cooking.id)]["counts_withheld"] == "true"

@@ -114,7 +114,7 @@ def test_csv_export(
     disposition = response.headers["content-disposition"]
     assert disposition.startswith('attachment; filename="birge-events-')
     assert disposition.endswith('.csv"')
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     # By start time: the small event starts at 10:00 local, the simulated one at 15:00.
     assert [row["event_id"] for row in rows] == [str(small.event.id), str(big.event.id)]
     big_row = rows[1]
@@ -185,9 +185,11 @@ def test_an_export_holds_only_the_callers_cities(
 ) -> None:
     response = client.get("/v1/reports/export.csv", params=PERIOD, headers=osh_headers)
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == []
-    assert response.text.splitlines()[0].startswith("event_id,city,activity_type,start_date")
+    assert response.text.splitlines()[0].startswith(
+        "\ufeffevent_id,title_ky,title_ru,title_en,city"
+    )
 
 
 def test_a_community_export_counts_that_community(
@@ -198,7 +200,9 @@ def test_a_community_export_counts_that_community(
         "/v1/reports/export.csv", params={**PERIOD, "community": "migrant"}, headers=bishkek_headers
     )
     row = next(
-        r for r in csv.DictReader(io.StringIO(response.text)) if r["event_id"] == str(big.event.id)
+        r
+        for r in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+        if r["event_id"] == str(big.event.id)
     )
     hand = expected(big.people, Community.MIGRANT)
     assert int(row["invited"]) == hand.invited

@@ -1,11 +1,14 @@
 """The per-event report as a file: CSV or XLSX, one row per event, suppressed cells empty.
 
 The rows are the event reports themselves, so the same small cells are left out of them as
-out of every other report (`cells.py`).
+out of every other report (`cells.py`). Each row names its event — title per language, date
+and time, venue — so an evaluator can read the file without the console.
 
-Every cell is a number, a date, an id or a code from a closed vocabulary: no free text can
-reach a spreadsheet, so no cell can smuggle in a formula. Each export is audited with its
-filters, never with its content.
+The titles and venues are text a coordinator typed: a cell that a spreadsheet would read as a
+formula (starting with =, +, -, @, a tab or a carriage return) is written with a leading
+apostrophe, the form spreadsheets show as text. Every other cell is a number, a date, an id
+or a code from a closed vocabulary. The CSV starts with a byte order mark, so Excel reads its
+Cyrillic as UTF-8. Each export is audited with its filters, never with its content.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import enum
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -28,7 +31,12 @@ from birge_shared import audit
 from birge_shared.models import utcnow
 from birge_shared.models.city import BISHKEK_TZ
 
-Cell = str | int | float | bool | date | None
+Cell = str | int | float | bool | date | time | None
+
+#: The languages of the title columns, in the order they are written.
+TITLE_LANGUAGES = ("ky", "ru", "en")
+#: What a spreadsheet takes for the start of a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportFormat(enum.StrEnum):
@@ -41,11 +49,25 @@ MEDIA_TYPES = {
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
+
+def as_text(typed: str) -> str:
+    """Typed text as a cell no spreadsheet evaluates."""
+    return f"'{typed}" if typed.startswith(_FORMULA_STARTS) else typed
+
+
+def _title(language: str) -> Callable[[EventReport], Cell]:
+    return lambda r: as_text(r.title.get(language, ""))
+
+
 COLUMNS: tuple[tuple[str, Callable[[EventReport], Cell]], ...] = (
     ("event_id", lambda r: str(r.event_id)),
+    *((f"title_{language}", _title(language)) for language in TITLE_LANGUAGES),
     ("city", lambda r: r.city),
     ("activity_type", lambda r: r.activity_type.value),
     ("start_date", lambda r: r.start_date_local),
+    ("start_time", lambda r: r.start_time_local),
+    ("venue_name", lambda r: as_text(r.venue_name)),
+    ("venue_address", lambda r: as_text(r.venue_address)),
     ("capacity", lambda r: r.capacity),
     ("invited", lambda r: r.invitations.invited),
     ("accepted", lambda r: r.invitations.accepted),
@@ -83,8 +105,8 @@ def _csv_text(cell: Cell) -> str:
         return ""  # suppressed, or no value
     if isinstance(cell, bool):
         return "true" if cell else "false"
-    if isinstance(cell, date):
-        return cell.isoformat()
+    if isinstance(cell, date | time):
+        return cell.isoformat(timespec="minutes") if isinstance(cell, time) else cell.isoformat()
     return str(cell)  # floats as their shortest exact form
 
 
@@ -93,7 +115,7 @@ def render_csv(table: Sequence[Sequence[Cell]]) -> bytes:
     writer = csv.writer(buffer)  # RFC 4180: comma, double quotes, CRLF
     writer.writerow(HEADER)
     writer.writerows([_csv_text(cell) for cell in row] for row in table)
-    return buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def render_xlsx(table: Sequence[Sequence[Cell]]) -> bytes:

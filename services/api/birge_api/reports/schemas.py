@@ -10,7 +10,7 @@ invitation counts and the mix are protected in the same way.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -132,11 +132,15 @@ class SurveyFigures(BaseModel):
 
 class EventReport(BaseModel):
     event_id: uuid.UUID
+    title: dict[str, str] = Field(description="Per language code (ky, ru, en).")
     city: str
     activity_type: ActivityType
     status: EventStatus
     starts_at: datetime = Field(description="UTC")
     start_date_local: date = Field(description="The start date in the city's time zone.")
+    start_time_local: time = Field(description="The start time in the city's time zone.")
+    venue_name: str
+    venue_address: str
     capacity: int
     invitations: InvitationCounts
     survey: SurveyFigures

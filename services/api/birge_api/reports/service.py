@@ -1,37 +1,28 @@
-"""Impact reports: SQL aggregates per event and over the caller's events.
+"""Impact reports: figures per event and over the caller's events, from the rollups.
 
-The database counts and sums per cell, one event × one community (GROUP BY); Python only
-turns those tallies into figures, leaving small cells out (`cells.py`). The attitude pairs
-come back as distinct (pre, post) values with their counts, so no answer row is ever loaded
-one by one, and nothing that could identify a person leaves the database.
+The counts and sums per cell (one event × one community) are kept as they are written, in
+`report_rollup` (`birge_shared.rollups`); a report reads one pivoted row per cell of its
+events and Python turns those tallies into figures, leaving small cells out (`cells.py`). No
+answer or invitation row is read, and nothing that could identify a person leaves the
+database.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.pagination import decode_cursor, encode_cursor
 from birge_api.problems import invalid
-from birge_api.reports.cells import (
-    CellKey,
-    StatusCell,
-    invitation_tally,
-    survey_figures_of_cells,
-)
 from birge_api.reports.figures import (
-    RATINGS,
-    ChangeSums,
     InvitationTally,
-    SurveyTally,
     mix,
     mix_summary,
 )
@@ -42,23 +33,21 @@ from birge_api.reports.schemas import (
     SummaryReport,
     SurveyFigures,
 )
+from birge_api.reports.sums import invitation_tallies, no_answers, survey_figures
 from birge_shared.models import (
     ActivityType,
     City,
     Community,
     Event,
     EventStatus,
-    Invitation,
     InvitationStatus,
     Participant,
     Role,
-    SurveyResponse,
 )
 from birge_shared.models.city import BISHKEK_TZ
 from birge_shared.retention import due_for_review, last_invited_at, review_cutoff
 
 S = InvitationStatus
-PRE, POST = "pre", "post"
 #: Every community a cell can stand for; `None` is "not declared".
 _COMMUNITIES: tuple[Community | None, ...] = (*Community, None)
 
@@ -84,13 +73,32 @@ class ReportFilter:
 @dataclass(frozen=True)
 class EventRow:
     id: uuid.UUID
+    title: dict[str, str]
     city: str
     activity_type: ActivityType
     status: EventStatus
     starts_at: datetime
+    venue_name: str
+    venue_address: str
     capacity: int
     min_share: float
     timezone: str
+
+
+#: The event columns of an `EventRow`, in its order.
+_ROW_COLUMNS = (
+    Event.id,
+    Event.title,
+    Event.city_code,
+    Event.activity_type,
+    Event.status,
+    Event.starts_at,
+    Event.venue_name,
+    Event.venue_address,
+    Event.capacity,
+    Event.min_share,
+    City.timezone,
+)
 
 
 # ------------------------------------------------------------------ which events
@@ -127,16 +135,7 @@ def _event_conditions(actor: Actor, filters: ReportFilter) -> list[ColumnElement
 
 def _event_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list[EventRow]:
     query = (
-        select(
-            Event.id,
-            Event.city_code,
-            Event.activity_type,
-            Event.status,
-            Event.starts_at,
-            Event.capacity,
-            Event.min_share,
-            City.timezone,
-        )
+        select(*_ROW_COLUMNS)
         .join(City, City.code == Event.city_code)
         .where(*conditions)
         .order_by(Event.starts_at, Event.id)
@@ -147,160 +146,57 @@ def _event_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list
 # ------------------------------------------------------------------ the aggregates
 
 
-def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    # COUNT(CASE WHEN … THEN 1 END): one pass, portable to SQLite (no FILTER clause needed).
-    return func.count(case((condition, 1)))
-
-
-def _status_cells(
-    session: Session, scope: Select[uuid.UUID]
-) -> dict[uuid.UUID, dict[Community | None, StatusCell]]:
-    """Per event and participant community, the disjoint status counts (see `cells.py`)."""
-    status = Invitation.status
-
-    def counted(*statuses: InvitationStatus) -> ColumnElement[int]:
-        return _count_where(status.in_(statuses))
-
-    query = (
-        select(
-            Invitation.event_id,
-            Participant.community,
-            counted(S.SENT, S.EXPIRED),
-            counted(S.ACCEPTED),
-            counted(S.DECLINED),
-            counted(S.ATTENDED),
-            counted(S.NO_SHOW),
-        )
-        .join(Participant, Participant.id == Invitation.participant_id)
-        .where(Invitation.event_id.in_(scope))
-        .group_by(Invitation.event_id, Participant.community)
-    )
-    cells: dict[uuid.UUID, dict[Community | None, StatusCell]] = {}
-    for event_id, community, *counts in session.execute(query):
-        cells.setdefault(event_id, {})[community] = StatusCell(*(int(c) for c in counts))
-    return cells
-
-
-def _survey_cells(session: Session, scope: Select[uuid.UUID]) -> dict[CellKey, SurveyTally]:
-    """Post-survey sums and attitude pairs per event and the community answered as.
-
-    One pass: each post answer with its pre answer, if any (at most one, by the unique
-    constraint), summed per cell. The attitude change comes back as the pairs and the sums of
-    their changes, which is all it needs, so one row per cell leaves the database.
-    """
-    post, pre = aliased(SurveyResponse), aliased(SurveyResponse)
-    # NULL unless both answers gave an attitude: COUNT and SUM leave it out.
-    change = post.attitude - pre.attitude
-    sums = (
-        select(
-            post.event_id,
-            post.community,
-            func.count(),
-            func.count(post.rating),
-            func.coalesce(func.sum(post.rating), 0),
-            func.count(post.cross_group_talk),
-            _count_where(post.cross_group_talk.is_(True)),
-            func.count(change),
-            func.coalesce(func.sum(change), 0),
-            func.coalesce(func.sum(change * change), 0),
-            *(_count_where(post.rating == rating) for rating in RATINGS),
-        )
-        .outerjoin(
-            pre,
-            and_(
-                pre.event_id == post.event_id,
-                pre.pseudonym == post.pseudonym,
-                pre.kind == PRE,
-            ),
-        )
-        .where(post.event_id.in_(scope), post.kind == POST)
-        # The community the post answer was given as, for every survey figure.
-        .group_by(post.event_id, post.community)
-    )
-    cells: dict[CellKey, SurveyTally] = {}
-    for (
-        event_id,
-        community,
-        answered,
-        rating_n,
-        rating_sum,
-        talk_n,
-        talk_yes,
-        pairs_n,
-        change_sum,
-        change_squares,
-        *per_rating,
-    ) in session.execute(sums):
-        cells[(event_id, community)] = SurveyTally(
-            int(answered),
-            int(rating_n),
-            int(rating_sum or 0),
-            int(talk_n),
-            int(talk_yes),
-            rating_counts=tuple(int(count) for count in per_rating),
-            change=ChangeSums(int(pairs_n), int(change_sum or 0), int(change_squares or 0)),
-        )
-    return cells
+_NO_INVITATIONS = InvitationTally()
 
 
 @dataclass(frozen=True)
-class _Cells:
-    """The cells of a set of events, and who they are protected for."""
+class _Figures:
+    """The figures of a set of events, summed by the database (`sums.py`)."""
 
-    statuses: dict[uuid.UUID, dict[Community | None, StatusCell]]
-    answers: dict[CellKey, SurveyTally]
-    protect: bool
+    tallies: dict[uuid.UUID, InvitationTally]
+    survey: dict[uuid.UUID | None, SurveyFigures]
 
-    def invitations(self, event_id: uuid.UUID, community: Community | None) -> InvitationTally:
-        return invitation_tally(
-            self.statuses.get(event_id, {}), community=community, protect=self.protect
-        )
-
-    def survey(
-        self, event_ids: Collection[uuid.UUID], community: Community | None
-    ) -> SurveyFigures:
-        # Looked up per event and community: one event's report must not scan every cell of
-        # every event (an export holds thousands).
-        chosen = {
-            key: self.answers[key]
-            for event_id in event_ids
-            for who in _COMMUNITIES
-            if (community is None or who is community) and (key := (event_id, who)) in self.answers
-        }
-        # The response rate's denominator, per cell: attendees of that community.
-        attended = {
-            (event_id, who): cell.attended
-            for event_id in event_ids
-            for who, cell in self.statuses.get(event_id, {}).items()
-        }
-        return survey_figures_of_cells(chosen, attended)
+    def of(self, event_id: uuid.UUID) -> tuple[InvitationTally, SurveyFigures]:
+        survey = self.survey.get(event_id)
+        return self.tallies.get(event_id, _NO_INVITATIONS), survey or no_answers()
 
 
-def _cells(session: Session, actor: Actor, scope: Select[uuid.UUID]) -> _Cells:
+def _figures(
+    session: Session,
+    actor: Actor,
+    scope: Select[uuid.UUID],
+    community: Community | None,
+    *,
+    by_event: bool,
+) -> _Figures:
     # Coordinators and administrators read the invitations one by one anyway; viewers read
     # aggregates only, so only for them are the invitation counts protected.
-    return _Cells(
-        statuses=_status_cells(session, scope),
-        answers=_survey_cells(session, scope),
-        protect=actor.role is Role.VIEWER,
+    return _Figures(
+        tallies=invitation_tallies(session, scope, community, protect=actor.role is Role.VIEWER),
+        survey=survey_figures(session, scope, community, by_event=by_event),
     )
 
 
 # ------------------------------------------------------------------ the reports
 
 
-def _event_report(row: EventRow, cells: _Cells, community: Community | None) -> EventReport:
-    invitations = cells.invitations(row.id, community)
+def _event_report(row: EventRow, figures: _Figures) -> EventReport:
+    invitations, survey = figures.of(row.id)
+    local = row.starts_at.astimezone(ZoneInfo(row.timezone))
     return EventReport(
         event_id=row.id,
+        title=row.title,
         city=row.city,
         activity_type=row.activity_type,
         status=row.status,
         starts_at=row.starts_at,
-        start_date_local=row.starts_at.astimezone(ZoneInfo(row.timezone)).date(),
+        start_date_local=local.date(),
+        start_time_local=local.time().replace(tzinfo=None),
+        venue_name=row.venue_name,
+        venue_address=row.venue_address,
         capacity=row.capacity,
         invitations=invitations.counts(),
-        survey=cells.survey({row.id}, community),
+        survey=survey,
         mix=mix(invitations, min_share=row.min_share),
     )
 
@@ -310,26 +206,28 @@ def event_report(*, session: Session, actor: Actor, event_id: uuid.UUID) -> Even
     event = get_event(session=session, actor=actor, event_id=event_id)
     row = EventRow(
         id=event.id,
+        title=event.title,
         city=event.city_code,
         activity_type=event.activity_type,
         status=event.status,
         starts_at=event.starts_at,
+        venue_name=event.venue_name,
+        venue_address=event.venue_address,
         capacity=event.capacity,
         min_share=event.min_share,
         timezone=event.city.timezone,
     )
     scope = select(Event.id).where(Event.id == event.id)
-    return _event_report(row, _cells(session, actor, scope), None)
+    return _event_report(row, _figures(session, actor, scope, None, by_event=True))
 
 
 def event_reports(*, session: Session, actor: Actor, filters: ReportFilter) -> list[EventReport]:
     """One report per event in the filters, by start time: the rows of the exports."""
     _check(session, filters)
     conditions = _event_conditions(actor, filters)
-    cells = _cells(session, actor, select(Event.id).where(*conditions))
-    return [
-        _event_report(row, cells, filters.community) for row in _event_rows(session, conditions)
-    ]
+    scope = select(Event.id).where(*conditions)
+    figures = _figures(session, actor, scope, filters.community, by_event=True)
+    return [_event_report(row, figures) for row in _event_rows(session, conditions)]
 
 
 @dataclass(frozen=True)
@@ -352,20 +250,7 @@ def _page_rows(
     """A page of event rows, newest first; whether older and newer events lie beyond it."""
     if after and before:
         raise invalid("cursor", "give either a next or a previous cursor, not both")
-    query = (
-        select(
-            Event.id,
-            Event.city_code,
-            Event.activity_type,
-            Event.status,
-            Event.starts_at,
-            Event.capacity,
-            Event.min_share,
-            City.timezone,
-        )
-        .join(City, City.code == Event.city_code)
-        .where(*conditions)
-    )
+    query = select(*_ROW_COLUMNS).join(City, City.code == Event.city_code).where(*conditions)
     if before:
         # A previous page: the events just newer than the cursor, read upwards then turned.
         moment, event_id = decode_cursor(before)
@@ -404,9 +289,10 @@ def event_reports_page(
     rows, older, newer = _page_rows(session, conditions, limit=limit, after=after, before=before)
     if not rows:
         return EventReportPage(items=[], next_cursor=None, previous_cursor=None)
-    cells = _cells(session, actor, select(Event.id).where(Event.id.in_([row.id for row in rows])))
+    scope = select(Event.id).where(Event.id.in_([row.id for row in rows]))
+    figures = _figures(session, actor, scope, filters.community, by_event=True)
     return EventReportPage(
-        items=[_event_report(row, cells, filters.community) for row in rows],
+        items=[_event_report(row, figures) for row in rows],
         next_cursor=encode_cursor(rows[-1].starts_at, rows[-1].id) if older else None,
         previous_cursor=encode_cursor(rows[0].starts_at, rows[0].id) if newer else None,
     )
@@ -416,13 +302,16 @@ def summary_report(*, session: Session, actor: Actor, filters: ReportFilter) -> 
     """The figures over every event in the filters and the caller's cities."""
     _check(session, filters)
     conditions = _event_conditions(actor, filters)
-    cells = _cells(session, actor, select(Event.id).where(*conditions))
+    scope = select(Event.id).where(*conditions)
     shares = {
         row[0]: row[1]
-        for row in session.execute(select(Event.id, Event.min_share).where(*conditions))
+        for row in session.connection().execute(
+            select(Event.id, Event.min_share).where(*conditions)
+        )
     }
+    figures = _figures(session, actor, scope, filters.community, by_event=False)
     # Per event, because each room's mix is judged against its own band.
-    per_event = {event_id: cells.invitations(event_id, filters.community) for event_id in shares}
+    per_event = {event_id: figures.of(event_id)[0] for event_id in shares}
     total = InvitationTally()
     for tally in per_event.values():
         total = total.plus(tally)
@@ -430,7 +319,7 @@ def summary_report(*, session: Session, actor: Actor, filters: ReportFilter) -> 
         filters=filters.echo(),
         events=len(shares),
         invitations=total.counts(),
-        survey=cells.survey(set(shares), filters.community),
+        survey=figures.survey[None],
         mix=mix_summary([(tally, shares[event_id]) for event_id, tally in per_event.items()]),
     )
 

@@ -1,0 +1,263 @@
+"""The report figures summed by the database from the rollups, cell rules applied in SQL.
+
+`cells.py` states the small-cell rules over Python tallies; here the same rules are written as
+conditions on the rollup rows (`birge_shared.rollups`), so a report over thousands of events
+reads a few sums instead of every cell. Most survey rules need one row only — a cell's rating
+moments row holds the cell's rating count, so "at least five ratings" is a condition on that
+row — and are summed in one pass. The rating distribution and the invitation counts look at
+several rows of a cell: the distribution is pivoted per cell first (a subquery), the
+invitation counts are one row per cell already (`invitation_rollup`). The
+property test checks the figures against `cells.py` computed from the raw rows.
+
+Each query sums per event (`by_event`) or over all the events of the scope.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from birge_api.reports.figures import (
+    RATINGS,
+    ChangeSums,
+    InvitationTally,
+    attitude_change,
+    figure,
+    rating_distribution,
+)
+from birge_api.reports.schemas import SurveyFigures
+from birge_shared import rollups
+from birge_shared.models import Community, InvitationStatus
+from birge_shared.models import InvitationRollup as Invitations
+from birge_shared.models import ReportRollup as Rollup
+from birge_shared.statistics import MIN_RESPONDENTS
+from birge_shared.surveys import SurveyKind
+
+S = InvitationStatus
+#: A query of any columns.
+AnySelect = Select[*tuple[Any, ...]]
+#: The key of a group's sums: an event, or None for the whole scope.
+Group = uuid.UUID | None
+_POST = SurveyKind.POST.value
+_PAIR = rollups.PAIRED_ITEMS[0]  # the attitude, pre → post
+_HOST, _MIGRANT = Community.HOST.value, Community.MIGRANT.value
+
+
+def _sum(condition: ColumnElement[bool], value: Any) -> ColumnElement[int]:
+    # SUM(CASE WHEN … THEN x ELSE 0 END): portable to SQLite, no FILTER clause needed.
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+def _large(count: Any) -> ColumnElement[bool]:
+    """Zero or at least MIN_RESPONDENTS (`cells.large`)."""
+    return or_(count == 0, count >= MIN_RESPONDENTS)
+
+
+def _of_community(column: Any, community: Community | None) -> list[ColumnElement[bool]]:
+    return [] if community is None else [column == community.value]
+
+
+def _grouped(query: AnySelect, event_id: Any, by_event: bool) -> AnySelect:
+    return query.add_columns(event_id).group_by(event_id) if by_event else query
+
+
+def _rows(session: Session, query: AnySelect, by_event: bool) -> dict[Group, Sequence[Any]]:
+    # The group's event id comes last (added by `_grouped`); on the connection, plain rows.
+    return {
+        (row[-1] if by_event else None): row[:-1] if by_event else row
+        for row in session.connection().execute(query).all()
+    }
+
+
+# ------------------------------------------------------------------ survey
+
+
+def _moments(
+    session: Session, scope: Select[uuid.UUID], community: Community | None, by_event: bool
+) -> dict[Group, Sequence[Any]]:
+    """Rating, cross-group and pair sums over the cells large enough for each (one row each)."""
+    large = Rollup.n >= MIN_RESPONDENTS
+    rating = and_(Rollup.item == rollups.RATING.code, Rollup.wave == _POST, large)
+    talk = and_(Rollup.item == rollups.CROSS_GROUP_TALK.code, Rollup.wave == _POST, large)
+    pair = and_(Rollup.item == _PAIR.item.code, Rollup.wave == _PAIR.wave, large)
+    query = select(
+        _sum(rating, Rollup.n),
+        _sum(rating, Rollup.total),
+        _sum(talk, Rollup.n),
+        _sum(talk, Rollup.total),
+        _sum(pair, Rollup.n),
+        _sum(pair, Rollup.total),
+        _sum(pair, Rollup.squares),
+    ).where(
+        Rollup.event_id.in_(scope),
+        Rollup.value == rollups.ALL_VALUES,
+        or_(
+            and_(
+                Rollup.item.in_([rollups.RATING.code, rollups.CROSS_GROUP_TALK.code]),
+                Rollup.wave == _POST,
+            ),
+            and_(Rollup.item == _PAIR.item.code, Rollup.wave == _PAIR.wave),
+        ),
+        *_of_community(Rollup.community, community),
+    )
+    return _rows(session, _grouped(query, Rollup.event_id, by_event), by_event)
+
+
+def _distribution(
+    session: Session, scope: Select[uuid.UUID], community: Community | None, by_event: bool
+) -> dict[Group, Sequence[Any]]:
+    """Counts per rating over the cells with five ratings or more and no count from 1 to 4."""
+    is_moments = Rollup.value == rollups.ALL_VALUES
+    cell = (
+        select(
+            Rollup.event_id.label("event_id"),
+            _sum(is_moments, Rollup.n).label("rated"),
+            # 1 when every count of the cell is zero or large: the moments row is not a count.
+            func.min(case((or_(is_moments, _large(Rollup.n)), 1), else_=0)).label("clean"),
+            *(_sum(Rollup.value == str(value), Rollup.n).label(f"at_{value}") for value in RATINGS),
+        )
+        .where(
+            Rollup.event_id.in_(scope),
+            Rollup.item == rollups.RATING.code,
+            Rollup.wave == _POST,
+            *_of_community(Rollup.community, community),
+        )
+        .group_by(Rollup.event_id, Rollup.community)
+        .subquery()
+    )
+    query = select(*(func.coalesce(func.sum(cell.c[f"at_{v}"]), 0) for v in RATINGS)).where(
+        cell.c.rated >= MIN_RESPONDENTS, cell.c.clean == 1
+    )
+    return _rows(session, _grouped(query, cell.c.event_id, by_event), by_event)
+
+
+def _response(
+    session: Session, scope: Select[uuid.UUID], community: Community | None, by_event: bool
+) -> dict[Group, Sequence[Any]]:
+    """Respondents and attendees over the cells with five respondents or more and no
+    attendee count from 1 to 4 (the attendees of the cell's community, by invitation)."""
+    answered = Rollup
+    attendees = func.coalesce(Invitations.attended, 0)
+    query = (
+        select(_sum(literal(True), answered.n), _sum(literal(True), attendees))
+        .outerjoin(
+            Invitations,
+            and_(
+                Invitations.event_id == answered.event_id,
+                Invitations.community == answered.community,
+            ),
+        )
+        .where(
+            answered.event_id.in_(scope),
+            answered.item == rollups.RESPONSE,
+            answered.wave == _POST,
+            answered.value == rollups.ALL_VALUES,
+            answered.n >= MIN_RESPONDENTS,
+            _large(attendees),
+            *_of_community(answered.community, community),
+        )
+    )
+    return _rows(session, _grouped(query, answered.event_id, by_event), by_event)
+
+
+_NO_MOMENTS = (0,) * 7
+_NO_COUNTS = (0,) * len(RATINGS)
+
+
+def _figures(
+    moments: Sequence[Any], counts: Sequence[Any], responses: Sequence[Any]
+) -> SurveyFigures:
+    rating_n, rating_sum, talk_n, talk_yes, pairs_n, change_sum, squares = (
+        int(value) for value in moments
+    )
+    answered, attendees = (int(value) for value in responses)
+    return SurveyFigures(
+        response_rate=figure(answered, attendees, n=answered),
+        mean_rating=figure(rating_sum, rating_n, n=rating_n),
+        rating_distribution=rating_distribution([tuple(int(value) for value in counts)]),
+        cross_group_talk_share=figure(talk_yes, talk_n, n=talk_n),
+        attitude_change=attitude_change(ChangeSums(pairs_n, change_sum, squares)),
+    )
+
+
+@functools.cache
+def no_answers() -> SurveyFigures:
+    """The figures of an event nobody answered for: every one suppressed (one shared copy,
+    never changed: an export holds thousands of events without answers)."""
+    return _figures(_NO_MOMENTS, _NO_COUNTS, (0, 0))
+
+
+def survey_figures(
+    session: Session, scope: Select[uuid.UUID], community: Community | None, *, by_event: bool
+) -> dict[Group, SurveyFigures]:
+    """The survey figures per event of the scope (those with answers), or over all of it."""
+    moments = _moments(session, scope, community, by_event)
+    counts = _distribution(session, scope, community, by_event)
+    responses = _response(session, scope, community, by_event)
+    groups = set(moments) | set(counts) | set(responses) if by_event else {None}
+    return {
+        group: _figures(
+            moments.get(group, _NO_MOMENTS),
+            counts.get(group, _NO_COUNTS),
+            responses.get(group, (0, 0)),
+        )
+        for group in groups
+    }
+
+
+# ------------------------------------------------------------------ invitations
+
+
+def invitation_tallies(
+    session: Session, scope: Select[uuid.UUID], community: Community | None, *, protect: bool
+) -> dict[uuid.UUID, InvitationTally]:
+    """Per event, the invitation counts (`cells.invitation_tally`); with `protect`, the cells
+    with a status count from 1 to 4 are withheld from every count and from the mix."""
+
+    # The five disjoint counts of each cell that has any invitation, in any status.
+    c = Invitations
+    unanswered = c.sent + c.expired
+    parts = (unanswered, c.accepted, c.declined, c.attended, c.no_show)
+    shown: ColumnElement[bool] = (
+        and_(*(_large(part) for part in parts)) if protect else literal(True)
+    )
+    wanted: ColumnElement[bool] = (
+        literal(True) if community is None else c.community == community.value
+    )
+    counted_cell = and_(wanted, shown)
+    yes = c.accepted + c.attended + c.no_show
+    host = and_(c.community == _HOST, shown)
+    migrant = and_(c.community == _MIGRANT, shown)
+    query = (
+        select(
+            _sum(counted_cell, unanswered + yes + c.declined),
+            _sum(counted_cell, yes),
+            _sum(counted_cell, c.declined),
+            _sum(counted_cell, c.attended),
+            _sum(counted_cell, c.no_show),
+            _sum(host, c.attended),
+            _sum(migrant, c.attended),
+            _sum(host, yes),
+            _sum(migrant, yes),
+            _sum(shown, c.attended + c.no_show),
+            _sum(counted_cell, 1),
+            _sum(and_(wanted, ~shown), 1),
+            func.max(case((and_(c.community.in_([_HOST, _MIGRANT]), ~shown), 1), else_=0)),
+            c.event_id,
+        )
+        .where(
+            c.event_id.in_(scope),
+            functools.reduce(operator.add, (getattr(c, status) for status in rollups.STATUSES)) > 0,
+        )
+        .group_by(c.event_id)
+    )
+    tallies: dict[uuid.UUID, InvitationTally] = {}
+    for *counts, event_id in session.connection().execute(query).all():
+        tallies[event_id] = InvitationTally(*(int(value) for value in counts))
+    return tallies

@@ -1,0 +1,439 @@
+"""The report rollups: what `report_rollup` and `invitation_rollup` hold, the triggers that
+keep them, their rebuild.
+
+Every report figure is a sum over cells (one event × one community, see the API's
+`reports/cells.py`), and each cell's figures need only counts, sums and sums of squares. So
+those are kept per key:
+
+    (event, community, item, wave, value) → n, total, squares
+
+- `item` is a survey item code (`attitude`, `rating`, `cross_group_talk`) or `response` (one
+  per answer row: the respondents of a wave).
+- `wave` is the survey's kind (`pre`, `post`, and any later wave stored the same way), or a
+  pair `earlier:later` for the change of a paired item, counted once per person answering the
+  item in both waves, under the community of the later answer: n pairs, the sum of
+  later − earlier and of its square.
+- `value` is empty for the moments over every answer (n, Σx, Σx²), or, for an item whose
+  distribution a report shows (`SurveyItem.distribution`: the rating today), one answer
+  value for that value's count. Yes/no items count yes as 1.
+
+A new item or wave is new keys, not a new table: `SURVEY_ITEMS` and `PAIRED_ITEMS` say what
+the triggers roll up, and a migration that changes them re-creates the triggers from here.
+
+Invitations are counted apart, in `invitation_rollup`: one row per cell with a column per
+status (a closed list), because every report reads all the statuses of a cell together.
+
+**Why triggers.** An answer has one writer (`surveys.record_answers`), but an invitation's
+status is changed in a dozen places (sending, answers, expiry in bulk, waitlist moves, check-in
+and its undo, withdrawals, erasure's release) and a participant's community moves all their
+invitations between cells. A trigger sees every one of those writes, inside the writing
+transaction, with the same row-level upsert (`ON CONFLICT … DO UPDATE SET n = n + excluded.n`)
+on PostgreSQL and SQLite, so concurrent writers add to a row instead of overwriting it. The
+one race a trigger cannot see — the pre and the post answer of one person written at the same
+time, neither seeing the other uncommitted — `record_answers` closes by locking the person.
+
+**Erasure and retention.** Erasing a participant clears their contact data, withdraws their
+open invitations (the trigger moves those counts) and clears their comments; the answers stay
+under the pseudonym, so every survey sum stays. The retention purge clears old comments and
+inbound texts only: no figure rests on them, and the triggers count only rows whose figures'
+columns changed, so the rollups stay as they are. Participants and events are erased or
+cancelled, never deleted by the application; a deleted event's rows are left behind unread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from birge_shared.models.enums import InvitationStatus
+
+TABLE = "report_rollup"
+#: The community key of people who did not declare one.
+NOT_DECLARED = ""
+#: The value key of the moments over every answer.
+ALL_VALUES = ""
+
+RESPONSE = "response"
+
+
+@dataclass(frozen=True)
+class SurveyItem:
+    """A survey item stored as a column of `survey_response`."""
+
+    code: str
+    #: SQL of the item's numeric value on the row alias `{row}`.
+    value_sql: str
+    #: SQL that is true when the row answered the item.
+    answered_sql: str
+    #: Whether its answers are also counted per value (a report shows its distribution);
+    #: every other item keeps its moments only, which keeps the table small.
+    distribution: bool = False
+
+    def value(self, row: str) -> str:
+        return self.value_sql.format(row=row)
+
+    def answered(self, row: str) -> str:
+        return self.answered_sql.format(row=row)
+
+
+ATTITUDE = SurveyItem("attitude", "{row}.attitude", "{row}.attitude IS NOT NULL")
+RATING = SurveyItem("rating", "{row}.rating", "{row}.rating IS NOT NULL", distribution=True)
+CROSS_GROUP_TALK = SurveyItem(
+    "cross_group_talk",
+    "CASE WHEN {row}.cross_group_talk THEN 1 ELSE 0 END",
+    "{row}.cross_group_talk IS NOT NULL",
+)
+SURVEY_ITEMS: tuple[SurveyItem, ...] = (ATTITUDE, RATING, CROSS_GROUP_TALK)
+
+
+@dataclass(frozen=True)
+class PairedItem:
+    """An item whose change from one wave to a later one is a figure."""
+
+    item: SurveyItem
+    earlier: str
+    later: str
+
+    @property
+    def wave(self) -> str:
+        return pair_wave(self.earlier, self.later)
+
+
+def pair_wave(earlier: str, later: str) -> str:
+    return f"{earlier}:{later}"
+
+
+PAIRED_ITEMS: tuple[PairedItem, ...] = (PairedItem(ATTITUDE, "pre", "post"),)
+
+_COLUMNS = "event_id, community, item, wave, value, n, total, squares"
+_KEY = "event_id, community, item, wave, value"
+
+
+def _community(expression: str) -> str:
+    return f"COALESCE(CAST({expression} AS TEXT), '{NOT_DECLARED}')"
+
+
+def _upsert(select_sql: str) -> str:
+    # The existing row is named by the table, which both dialects read the same way.
+    return (
+        f"INSERT INTO {TABLE} ({_COLUMNS}) {select_sql} "
+        f"ON CONFLICT ({_KEY}) DO UPDATE SET n = {TABLE}.n + excluded.n, "
+        f"total = {TABLE}.total + excluded.total, squares = {TABLE}.squares + excluded.squares"
+    )
+
+
+# ------------------------------------------------------------------ answers' shares
+
+
+def _answer_selects(source: str, sign: int) -> Iterator[str]:
+    """Per cell, the response count and each item's moments and counts per value of the
+    answer rows in `source` (a table or a parenthesised query), times `sign`."""
+    community = _community("r.community")
+    keys = "r.event_id, r.community, r.kind"
+    yield (
+        f"SELECT r.event_id, {community}, '{RESPONSE}', r.kind, '{ALL_VALUES}', "
+        f"{sign} * count(*), 0, 0 FROM {source} AS r GROUP BY {keys}"
+    )
+    for item in SURVEY_ITEMS:
+        value = item.value("r")
+        sums = f"{sign} * count(*), {sign} * sum({value}), {sign} * sum({value} * {value})"
+        yield (
+            f"SELECT r.event_id, {community}, '{item.code}', r.kind, '{ALL_VALUES}', {sums} "
+            f"FROM {source} AS r WHERE {item.answered('r')} GROUP BY {keys}"
+        )
+        if item.distribution:
+            yield (
+                f"SELECT r.event_id, {community}, '{item.code}', r.kind, CAST({value} AS TEXT), "
+                f"{sums} FROM {source} AS r WHERE {item.answered('r')} GROUP BY {keys}, {value}"
+            )
+
+
+def _pair_selects(state: str, sign: int, involving: str | None = None) -> Iterator[str]:
+    """Per cell, the pairs of each paired item among the answers in `state`, times `sign`;
+    with `involving` (a query of row ids), only the pairs one of those rows is part of."""
+    for paired in PAIRED_ITEMS:
+        item = paired.item
+        change = f"({item.value('later')} - {item.value('earlier')})"
+        among = (
+            f" AND (later.id IN ({involving}) OR earlier.id IN ({involving}))" if involving else ""
+        )
+        yield (
+            f"SELECT later.event_id, {_community('later.community')}, '{item.code}', "
+            f"'{paired.wave}', '{ALL_VALUES}', {sign} * count(*), {sign} * sum({change}), "
+            f"{sign} * sum({change} * {change}) FROM {state} AS later "
+            f"JOIN {state} AS earlier ON earlier.event_id = later.event_id "
+            f"AND earlier.pseudonym = later.pseudonym AND earlier.kind = '{paired.earlier}' "
+            f"WHERE later.kind = '{paired.later}' AND {item.answered('later')} "
+            f"AND {item.answered('earlier')}{among} GROUP BY later.event_id, later.community"
+        )
+
+
+def _row_pairs(row: str, sign: int) -> Iterator[str]:
+    """One answer row's pairs with its other wave's answer in the table, from either side."""
+    for paired in PAIRED_ITEMS:
+        item = paired.item
+        for own, other_wave, later, earlier in (
+            (paired.later, paired.earlier, row, "other"),
+            (paired.earlier, paired.later, "other", row),
+        ):
+            change = f"({item.value(later)} - {item.value(earlier)})"
+            yield (
+                f"SELECT {row}.event_id, {_community(f'{later}.community')}, '{item.code}', "
+                f"'{paired.wave}', '{ALL_VALUES}', {sign}, {sign} * {change}, "
+                f"{sign} * {change} * {change} FROM survey_response AS other "
+                f"WHERE {row}.kind = '{own}' AND other.kind = '{other_wave}' "
+                f"AND other.event_id = {row}.event_id AND other.pseudonym = {row}.pseudonym "
+                f"AND {item.answered(row)} AND {item.answered('other')}"
+            )
+
+
+def _answer_row_share(row: str, sign: int) -> list[str]:
+    """SQLite's row triggers: one answer row's share, with the row's own values (OLD or NEW).
+    SQLite runs a row trigger as each row is written, so a pair is counted by whichever of its
+    two rows is written second."""
+    one_row = f"(SELECT {row}.id AS id, {_ANSWER_COLUMNS_OF.format(row=row)})"
+    return [
+        *(_upsert(select) for select in _answer_selects(one_row, sign)),
+        *(_upsert(select) for select in _row_pairs(row, sign)),
+    ]
+
+
+_ANSWER_COLUMNS = (
+    "event_id",
+    "pseudonym",
+    "kind",
+    "community",
+    "attitude",
+    "rating",
+    "cross_group_talk",
+)
+_ANSWER_COLUMNS_OF = ", ".join(f"{{row}}.{column} AS {column}" for column in _ANSWER_COLUMNS)
+_ANSWER_LIST = ", ".join(("id", *_ANSWER_COLUMNS))
+
+
+def _answer_statement_share(event: str) -> list[str]:
+    """PostgreSQL's statement triggers, over the statement's transition tables.
+
+    PostgreSQL runs row triggers after the whole statement, so the two rows of a pair written
+    by one statement (a multi-row INSERT) would each see the other and count it twice. Over
+    the transition tables, the pairs before and after the statement are counted once each.
+    """
+    if event == "INSERT":
+        return [
+            *(_upsert(select) for select in _answer_selects("new_rows", 1)),
+            *(
+                _upsert(select)
+                for select in _pair_selects("survey_response", 1, "SELECT id FROM new_rows")
+            ),
+        ]
+    if event == "DELETE":
+        before = (
+            f"(SELECT {_ANSWER_LIST} FROM survey_response "
+            f"UNION ALL SELECT {_ANSWER_LIST} FROM old_rows)"
+        )
+        return [
+            *(_upsert(select) for select in _answer_selects("old_rows", -1)),
+            *(_upsert(select) for select in _pair_selects(before, -1, "SELECT id FROM old_rows")),
+        ]
+    # An UPDATE: only the rows whose figures changed (a comment purge changes none).
+    changed = (
+        "SELECT new_rows.id FROM new_rows JOIN old_rows ON old_rows.id = new_rows.id WHERE "
+        + " OR ".join(
+            f"new_rows.{column} IS DISTINCT FROM old_rows.{column}" for column in _ANSWER_COLUMNS
+        )
+    )
+    old = f"(SELECT {_ANSWER_LIST} FROM old_rows WHERE id IN ({changed}))"
+    new = f"(SELECT {_ANSWER_LIST} FROM new_rows WHERE id IN ({changed}))"
+    before = (
+        f"(SELECT {_ANSWER_LIST} FROM survey_response WHERE id NOT IN ({changed}) "
+        f"UNION ALL SELECT {_ANSWER_LIST} FROM {old} AS old_changed)"
+    )
+    return [
+        *(_upsert(select) for select in _answer_selects(old, -1)),
+        *(_upsert(select) for select in _pair_selects(before, -1, changed)),
+        *(_upsert(select) for select in _answer_selects(new, 1)),
+        *(_upsert(select) for select in _pair_selects("survey_response", 1, changed)),
+    ]
+
+
+INVITATION_TABLE = "invitation_rollup"
+#: One column of `invitation_rollup` per status, named by its value.
+STATUSES: tuple[str, ...] = tuple(status.value for status in InvitationStatus)
+_STATUS_COLUMNS = ", ".join(STATUSES)
+
+
+def _invitation_upsert(select_sql: str) -> str:
+    added = ", ".join(
+        f"{status} = {INVITATION_TABLE}.{status} + excluded.{status}" for status in STATUSES
+    )
+    return (
+        f"INSERT INTO {INVITATION_TABLE} (event_id, community, {_STATUS_COLUMNS}) {select_sql} "
+        f"ON CONFLICT (event_id, community) DO UPDATE SET {added}"
+    )
+
+
+def _per_status(status_sql: str, amount: str) -> str:
+    return ", ".join(
+        f"CASE WHEN CAST({status_sql} AS TEXT) = '{status}' THEN {amount} ELSE 0 END"
+        for status in STATUSES
+    )
+
+
+def _invitation_share(row: str, sign: int) -> str:
+    return _invitation_upsert(
+        f"SELECT {row}.event_id, {_community('p.community')}, "
+        f"{_per_status(f'{row}.status', str(sign))} "
+        f"FROM participant AS p WHERE p.id = {row}.participant_id"
+    )
+
+
+def _summed_per_status(status_sql: str, sign: int) -> str:
+    return ", ".join(
+        f"{sign} * sum(CASE WHEN CAST({status_sql} AS TEXT) = '{status}' THEN 1 ELSE 0 END)"
+        for status in STATUSES
+    )
+
+
+def _community_move(row: str, sign: int) -> str:
+    # GROUP BY: one participant has many invitations, and an upsert may touch a row once.
+    return _invitation_upsert(
+        f"SELECT i.event_id, {_community(f'{row}.community')}, "
+        f"{_summed_per_status('i.status', sign)} "
+        f"FROM invitation AS i WHERE i.participant_id = {row}.id GROUP BY i.event_id"
+    )
+
+
+# ------------------------------------------------------------------ the triggers
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    table: str
+    #: `INSERT`, `DELETE` or `UPDATE OF …`.
+    event: str
+    statements: tuple[str, ...]
+    #: Once per statement over its transition tables (`new_rows`, `old_rows`), not per row.
+    per_statement: bool = False
+
+
+def _answer_triggers(dialect: str) -> tuple[Trigger, ...]:
+    if dialect == "postgresql":
+        return tuple(
+            Trigger(
+                f"survey_{event.lower()}",
+                "survey_response",
+                event,
+                tuple(_answer_statement_share(event)),
+                per_statement=True,
+            )
+            for event in ("INSERT", "UPDATE", "DELETE")
+        )
+    return (
+        Trigger("survey_insert", "survey_response", "INSERT", tuple(_answer_row_share("NEW", 1))),
+        Trigger(
+            "survey_update",
+            "survey_response",
+            f"UPDATE OF {', '.join(_ANSWER_COLUMNS)}",
+            (*_answer_row_share("OLD", -1), *_answer_row_share("NEW", 1)),
+        ),
+        Trigger("survey_delete", "survey_response", "DELETE", tuple(_answer_row_share("OLD", -1))),
+    )
+
+
+def triggers(dialect: str) -> tuple[Trigger, ...]:
+    """Every rollup trigger for `postgresql` or `sqlite`. Invitations and participants need
+    no other row than their own (and the participant's), so row triggers serve both."""
+    return (
+        *_answer_triggers(dialect),
+        Trigger("invitation_insert", "invitation", "INSERT", (_invitation_share("NEW", 1),)),
+        Trigger(
+            "invitation_update",
+            "invitation",
+            "UPDATE OF event_id, participant_id, status",
+            (_invitation_share("OLD", -1), _invitation_share("NEW", 1)),
+        ),
+        Trigger("invitation_delete", "invitation", "DELETE", (_invitation_share("OLD", -1),)),
+        Trigger(
+            "participant_community",
+            "participant",
+            "UPDATE OF community",
+            (_community_move("OLD", -1), _community_move("NEW", 1)),
+        ),
+    )
+
+
+def _trigger_name(trigger: Trigger) -> str:
+    return f"{TABLE}_{trigger.name}"
+
+
+_TRANSITION = {
+    "INSERT": "REFERENCING NEW TABLE AS new_rows",
+    "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    "DELETE": "REFERENCING OLD TABLE AS old_rows",
+}
+
+
+def create_statements(dialect: str) -> list[str]:
+    """DDL creating every trigger, for `postgresql` or `sqlite`."""
+    statements: list[str] = []
+    for trigger in triggers(dialect):
+        name = _trigger_name(trigger)
+        body = "; ".join(trigger.statements)
+        if dialect == "postgresql":
+            statements.append(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN {body}; RETURN NULL; END $$"
+            )
+            each = (
+                f"{_TRANSITION[trigger.event]} FOR EACH STATEMENT"
+                if trigger.per_statement
+                else "FOR EACH ROW"
+            )
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {trigger.event} ON {trigger.table} "
+                f"{each} EXECUTE FUNCTION {name}()"
+            )
+        else:
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {trigger.event} ON {trigger.table} "
+                f"FOR EACH ROW BEGIN {body}; END"
+            )
+    return statements
+
+
+def drop_statements(dialect: str) -> list[str]:
+    statements: list[str] = []
+    for trigger in triggers(dialect):
+        name = _trigger_name(trigger)
+        if dialect == "postgresql":
+            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {trigger.table}")
+            statements.append(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            statements.append(f"DROP TRIGGER IF EXISTS {name}")
+    return statements
+
+
+# ------------------------------------------------------------------ from the raw rows
+
+
+def rebuild(connection: Connection) -> None:
+    """Recompute every rollup row from the answers and invitations (the migration's backfill,
+    and the benchmarks' after a bulk fill with the triggers off)."""
+    connection.execute(text(f"DELETE FROM {TABLE}"))
+    for select_sql in (
+        *_answer_selects("survey_response", 1),
+        *_pair_selects("survey_response", 1),
+    ):
+        connection.execute(text(f"INSERT INTO {TABLE} ({_COLUMNS}) {select_sql}"))
+    connection.execute(text(f"DELETE FROM {INVITATION_TABLE}"))
+    connection.execute(
+        text(
+            f"INSERT INTO {INVITATION_TABLE} (event_id, community, {_STATUS_COLUMNS}) "
+            f"SELECT i.event_id, {_community('p.community')}, "
+            f"{_summed_per_status('i.status', 1)} FROM invitation AS i "
+            f"JOIN participant AS p ON p.id = i.participant_id GROUP BY i.event_id, p.community"
+        )
+    )
