@@ -368,7 +368,7 @@ def test_viewers_and_admins_get_it_coordinators_do_not_and_cities_scope_it(
 def test_bad_filters_are_problems(client: TestClient, admin_headers: dict[str, str]) -> None:
     unknown = client.get("/v1/reports/dataset", headers=admin_headers, params={"city": "paris"})
     assert unknown.status_code == 422
-    backwards = client.get(
+    refused = client.get(
         "/v1/reports/dataset",
         headers=admin_headers,
         params={"from": "2031-03-20", "to": "2031-03-01"},
