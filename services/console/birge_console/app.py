@@ -16,6 +16,7 @@ from birge_console import (
     admin,
     dashboard,
     door,
+    event_comments,
     event_forms,
     event_page,
     events,
@@ -23,6 +24,7 @@ from birge_console import (
     invite_wizard,
     participant_import,
     participants,
+    report_dataset,
     reports,
     static_files,
 )
@@ -40,12 +42,14 @@ def create_app() -> FastAPI:
     app.include_router(events.router)
     app.include_router(event_forms.router)
     app.include_router(event_page.router)
+    app.include_router(event_comments.router)
     app.include_router(invite_wizard.router)
     app.include_router(door.router)
     app.include_router(inbox.router)
     # The import's fixed paths first: /console/participants/{id} would take them otherwise.
     app.include_router(participant_import.router)
     app.include_router(participants.router)
+    app.include_router(report_dataset.router)
     app.include_router(reports.router)
     app.include_router(admin.router)
 
