@@ -54,6 +54,7 @@ def test_a_coordinator_reads_the_comments_and_hides_one(
     live_server: str,
     console_users: ConsoleUsers,
     committed: CommittedRows,
+    *,
     javascript: bool,
     viewport: dict[str, int],
 ) -> None:
