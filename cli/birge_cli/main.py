@@ -376,6 +376,41 @@ def _add_bench_reports(
     reports.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
 
 
+def cmd_bench_dataset(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli.bench import dataset
+    from birge_cli.bench.stores import BenchSetupError
+
+    if args.events < 1 or args.answers < 2 * args.events:
+        return fail("--events must be at least 1, --answers at least 2 per event")
+    options = dataset.DatasetOptions(
+        events=args.events,
+        answers=args.answers,
+        database_url=args.database_url or settings.database_url,
+    )
+    try:
+        return dataset.run(options, say=say, note=_note)
+    except KeyboardInterrupt:
+        return fail("interrupted; the scratch database was dropped")
+    except BenchSetupError as exc:
+        return fail(str(exc))
+
+
+def _add_bench_dataset(
+    bench_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    command = bench_commands.add_parser(
+        "dataset",
+        help="Time the evaluator's dataset zip and trace its memory over many answers.",
+        description="Fill a scratch PostgreSQL database as `bench reports` does, build the "
+        "evaluator's dataset (every file of the zip) twice, the second time with its memory "
+        "traced, against reading every answer in the same order in the same run.",
+    )
+    command.set_defaults(handler=cmd_bench_dataset)
+    command.add_argument("--events", type=int, default=5000, help="events (5000)")
+    command.add_argument("--answers", type=int, default=1_000_000, help="answers (1000000)")
+    command.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="birge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -477,6 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for add_bench in (
         _add_bench_reports,
+        _add_bench_dataset,
         _add_bench_webhooks,
         _add_bench_import,
         _add_bench_console,
