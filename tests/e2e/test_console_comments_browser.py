@@ -82,7 +82,7 @@ def test_a_coordinator_reads_the_comments_and_hides_one(
         expect(page.locator("#comments .alert.ok")).to_contain_text("The comment is hidden")
         expect(page.locator("#comments")).not_to_contain_text(NAMING)
         expect(page.locator("#comments")).to_contain_text(KIND)
-        expect(page.locator("#comments")).to_contain_text("One comment is hidden.")
+        expect(page.locator("#comments")).to_contain_text("Hidden comments: 1")
         page.reload()
         expect(page.locator("body")).not_to_contain_text(NAMING)
     finally:

@@ -82,7 +82,7 @@ def test_a_coordinator_hides_a_comment_with_and_without_javascript(
     assert NAMING not in after
     assert KIND in after
     assert "The comment is hidden" in after
-    assert "One comment is hidden." in after
+    assert "Hidden comments: 1" in after
     again = client.post(
         hide, headers={"HX-Request": "true", "X-CSRF-Token": client.csrf}
     )  # hiding twice changes nothing

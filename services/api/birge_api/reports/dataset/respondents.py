@@ -1,8 +1,7 @@
 """The dataset's rows: each respondent of each event, with their answers, after suppression.
 
-Answers are read in one ordered pass (event, then stored pseudonym) with a server-side cursor,
-so only one event's answers are held at a time, however many answers there are. For each
-event:
+Answers are read a hundred events at a time (the covering index serves each read), so only
+those events' answers are held at once, however many answers there are. For each event:
 
 - the answers of erased participants are left out: the stored pseudonym is a keyed hash of
   the participant id, so the erased ids give the pseudonyms to drop. The aggregate reports
@@ -23,7 +22,6 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,8 +37,9 @@ from birge_shared.models.city import BISHKEK_TZ
 from birge_shared.pseudonyms import pseudonym
 from birge_shared.statistics import MIN_RESPONDENTS
 
-#: Answers fetched from the cursor at a time.
-BATCH = 5000
+#: Events whose answers are read in one query: a few tens of thousands of rows at most,
+#: each query an index-only scan of `ix_survey_response_event_kind_pseudonym`.
+EVENTS_AT_ONCE = 100
 #: The answer columns the items read, each once.
 _COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(item.column for item in ITEMS))
 
@@ -111,7 +110,7 @@ def _coded(row: Mapping[str, Any], wave: str) -> dict[str, int]:
     return {item.code: item.code_of(row[item.column]) for item in items_of(wave)}
 
 
-def _respondent(event: int, key: str, waves: dict[str, Mapping[str, Any]]) -> Respondent | None:
+def _respondent(event: int, key: str, waves: Mapping[str, Mapping[str, Any]]) -> Respondent | None:
     answered = [wave for wave in WAVE_CODES if wave in waves]
     if not answered:
         return None
@@ -131,42 +130,39 @@ def _kept(people: list[Respondent], community: Community | None) -> list[Respond
 
 
 def respondents(
-    *,
-    session: Session,
-    actor: Actor,
-    filters: ReportFilter,
-    events: list[EventFacts],
-    erased: frozenset[str],
+    *, session: Session, filters: ReportFilter, events: list[EventFacts], erased: frozenset[str]
 ) -> Iterator[list[Respondent]]:
-    """Each event's kept respondents in stored-pseudonym order, event by event."""
-    index = {uuid.UUID(facts.id): number for number, facts in enumerate(events)}
-    if not index:
-        return
-    query = (
-        select(
-            SurveyResponse.event_id,
-            SurveyResponse.pseudonym,
-            SurveyResponse.kind,
-            SurveyResponse.community,
-            *(getattr(SurveyResponse, column) for column in _COLUMNS),
-        )
-        .join(Event, Event.id == SurveyResponse.event_id)
-        .where(*_conditions(actor, filters), SurveyResponse.kind.in_(WAVE_CODES))
-        .order_by(Event.starts_at, Event.id, SurveyResponse.pseudonym)
-        .execution_options(yield_per=BATCH)
+    """Each event's kept respondents, event by event in the order of `events`."""
+    columns = (
+        SurveyResponse.event_id,
+        SurveyResponse.pseudonym,
+        SurveyResponse.kind,
+        SurveyResponse.community,
+        *(getattr(SurveyResponse, column) for column in _COLUMNS),
     )
-    rows = session.execute(query).mappings()
-    for event_id, event_rows in groupby(rows, key=lambda row: row["event_id"]):
-        people: list[Respondent] = []
-        for key, answers in groupby(event_rows, key=lambda row: row["pseudonym"]):
-            if key in erased:
-                continue
-            person = _respondent(index[event_id], key, {row["kind"]: dict(row) for row in answers})
-            if person is not None:
-                people.append(person)
-        kept = _kept(people, filters.community)
-        if kept:
-            yield kept
+    for first in range(0, len(events), EVENTS_AT_ONCE):
+        chunk = events[first : first + EVENTS_AT_ONCE]
+        ids = [uuid.UUID(facts.id) for facts in chunk]
+        # event → stored pseudonym → wave → answer row
+        answers: dict[uuid.UUID, dict[str, dict[str, dict[str, Any]]]] = {}
+        rows = session.execute(
+            select(*columns).where(
+                SurveyResponse.event_id.in_(ids), SurveyResponse.kind.in_(WAVE_CODES)
+            )
+        ).mappings()
+        for row in rows:
+            if row["pseudonym"] not in erased:
+                people = answers.setdefault(row["event_id"], {})
+                people.setdefault(row["pseudonym"], {})[row["kind"]] = dict(row)
+        for number, event_id in enumerate(ids, start=first):
+            found = [
+                person
+                for key, waves in answers.get(event_id, {}).items()
+                if (person := _respondent(number, key, waves)) is not None
+            ]
+            kept = _kept(found, filters.community)
+            if kept:
+                yield kept
 
 
 def absent(wave: str) -> dict[str, int]:

@@ -49,9 +49,9 @@ FILES: dict[str, str] = {
     "(UTF-8 with BOM).",
     "answers_wide.sav": "The wide file for SPSS: variable and value labels, missing codes "
     "declared as user-missing.",
-    "answers_wide.dta": "The wide file for Stata (format 119, Stata 15 and later): variable "
-    "and value labels.",
-    "codebook.csv": "This codebook, one row per variable.",
+    "answers_wide.dta": "The wide file for Stata (Stata 15 format, UTF-8): variable and "
+    "value labels.",
+    "codebook.csv": "The codebook as a table, one row per variable.",
     "codebook.html": "This page.",
 }
 EVALUATORS = frozenset({Role.ADMIN, Role.VIEWER})
@@ -105,9 +105,7 @@ def build_dataset(*, session: Session, actor: Actor, filters: ReportFilter) -> D
     # in the export so the numbers can be drawn, the second writes.
     numbers = renumber(
         person.pseudonym
-        for people in respondents(
-            session=session, actor=actor, filters=filters, events=events, erased=erased
-        )
+        for people in respondents(session=session, filters=filters, events=events, erased=erased)
         for person in people
     )
     found = variables(load_overrides(session))
@@ -117,7 +115,7 @@ def build_dataset(*, session: Session, actor: Actor, filters: ReportFilter) -> D
         writer = DataWriter(folder=folder, events=events)
         try:
             for people in respondents(
-                session=session, actor=actor, filters=filters, events=events, erased=erased
+                session=session, filters=filters, events=events, erased=erased
             ):
                 writer.add(people, numbers)
         finally:
