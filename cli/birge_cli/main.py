@@ -308,6 +308,19 @@ def _bench_groups(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def _bench_dataset(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_cli.bench import dataset
+
+    if args.events < 1 or args.answers < 2 * args.events:
+        return fail("--events must be at least 1, --answers at least 2 per event")
+    options = dataset.DatasetOptions(
+        events=args.events,
+        answers=args.answers,
+        database_url=args.database_url or settings.database_url,
+    )
+    return dataset.run(options, say=say, note=_note)
+
+
 def _bench_import(args: argparse.Namespace, settings: Settings) -> int:
     from birge_cli.bench import imports
 
@@ -420,6 +433,20 @@ BENCHES: tuple[Bench, ...] = (
         ),
         _bench_groups,
         "nothing was left behind",
+    ),
+    Bench(
+        "dataset",
+        "Time the evaluator's dataset zip and trace its memory over many answers.",
+        "Fill a scratch PostgreSQL database as `bench reports` does, build the evaluator's "
+        "dataset (every file of the zip) twice, the second time with its memory traced, "
+        "against reading every answer in the same order in the same run.",
+        (
+            Option("--events", 5000, "events (5000)", int),
+            Option("--answers", 1_000_000, "answers (1000000)", int),
+            _POSTGRES,
+        ),
+        _bench_dataset,
+        "the scratch database was dropped",
     ),
 )
 

@@ -10,6 +10,7 @@ from birge_api.audit.router import router as audit_router
 from birge_api.auth.router import router as auth_router
 from birge_api.buddies.router import router as buddies_router
 from birge_api.calendars.router import router as calendars_router
+from birge_api.comments.router import router as comments_router
 from birge_api.contacts.router import router as contacts_router
 from birge_api.dashboard.router import router as dashboard_router
 from birge_api.events.router import router as events_router
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(auth_router)
     app.include_router(events_router)
+    app.include_router(comments_router)
     app.include_router(participants_router)
     app.include_router(participant_filters_router)
     app.include_router(invitations_router)

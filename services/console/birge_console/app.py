@@ -17,6 +17,7 @@ from birge_console import (
     buddies,
     dashboard,
     door,
+    event_comments,
     event_forms,
     event_groups,
     event_page,
@@ -27,6 +28,7 @@ from birge_console import (
     participant_filters,
     participant_import,
     participants,
+    report_dataset,
     reports,
     static_files,
 )
@@ -45,6 +47,7 @@ def create_app() -> FastAPI:
     app.include_router(event_forms.router)
     app.include_router(event_page.router)
     app.include_router(event_groups.router)
+    app.include_router(event_comments.router)
     app.include_router(invite_wizard.router)
     app.include_router(door.router)
     app.include_router(inbox.router)
@@ -54,6 +57,7 @@ def create_app() -> FastAPI:
     app.include_router(participant_filters.router)
     app.include_router(participant_channels.router)
     app.include_router(participants.router)
+    app.include_router(report_dataset.router)
     app.include_router(reports.router)
     app.include_router(admin.router)
 

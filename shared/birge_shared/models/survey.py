@@ -42,6 +42,11 @@ class SurveyResponse(Base):
     cross_group_talk: Mapped[bool | None]  # post only
     # Free text may identify the writer: encrypted, and purged after the retention period.
     comment_encrypted: Mapped[str | None] = mapped_column(Text)
+    # A coordinator hid the comment (it named someone): shown to nobody from then on.
+    comment_hidden_at: Mapped[datetime | None]
+    comment_hidden_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
     channel: Mapped[str] = mapped_column(String(10))  # "page" or "sms"
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
 

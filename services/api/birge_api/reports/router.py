@@ -11,6 +11,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import FileResponse
 from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,8 @@ from birge_api.cities import CityFilter, city_code
 from birge_api.deps import Actor, Admin, Reader, SessionDep, SettingsDep
 from birge_api.pagination import CursorQuery, LimitQuery, Page
 from birge_api.reports import service
+from birge_api.reports.dataset.download import dataset_download
+from birge_api.reports.dataset.service import Evaluator
 from birge_api.reports.export import ExportFormat, export_events
 from birge_api.reports.schemas import EventReport, ReviewItem, SummaryReport
 from birge_shared.models import ActivityType, Community, utcnow
@@ -138,6 +141,20 @@ def export_csv(session: SessionDep, actor: Reader, filters: Filters) -> Response
 )
 def export_xlsx(session: SessionDep, actor: Reader, filters: Filters) -> Response:
     return _download(session, actor, filters, ExportFormat.XLSX)
+
+
+@router.get(
+    "/v1/reports/dataset",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "The dataset's zip"},
+        **_PROBLEMS,
+    },
+)
+def get_dataset(session: SessionDep, actor: Evaluator, filters: Filters) -> FileResponse:
+    """The evaluator's dataset, for administrators and viewers: one zip of answers (long and
+    wide CSV, SPSS, Stata) under numbers drawn for this export, and its codebook."""
+    return dataset_download(session=session, actor=actor, filters=filters)
 
 
 @router.get("/v1/retention/review", tags=["retention"], responses=_PROBLEMS)

@@ -1,0 +1,1 @@
+"""Participants' free-text survey comments, read per event by coordinators and admins."""
