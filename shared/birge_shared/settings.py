@@ -372,6 +372,8 @@ class Settings(BaseSettings):
     def reads_calendar_replies(self) -> bool:
         """Whether invitations ask for calendar answers and the reply mailbox is read."""
         return self.calendar_reply_address is not None
+
+    @property
     def sms_replies(self) -> bool:
         """Can participants answer an SMS by replying (SMS_TWO_WAY, resolved)?"""
         if self.sms_two_way is not None:
