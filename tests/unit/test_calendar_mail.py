@@ -243,7 +243,9 @@ def test_the_kyrgyz_and_russian_wordings_are_kept() -> None:
         "«%(title)s» иш-чарасы өзгөрдү (%(changes)s). Жаңы маалымат:"
     )
     assert ky.signature == "Birge командасы"
-    assert ru.purposes["event_cancelled"].lead == "К сожалению, «%(title)s» отменено. Просим прощения!"
+    assert (
+        ru.purposes["event_cancelled"].lead == "К сожалению, «%(title)s» отменено. Просим прощения!"
+    )
     assert ru.open_page == "Ответить и подробнее"
 
 
