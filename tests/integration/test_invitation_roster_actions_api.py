@@ -334,6 +334,7 @@ def test_a_message_past_the_budget_waits_for_an_administrator_and_an_empty_one_i
         headers={**osh_headers, "Idempotency-Key": "room-204"},
     )
     assert again.json()["planned"] == 0
+    assert (again.json()["batch_id"], again.json()["held"]) == (batch_id, True)
 
     # Among what waits for an administrator, who approves it once; a coordinator cannot.
     waiting = client.get("/v1/invitation-batches/awaiting-approval", headers=admin_headers)

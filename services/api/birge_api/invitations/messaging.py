@@ -31,7 +31,9 @@ from birge_shared.models import (
     BatchStatus,
     Event,
     Invitation,
+    InvitationBatch,
     InvitationStatus,
+    Message,
     Participant,
     utcnow,
 )
@@ -178,9 +180,10 @@ def message_confirmed(
         amount=estimate_price(segments, settings.sms_price_per_segment),
         currency=settings.sms_price_currency,
     )
+    keys = [f"invitation:{invitation.id}:{EVENT_MESSAGE}:{key}" for invitation, _ in recipients]
     planned = [
         message_id
-        for (invitation, _person), each in zip(recipients, texts, strict=True)
+        for (invitation, _person), each, dedupe_key in zip(recipients, texts, keys, strict=True)
         if (
             message_id := plan_free_text_sms(
                 session=session,
@@ -188,15 +191,26 @@ def message_confirmed(
                 participant_id=invitation.participant_id,
                 invitation_id=invitation.id,
                 text=each.text,
-                dedupe_key=f"invitation:{invitation.id}:{EVENT_MESSAGE}:{key}",
+                dedupe_key=dedupe_key,
             )
         )
         is not None
     ]
     if not planned:
-        # The same key again: everything was planned by the first request.
+        # The same key again: everything was planned by the first request, in its batch.
+        earlier = session.scalar(
+            select(InvitationBatch)
+            .join(Message, Message.batch_id == InvitationBatch.id)
+            .where(Message.dedupe_key.in_(keys))
+            .limit(1)
+        )
         return MessageSent(
-            recipients=len(recipients), planned=0, segments=segments, estimated_price=price
+            recipients=len(recipients),
+            planned=0,
+            segments=segments,
+            estimated_price=price,
+            batch_id=earlier.id if earlier is not None else None,
+            held=earlier is not None and earlier.status is BatchStatus.AWAITING_APPROVAL,
         )
     batch = hold_or_queue(
         session=session,
