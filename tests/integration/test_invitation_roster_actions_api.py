@@ -288,6 +288,16 @@ def test_a_message_to_the_confirmed_goes_once_per_key_through_the_outbox(
     assert text not in str(entry.details)
 
 
+def _with_confirmed(db: Session, people: int) -> Event:
+    event = make_event(db, min_share=0)
+    for _ in range(people):
+        make_invitation(
+            db, event=event, participant=make_participant(db), status=InvitationStatus.ACCEPTED
+        )
+    db.commit()
+    return event
+
+
 def test_a_message_past_the_budget_waits_for_an_administrator_and_an_empty_one_is_refused(
     client: TestClient,
     osh_headers: Headers,
@@ -295,12 +305,7 @@ def test_a_message_past_the_budget_waits_for_an_administrator_and_an_empty_one_i
     db: Session,
     budget: Callable[[int], None],
 ) -> None:
-    event = make_event(db, min_share=0)
-    for _ in range(3):
-        make_invitation(
-            db, event=event, participant=make_participant(db), status=InvitationStatus.ACCEPTED
-        )
-    db.commit()
+    event = _with_confirmed(db, 3)
     budget(2)
 
     blank = client.post(_url(event, "/message"), json={"text": "   "}, headers=osh_headers)
@@ -352,12 +357,7 @@ def test_a_message_past_the_budget_waits_for_an_administrator_and_an_empty_one_i
 def test_a_message_within_the_budget_is_a_released_batch_counted_once(
     client: TestClient, osh_headers: Headers, db: Session, budget: Callable[[int], None]
 ) -> None:
-    event = make_event(db, min_share=0)
-    for _ in range(2):
-        make_invitation(
-            db, event=event, participant=make_participant(db), status=InvitationStatus.ACCEPTED
-        )
-    db.commit()
+    event = _with_confirmed(db, 2)
     budget(100)
 
     sent = client.post(_url(event, "/message"), json={"text": "Hello"}, headers=osh_headers)
