@@ -3,10 +3,11 @@
 Every SMS a city sends counts against its local day's `SMS_DAILY_SEGMENT_BUDGET` (0 means no
 limit). What it sends in bulk is released as a batch and counted on the day it is released
 (created within the budget, or approved), with the segments estimated when it was made: a
-coordinator's invitations, the invitations a freed seat gives to the waitlist, and the notices
-of an event change. Only such a batch is held for an administrator when it would take the day
-past the budget. Every other SMS (reminders, survey questions, confirmations, cancellations,
-help and opt-out replies) is never held, since it must still go out, but once sent it uses up
+coordinator's invitations, the invitations a freed seat gives to the waitlist, the notices of
+an event change, and a coordinator's own message to the confirmed people. Only such a batch
+is held for an administrator when it would take the day past the budget (`hold_or_queue`).
+Every other SMS (reminders, survey questions, confirmations, cancellations, help and opt-out
+replies) is never held, since it must still go out, but once sent it uses up
 the day's budget with its segments, so a later batch that day sees less left.
 """
 
@@ -208,25 +209,60 @@ def release(
         public_base_url=settings.public_base_url,
         changes=changes or (),
     )
+    return hold_or_queue(
+        session=session,
+        event=event,
+        kind=kind,
+        sms_ids=sms_ids,
+        email_ids=email_ids,
+        segments=segments,
+        budget=settings.sms_daily_segment_budget,
+        invited=len(sms_ids) if kind is BatchKind.REFILL else 0,
+        changes=changes,
+        now=moment,
+    )
+
+
+def hold_or_queue(
+    *,
+    session: Session,
+    event: Event,
+    kind: BatchKind,
+    sms_ids: Sequence[uuid.UUID],
+    email_ids: Sequence[uuid.UUID],
+    segments: int,
+    budget: int,
+    invited: int = 0,
+    created_by_id: uuid.UUID | None = None,
+    changes: Sequence[str] | None = None,
+    now: datetime,
+) -> InvitationBatch:
+    """The one rule for planned messages: within the budget they are queued, past it held.
+
+    They join a new batch of `kind` with their `segments`, counted against the city's day on
+    the day it is released (`budget` is SMS_DAILY_SEGMENT_BUDGET, 0 for no limit). Past the
+    budget the batch is `awaiting_approval` and nothing is queued; an administrator's approval
+    (`messages_of`, `queue_batch_messages`) queues them.
+    """
     held = over_budget(
         session=session,
         city_code=event.city_code,
         segments=segments,
-        budget=settings.sms_daily_segment_budget,
-        now=moment,
+        budget=budget,
+        now=now,
     )
     batch = InvitationBatch(
         event_id=event.id,
-        created_by_id=None,
+        created_by_id=created_by_id,
         request_fingerprint="",
-        invited=len(sms_ids) if kind is BatchKind.REFILL else 0,
+        invited=invited,
         waitlisted=0,
         status=BatchStatus.AWAITING_APPROVAL if held else BatchStatus.QUEUED,
         segments=segments,
-        released_at=None if held else moment,
+        released_at=None if held else now,
         kind=kind,
         changes=list(changes) if changes is not None else None,
-        created_at=moment,
+        created_at=now,
     )
     session.add(batch)
     session.flush()
@@ -255,7 +291,7 @@ def queue_batch_messages(
 
 
 def messages_of(session: Session, batch_id: uuid.UUID) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
-    """The planned SMS and e-mail ids released with a refill or change-notice batch."""
+    """The planned SMS and e-mail ids released with a batch other than invitations."""
     rows = session.execute(
         select(Message.id, Message.channel)
         .where(Message.batch_id == batch_id)

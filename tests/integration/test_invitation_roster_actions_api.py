@@ -4,6 +4,7 @@ waitlist in order and the live counts, and message the confirmed people once per
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -13,10 +14,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from birge_shared.budget import released_today
 from birge_shared.crypto import get_cipher
 from birge_shared.free_text import EVENT_MESSAGE
 from birge_shared.models import (
     AuditEntry,
+    BatchKind,
+    BatchStatus,
+    City,
     Community,
     Event,
     Invitation,
@@ -25,6 +30,7 @@ from birge_shared.models import (
     Message,
     MessageStatus,
     OutboxEntry,
+    utcnow,
 )
 from birge_shared.settings import Settings, get_settings
 from tests.factories import make_event, make_invitation, make_participant
@@ -282,24 +288,104 @@ def test_a_message_to_the_confirmed_goes_once_per_key_through_the_outbox(
     assert text not in str(entry.details)
 
 
-def test_a_message_past_the_budget_or_empty_sends_nothing(
-    client: TestClient, osh_headers: Headers, db: Session, budget: Callable[[int], None]
-) -> None:
+def _with_confirmed(db: Session, people: int) -> Event:
     event = make_event(db, min_share=0)
-    for _ in range(3):
+    for _ in range(people):
         make_invitation(
             db, event=event, participant=make_participant(db), status=InvitationStatus.ACCEPTED
         )
     db.commit()
+    return event
+
+
+def test_a_message_past_the_budget_waits_for_an_administrator_and_an_empty_one_is_refused(
+    client: TestClient,
+    osh_headers: Headers,
+    admin_headers: Headers,
+    db: Session,
+    budget: Callable[[int], None],
+) -> None:
+    event = _with_confirmed(db, 3)
     budget(2)
 
-    over = client.post(_url(event, "/message"), json={"text": "Hello"}, headers=osh_headers)
     blank = client.post(_url(event, "/message"), json={"text": "   "}, headers=osh_headers)
-
-    assert over.status_code == 409
-    assert over.json()["type"].endswith("over-budget")
     assert blank.status_code == 422
     assert db.scalar(select(Message).where(Message.purpose == EVENT_MESSAGE)) is None
+
+    over = client.post(
+        _url(event, "/message"),
+        json={"text": "Hello"},
+        headers={**osh_headers, "Idempotency-Key": "room-204"},
+    )
+    assert over.status_code == 202, over.text
+    assert over.json()["held"] is True
+    assert over.json()["planned"] == 3
+    batch_id = over.json()["batch_id"]
+    batch = db.get(InvitationBatch, uuid.UUID(batch_id))
+    assert batch is not None
+    assert (batch.kind, batch.status, batch.segments) == (
+        BatchKind.MESSAGE,
+        BatchStatus.AWAITING_APPROVAL,
+        3,
+    )
+    messages = list(db.scalars(select(Message).where(Message.purpose == EVENT_MESSAGE)))
+    assert {message.batch_id for message in messages} == {batch.id}
+    assert not _sms_sends(db)
+
+    # The same request again plans nothing more.
+    again = client.post(
+        _url(event, "/message"),
+        json={"text": "Hello"},
+        headers={**osh_headers, "Idempotency-Key": "room-204"},
+    )
+    assert again.json()["planned"] == 0
+    assert (again.json()["batch_id"], again.json()["held"]) == (batch_id, True)
+
+    # Among what waits for an administrator, who approves it once; a coordinator cannot.
+    waiting = client.get("/v1/invitation-batches/awaiting-approval", headers=admin_headers)
+    assert [(item["id"], item["kind"]) for item in waiting.json()] == [(batch_id, "message")]
+    approve = _url(event, f"/batches/{batch_id}/approve")
+    assert client.post(approve, headers=osh_headers).status_code == 403
+    approved = client.post(approve, headers=admin_headers)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "queued"
+    assert approved.json()["counts"]["planned"] == 3
+    assert sorted(_sms_sends(db)) == sorted(str(message.id) for message in messages)
+    assert client.post(approve, headers=admin_headers).status_code == 409
+
+
+def test_a_message_within_the_budget_is_a_released_batch_counted_once(
+    client: TestClient, osh_headers: Headers, db: Session, budget: Callable[[int], None]
+) -> None:
+    event = _with_confirmed(db, 2)
+    budget(100)
+
+    sent = client.post(_url(event, "/message"), json={"text": "Hello"}, headers=osh_headers)
+
+    assert sent.status_code == 202, sent.text
+    assert sent.json()["held"] is False
+    batch = db.get(InvitationBatch, uuid.UUID(sent.json()["batch_id"]))
+    assert batch is not None
+    assert (batch.kind, batch.status, batch.segments) == (BatchKind.MESSAGE, BatchStatus.QUEUED, 2)
+    assert batch.released_at is not None
+    assert len(_sms_sends(db)) == 2
+    # Counted with its batch, not again as single messages once they are sent.
+    for message in db.scalars(select(Message).where(Message.purpose == EVENT_MESSAGE)):
+        message.sent_at = utcnow()
+    db.flush()
+    city = db.get(City, event.city_code)
+    assert city is not None
+    assert released_today(session=db, city=city, now=utcnow()) == 2
+
+
+def _sms_sends(db: Session) -> list[str]:
+    """The message ids the outbox holds `sms.send` tasks for."""
+    db.expire_all()
+    return [
+        message_id
+        for entry in db.scalars(select(OutboxEntry).where(OutboxEntry.task_name == "sms.send"))
+        for message_id in entry.payload["message_ids"]
+    ]
 
 
 def test_a_started_event_roster_no_longer_changes(

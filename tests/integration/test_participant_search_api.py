@@ -117,6 +117,23 @@ def test_a_new_name_replaces_the_old_in_the_index_and_erasure_removes_it(
     assert _token_count(db, person["id"]) == 0
 
 
+def test_arabic_script_and_chinese_names_are_found(
+    client: TestClient, osh_headers: dict[str, str]
+) -> None:
+    _create(client, osh_headers, name="محمّد رضایی")
+    _create(client, osh_headers, name="王小明")
+    _create(client, osh_headers, name="김민수")
+
+    # Typed on an Arabic keyboard (another yeh, no shadda): the same name.
+    assert _names(client, osh_headers, name="محمد رضائي") == {"محمّد رضایی"}
+    assert _names(client, osh_headers, name="رضا") == {"محمّد رضایی"}
+    # Chinese and Korean: any part of the name, one character included.
+    assert _names(client, osh_headers, name="小明") == {"王小明"}
+    assert _names(client, osh_headers, name="王") == {"王小明"}
+    assert _names(client, osh_headers, name="민수") == {"김민수"}
+    assert _names(client, osh_headers, name="小红") == set()
+
+
 def test_too_short_a_name_is_refused(client: TestClient, osh_headers: dict[str, str]) -> None:
     response = client.get(URL, params={"name": "a"}, headers=osh_headers)
     assert response.status_code == 422
@@ -234,17 +251,39 @@ def test_columns_mapped_by_hand_replace_the_header(
     assert bad.json()["errors"][0]["field"] == "columns"
 
 
-def test_reindexing_rebuilds_every_name(db: Session) -> None:
-    person = make_participant(db, name="Чолпон Абдыкадырова")
-    db.execute(delete(ParticipantNameToken).where(ParticipantNameToken.participant_id == person.id))
-    assert _token_count(db, person.id) == 0
+def _reindex_all(db: Session) -> None:
+    """What `birge pii reindex-names` does, batch after batch, in the test's session."""
     after = None
     while True:
         batch = pii.reindex_names_batch(session=db, cipher=get_cipher(), after=after)
         if batch.rows < pii.BATCH:
             break
         after = batch.last_id
+
+
+def test_reindexing_rebuilds_every_name(db: Session) -> None:
+    person = make_participant(db, name="Чолпон Абдыкадырова")
+    db.execute(delete(ParticipantNameToken).where(ParticipantNameToken.participant_id == person.id))
+    assert _token_count(db, person.id) == 0
+    _reindex_all(db)
     assert _token_count(db, person.id) > 0
+
+
+def test_reindexing_makes_names_in_other_scripts_searchable(
+    client: TestClient, osh_headers: dict[str, str], db: Session
+) -> None:
+    # Rows indexed before other scripts were tokenised have no tokens for these names.
+    people = [_create(client, osh_headers, name=name) for name in ("فاطمه احمدی", "李娜")]
+    ids = [uuid.UUID(person["id"]) for person in people]
+    db.execute(delete(ParticipantNameToken).where(ParticipantNameToken.participant_id.in_(ids)))
+    db.commit()
+    assert _names(client, osh_headers, name="فاطمه") == set()
+
+    _reindex_all(db)
+    db.commit()
+
+    assert _names(client, osh_headers, name="فاطمة") == {"فاطمه احمدی"}
+    assert _names(client, osh_headers, name="娜") == {"李娜"}
 
 
 def test_export_is_utf8_csv_with_a_bom_and_audited(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from birge_shared.calendar import Recipient
+from birge_shared.i18n import gettext_for
+from birge_shared.mail import texts as mail_texts
 from birge_shared.mail.invitation import build_event_email, method_for, when_text
 from birge_shared.models import Event, EventStatus, InvitationStatus, Language
 from birge_workers.mail.transport import FolderTransport, MailError, SmtpConfig, parse_smtp_url
@@ -182,6 +185,68 @@ def test_cancellation_and_change_wording() -> None:
     assert "is cancelled" in parts(message)[2][1].get_content()
     changed = mail("event_changed", recipient=person(Language.EN))
     assert changed["Subject"] == "Updated: Football together"
+
+
+@pytest.mark.parametrize(
+    ("language", "calendar", "page_only"),
+    [
+        (Language.KY, "«Кабыл алуу» же «Баш тартуу»", "төмөнкү жеке шилтемеңизди ачыңыз"),
+        (Language.RU, "«Принять» или «Отклонить»", "откройте свою личную ссылку ниже"),
+        (Language.EN, "Accept or Decline in your calendar", "open your personal link below"),
+    ],
+)
+def test_the_body_names_the_calendar_buttons_only_when_replies_are_read(
+    language: Language, calendar: str, page_only: str
+) -> None:
+    for purpose in ("invitation", "event_changed"):
+        with_mailbox = mail(purpose, recipient=person(language))
+        without = mail(purpose, recipient=person(language), reply_address=None)
+        for part in (2, 3):
+            asked = parts(with_mailbox)[part][1].get_content()
+            assert calendar in asked
+            assert page_only in asked  # the link still answers too
+            linked = parts(without)[part][1].get_content()
+            assert calendar not in linked
+            assert page_only in linked
+
+
+_FIELD = re.compile(r"%\((\w+)\)s")
+
+
+def _mail_msgids() -> list[str]:
+    return [
+        mail_texts.WHEN,
+        mail_texts.WHERE,
+        mail_texts.OPEN_PAGE,
+        mail_texts.ANSWER_IN_CALENDAR,
+        mail_texts.ANSWER_ON_PAGE,
+        mail_texts.CALENDAR_NOTE,
+        mail_texts.REASON,
+        mail_texts.SIGNATURE,
+        *(text for pair in mail_texts.PURPOSE_TEXTS.values() for text in pair),
+    ]
+
+
+@pytest.mark.parametrize("language", [Language.KY, Language.RU])
+def test_every_mail_text_is_translated_with_its_placeholders(language: Language) -> None:
+    assert set(mail_texts.PURPOSE_TEXTS) == set(mail_texts.PURPOSES)
+    for msgid in _mail_msgids():
+        translated = gettext_for(language, msgid)
+        assert translated != msgid, f"{language}: {msgid!r} is not translated"
+        assert sorted(_FIELD.findall(translated)) == sorted(_FIELD.findall(msgid)), msgid
+
+
+def test_the_kyrgyz_and_russian_wordings_are_kept() -> None:
+    ky = mail_texts.texts_for(Language.KY, reads_replies=True)
+    ru = mail_texts.texts_for(Language.RU, reads_replies=False)
+    assert ky.purposes["event_changed"].lead == (
+        "«%(title)s» иш-чарасы өзгөрдү (%(changes)s). Жаңы маалымат:"
+    )
+    assert ky.signature == "Birge командасы"
+    assert (
+        ru.purposes["event_cancelled"].lead == "К сожалению, «%(title)s» отменено. Просим прощения!"
+    )
+    assert ru.open_page == "Ответить и подробнее"
 
 
 def test_an_event_over_midnight_shows_both_dates() -> None:

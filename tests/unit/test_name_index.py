@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -89,7 +90,53 @@ def test_case_never_matters(word: str) -> None:
 
 
 @given(st.text(max_size=60))
-def test_tokens_are_plain_latin(text: str) -> None:
+def test_tokens_are_words_of_letters_marks_and_digits(text: str) -> None:
     for token in name_index.tokens(text):
         assert token
-        assert all(char in string.ascii_lowercase + string.digits for char in token)
+        assert all(unicodedata.category(char)[0] in "LMN" for char in token)
+        assert token == "".join(token.split())
+
+
+def test_arabic_and_persian_script_names_fold_their_marks_and_letter_forms() -> None:
+    # Vowel signs (shadda), hamza seats and the Persian yeh are folded: one name, two keyboards.
+    assert name_index.tokens("محمّد رضایی") == name_index.tokens("محمد رضائي")
+    assert name_index.tokens("أحمد") == name_index.tokens("احمد")
+    assert name_index.tokens("فاطمـــة") == name_index.tokens("فاطمه")  # tatweel, taa marbuta
+    assert finds("محمد رضایی", "رضا")
+    assert finds("محمد رضایی", "مح رض")
+    assert not finds("محمد رضایی", "ضا")  # a prefix of a word, as in Latin
+    # A zero-width non-joiner inside a Persian word does not split it.
+    assert name_index.tokens("مهر\u200cناز") == ["مهرناز"]
+
+
+def test_chinese_names_are_found_by_any_part_even_one_character() -> None:
+    assert name_index.tokens("王小明") == ["王小明"]
+    assert finds("王小明", "王")
+    assert finds("王小明", "小明")
+    assert finds("王小明", "明")
+    assert not finds("王小明", "小红")
+    # Next to Latin letters it is a word of its own.
+    assert name_index.tokens("李Li") == ["李", "li"]
+    assert finds("Li Na 李娜", "娜")
+
+
+def test_korean_and_japanese_names_with_or_without_spaces() -> None:
+    assert finds("김민수", "민수")
+    assert finds("김 민수", "김민수")
+    assert finds("김민수", "김 민수")
+    assert finds("さくら たなか", "くら")
+    assert finds("タナカ", "タナ")
+    assert not finds("김민수", "박")
+
+
+def test_devanagari_keeps_its_vowel_signs() -> None:
+    assert name_index.tokens("प्रिया शर्मा") == ["प्रिया", "शर्मा"]
+    assert finds("प्रिया शर्मा", "प्रि")
+    # Dropping the sign would make another name: पर is not प्रि.
+    assert not finds("प्रिया शर्मा", "पर")
+
+
+def test_other_latin_letters_stay_in_one_word() -> None:
+    assert name_index.tokens("Søren Ødegård") == ["soren", "odegard"]
+    assert name_index.tokens("Łukasz Straße") == ["lukasz", "strase"]
+    assert name_index.tokens("Oʻzbek Gʻulom") == name_index.tokens("Ozbek Gulom")

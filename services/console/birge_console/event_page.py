@@ -41,6 +41,10 @@ DONE_MESSAGES = {
     "withdrawn": i18n.N_("The invitation was withdrawn; its seat went to the waitlist."),
     "moved": i18n.N_("The person was invited from the waitlist."),
     "message": i18n.N_("Your message is on its way to the confirmed people."),
+    "message_held": i18n.N_(
+        "Your message would take the city past its daily SMS budget: it waits for an "
+        "administrator's approval and is sent once approved."
+    ),
 }
 
 
@@ -249,7 +253,7 @@ def message_confirmed(
                 title="The message is too long",
                 detail=_in_language(console, "At most 480 characters."),
             )
-        messaging.message_confirmed(
+        sent = messaging.message_confirmed(
             session=console.db,
             actor=console.actor,
             settings=console.settings,
@@ -262,9 +266,6 @@ def message_confirmed(
             raise
         console.db.rollback()
         errors = {
-            "over-budget": i18n.N_(
-                "This message would take the city past its daily SMS budget; nothing was sent."
-            ),
             "nobody-confirmed": i18n.N_("Nobody confirmed can be written to."),
             "too-long-for-operator": i18n.N_(
                 "Some people's operator does not join SMS parts, and the message does not fit "
@@ -289,7 +290,8 @@ def message_confirmed(
             message_text=text,
             estimate=_estimate(console, event_id, text),
         )
-    return RedirectResponse(event_url(event_id, "?done=message"), status_code=303)
+    done = "message_held" if sent.held else "message"
+    return RedirectResponse(event_url(event_id, f"?done={done}"), status_code=303)
 
 
 def _csv_row(item: InvitationListItem) -> list[str]:

@@ -32,7 +32,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from birge_shared.calendar import UID_DOMAIN, CalendarMethod, Recipient, build_calendar
-from birge_shared.mail.texts import PURPOSES, TEXTS
+from birge_shared.mail.texts import PURPOSES, MailTexts, texts_for
 from birge_shared.models import Event, Language
 from birge_shared.sms.render import (
     describe_changes,
@@ -118,12 +118,12 @@ def build_event_email(
         recipient=recipient,
     )
     language = recipient.language
-    texts = TEXTS[language]
+    texts = texts_for(language, reads_replies=reply_address is not None)
     title = in_language(event.title, language)
     wording = texts.purposes[purpose]
     body = _Body(
-        subject=wording.subject.format(title=title),
-        lead=wording.lead.format(title=title, changes=describe_changes(changes, language)),
+        subject=wording.subject % {"title": title},
+        lead=wording.lead % {"title": title, "changes": describe_changes(changes, language)},
         when=when_text(event, language),
         where=f"{event.venue_name}, {event.venue_address}",
         link=None if purpose in _CLOSING else personal_link(public_base_url, recipient.token),
@@ -138,8 +138,8 @@ def build_event_email(
     message["Message-ID"] = f"<{message_id}@{UID_DOMAIN}>"
     # Tells mail servers and vacation responders this was sent by a machine: no auto-replies.
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(_plain(body, language), cte="quoted-printable")
-    message.add_alternative(_html(body, language), subtype="html", cte="quoted-printable")
+    message.set_content(_plain(body, texts), cte="quoted-printable")
+    message.add_alternative(_html(body, texts, language), subtype="html", cte="quoted-printable")
     message.add_alternative(
         ics,
         maintype="text",
@@ -159,11 +159,10 @@ def build_event_email(
     return message
 
 
-def _plain(body: _Body, language: Language) -> str:
-    texts = TEXTS[language]
+def _plain(body: _Body, texts: MailTexts) -> str:
     reason = f"{texts.reason}: {body.reason}\n" if body.reason else ""
     links = (
-        f"{texts.open_page}: {body.link}\n\n{texts.calendar_note}\n\n"
+        f"{texts.how_to_answer}\n{texts.open_page}: {body.link}\n\n{texts.calendar_note}\n\n"
         if body.link is not None
         else ""
     )
@@ -177,8 +176,7 @@ def _plain(body: _Body, language: Language) -> str:
     )
 
 
-def _html(body: _Body, language: Language) -> str:
-    texts = TEXTS[language]
+def _html(body: _Body, texts: MailTexts, language: Language) -> str:
     e = html.escape
     reason = (
         f"<tr><th align=left>{e(texts.reason)}</th><td>{e(body.reason)}</td></tr>\n"
@@ -186,6 +184,7 @@ def _html(body: _Body, language: Language) -> str:
         else ""
     )
     links = (
+        f"<p>{e(texts.how_to_answer)}</p>\n"
         f'<p><a href="{e(body.link)}">{e(texts.open_page)}</a></p>\n'
         f"<p>{e(texts.calendar_note)}</p>\n"
         if body.link is not None

@@ -1,15 +1,23 @@
-"""The words of Birge's e-mails, in Kyrgyz, Russian and English, for each purpose.
+"""The words of Birge's e-mails, for each purpose, as gettext texts.
 
-`{title}` is the event's title in the reader's language, `{changes}` what a change notice is
-about (time, place, title); the rest of each e-mail (when, where, the personal link) is laid
-out by `birge_shared.mail.invitation`. A cancellation carries neither the link nor the
-calendar note: there is nothing to answer and nothing to add.
+The texts are msgids in English marked with `N_`; their Kyrgyz and Russian wordings live in
+the catalogues (`birge_shared/locale/<language>/LC_MESSAGES/birge.po`) beside the console's and
+the participant page's, and `texts_for` reads them in the reader's language. `%(title)s` is the
+event's title in that language, `%(changes)s` what a change notice is about (time, place,
+title); the rest of each e-mail (when, where, the personal link) is laid out by
+`birge_shared.mail.invitation`. A cancellation carries neither the link nor the calendar note:
+there is nothing to answer and nothing to add.
+
+How a person can answer depends on whether Birge reads calendar replies (a reply mailbox is
+configured, `birge_shared.calendar_replies`): then their calendar's Accept and Decline reach
+Birge too; without one only the personal link does, and the e-mail says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from birge_shared.i18n import N_, gettext_for
 from birge_shared.models.enums import Language
 
 #: The e-mail purposes, and the calendar method each one carries.
@@ -27,6 +35,8 @@ class MailTexts:
     when: str
     where: str
     open_page: str
+    #: How to answer: with the calendar's buttons or the link, or with the link only.
+    how_to_answer: str
     calendar_note: str
     #: The label of the coordinator's reason in a cancellation.
     reason: str
@@ -34,71 +44,47 @@ class MailTexts:
     purposes: dict[str, PurposeTexts]
 
 
-TEXTS: dict[Language, MailTexts] = {
-    Language.KY: MailTexts(
-        when="Качан",
-        where="Кайда",
-        open_page="Жооп берүү жана толук маалымат",
-        calendar_note="Календарыңызга кошуу үчүн тиркелген invite.ics файлын ачыңыз.",
-        reason="Себеби",
-        signature="Birge командасы",
-        purposes={
-            "invitation": PurposeTexts(
-                subject="Чакыруу: {title}",
-                lead="Сизди «{title}» иш-чарасына чакырабыз!",
-            ),
-            "event_changed": PurposeTexts(
-                subject="Өзгөртүү: {title}",
-                lead="«{title}» иш-чарасы өзгөрдү ({changes}). Жаңы маалымат:",
-            ),
-            "event_cancelled": PurposeTexts(
-                subject="Жокко чыгарылды: {title}",
-                lead="Тилекке каршы, «{title}» иш-чарасы жокко чыгарылды. Кечиресиз!",
-            ),
-        },
+WHEN = N_("When")
+WHERE = N_("Where")
+OPEN_PAGE = N_("Answer and details")
+ANSWER_IN_CALENDAR = N_(
+    "To answer, press Accept or Decline in your calendar, or open your personal link below."
+)
+ANSWER_ON_PAGE = N_("To answer, open your personal link below.")
+CALENDAR_NOTE = N_("To add the event to your calendar, open the attached invite.ics file.")
+REASON = N_("Reason")
+SIGNATURE = N_("The Birge team")
+
+#: Subject and lead of each purpose; `%(title)s` and `%(changes)s` are filled in when sent.
+PURPOSE_TEXTS: dict[str, tuple[str, str]] = {
+    "invitation": (N_("Invitation: %(title)s"), N_("You are invited to %(title)s!")),
+    "event_changed": (
+        N_("Updated: %(title)s"),
+        N_("%(title)s has changed (%(changes)s). Here is what holds now:"),
     ),
-    Language.RU: MailTexts(
-        when="Когда",
-        where="Где",
-        open_page="Ответить и подробнее",
-        calendar_note="Чтобы добавить событие в календарь, откройте приложенный файл invite.ics.",
-        reason="Причина",
-        signature="Команда Birge",
-        purposes={
-            "invitation": PurposeTexts(
-                subject="Приглашение: {title}",
-                lead="Приглашаем вас на «{title}»!",
-            ),
-            "event_changed": PurposeTexts(
-                subject="Изменение: {title}",
-                lead="В «{title}» произошли изменения ({changes}). Актуальные данные:",
-            ),
-            "event_cancelled": PurposeTexts(
-                subject="Отменено: {title}",
-                lead="К сожалению, «{title}» отменено. Просим прощения!",
-            ),
-        },
-    ),
-    Language.EN: MailTexts(
-        when="When",
-        where="Where",
-        open_page="Answer and details",
-        calendar_note="To add the event to your calendar, open the attached invite.ics file.",
-        reason="Reason",
-        signature="The Birge team",
-        purposes={
-            "invitation": PurposeTexts(
-                subject="Invitation: {title}",
-                lead="You are invited to {title}!",
-            ),
-            "event_changed": PurposeTexts(
-                subject="Updated: {title}",
-                lead="{title} has changed ({changes}). Here is what holds now:",
-            ),
-            "event_cancelled": PurposeTexts(
-                subject="Cancelled: {title}",
-                lead="We are sorry: {title} is cancelled.",
-            ),
-        },
+    "event_cancelled": (
+        N_("Cancelled: %(title)s"),
+        N_("We are sorry: %(title)s is cancelled."),
     ),
 }
+
+
+def texts_for(language: Language, *, reads_replies: bool) -> MailTexts:
+    """The e-mail words in `language`; `reads_replies` says calendar answers reach Birge."""
+
+    def _(message: str) -> str:
+        return gettext_for(language, message)
+
+    return MailTexts(
+        when=_(WHEN),
+        where=_(WHERE),
+        open_page=_(OPEN_PAGE),
+        how_to_answer=_(ANSWER_IN_CALENDAR if reads_replies else ANSWER_ON_PAGE),
+        calendar_note=_(CALENDAR_NOTE),
+        reason=_(REASON),
+        signature=_(SIGNATURE),
+        purposes={
+            purpose: PurposeTexts(subject=_(subject), lead=_(lead))
+            for purpose, (subject, lead) in PURPOSE_TEXTS.items()
+        },
+    )

@@ -24,6 +24,8 @@ class BatchKind(enum.StrEnum):
     REFILL = "refill"
     #: The settled notice of an event change to everyone holding a sent or accepted invitation.
     CHANGE_NOTICE = "change_notice"
+    #: A coordinator's own message to the people confirmed for the event.
+    MESSAGE = "message"
 
 
 class InvitationBatch(Base):

@@ -14,7 +14,7 @@ import pytest
 
 from birge_api.events.service import cancel_event
 from birge_shared.crypto import get_cipher
-from birge_shared.mail.texts import TEXTS as MAIL_TEXTS
+from birge_shared.mail.texts import texts_for
 from birge_shared.models import Invitation, Language, Participant
 from birge_shared.tasks import EventCancelled
 from birge_workers.sending.send import Outcome
@@ -93,7 +93,7 @@ def test_the_cancellation_email_says_cancelled_with_the_reason_and_no_answer_lin
         assert person is not None
         address = get_cipher().decrypt(person.email_encrypted or "")
     [message] = smtp.to(address)
-    texts = MAIL_TEXTS[language]
+    texts = texts_for(language, reads_replies=False)
     word, _ = CANCELLED[language]
     plain, html = _bodies(message)
     for body in (plain, html):
@@ -102,6 +102,7 @@ def test_the_cancellation_email_says_cancelled_with_the_reason_and_no_answer_lin
         assert texts.reason in body
         assert texts.open_page not in body
         assert texts.calendar_note not in body
+        assert texts.how_to_answer not in body
         assert "/p/" not in body
     # The calendar still learns of it: the part and the file say CANCEL.
     kinds = [part.get_content_type() for part in message.walk()]

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from birge_shared.free_text import EVENT_MESSAGE
 from birge_shared.models import (
+    BatchKind,
+    BatchStatus,
     Community,
     Event,
     Invitation,
@@ -21,6 +23,7 @@ from birge_shared.models import (
     Language,
     Message,
     MessageStatus,
+    OutboxEntry,
     Role,
 )
 from birge_shared.settings import get_settings
@@ -443,3 +446,48 @@ def test_why_a_message_failed_is_said_in_the_readers_language_on_event_and_perso
     assert said in event_page.text
     assert said in person_page.text
     assert "gave up" not in event_page.text + person_page.text
+
+
+def test_a_message_over_the_budget_waits_for_an_administrator_who_approves_it(
+    english: SignedIn, db: Session, console_app: FastAPI
+) -> None:
+    settings = get_settings().model_copy(update={"sms_daily_segment_budget": 1})
+    console_app.dependency_overrides[get_settings] = lambda: settings
+    event = make_event(db, city="osh", capacity=5, min_share=0)
+    for _ in range(2):
+        make_invitation(
+            db, event=event, participant=make_participant(db), status=InvitationStatus.ACCEPTED
+        )
+    db.commit()
+    client = english(Role.COORDINATOR, ("osh",))
+
+    form = {"text": "Room 204 tonight", "key": uuid.uuid4().hex, "csrf": client.csrf}
+    sent = client.post(f"/console/events/{event.id}/message", data=form)
+
+    assert sent.status_code == 303
+    assert sent.headers["location"].endswith("?done=message_held")
+    page = client.get(sent.headers["location"])
+    assert "it waits for an administrator's approval" in page.text.replace("&#39;", "'")
+    batch = db.scalar(select(InvitationBatch).where(InvitationBatch.event_id == event.id))
+    assert batch is not None
+    assert (batch.kind, batch.status) == (BatchKind.MESSAGE, BatchStatus.AWAITING_APPROVAL)
+    messages = list(db.scalars(select(Message).where(Message.purpose == EVENT_MESSAGE)))
+    assert len(messages) == 2
+    assert {message.batch_id for message in messages} == {batch.id}
+    assert db.scalar(select(OutboxEntry).where(OutboxEntry.task_name == "sms.send")) is None
+
+    # The administrator sees it among what waits, as a message, and approves it.
+    admin = english(Role.ADMIN, ())
+    dashboard = admin.get("/console").text
+    assert "1 batch awaits budget approval" in dashboard
+    approvals = admin.get("/console/admin/budget").text
+    assert "Message to the confirmed" in approvals
+    path = f"/console/admin/budget/{event.id}/{batch.id}/approve"
+    assert path in approvals
+    assert admin.post(path, data={"csrf": admin.csrf}).status_code == 303
+    db.expire_all()
+    assert db.get_one(InvitationBatch, batch.id).status is BatchStatus.QUEUED
+    sends = db.scalars(select(OutboxEntry).where(OutboxEntry.task_name == "sms.send")).all()
+    assert sorted(i for entry in sends for i in entry.payload["message_ids"]) == sorted(
+        str(message.id) for message in messages
+    )

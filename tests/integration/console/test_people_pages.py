@@ -77,6 +77,21 @@ def test_search_by_name_in_either_alphabet_and_by_phone(
         assert term not in logged
 
 
+def test_search_finds_arabic_script_and_chinese_names(signed_in: SignedIn, db: Session) -> None:
+    persian = make_participant(db, city="bishkek", name="زهرا کریمی", phone="+996555700211")
+    chinese = make_participant(db, city="bishkek", name="张伟", phone="+996555700212")
+    db.commit()
+    client = signed_in(Role.COORDINATOR, ("bishkek",))
+
+    # ك for ک: how the name comes out of an Arabic keyboard.
+    by_arabic = client.post(LIST, data={"csrf": client.csrf, "name": "كريمي"})
+    by_chinese = client.post(LIST, data={"csrf": client.csrf, "name": "伟"})
+
+    assert _ids(by_arabic.text) == {str(persian.id)}
+    assert "زهرا کریمی" in by_arabic.text
+    assert _ids(by_chinese.text) == {str(chinese.id)}
+
+
 def test_a_bad_phone_or_too_short_a_name_is_a_clear_422(signed_in: SignedIn) -> None:
     client = signed_in(Role.COORDINATOR, ("bishkek",))
     bad_phone = client.post(LIST, data={"csrf": client.csrf, "phone": "12"})

@@ -1,9 +1,11 @@
 """A coordinator's own SMS to everyone confirmed for an event ("the room changed to 204").
 
-The text is counted into segments as carriers bill it, checked against the city's daily SMS
-budget, and planned as one message per confirmed person through the outbox; the sender sends
-it like every SMS (quiet hours, opt-outs and a started or cancelled event still stop it). The
-Idempotency-Key makes a double-click or a reload plan each person's message once.
+The text is counted into segments as carriers bill it and planned as one message per confirmed
+person, released as one batch under the rule every bulk send follows (`budget.hold_or_queue`):
+within the city's daily SMS budget it is queued through the outbox, past it the batch waits
+for an administrator's approval like a held invitation batch. The sender sends it like every
+SMS (quiet hours, opt-outs and a started or cancelled event still stop it, an approval too late
+included). The Idempotency-Key makes a double-click or a reload plan each person's message once.
 """
 
 from __future__ import annotations
@@ -20,11 +22,21 @@ from birge_api.invitations.roster import require_open
 from birge_api.invitations.schemas import MessageEstimate, MessageSent, Price
 from birge_api.problems import Problem, invalid
 from birge_shared import audit
-from birge_shared.budget import over_budget, queue_batch_messages
+from birge_shared.budget import hold_or_queue
 from birge_shared.crypto import get_cipher
 from birge_shared.free_text import EVENT_MESSAGE, plan_free_text_sms
 from birge_shared.invitations import is_eligible
-from birge_shared.models import Event, Invitation, InvitationStatus, Participant, utcnow
+from birge_shared.models import (
+    BatchKind,
+    BatchStatus,
+    Event,
+    Invitation,
+    InvitationBatch,
+    InvitationStatus,
+    Message,
+    Participant,
+    utcnow,
+)
 from birge_shared.settings import Settings
 from birge_shared.sms.operators import brands
 from birge_shared.sms.render import (
@@ -148,8 +160,8 @@ def message_confirmed(
 ) -> MessageSent:
     """Plan `text` to every confirmed person who can be written to, and queue it.
 
-    Past the city's daily SMS budget nothing is planned (409): unlike an invitation batch,
-    a message about today's event cannot wait for an approval tomorrow.
+    Past the city's daily SMS budget the messages are planned but held, in a batch awaiting an
+    administrator's approval (`held` in the answer).
     """
     body = _clean(text, settings)
     key = idempotency_key or uuid.uuid4().hex
@@ -168,9 +180,10 @@ def message_confirmed(
         amount=estimate_price(segments, settings.sms_price_per_segment),
         currency=settings.sms_price_currency,
     )
+    keys = [f"invitation:{invitation.id}:{EVENT_MESSAGE}:{key}" for invitation, _ in recipients]
     planned = [
         message_id
-        for (invitation, _person), each in zip(recipients, texts, strict=True)
+        for (invitation, _person), each, dedupe_key in zip(recipients, texts, keys, strict=True)
         if (
             message_id := plan_free_text_sms(
                 session=session,
@@ -178,30 +191,39 @@ def message_confirmed(
                 participant_id=invitation.participant_id,
                 invitation_id=invitation.id,
                 text=each.text,
-                dedupe_key=f"invitation:{invitation.id}:{EVENT_MESSAGE}:{key}",
+                dedupe_key=dedupe_key,
             )
         )
         is not None
     ]
     if not planned:
-        # The same key again: everything was planned by the first request.
-        return MessageSent(
-            recipients=len(recipients), planned=0, segments=segments, estimated_price=price
+        # The same key again: everything was planned by the first request, in its batch.
+        earlier = session.scalar(
+            select(InvitationBatch)
+            .join(Message, Message.batch_id == InvitationBatch.id)
+            .where(Message.dedupe_key.in_(keys))
+            .limit(1)
         )
-    if over_budget(
+        return MessageSent(
+            recipients=len(recipients),
+            planned=0,
+            segments=segments,
+            estimated_price=price,
+            batch_id=earlier.id if earlier is not None else None,
+            held=earlier is not None and earlier.status is BatchStatus.AWAITING_APPROVAL,
+        )
+    batch = hold_or_queue(
         session=session,
-        city_code=event.city_code,
+        event=event,
+        kind=BatchKind.MESSAGE,
+        sms_ids=planned,
+        email_ids=[],
         segments=segments,
         budget=settings.sms_daily_segment_budget,
+        created_by_id=actor.user_id,
         now=utcnow(),
-    ):
-        raise Problem(
-            status=409,
-            type_="over-budget",
-            title="The message would take the city past its daily SMS budget",
-            detail=f"{segments} segments; nothing was sent",
-        )
-    queue_batch_messages(session=session, sms_ids=planned, email_ids=[])
+    )
+    held = batch.status is BatchStatus.AWAITING_APPROVAL
     audit.record(
         session=session,
         actor_id=actor.user_id,
@@ -209,8 +231,19 @@ def message_confirmed(
         object_type="event",
         object_id=event.id,
         # Counts only: the text itself is personal enough to stay out of the audit log.
-        details={"recipients": len(recipients), "planned": len(planned), "segments": segments},
+        details={
+            "recipients": len(recipients),
+            "planned": len(planned),
+            "segments": segments,
+            "batch_id": str(batch.id),
+            "held": held,
+        },
     )
     return MessageSent(
-        recipients=len(recipients), planned=len(planned), segments=segments, estimated_price=price
+        recipients=len(recipients),
+        planned=len(planned),
+        segments=segments,
+        estimated_price=price,
+        batch_id=batch.id,
+        held=held,
     )

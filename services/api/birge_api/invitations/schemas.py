@@ -173,7 +173,8 @@ class BatchRead(BaseModel):
     event_id: uuid.UUID
     kind: BatchKind = Field(
         description="`invitations`: a coordinator's request; `refill`: freed seats given to "
-        "the waitlist; `change_notice`: the notice of an event change."
+        "the waitlist; `change_notice`: the notice of an event change; `message`: a "
+        "coordinator's own message to the confirmed people."
     )
     changes: list[str] | None = Field(
         description="What a change notice names (`time`, `place`, `title`); null otherwise."
@@ -302,6 +303,16 @@ class MessageSent(BaseModel):
     planned: int = Field(description="New messages planned; 0 when this key was used already")
     segments: int
     estimated_price: Price
+    batch_id: uuid.UUID | None = Field(
+        default=None,
+        description="The batch the messages were released with; null when this key was used "
+        "already.",
+    )
+    held: bool = Field(
+        default=False,
+        description="Past the city's daily SMS budget: the batch awaits an administrator's "
+        "approval and nothing is sent until then.",
+    )
 
 
 class PersonSummary(BaseModel):

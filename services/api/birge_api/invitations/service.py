@@ -319,7 +319,7 @@ def approve_batch(
         if batch.invited:
             enqueue(session=session, payload=InvitationsFanOut(batch_id=batch.id))
     else:
-        # A refill or a change notice planned its messages when it was held.
+        # A refill, a change notice or a message planned its messages when it was held.
         sms_ids, email_ids = messages_of(session, batch.id)
         queue_batch_messages(session=session, sms_ids=sms_ids, email_ids=email_ids)
     audit.record(
@@ -391,7 +391,7 @@ def _batch_read(session: Session, batch: InvitationBatch) -> BatchRead:
             .where(Invitation.batch_id == batch.id)
         )
     else:
-        # A refill or change notice: the SMS released with it, and their invitations.
+        # A refill, change notice or message: the SMS released with it, and their invitations.
         query = (
             select(Invitation.status, Message.status, func.count())
             .select_from(Message)
@@ -410,7 +410,8 @@ def _batch_read(session: Session, batch: InvitationBatch) -> BatchRead:
         if delivery is not None:
             counts[delivery] += count
         answer = _ANSWER.get(invitation_status)
-        if answer is not None and batch.kind is not BatchKind.CHANGE_NOTICE:
+        # A notice or a message goes to people who answered already: its answers are not its.
+        if answer is not None and batch.kind in (BatchKind.INVITATIONS, BatchKind.REFILL):
             counts[answer] += count
     return BatchRead(
         id=batch.id,
