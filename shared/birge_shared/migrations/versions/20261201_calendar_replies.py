@@ -3,8 +3,8 @@
 `calendar_reply` keys each `METHOD:REPLY` by invitation, SEQUENCE and DTSTAMP, so an answer
 read twice counts once. It holds no address and no text of the e-mail.
 
-Revision ID: 0024
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-01 17:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 import birge_shared.models.base
 
-revision: str = "0024"
+revision: str = "0021"
 down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

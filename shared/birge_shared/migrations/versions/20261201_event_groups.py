@@ -6,8 +6,8 @@
 erased and purged), `contact_rollup` its report figures per city and month (never decremented).
 `buddy_pair` pairs a host-community member with a migrant for a series of events.
 
-Revision ID: 0025
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-01 16:30:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import birge_shared.models.base
 
-revision: str = "0025"
-down_revision: str | None = "0024"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,8 +5,8 @@ for an event are released as one batch, queued within the city's daily SMS budge
 awaiting an administrator's approval past it, like every other bulk send. Only the CHECK on
 the column's values changes.
 
-Revision ID: 0029
-Revises: 0019
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-01 17:30:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0029"
-down_revision: str | None = "0027"
+revision: str = "0026"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

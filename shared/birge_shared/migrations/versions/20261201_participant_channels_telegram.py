@@ -7,8 +7,8 @@ one-time codes of the bot's start links, `telegram_question` the opaque tokens b
 message's Accept/Decline buttons, and `telegram_update` one row per update the webhook took,
 so a redelivered update does nothing twice.
 
-Revision ID: 0028
-Revises: 0019
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-01 17:00:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 import birge_shared.models.base
 
-revision: str = "0028"
-down_revision: str | None = "0025"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

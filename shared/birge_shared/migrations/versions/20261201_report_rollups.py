@@ -7,8 +7,8 @@ invitations in each status (`birge_shared.rollups` says what each key means). Tr
 PostgreSQL and SQLite alike; the rows are backfilled here from the existing answers and
 invitations.
 
-Revision ID: 0021
-Revises: 0019
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-01 17:00:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 from birge_shared import rollups
 
-revision: str = "0021"
-down_revision: str | None = "0028"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,8 +3,8 @@
 A hidden comment is shown to nobody; its text stays encrypted until the retention purge (or
 the writer's erasure) clears it, like every other comment.
 
-Revision ID: 0027
-Revises: 0019
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-01 16:45:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import birge_shared.models.base
 
-revision: str = "0027"
-down_revision: str | None = "0021"
+revision: str = "0025"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
