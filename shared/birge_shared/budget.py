@@ -32,22 +32,21 @@ from birge_shared.models import (
     Message,
     MessageChannel,
     MessageDirection,
+    MessagePurpose,
     Participant,
     utcnow,
 )
-from birge_shared.outbox import enqueue
+from birge_shared.outbound.plan import Planned, queue_planned
 from birge_shared.settings import get_settings
 from birge_shared.sms.overrides import load_overrides
 from birge_shared.sms.render import personal_link, render_event_sms
 from birge_shared.sms.segments import count_segments
-from birge_shared.tasks import EmailSend, SmsSend
 
 #: Stands in for a personal-link token: real ones (`secrets.token_urlsafe(32)`) are always 43
 #: characters of the URL-safe alphabet, all of them GSM-7, so the stand-in costs the same.
 PLACEHOLDER_TOKEN = "x" * 43
 
-#: The purpose of an invitation SMS, which a coordinator's batch sends.
-INVITATION = "invitation"
+INVITATION = MessagePurpose.INVITATION
 
 
 def local_day(now: datetime, timezone: str) -> tuple[datetime, datetime]:
@@ -158,9 +157,8 @@ def release(
     session: Session,
     event: Event,
     kind: BatchKind,
-    purpose: str,
-    sms_ids: Sequence[uuid.UUID],
-    email_ids: Sequence[uuid.UUID] = (),
+    purpose: MessagePurpose,
+    planned: Planned,
     changes: Sequence[str] | None = None,
     now: datetime | None = None,
 ) -> InvitationBatch | None:
@@ -171,8 +169,9 @@ def release(
     (the e-mails wait with the SMS, as in a held batch); an administrator's approval queues
     them. The caller holds the event lock and commits. None when there is nothing to release.
     """
-    if not sms_ids and not email_ids:
+    if not planned:
         return None
+    sms_ids = planned.of(MessageChannel.SMS)
     settings = get_settings()
     moment = now or utcnow()
     languages = (
@@ -218,38 +217,26 @@ def release(
     session.flush()
     session.execute(
         update(Message)
-        .where(Message.id.in_([*sms_ids, *email_ids]))
+        .where(Message.id.in_(planned.all()))
         .values(batch_id=batch.id)
         .execution_options(synchronize_session=False)
     )
     if not held:
-        queue_batch_messages(session=session, sms_ids=sms_ids, email_ids=email_ids)
+        queue_planned(session=session, planned=planned)
     return batch
 
 
-def queue_batch_messages(
-    *, session: Session, sms_ids: Sequence[uuid.UUID], email_ids: Sequence[uuid.UUID]
-) -> None:
-    """The sending tasks of released messages, in chunks, through the outbox."""
-    size = get_settings().sms_chunk_size
-    for start in range(0, len(sms_ids), size):
-        enqueue(session=session, payload=SmsSend(message_ids=list(sms_ids[start : start + size])))
-    for start in range(0, len(email_ids), size):
-        enqueue(
-            session=session, payload=EmailSend(message_ids=list(email_ids[start : start + size]))
-        )
-
-
-def messages_of(session: Session, batch_id: uuid.UUID) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
-    """The planned SMS and e-mail ids released with a refill or change-notice batch."""
+def messages_of(session: Session, batch_id: uuid.UUID) -> Planned:
+    """The messages released with a refill or change-notice batch, by channel."""
     rows = session.execute(
         select(Message.id, Message.channel)
         .where(Message.batch_id == batch_id)
         .order_by(Message.created_at, Message.id)
     ).all()
-    sms = [message_id for message_id, channel in rows if channel is MessageChannel.SMS]
-    emails = [message_id for message_id, channel in rows if channel is MessageChannel.EMAIL]
-    return sms, emails
+    planned = Planned()
+    for message_id, channel in rows:
+        planned.add(channel, message_id)
+    return planned
 
 
 def is_held(session: Session, batch_id: uuid.UUID | None) -> bool:

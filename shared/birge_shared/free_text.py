@@ -14,12 +14,13 @@ import uuid
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
-from birge_shared.invitations import plan_sms
+from birge_shared.models import MessagePurpose
+from birge_shared.outbound.plan import plan_one
 
 #: The purpose of a coordinator's message to the people confirmed for an event.
-EVENT_MESSAGE = "event_message"
+EVENT_MESSAGE = MessagePurpose.EVENT_MESSAGE
 #: A coordinator's answer to one person who wrote to Birge (from the inbox).
-COORDINATOR_REPLY = "coordinator_reply"
+COORDINATOR_REPLY = MessagePurpose.COORDINATOR_REPLY
 #: Purposes whose text is the stored body, not a template.
 FREE_TEXT_PURPOSES = frozenset({EVENT_MESSAGE, COORDINATOR_REPLY})
 
@@ -27,21 +28,21 @@ FREE_TEXT_PURPOSES = frozenset({EVENT_MESSAGE, COORDINATOR_REPLY})
 def plan_free_text_sms(
     *,
     session: Session,
-    purpose: str,
+    purpose: MessagePurpose,
     participant_id: uuid.UUID,
-    invitation_id: uuid.UUID | None,
+    invitation_id: uuid.UUID,
     text: str,
-    dedupe_key: str,
+    version: str,
 ) -> uuid.UUID | None:
-    """Plan one SMS with this text; None when one with this dedupe key exists already."""
+    """Plan one SMS with this text; None when one with this key's version exists already."""
     if purpose not in FREE_TEXT_PURPOSES:
         raise ValueError(f"{purpose!r} is rendered from a template, not free text")
     # Only these purposes are sent as stored; a template's text is rendered when it is sent.
-    return plan_sms(
+    return plan_one(
         session=session,
         purpose=purpose,
         participant_id=participant_id,
         invitation_id=invitation_id,
-        dedupe_key=dedupe_key,
+        version=version,
         body_encrypted=get_cipher().encrypt(text),
     )

@@ -16,6 +16,7 @@ from birge_shared.models.enums import (
     Language,
     MessageChannel,
     MessageDirection,
+    MessagePurpose,
     MessageStatus,
     Role,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "Message",
     "MessageChannel",
     "MessageDirection",
+    "MessagePurpose",
     "MessageStatus",
     "MessageTemplate",
     "OutboxEntry",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -38,6 +38,7 @@ from birge_shared.models import (
     User,
     utcnow,
 )
+from birge_shared.outbound.plan import plan_invitations, queue_planned
 from birge_shared.settings import get_settings
 from birge_shared.tasks import EMAIL_RELEASE_DUE, EmailSend, TaskPayload
 from birge_shared.users import create_user
@@ -284,3 +285,14 @@ def rows(raw_engine: Engine) -> Iterator[CalendarRows]:
     made = CalendarRows(raw_engine)
     yield made
     made.cleanup()
+
+
+def queue_invitation_emails(
+    *, session: Session, invitation_ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """The calendar e-mails of these invitations, planned and queued as the fan-out does."""
+    planned = plan_invitations(
+        session=session, invitation_ids=invitation_ids, channels={MessageChannel.EMAIL}
+    )
+    queue_planned(session=session, planned=planned)
+    return planned.of(MessageChannel.EMAIL)

@@ -27,10 +27,14 @@ from birge_shared.models import (
 from birge_shared.settings import get_settings
 from birge_shared.tasks import EventCancelled, EventChanged, SmsSend
 from birge_workers.mail.tasks import email_send
-from birge_workers.notifications.invitations import queue_invitation_emails
 from birge_workers.notifications.tasks import event_changed
 from birge_workers.tasks import event_cancelled
-from tests.integration.calendar.conftest import CalendarRows, Mailbox, calendar_of
+from tests.integration.calendar.conftest import (
+    CalendarRows,
+    Mailbox,
+    calendar_of,
+    queue_invitation_emails,
+)
 
 ADDRESS = "aigul@example.org"
 

@@ -36,12 +36,12 @@ from birge_shared.tasks import EmailSend
 from birge_workers.mail.send import EMAIL_MAX_ATTEMPTS, RELEASE_AFTER, release_due, send_emails
 from birge_workers.mail.tasks import email_send
 from birge_workers.mail.transport import MailError, SmtpTransport, parse_smtp_url
-from birge_workers.notifications.invitations import queue_invitation_emails
 from tests.integration.calendar.conftest import (
     CalendarRows,
     Mailbox,
     calendar_of,
     free_port,
+    queue_invitation_emails,
     start_controller,
 )
 

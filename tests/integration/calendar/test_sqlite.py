@@ -19,8 +19,7 @@ from birge_shared.models import Invitation, InvitationStatus, Message, MessageSt
 from birge_shared.settings import get_settings
 from birge_workers.mail.send import release_due, send_emails
 from birge_workers.mail.transport import FolderTransport
-from birge_workers.notifications.invitations import queue_invitation_emails
-from tests.integration.calendar.conftest import CalendarRows
+from tests.integration.calendar.conftest import CalendarRows, queue_invitation_emails
 
 
 def test_three_senders_on_sqlite_write_each_email_once(tmp_path: Path) -> None:

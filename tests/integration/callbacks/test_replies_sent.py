@@ -10,15 +10,16 @@ import pytest
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
-from birge_shared.invitations import invitation_dedupe_key, plan_sms
 from birge_shared.models import (
     InvitationStatus,
     Language,
     Message,
+    MessagePurpose,
     MessageStatus,
     Participant,
     utcnow,
 )
+from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import get_settings
 from birge_shared.sms.templates import DEFAULT_TEMPLATES
 from birge_workers.sending.send import Claimed, Outcome, claim_for_sending
@@ -66,12 +67,11 @@ def test_the_opt_out_confirmation_goes_out_and_later_invitations_do_not(db: Sess
     invitation = make_invitation(
         db, event=make_event(db), participant=participant, status=InvitationStatus.PLANNED
     )
-    planned_id = plan_sms(
+    planned_id = plan_one(
         session=db,
-        purpose="invitation",
+        purpose=MessagePurpose.INVITATION,
         participant_id=participant.id,
         invitation_id=invitation.id,
-        dedupe_key=invitation_dedupe_key(invitation.id),
     )
     planned_invitation = db.get(Message, planned_id)
     assert planned_invitation is not None

@@ -51,7 +51,7 @@ def test_an_evening_event_is_reminded_24_and_2_hours_before(db: Session) -> None
         tick(db)
         [first] = reminders(db, invitation)
         assert first.dedupe_key == (
-            f"invitation:{invitation.id}:reminder:1440:{int(bishkek(10, 18, 0).timestamp())}"
+            f"invitation:{invitation.id}:sms:reminder:1440:{int(bishkek(10, 18, 0).timestamp())}"
         )
         # Queued at once through the outbox: nothing waits in the broker.
         payload = SmsSend(message_ids=[first.id]).model_dump(mode="json")

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
 from birge_shared.db import session_scope
-from birge_shared.invitations import invitation_dedupe_key, plan_sms
 from birge_shared.models import (
     ActivityType,
     Community,
@@ -33,11 +32,13 @@ from birge_shared.models import (
     InvitationStatus,
     Language,
     Message,
+    MessagePurpose,
     OutboxEntry,
     Participant,
     PeriodicRun,
     utcnow,
 )
+from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import Settings, get_settings
 from birge_shared.tasks import SMS_RELEASE_DUE, SMS_SWEEP_IN_FLIGHT, SmsSend
 from birge_workers.sending.pacing import LocalTokenBucket
@@ -148,12 +149,11 @@ class Rows:
 
     def planned_message(self, invitation: Invitation) -> uuid.UUID:
         """The invitation's SMS, planned as the fan-out plans it."""
-        message_id = plan_sms(
+        message_id = plan_one(
             session=self.session,
-            purpose="invitation",
+            purpose=MessagePurpose.INVITATION,
             participant_id=invitation.participant_id,
             invitation_id=invitation.id,
-            dedupe_key=invitation_dedupe_key(invitation.id),
         )
         self.session.commit()
         assert message_id is not None

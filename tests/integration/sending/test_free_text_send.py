@@ -19,7 +19,7 @@ def test_a_free_text_message_is_sent_as_stored_and_once(rows: Rows, sender: Send
         participant_id=invitation.participant_id,
         invitation_id=invitation.id,
         text=text,
-        dedupe_key=f"invitation:{invitation.id}:{EVENT_MESSAGE}:k",
+        version="k",
     )
     rows.session.commit()
     assert message_id is not None

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from birge_shared.budget import changes_of, is_held
 from birge_shared.crypto import get_cipher
 from birge_shared.departure import AFTER_OPT_OUT, opt_out_participant
-from birge_shared.followup import REMINDER
+from birge_shared.followup import REMINDER, is_stale_reminder
 from birge_shared.free_text import FREE_TEXT_PURPOSES
 from birge_shared.invitations import close_unanswered, deadline_for
 from birge_shared.models import (
@@ -46,18 +46,19 @@ from birge_shared.models import (
     Message,
     MessageChannel,
     MessageDirection,
+    MessagePurpose,
     MessageStatus,
     Participant,
     utcnow,
 )
 from birge_shared.outbox import enqueue
+from birge_shared.providers.twilio import MAX_VALIDITY_PERIOD
 from birge_shared.settings import Settings
 from birge_shared.sms.overrides import load_overrides
 from birge_shared.sms.render import personal_link, render_event_sms, render_plain_sms
 from birge_shared.sms.segments import count_segments
 from birge_shared.surveys import SURVEY_PURPOSES, SURVEY_REPLIES
 from birge_shared.tasks import SmsSend
-from birge_workers.reminders import is_stale_reminder
 from birge_workers.sending.pacing import Pacer
 from birge_workers.sending.quiet_hours import quiet_until
 from birge_workers.sms.provider import (
@@ -66,15 +67,14 @@ from birge_workers.sms.provider import (
     SmsProvider,
     TemporaryProviderError,
 )
-from birge_workers.sms.twilio_provider import MAX_VALIDITY_PERIOD
 
 log = logging.getLogger(__name__)
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 
-INVITATION = "invitation"
+INVITATION = MessagePurpose.INVITATION
 #: The notice of a cancellation: the one text about a cancelled event that still goes out.
-CANCELLATION = "event_cancelled"
+CANCELLATION = MessagePurpose.EVENT_CANCELLED
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 #: Twilio's code for "the recipient replied STOP at the carrier".
 UNSUBSCRIBED = "21610"

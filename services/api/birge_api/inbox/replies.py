@@ -32,6 +32,7 @@ from birge_shared.models import (
     MessageStatus,
     Role,
 )
+from birge_shared.outbound.dedupe import DedupeKey, KeySubject
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
 from birge_shared.sms.segments import count_segments
@@ -39,7 +40,6 @@ from birge_shared.tasks import SmsSend
 
 #: An answer is short: two segments at most (306 Latin or 134 Cyrillic characters).
 MAX_SEGMENTS = 2
-_KEY_PREFIX = "inbox-reply"
 
 
 class ReplyCreate(BaseModel):
@@ -64,7 +64,15 @@ class ReplyRead(BaseModel):
 
 
 def _dedupe_key(actor: Actor, key: str) -> str:
-    return f"{_KEY_PREFIX}:{actor.user_id}:{key}"
+    return str(
+        DedupeKey(
+            subject=KeySubject.INBOX_ANSWER,
+            subject_id=str(actor.user_id),
+            channel=MessageChannel.SMS,
+            purpose=COORDINATOR_REPLY,
+            version=key,
+        )
+    )
 
 
 def _replay(

@@ -19,10 +19,18 @@ from birge_api.invitations.roster import require_open
 from birge_api.invitations.schemas import MessageEstimate, MessageSent, Price
 from birge_api.problems import Problem, invalid
 from birge_shared import audit
-from birge_shared.budget import over_budget, queue_batch_messages
+from birge_shared.budget import over_budget
 from birge_shared.free_text import EVENT_MESSAGE, plan_free_text_sms
 from birge_shared.invitations import is_eligible
-from birge_shared.models import Event, Invitation, InvitationStatus, Participant, utcnow
+from birge_shared.models import (
+    Event,
+    Invitation,
+    InvitationStatus,
+    MessageChannel,
+    Participant,
+    utcnow,
+)
+from birge_shared.outbound.plan import Planned, queue_planned
 from birge_shared.settings import Settings
 from birge_shared.sms.segments import count_segments, estimate_price
 
@@ -111,7 +119,7 @@ def message_confirmed(
                 participant_id=invitation.participant_id,
                 invitation_id=invitation.id,
                 text=body,
-                dedupe_key=f"invitation:{invitation.id}:{EVENT_MESSAGE}:{key}",
+                version=key,
             )
         )
         is not None
@@ -134,7 +142,7 @@ def message_confirmed(
             title="The message would take the city past its daily SMS budget",
             detail=f"{segments} segments; nothing was sent",
         )
-    queue_batch_messages(session=session, sms_ids=planned, email_ids=[])
+    queue_planned(session=session, planned=Planned({MessageChannel.SMS: planned}))
     audit.record(
         session=session,
         actor_id=actor.user_id,
