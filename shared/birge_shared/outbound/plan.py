@@ -228,10 +228,13 @@ def chunked(ids: Sequence[uuid.UUID], size: int) -> Iterable[list[uuid.UUID]]:
         yield list(ids[start : start + size])
 
 
-def queue_planned(*, session: Session, planned: Planned) -> None:
-    """The send tasks of planned messages, per channel in chunks, through the outbox."""
+def queue_planned(*, session: Session, planned: Planned, chunk_size: int | None = None) -> None:
+    """The send tasks of planned messages, per channel in chunks, through the outbox.
+
+    `chunk_size` overrides each channel's own size.
+    """
     for channel, ids in planned.ids.items():
         spec = CHANNELS[channel]
-        size = spec.chunk_size or get_settings().sms_chunk_size
+        size = chunk_size or spec.chunk_size or get_settings().sms_chunk_size
         for chunk in chunked(ids, size):
             enqueue(session=session, payload=spec.send_task(chunk))

@@ -40,7 +40,7 @@ from birge_shared.models import (
 )
 from birge_shared.outbound.plan import plan_invitations, queue_planned
 from birge_shared.settings import get_settings
-from birge_shared.tasks import EMAIL_RELEASE_DUE, EmailSend, TaskPayload
+from birge_shared.tasks import MESSAGES_RELEASE_DUE, EmailSend, TaskPayload
 from birge_shared.users import create_user
 from tests.factories import make_event, make_invitation, make_participant
 from tests.integration.calendar.reader import ReadCalendar, read_ics
@@ -275,7 +275,7 @@ class CalendarRows:
             )
         )
         session.execute(delete(User).where(User.id.in_(self.user_ids)))
-        session.execute(delete(PeriodicRun).where(PeriodicRun.task_name == EMAIL_RELEASE_DUE))
+        session.execute(delete(PeriodicRun).where(PeriodicRun.task_name == MESSAGES_RELEASE_DUE))
         session.commit()
         session.close()
 

@@ -26,8 +26,8 @@ from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import get_settings
 from birge_shared.sms.templates import DEFAULT_TEMPLATES
 from birge_workers.callbacks.replies import last_question
-from birge_workers.sending.send import Claimed, claim_for_sending
 from tests.factories import make_event, make_invitation, make_participant
+from tests.integration.claiming import ClaimedSms, claim_sms
 from tests.integration.surveys.conftest import (
     attended,
     bishkek,
@@ -43,10 +43,8 @@ def _purposes(messages: list[Message]) -> list[str]:
 
 
 def _body(db: Session, message: Message) -> str:
-    claimed = claim_for_sending(
-        session=db, message_id=message.id, settings=get_settings(), now=utcnow()
-    )
-    assert isinstance(claimed, Claimed)
+    claimed = claim_sms(session=db, message_id=message.id, settings=get_settings(), now=utcnow())
+    assert isinstance(claimed, ClaimedSms)
     return claimed.body
 
 

@@ -40,9 +40,10 @@ from birge_shared.models import (
 )
 from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import Settings, get_settings
-from birge_shared.tasks import SMS_RELEASE_DUE, SMS_SWEEP_IN_FLIGHT, SmsSend
+from birge_shared.tasks import MESSAGES_RELEASE_DUE, MESSAGES_SWEEP_IN_FLIGHT, SmsSend
+from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.sending.pacing import LocalTokenBucket
-from birge_workers.sending.send import Outcome, send_messages
+from birge_workers.sms.channel import SmsChannel
 from birge_workers.sms.twilio_provider import TwilioProvider
 from tests.contract.conftest import (
     CONTRACT_DIR,
@@ -237,7 +238,7 @@ class Rows:
         session.execute(delete(OutboxEntry).where(OutboxEntry.id > self.outbox_after))
         session.execute(
             delete(PeriodicRun).where(
-                PeriodicRun.task_name.in_([SMS_RELEASE_DUE, SMS_SWEEP_IN_FLIGHT])
+                PeriodicRun.task_name.in_([MESSAGES_RELEASE_DUE, MESSAGES_SWEEP_IN_FLIGHT])
             )
         )
         session.commit()
@@ -290,10 +291,10 @@ class Sender:
     pacer: LocalTokenBucket = field(default_factory=lambda: LocalTokenBucket(1000, capacity=1000))
 
     def send(self, message_ids: list[uuid.UUID]) -> Counter[Outcome]:
-        return send_messages(
+        return send_chunk(
             message_ids=message_ids,
             transaction=session_scope,
-            provider=self.provider,
+            channel=SmsChannel(self.provider),
             pacer=self.pacer,
             settings=self.settings,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from birge_shared.crypto import get_cipher
 from birge_shared.free_text import EVENT_MESSAGE, plan_free_text_sms
 from birge_shared.models import InvitationStatus, MessageStatus
-from birge_workers.sending.send import Outcome
+from birge_workers.outbound.lifecycle import Outcome
 from tests.integration.sending.conftest import Rows, Sender
 
 

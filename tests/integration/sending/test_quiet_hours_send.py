@@ -12,9 +12,9 @@ import time_machine
 from birge_shared.db import session_scope
 from birge_shared.models import InvitationStatus, MessagePurpose, MessageStatus, utcnow
 from birge_shared.outbound.plan import plan_one
+from birge_workers.outbound.lifecycle import Outcome
+from birge_workers.outbound.release import release_due
 from birge_workers.sending.fanout import fan_out
-from birge_workers.sending.release import release_due
-from birge_workers.sending.send import Outcome
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import Rows, Sender, settings_with, twilio_for
 

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from birge_shared.db import make_engine
 from birge_shared.migrate import upgrade
 from birge_shared.models import InvitationStatus, MessageStatus, utcnow
+from birge_workers.outbound.lifecycle import send_chunk
+from birge_workers.outbound.release import release_due
+from birge_workers.outbound.sweeper import sweep_in_flight
 from birge_workers.sending.fanout import fan_out
 from birge_workers.sending.pacing import LocalTokenBucket
-from birge_workers.sending.release import release_due
-from birge_workers.sending.send import send_messages
-from birge_workers.sending.sweeper import sweep_in_flight
+from birge_workers.sms.channel import SmsChannel
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import Rows, any_hour_settings, twilio_for
 
@@ -53,10 +54,10 @@ def test_three_senders_on_sqlite_send_each_message_once(
         provider = twilio_for(messages_api)
 
         def work() -> None:
-            send_messages(
+            send_chunk(
                 message_ids=message_ids,
                 transaction=transaction,
-                provider=provider,
+                channel=SmsChannel(provider),
                 pacer=LocalTokenBucket(1000, capacity=1000),
                 settings=any_hour_settings(),
             )
@@ -77,7 +78,10 @@ def test_three_senders_on_sqlite_send_each_message_once(
             assert release_due(session=session, now=later, chunk_size=50) == 0
         assert (
             sweep_in_flight(
-                transaction=transaction, provider=provider, settings=any_hour_settings(), now=later
+                transaction=transaction,
+                channels=[SmsChannel(provider)],
+                settings=any_hour_settings(),
+                now=later,
             )
             == {}
         )

@@ -32,8 +32,9 @@ from birge_shared.models import (
 from birge_shared.outbox import enqueue
 from birge_shared.settings import get_settings
 from birge_shared.tasks import InvitationsFanOut
-from birge_workers.sending.release import release_due
-from birge_workers.sending.sweeper import sweep_in_flight
+from birge_workers.outbound.release import release_due
+from birge_workers.outbound.sweeper import sweep_in_flight
+from birge_workers.sms.channel import SmsChannel
 from tests.conftest import redis_database_url
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import Rows, twilio_for
@@ -133,7 +134,7 @@ def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
         later = utcnow() + timedelta(minutes=15)
         swept = sweep_in_flight(
             transaction=session_scope,
-            provider=twilio_for(messages_api),
+            channels=[SmsChannel(twilio_for(messages_api))],
             settings=get_settings(),
             now=later,
         )
