@@ -65,6 +65,9 @@ class EmailChannel:
     def backoff(self) -> tuple[timedelta, timedelta]:
         return RETRY_FIRST, RETRY_MAX
 
+    def has_address(self, participant: Participant) -> bool:
+        return participant.email_encrypted is not None
+
     def address(self, participant: Participant) -> str | None:
         if participant.email_encrypted is None:
             return None

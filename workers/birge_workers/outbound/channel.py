@@ -109,6 +109,10 @@ class Channel(Protocol):
         """The first wait and the cap of this channel's retries."""
         ...
 
+    def has_address(self, participant: Participant) -> bool:
+        """Is an address on file for this channel? (Cheap: nothing is decrypted.)"""
+        ...
+
     def address(self, participant: Participant) -> str | None:
         """The person's decrypted address on this channel, or None when there is none."""
         ...

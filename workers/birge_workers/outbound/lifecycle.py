@@ -70,6 +70,7 @@ from birge_workers.outbound.provider import (
 from birge_workers.outbound.wanted import PERSON_GONE, unwanted
 from birge_workers.sending.pacing import Pacer
 from birge_workers.sending.quiet_hours import quiet_until
+from birge_workers.sending.runtime import PerProcess
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +277,7 @@ def _claim_one(
     reason = unwanted(
         message=message,
         participant=person,
-        has_address=person is not None and channel.address(person) is not None,
+        has_address=person is not None and channel.has_address(person),
         invitation=facts.invitation if facts is not None else None,
         event=facts.event if facts is not None else None,
         keeps_calendar=channel.keeps_calendar,
@@ -336,6 +337,14 @@ def _claim_one(
 
 # ----------------------------------------------------------------------------- 2. pace, send
 
+#: Most provider calls at once in one worker process, whatever the channel asks for.
+MAX_SEND_THREADS = 16
+#: The threads that make provider calls, started once per process rather than per chunk
+#: (starting eight threads costs more than the chunk's calls on a busy machine).
+_senders: PerProcess[ThreadPoolExecutor] = PerProcess(
+    lambda: ThreadPoolExecutor(max_workers=MAX_SEND_THREADS, thread_name_prefix="send")
+)
+
 
 @dataclass(frozen=True, slots=True)
 class _Result:
@@ -384,9 +393,9 @@ def _send_all(
     if workers == 1:
         work()
     else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="send") as pool:
-            for future in [pool.submit(work) for _ in range(workers)]:
-                future.result()
+        pool = _senders.get()
+        for future in [pool.submit(work) for _ in range(workers)]:
+            future.result()
     results.sort(key=lambda result: order[result.claimed.message_id])
     return results
 

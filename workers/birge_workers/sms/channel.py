@@ -89,6 +89,9 @@ class SmsChannel:
     def backoff(self) -> tuple[timedelta, timedelta]:
         return RETRY_FIRST, RETRY_MAX
 
+    def has_address(self, participant: Participant) -> bool:
+        return participant.phone_encrypted is not None
+
     def address(self, participant: Participant) -> str | None:
         if participant.phone_encrypted is None:
             return None
