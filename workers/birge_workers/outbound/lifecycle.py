@@ -121,10 +121,6 @@ class Claimed:
     attempts: int
     composed: Composed = field(repr=False)
 
-    @property
-    def body(self) -> str | None:
-        return self.composed.body
-
 
 @dataclass
 class Claim:
