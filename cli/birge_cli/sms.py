@@ -11,12 +11,12 @@ from __future__ import annotations
 import secrets
 
 from birge_shared.phones import normalise_mobile
+from birge_shared.providers.twilio import INBOUND_PATH
 from birge_shared.settings import Settings
 from birge_workers.sms.signing import sign_and_post
 from birge_workers.sms.simulator import SIMULATOR_ACCOUNT_SID, SIMULATOR_FROM_NUMBER
 
 #: The API's inbound SMS webhook (see birge_api.webhooks.router; a test keeps the two equal).
-INBOUND_PATH = "/webhooks/twilio/messages"
 
 
 def new_message_sid() -> str:

@@ -17,11 +17,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, object_session
 
 from birge_shared.balance import Proposal
-from birge_shared.invitations import plan_sms
-from birge_shared.models import BuddyPair, Event, Invitation, InvitationStatus, utcnow
+from birge_shared.models import (
+    BuddyPair,
+    Event,
+    Invitation,
+    InvitationStatus,
+    MessagePurpose,
+    utcnow,
+)
+from birge_shared.outbound.plan import plan_one
 
 #: The purpose of the nudge SMS (its texts are in `birge_shared.sms.templates`).
-BUDDY_NUDGE = "buddy_nudge"
+BUDDY_NUDGE = MessagePurpose.BUDDY_NUDGE
 #: How long before the start the nudge goes out (or at once, when the event is nearer).
 NUDGE_BEFORE = timedelta(days=1)
 #: Invitations still on their way to the event: a nudge is planned for these.
@@ -97,12 +104,11 @@ def plan_nudges(session: Session, event: Event) -> int:
     planned = 0
     for person, invitation in sorted(invitations.items(), key=lambda item: str(item[0])):
         if buddy.get(person) in invitations:
-            made = plan_sms(
+            made = plan_one(
                 session=session,
                 purpose=BUDDY_NUDGE,
                 participant_id=person,
                 invitation_id=invitation.id,
-                dedupe_key=f"{BUDDY_NUDGE}:{invitation.id}",
                 not_before=send_at,
             )
             planned += made is not None

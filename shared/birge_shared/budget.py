@@ -34,15 +34,15 @@ from birge_shared.models import (
     Message,
     MessageChannel,
     MessageDirection,
+    MessagePurpose,
     Participant,
     utcnow,
 )
-from birge_shared.outbox import enqueue
+from birge_shared.outbound.plan import Planned, queue_planned
 from birge_shared.settings import Settings, get_settings
 from birge_shared.sms.overrides import load_overrides
 from birge_shared.sms.render import SmsRoute, personal_link, render_event_text, route_for
 from birge_shared.sms.segments import count_segments
-from birge_shared.tasks import EmailSend, SmsSend
 
 #: Stands in for a personal-link token: real ones (`secrets.token_urlsafe(32)`) are always 43
 #: characters of the URL-safe alphabet, all of them GSM-7, so the stand-in costs the same.
@@ -60,7 +60,7 @@ def sms_recipient(settings: Settings, language: Language, phone_encrypted: str |
 
 
 #: The purpose of an invitation SMS, which a coordinator's batch sends.
-INVITATION = "invitation"
+INVITATION = MessagePurpose.INVITATION
 
 
 def local_day(now: datetime, timezone: str) -> tuple[datetime, datetime]:
@@ -172,9 +172,8 @@ def release(
     session: Session,
     event: Event,
     kind: BatchKind,
-    purpose: str,
-    sms_ids: Sequence[uuid.UUID],
-    email_ids: Sequence[uuid.UUID] = (),
+    purpose: MessagePurpose,
+    planned: Planned,
     changes: Sequence[str] | None = None,
     now: datetime | None = None,
 ) -> InvitationBatch | None:
@@ -185,8 +184,9 @@ def release(
     (the e-mails wait with the SMS, as in a held batch); an administrator's approval queues
     them. The caller holds the event lock and commits. None when there is nothing to release.
     """
-    if not sms_ids and not email_ids:
+    if not planned:
         return None
+    sms_ids = planned.of(MessageChannel.SMS)
     settings = get_settings()
     moment = now or utcnow()
     recipients = (
@@ -213,8 +213,7 @@ def release(
         session=session,
         event=event,
         kind=kind,
-        sms_ids=sms_ids,
-        email_ids=email_ids,
+        planned=planned,
         segments=segments,
         budget=settings.sms_daily_segment_budget,
         invited=len(sms_ids) if kind is BatchKind.REFILL else 0,
@@ -228,8 +227,7 @@ def hold_or_queue(
     session: Session,
     event: Event,
     kind: BatchKind,
-    sms_ids: Sequence[uuid.UUID],
-    email_ids: Sequence[uuid.UUID],
+    planned: Planned,
     segments: int,
     budget: int,
     invited: int = 0,
@@ -242,7 +240,7 @@ def hold_or_queue(
     They join a new batch of `kind` with their `segments`, counted against the city's day on
     the day it is released (`budget` is SMS_DAILY_SEGMENT_BUDGET, 0 for no limit). Past the
     budget the batch is `awaiting_approval` and nothing is queued; an administrator's approval
-    (`messages_of`, `queue_batch_messages`) queues them.
+    (`messages_of`, `queue_planned`) queues them.
     """
     held = over_budget(
         session=session,
@@ -268,38 +266,26 @@ def hold_or_queue(
     session.flush()
     session.execute(
         update(Message)
-        .where(Message.id.in_([*sms_ids, *email_ids]))
+        .where(Message.id.in_(planned.all()))
         .values(batch_id=batch.id)
         .execution_options(synchronize_session=False)
     )
     if not held:
-        queue_batch_messages(session=session, sms_ids=sms_ids, email_ids=email_ids)
+        queue_planned(session=session, planned=planned)
     return batch
 
 
-def queue_batch_messages(
-    *, session: Session, sms_ids: Sequence[uuid.UUID], email_ids: Sequence[uuid.UUID]
-) -> None:
-    """The sending tasks of released messages, in chunks, through the outbox."""
-    size = get_settings().sms_chunk_size
-    for start in range(0, len(sms_ids), size):
-        enqueue(session=session, payload=SmsSend(message_ids=list(sms_ids[start : start + size])))
-    for start in range(0, len(email_ids), size):
-        enqueue(
-            session=session, payload=EmailSend(message_ids=list(email_ids[start : start + size]))
-        )
-
-
-def messages_of(session: Session, batch_id: uuid.UUID) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
-    """The planned SMS and e-mail ids released with a batch other than invitations."""
+def messages_of(session: Session, batch_id: uuid.UUID) -> Planned:
+    """The messages released with a batch other than invitations, by channel."""
     rows = session.execute(
         select(Message.id, Message.channel)
         .where(Message.batch_id == batch_id)
         .order_by(Message.created_at, Message.id)
     ).all()
-    sms = [message_id for message_id, channel in rows if channel is MessageChannel.SMS]
-    emails = [message_id for message_id, channel in rows if channel is MessageChannel.EMAIL]
-    return sms, emails
+    planned = Planned()
+    for message_id, channel in rows:
+        planned.add(channel, message_id)
+    return planned
 
 
 def is_held(session: Session, batch_id: uuid.UUID | None) -> bool:

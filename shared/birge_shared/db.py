@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -76,3 +76,16 @@ def session_scope(sessions: sessionmaker[Session] | None = None) -> Iterator[Ses
         raise
     finally:
         session.close()
+
+
+def take_sqlite_write_lock(session: Session) -> None:
+    """On SQLite, open the transaction with a write, so SQLite's one writer lock is taken now.
+
+    SQLite has no row locks, and Python's sqlite3 runs a SELECT outside any transaction, so
+    two processes of the embedded set-up could both read a row as due and both act on it. A
+    write that changes nothing takes the lock first: the second waits, then reads the row as
+    the first left it. Nothing happens on PostgreSQL, whose row locks do this.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.execute(text("UPDATE periodic_run SET task_name = task_name WHERE 0"))

@@ -9,8 +9,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from birge_shared.models import Event, Invitation, InvitationStatus, MessageChannel, MessagePurpose
+from birge_shared.outbound.dedupe import DedupeKey, KeySubject, parse_dedupe_key
+
 #: The purpose of a reminder SMS.
-REMINDER = "reminder"
+REMINDER = MessagePurpose.REMINDER
 
 #: Reminders go at most two weeks and at least five minutes before the start, at most five.
 MIN_REMINDER_OFFSET_MINUTES = 5
@@ -29,26 +32,55 @@ SURVEY_REMINDER_AFTER = timedelta(hours=24)
 REMINDER_LOOKAHEAD = timedelta(minutes=MAX_REMINDER_OFFSET_MINUTES) + timedelta(days=1)
 
 
-def reminder_dedupe_key(invitation_id: uuid.UUID, offset: int, starts_at: datetime) -> str:
-    """One reminder per invitation, offset and start time.
+def reminder_version(offset: int, starts_at: datetime) -> str:
+    """A reminder's key version: its offset and the start it was planned for.
 
     The start is in the key, so a rescheduled event gets fresh reminders at its new times,
     and the sender can tell a reminder planned for the old time from a current one.
     """
-    return f"invitation:{invitation_id}:reminder:{offset}:{int(starts_at.timestamp())}"
+    return f"{offset}:{int(starts_at.timestamp())}"
+
+
+def reminder_dedupe_key(invitation_id: uuid.UUID, offset: int, starts_at: datetime) -> str:
+    """One reminder per invitation, offset and start time."""
+    return str(
+        DedupeKey(
+            subject=KeySubject.INVITATION,
+            subject_id=str(invitation_id),
+            channel=MessageChannel.SMS,
+            purpose=REMINDER,
+            version=reminder_version(offset, starts_at),
+        )
+    )
 
 
 def parse_reminder_key(key: str | None) -> tuple[int, int] | None:
     """The (offset, start epoch) a reminder's key was made for, or None if it is not one."""
-    parts = (key or "").split(":")
-    if len(parts) != 5 or parts[0] != "invitation" or parts[2] != REMINDER:
+    parsed = parse_dedupe_key(key)
+    if parsed is None or parsed.purpose is not REMINDER:
         return None
+    offset, _, epoch = parsed.version.partition(":")
     try:
-        return int(parts[3]), int(parts[4])
+        return int(offset), int(epoch)
     except ValueError:
         return None
 
 
-def survey_dedupe_key(invitation_id: uuid.UUID, what: str) -> str:
-    """The post survey's link (`post`) and its one reminder (`reminder`) per invitation."""
-    return f"invitation:{invitation_id}:survey:{what}"
+def is_stale_reminder(
+    dedupe_key: str | None, invitation: Invitation | None, event: Event | None
+) -> bool:
+    """Should the sender skip this planned reminder? (Missing rows are the sender's own rule.)
+
+    Yes when the invitation is no longer accepted, or the event moved or dropped this offset
+    since the reminder was planned: the one for the new time has its own key.
+    """
+    if invitation is None or event is None:
+        return False
+    if invitation.status is not InvitationStatus.ACCEPTED:
+        return True
+    planned_for = parse_reminder_key(dedupe_key)
+    return (
+        planned_for is None
+        or planned_for[1] != int(event.starts_at.timestamp())
+        or planned_for[0] not in event.reminder_offsets
+    )

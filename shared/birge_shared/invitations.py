@@ -25,7 +25,6 @@ from birge_shared.balance import (
     why_seat_is_open,
 )
 from birge_shared.budget import release
-from birge_shared.mail.plan import email_dedupe_key, plan_email
 from birge_shared.models import (
     BatchKind,
     Community,
@@ -33,15 +32,12 @@ from birge_shared.models import (
     EventStatus,
     Invitation,
     InvitationStatus,
-    Message,
-    MessageChannel,
-    MessageDirection,
-    MessageStatus,
+    MessagePurpose,
     Participant,
     utcnow,
 )
+from birge_shared.outbound.plan import plan_invitations
 from birge_shared.settings import Settings, get_settings
-from birge_shared.upsert import insert_ignoring_conflict
 
 #: Invitations that hold a seat: the confirmed set if everyone still to answer says yes.
 HOLDING = (InvitationStatus.PLANNED, InvitationStatus.SENT, InvitationStatus.ACCEPTED)
@@ -147,58 +143,12 @@ def candidates_for(
     ]
 
 
-def plan_sms(
-    *,
-    session: Session,
-    purpose: str,
-    participant_id: uuid.UUID,
-    dedupe_key: str,
-    invitation_id: uuid.UUID | None = None,
-    not_before: datetime | None = None,
-    body_encrypted: str | None = None,
-    segments: int | None = None,
-) -> uuid.UUID | None:
-    """Plan one outbound SMS; None when a message with this dedupe key already exists.
-
-    The text is rendered when it is sent, so an invitation goes out with the event as it is
-    then, and no body sits in the database before it has to. Only a coordinator's own words
-    (`birge_shared.free_text`), which no template holds, come with `body_encrypted`, and
-    their `segments` counted already, so the city's budget counts them before they are sent.
-    """
-    message_id = uuid.uuid4()
-    now = utcnow()
-    inserted_id = insert_ignoring_conflict(
-        session,
-        Message,
-        {
-            "id": message_id,
-            "direction": MessageDirection.OUTBOUND,
-            "channel": MessageChannel.SMS,
-            "purpose": purpose,
-            "dedupe_key": dedupe_key,
-            "invitation_id": invitation_id,
-            "participant_id": participant_id,
-            "status": MessageStatus.PLANNED,
-            "attempts": 0,
-            "not_before": not_before,
-            "body_encrypted": body_encrypted,
-            "segments": segments,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
-    return message_id if inserted_id is not None else None
-
-
-def invitation_dedupe_key(invitation_id: uuid.UUID) -> str:
-    return f"invitation:{invitation_id}:invitation"
-
-
 def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> RefillResult:
     """Give freed seats to waiting people who keep the mix inside the band.
 
-    The caller holds the event lock (see `lock_event`). New invitations are planned and their
-    SMS queued through the outbox in the caller's transaction, as one `refill` batch that
+    The caller holds the event lock (see `lock_event`). Refill only marks the chosen
+    invitations planned; `plan_invitations`, the fan-out's own path, plans their messages, and
+    they are queued through the outbox in the caller's transaction as one `refill` batch that
     counts against the city's daily SMS budget and waits for approval past it.
     """
     result = RefillResult()
@@ -220,11 +170,8 @@ def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> Refil
     )
     eligible = [(inv, person) for inv, person in waiting if is_eligible(person)]
     by_participant = {person.id: inv for inv, person in eligible}
-    by_person = {person.id: person for _, person in eligible}
     pool = candidates_for(session, [person for _, person in eligible], except_event=event.id)
 
-    message_ids: list[uuid.UUID] = []
-    email_ids: list[uuid.UUID] = []
     while (
         too_late is None
         and (chosen := next_from_waitlist(held, pool, seats=seats, min_share=event.min_share))
@@ -235,27 +182,17 @@ def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> Refil
         invitation.status = InvitationStatus.PLANNED
         held = held.plus(chosen.community)
         result.invited.append(invitation)
-        message_id = plan_sms(
-            session=session,
-            purpose="invitation",
-            participant_id=chosen.id,
-            invitation_id=invitation.id,
-            dedupe_key=invitation_dedupe_key(invitation.id),
-        )
-        if message_id is not None:
-            message_ids.append(message_id)
-        email_id = _plan_invitation_email(session, event, invitation, by_person[chosen.id])
-        if email_id is not None:
-            email_ids.append(email_id)
     session.flush()
-    # Counted against the city's SMS budget like a batch, and held for approval past it.
+    # The seats are marked; their messages come from the one planning path, as a fan-out's
+    # do, counted against the city's SMS budget like a batch and held for approval past it.
     release(
         session=session,
         event=event,
         kind=BatchKind.REFILL,
-        purpose="invitation",
-        sms_ids=message_ids,
-        email_ids=email_ids,
+        purpose=MessagePurpose.INVITATION,
+        planned=plan_invitations(
+            session=session, invitation_ids=[invitation.id for invitation in result.invited]
+        ),
     )
     result.open_seats = max(0, seats - held.total)
     if result.open_seats and pool and too_late is not None:
@@ -296,37 +233,13 @@ def promote(*, session: Session, event: Event, invitation: Invitation, over_invi
         raise PromotionRefusedError("inviting this person would move the mix outside the band")
     invitation.status = InvitationStatus.PLANNED
     invitation.updated_at = now
-    message_id = plan_sms(
-        session=session,
-        purpose="invitation",
-        participant_id=person.id,
-        invitation_id=invitation.id,
-        dedupe_key=invitation_dedupe_key(invitation.id),
-    )
-    email_id = _plan_invitation_email(session, event, invitation, person)
     session.flush()
     release(
         session=session,
         event=event,
         kind=BatchKind.REFILL,
-        purpose="invitation",
-        sms_ids=[message_id] if message_id is not None else [],
-        email_ids=[email_id] if email_id is not None else [],
-    )
-
-
-def _plan_invitation_email(
-    session: Session, event: Event, invitation: Invitation, person: Participant
-) -> uuid.UUID | None:
-    """People with an e-mail get the calendar invitation too, as in the first fan-out."""
-    if person.email_encrypted is None:
-        return None
-    return plan_email(
-        session=session,
-        purpose="invitation",
-        invitation_id=invitation.id,
-        participant_id=person.id,
-        dedupe_key=email_dedupe_key(invitation.id, "invitation", event.sequence),
+        purpose=MessagePurpose.INVITATION,
+        planned=plan_invitations(session=session, invitation_ids=[invitation.id]),
     )
 
 

@@ -163,7 +163,9 @@ class Settings(BaseSettings):
 
     # Invitations by SMS.
     sms_rate_per_second: float = Field(default=10.0, gt=0)
-    sms_chunk_size: int = Field(default=50, ge=1, le=1000)
+    # Messages per send task: a chunk's claim and record are one transaction each and its
+    # loads one query per table, so larger chunks spread that cost over more messages.
+    sms_chunk_size: int = Field(default=200, ge=1, le=1000)
     sms_max_attempts: int = Field(default=6, ge=1)
     # SMS segments each city may release per local day (invitations, waitlist refills, change
     # notices); a batch, refill or notice that would go past it waits for an administrator's

@@ -33,6 +33,7 @@ from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     Invitation,
     Language,
+    MessagePurpose,
     Participant,
     SurveyConversation,
     SurveyResponse,
@@ -74,13 +75,13 @@ SCALES: dict[Question, tuple[int, ...]] = {
 TALK_YES, TALK_NO = 1, 2
 
 #: SMS purposes of the survey. None carries personal data; each is a template per language.
-QUESTION_PURPOSES: dict[Question, str] = {
-    question: f"survey_question_{question.value}" for question in Question
+QUESTION_PURPOSES: dict[Question, MessagePurpose] = {
+    question: MessagePurpose(f"survey_question_{question.value}") for question in Question
 }
-SURVEY_POST = "survey_post"  # the link to the page's survey screen, after the event
-SURVEY_REMINDER = "survey_reminder"  # once, a day after the link, without any answer
-SURVEY_THANKS = "survey_thanks"  # after the last SMS answer
-SURVEY_HINT = "survey_hint"  # a reply that is not one of the question's numbers
+SURVEY_POST = MessagePurpose.SURVEY_POST  # the link to the page's survey screen, after the event
+SURVEY_REMINDER = MessagePurpose.SURVEY_REMINDER  # once, a day after an unanswered link
+SURVEY_THANKS = MessagePurpose.SURVEY_THANKS  # after the last SMS answer
+SURVEY_HINT = MessagePurpose.SURVEY_HINT  # a reply that is not one of the question's numbers
 SURVEY_PURPOSES: frozenset[str] = frozenset(
     {*QUESTION_PURPOSES.values(), SURVEY_POST, SURVEY_REMINDER, SURVEY_THANKS, SURVEY_HINT}
 )

@@ -80,12 +80,12 @@ class TelegramAnswerSettle(TaskPayload):
 OUTBOX_RELAY = "outbox.relay"
 EVENTS_COMPLETE_PAST = "events.complete_past"
 INVITATIONS_EXPIRE_DUE = "invitations.expire_due"
-SMS_RELEASE_DUE = "sms.release_due"
-SMS_SWEEP_IN_FLIGHT = "sms.sweep_in_flight"
+# Every channel's planned messages whose wait is over, and its messages stuck in flight.
+MESSAGES_RELEASE_DUE = "messages.release_due"
+MESSAGES_SWEEP_IN_FLIGHT = "messages.sweep_in_flight"
 # Reminders before events and surveys after them: planned from the database every minute.
 REMINDERS_SEND_DUE = "reminders.send_due"
 SURVEYS_SEND_DUE = "surveys.send_due"
-EMAIL_RELEASE_DUE = "email.release_due"
 RETENTION_PURGE = "retention.purge"
 # Calendar answers read from the reply mailbox (a no-op when none is configured).
 CALENDAR_READ_REPLIES = "calendar.read_replies"
@@ -95,11 +95,10 @@ PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
         OUTBOX_RELAY,
         EVENTS_COMPLETE_PAST,
         INVITATIONS_EXPIRE_DUE,
-        SMS_RELEASE_DUE,
-        SMS_SWEEP_IN_FLIGHT,
+        MESSAGES_RELEASE_DUE,
+        MESSAGES_SWEEP_IN_FLIGHT,
         REMINDERS_SEND_DUE,
         SURVEYS_SEND_DUE,
-        EMAIL_RELEASE_DUE,
         RETENTION_PURGE,
         CALENDAR_READ_REPLIES,
     }

@@ -27,9 +27,10 @@ from birge_shared.models import (
 )
 from birge_shared.settings import get_settings
 from birge_shared.tasks import EventChanged, SmsSend
-from birge_workers.sending.release import release_due
-from birge_workers.sending.send import Outcome, claim_for_sending
+from birge_workers.outbound.lifecycle import Outcome
+from birge_workers.outbound.release import release_due
 from tests.factories import make_event, make_invitation, make_participant
+from tests.integration.claiming import claim_sms
 
 Headers = dict[str, str]
 
@@ -141,9 +142,7 @@ def test_a_refill_past_the_budget_waits_for_an_administrators_approval(
 
     # Nothing sends it meanwhile: not the release of lost messages, not a stray task.
     assert release_due(session=db, now=utcnow() + timedelta(hours=1), chunk_size=50) == 0
-    claimed = claim_for_sending(
-        session=db, message_id=message.id, settings=get_settings(), now=utcnow()
-    )
+    claimed = claim_sms(session=db, message_id=message.id, settings=get_settings(), now=utcnow())
     assert claimed is Outcome.NOT_PLANNED
     db.refresh(message)
     assert message.status is MessageStatus.PLANNED

@@ -10,16 +10,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from birge_shared.invitations import invitation_dedupe_key, plan_sms
 from birge_shared.models import (
     Community,
     Event,
     Invitation,
     InvitationStatus,
     Message,
+    MessagePurpose,
     MessageStatus,
     utcnow,
 )
+from birge_shared.outbound.plan import plan_one
 from birge_workers.sending.fanout import plan_chunk
 from tests.factories import make_event, make_invitation, make_participant
 
@@ -32,12 +33,11 @@ def _url(event: Event, suffix: str = "") -> str:
 
 
 def _message(db: Session, invitation: Invitation, status: MessageStatus, **values: Any) -> None:
-    message_id = plan_sms(
+    message_id = plan_one(
         session=db,
-        purpose="invitation",
+        purpose=MessagePurpose.INVITATION,
         participant_id=invitation.participant_id,
         invitation_id=invitation.id,
-        dedupe_key=invitation_dedupe_key(invitation.id),
     )
     message = db.get(Message, message_id)
     assert message is not None

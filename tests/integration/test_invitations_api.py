@@ -14,7 +14,6 @@ from httpx2 import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from birge_shared.invitations import invitation_dedupe_key
 from birge_shared.models import (
     AuditEntry,
     Community,
@@ -27,6 +26,7 @@ from birge_shared.models import (
     Message,
     MessageChannel,
     MessageDirection,
+    MessagePurpose,
     MessageStatus,
     MessageTemplate,
     OutboxEntry,
@@ -344,8 +344,8 @@ def _message(db: Session, invitation: Invitation, status: MessageStatus) -> None
         Message(
             direction=MessageDirection.OUTBOUND,
             channel=MessageChannel.SMS,
-            purpose="invitation",
-            dedupe_key=invitation_dedupe_key(invitation.id),
+            purpose=MessagePurpose.INVITATION,
+            dedupe_key=f"invitation:{invitation.id}:sms:invitation:0",
             invitation_id=invitation.id,
             participant_id=invitation.participant_id,
             status=status,

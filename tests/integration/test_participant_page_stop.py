@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 
 from birge_api.participant_page.service import csrf_token
 from birge_shared.i18n import gettext_for
-from birge_shared.invitations import plan_sms
 from birge_shared.models import (
     InvitationStatus,
     Language,
     Message,
+    MessagePurpose,
     MessageStatus,
     Participant,
 )
+from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import get_settings
 from tests.factories import make_event, make_invitation, make_participant
 
@@ -49,12 +50,12 @@ def test_stop_all_messages_opts_out_like_stop_in_each_language(
     accepted = make_invitation(
         db, event=other, participant=person, status=InvitationStatus.ACCEPTED
     )
-    reminder = plan_sms(
+    reminder = plan_one(
         session=db,
-        purpose="reminder",
+        purpose=MessagePurpose.REMINDER,
         participant_id=person.id,
         invitation_id=accepted.id,
-        dedupe_key=f"invitation:{accepted.id}:reminder:test",
+        version="test",
     )
     db.commit()
     page = client.get(f"/p/{invitation.token}").text

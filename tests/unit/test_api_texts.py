@@ -15,17 +15,20 @@ from birge_api.problems import Problem
 from birge_console import api_texts
 from birge_console.i18n import using
 from birge_shared.models import Language, MessageStatus
+from birge_shared.providers.twilio import DELIVERY_REASONS, PERMANENT_REASONS, TEMPORARY_REASONS
 from birge_shared.sms.templates import TemplateError, check_template
-from birge_workers.callbacks.status import DELIVERY_REASONS, delivery_reason
-from birge_workers.sending import send
-from birge_workers.sms.twilio_provider import PERMANENT_REASONS, TEMPORARY_REASONS, map_twilio_error
+from birge_workers.callbacks.status import delivery_reason
+from birge_workers.outbound import wanted
+from birge_workers.sms.twilio_provider import map_twilio_error
 
 SENDERS_REASONS = [
     *DELIVERY_REASONS.values(),
     *PERMANENT_REASONS.values(),
     *TEMPORARY_REASONS.values(),
-    send._ERASED,
-    send._OPTED_OUT,
+    wanted.ERASED,
+    wanted.OPTED_OUT,
+    wanted.NO_ADDRESS,
+    "the buddies are no longer both coming",
     WITHDRAWN_REASON,
     delivery_reason("30099", MessageStatus.UNDELIVERED),
     delivery_reason(None, MessageStatus.FAILED),

@@ -120,7 +120,7 @@ def test_the_dedupe_key_names_the_offset_and_the_start() -> None:
     invitation_id = uuid.uuid4()
     starts = datetime(2027, 3, 11, 12, 0, tzinfo=UTC)
     key = reminder_dedupe_key(invitation_id, 120, starts)
-    assert key == f"invitation:{invitation_id}:reminder:120:{int(starts.timestamp())}"
+    assert key == f"invitation:{invitation_id}:sms:reminder:120:{int(starts.timestamp())}"
     assert parse_reminder_key(key) == (120, int(starts.timestamp()))
     assert parse_reminder_key(f"invitation:{invitation_id}:invitation") is None
     assert parse_reminder_key(f"invitation:{invitation_id}:reminder:x:1") is None

@@ -14,11 +14,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from birge_shared.db import take_sqlite_write_lock
 from birge_shared.models import OutboxEntry, utcnow
 from birge_shared.tasks import OUTBOX_TASKS
+from birge_workers.outbound.backoff import retry_delay as backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +36,11 @@ class UnknownTaskError(LookupError):
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff after `attempts` failed publications, capped at `RETRY_MAX`."""
-    # The exponent is capped so a row failing for weeks cannot overflow timedelta.
-    return min(RETRY_FIRST * (1 << min(max(attempts - 1, 0), 16)), RETRY_MAX)
+    """Exponential backoff after `attempts` failed publications, capped at `RETRY_MAX`.
+
+    Unjittered (the middle of the one backoff's jitter): a relay's rows fail one at a time.
+    """
+    return backoff_delay(attempts, first=RETRY_FIRST, cap=RETRY_MAX, jitter=lambda: 0.5)
 
 
 def relay_outbox(
@@ -53,9 +57,8 @@ def relay_outbox(
         .order_by(OutboxEntry.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "sqlite":
-        _take_sqlite_write_lock(session)
-    else:
+    take_sqlite_write_lock(session)
+    if session.get_bind().dialect.name != "sqlite":
         # Concurrent relays each take different rows instead of waiting for one another, so
         # no row is published by two of them.
         query = query.with_for_update(skip_locked=True)
@@ -71,19 +74,6 @@ def relay_outbox(
             published += 1
     session.flush()
     return published
-
-
-def _take_sqlite_write_lock(session: Session) -> None:
-    # SQLite has no row locks, and Python's sqlite3 runs a SELECT outside any transaction, so
-    # two relays could both read the same rows before either stamps them. A write that changes
-    # nothing opens the transaction and takes SQLite's single writer lock first, so the second
-    # relay waits and then reads the rows already stamped.
-    session.execute(
-        update(OutboxEntry)
-        .where(OutboxEntry.id < 0)
-        .values(attempts=0)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _checked_payload(entry: OutboxEntry) -> dict[str, Any]:

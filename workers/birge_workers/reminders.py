@@ -15,7 +15,7 @@ When a reminder goes:
   A reminder whose time came before the person accepted is not sent at all: they have just
   had the confirmation with the date, time and place.
 
-Exactly once: each reminder has the dedupe key `invitation:<id>:reminder:<offset>:<start
+Exactly once: each reminder has the dedupe key `invitation:<id>:sms:reminder:<offset>:<start
 epoch>`, so a retried task or a second beat plans nothing new, and a rescheduled event gets
 fresh reminders at its new times. The sending side skips a planned reminder whose key no longer
 matches the event's start or offsets, or whose invitation is no longer accepted; a cancelled
@@ -25,7 +25,6 @@ event's reminders are skipped there too.
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,22 +36,22 @@ from birge_shared.db import session_scope
 from birge_shared.followup import (
     REMINDER,
     REMINDER_LOOKAHEAD,
-    parse_reminder_key,
     reminder_dedupe_key,
+    reminder_version,
 )
-from birge_shared.invitations import plan_sms
 from birge_shared.models import (
     Event,
     EventStatus,
     Invitation,
     InvitationStatus,
     Message,
+    MessageChannel,
     Participant,
     utcnow,
 )
-from birge_shared.outbox import enqueue
+from birge_shared.outbound.plan import Planned, Target, plan_messages, queue_planned
 from birge_shared.settings import Settings, get_settings
-from birge_shared.tasks import REMINDERS_SEND_DUE, SmsSend
+from birge_shared.tasks import REMINDERS_SEND_DUE
 from birge_workers.periodic import once_per_slot
 from birge_workers.schedule import REMINDERS_INTERVAL
 from birge_workers.sending.quiet_hours import in_quiet_hours
@@ -119,7 +118,7 @@ def due_offset(
 def send_due_reminders(*, session: Session, now: datetime, settings: Settings) -> int:
     """Plan and queue the reminders due now; return how many were planned. The caller commits."""
     rows = session.execute(
-        select(Invitation.id, Invitation.participant_id, Invitation.responded_at, Event)
+        select(Invitation.id, Participant, Invitation.responded_at, Event)
         .join(Event, Invitation.event_id == Event.id)
         .join(Participant, Invitation.participant_id == Participant.id)
         .where(
@@ -133,8 +132,8 @@ def send_due_reminders(*, session: Session, now: datetime, settings: Settings) -
             Participant.phone_encrypted.is_not(None),
         )
     ).all()
-    wanted: dict[str, tuple[uuid.UUID, uuid.UUID]] = {}
-    for invitation_id, participant_id, accepted_at, event in rows:
+    wanted: dict[str, tuple[Target, str]] = {}
+    for invitation_id, person, accepted_at, event in rows:
         offset = due_offset(
             event,
             now=now,
@@ -144,25 +143,27 @@ def send_due_reminders(*, session: Session, now: datetime, settings: Settings) -
         )
         if offset is not None:
             key = reminder_dedupe_key(invitation_id, offset, event.starts_at)
-            wanted[key] = (invitation_id, participant_id)
-    planned: list[uuid.UUID] = []
+            target = Target(participant=person, invitation_id=invitation_id)
+            wanted[key] = (target, reminder_version(offset, event.starts_at))
+    by_version: dict[str, list[Target]] = {}
     for key in _not_yet_planned(session, list(wanted)):
-        invitation_id, participant_id = wanted[key]
-        message_id = plan_sms(
-            session=session,
-            purpose=REMINDER,
-            participant_id=participant_id,
-            invitation_id=invitation_id,
-            dedupe_key=key,
+        target, version = wanted[key]
+        by_version.setdefault(version, []).append(target)
+    planned = Planned()
+    for version, targets in by_version.items():
+        planned.extend(
+            plan_messages(
+                session=session,
+                purpose=REMINDER,
+                targets=targets,
+                channels={MessageChannel.SMS},
+                version=version,
+            )
         )
-        if message_id is not None:
-            planned.append(message_id)
-    size = settings.sms_chunk_size
-    for first in range(0, len(planned), size):
-        enqueue(session=session, payload=SmsSend(message_ids=planned[first : first + size]))
+    queue_planned(session=session, planned=planned)
     if planned:
-        log.info("reminders planned", extra={"count": len(planned)})
-    return len(planned)
+        log.info("reminders planned", extra={"count": len(planned.all())})
+    return len(planned.all())
 
 
 def _not_yet_planned(session: Session, keys: list[str]) -> list[str]:
@@ -175,26 +176,6 @@ def _not_yet_planned(session: Session, keys: list[str]) -> list[str]:
             session.scalars(select(Message.dedupe_key).where(Message.dedupe_key.in_(chunk)))
         )
     return [key for key in keys if key not in existing]
-
-
-def is_stale_reminder(
-    dedupe_key: str | None, invitation: Invitation | None, event: Event | None
-) -> bool:
-    """Should the sender skip this planned reminder? (Missing rows are the sender's own rule.)
-
-    Yes when the invitation is no longer accepted, or the event moved or dropped this offset
-    since the reminder was planned: the one for the new time has its own key.
-    """
-    if invitation is None or event is None:
-        return False
-    if invitation.status is not InvitationStatus.ACCEPTED:
-        return True
-    planned_for = parse_reminder_key(dedupe_key)
-    return (
-        planned_for is None
-        or planned_for[1] != int(event.starts_at.timestamp())
-        or planned_for[0] not in event.reminder_offsets
-    )
 
 
 def _send_due(*, session: Session, now: datetime) -> int:

@@ -8,14 +8,13 @@ from typing import Any
 from birge_shared.settings import Settings
 from birge_shared.tasks import (
     CALENDAR_READ_REPLIES,
-    EMAIL_RELEASE_DUE,
     EVENTS_COMPLETE_PAST,
     INVITATIONS_EXPIRE_DUE,
+    MESSAGES_RELEASE_DUE,
+    MESSAGES_SWEEP_IN_FLIGHT,
     OUTBOX_RELAY,
     REMINDERS_SEND_DUE,
     RETENTION_PURGE,
-    SMS_RELEASE_DUE,
-    SMS_SWEEP_IN_FLIGHT,
     SURVEYS_SEND_DUE,
 )
 
@@ -24,13 +23,11 @@ COMPLETE_PAST_INTERVAL = timedelta(minutes=5)
 # Expiry frees seats for the waitlist, so a freed seat waits at most a minute.
 EXPIRE_DUE_INTERVAL = timedelta(minutes=1)
 # A message released from quiet hours or a retry backoff waits at most this much longer.
-SMS_RELEASE_INTERVAL = timedelta(seconds=30)
-SMS_SWEEP_INTERVAL = timedelta(minutes=1)
+MESSAGES_RELEASE_INTERVAL = timedelta(seconds=30)
+MESSAGES_SWEEP_INTERVAL = timedelta(minutes=1)
 # Reminders and surveys are due at a minute's precision; a tick plans what came due.
 REMINDERS_INTERVAL = timedelta(minutes=1)
 SURVEYS_INTERVAL = timedelta(minutes=1)
-# Only e-mails whose task was lost wait for this; retries are outbox rows due on time.
-EMAIL_RELEASE_INTERVAL = timedelta(minutes=1)
 # Retention is counted in days: purging once a day keeps nothing more than a day too long.
 RETENTION_PURGE_INTERVAL = timedelta(days=1)
 
@@ -38,11 +35,10 @@ INTERVALS: dict[str, timedelta] = {
     OUTBOX_RELAY: RELAY_INTERVAL,
     EVENTS_COMPLETE_PAST: COMPLETE_PAST_INTERVAL,
     INVITATIONS_EXPIRE_DUE: EXPIRE_DUE_INTERVAL,
-    SMS_RELEASE_DUE: SMS_RELEASE_INTERVAL,
-    SMS_SWEEP_IN_FLIGHT: SMS_SWEEP_INTERVAL,
+    MESSAGES_RELEASE_DUE: MESSAGES_RELEASE_INTERVAL,
+    MESSAGES_SWEEP_IN_FLIGHT: MESSAGES_SWEEP_INTERVAL,
     REMINDERS_SEND_DUE: REMINDERS_INTERVAL,
     SURVEYS_SEND_DUE: SURVEYS_INTERVAL,
-    EMAIL_RELEASE_DUE: EMAIL_RELEASE_INTERVAL,
     RETENTION_PURGE: RETENTION_PURGE_INTERVAL,
 }
 

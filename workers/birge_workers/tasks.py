@@ -32,14 +32,13 @@ from birge_workers.callbacks.process import (
     record_failed_attempt,
 )
 from birge_workers.events import complete_past_events, withdraw_open_invitations
-from birge_workers.mail.tasks import register_mail_tasks
 from birge_workers.notifications.tasks import register_notification_tasks
+from birge_workers.outbound.tasks import register_outbound_tasks
 from birge_workers.periodic import claim_slot, once_per_slot
 from birge_workers.relay import relay_outbox, retry_delay
 from birge_workers.reminders import register_reminder_tasks
 from birge_workers.retention import register_retention_tasks
 from birge_workers.schedule import COMPLETE_PAST_INTERVAL, EXPIRE_DUE_INTERVAL, RELAY_INTERVAL
-from birge_workers.sending.tasks import register_sending_tasks
 from birge_workers.surveys.tasks import register_survey_tasks
 from birge_workers.telegram.tasks import register_telegram_tasks
 
@@ -144,10 +143,9 @@ def register_tasks(app: Celery) -> None:
         callback_process
     )
     app.task(name=INVITATIONS_EXPIRE_DUE)(invitations_expire_due)
-    register_sending_tasks(app)
+    register_outbound_tasks(app)
     register_reminder_tasks(app)
     register_survey_tasks(app)
-    register_mail_tasks(app)
     register_notification_tasks(app)
     register_retention_tasks(app)
     register_calendar_reply_tasks(app)

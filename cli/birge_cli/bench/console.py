@@ -53,7 +53,6 @@ from birge_cli.bench.seed import bench_phone
 from birge_cli.bench.stores import BenchSetupError, scratch_database
 from birge_shared.crypto import PiiCipher
 from birge_shared.db import is_sqlite, make_engine, normalise_database_url
-from birge_shared.invitations import invitation_dedupe_key
 from birge_shared.migrate import upgrade
 from birge_shared.models import (
     Event,
@@ -62,9 +61,11 @@ from birge_shared.models import (
     Message,
     MessageChannel,
     MessageDirection,
+    MessagePurpose,
     MessageStatus,
     Role,
 )
+from birge_shared.outbound.dedupe import DedupeKey, KeySubject
 from birge_shared.users import create_user
 
 Say = Callable[[str], None]
@@ -233,8 +234,15 @@ def _featured_messages(invitations: list[tuple[Any, ...]], now: datetime) -> lis
                 "id": uuid.uuid4(),
                 "direction": MessageDirection.OUTBOUND,
                 "channel": MessageChannel.SMS,
-                "purpose": "invitation",
-                "dedupe_key": invitation_dedupe_key(invitation_id),
+                "purpose": MessagePurpose.INVITATION,
+                "dedupe_key": str(
+                    DedupeKey(
+                        subject=KeySubject.INVITATION,
+                        subject_id=str(invitation_id),
+                        channel=MessageChannel.SMS,
+                        purpose=MessagePurpose.INVITATION,
+                    )
+                ),
                 "invitation_id": invitation_id,
                 "participant_id": participant_id,
                 "provider_sid": "SM" + uuid.uuid4().hex,

@@ -58,6 +58,11 @@ class FakeMessagesApi:
         self.lists = 0
         #: Seconds to wait before answering each request (to provoke read timeouts).
         self.delay = 0.0
+        #: Once this many messages were created, hold every further create unanswered until
+        #: `release_held()`, then refuse it as unavailable: a drill can stop a worker at an
+        #: exact point of its chunk however fast or slow the machine runs it.
+        self.hold_after: int | None = None
+        self._released = threading.Event()
         self._scripted: deque[ScriptedAnswer] = deque()
         self._refused_numbers: dict[str, ScriptedAnswer] = {}
         self._created: dict[str, deque[dict[str, object]]] = {}
@@ -75,6 +80,11 @@ class FakeMessagesApi:
     def total_creates(self) -> int:
         with self._lock:
             return sum(self.creates_by_to.values())
+
+    def release_held(self) -> None:
+        """Let the held creates go (refused, so nothing is created for them); hold no more."""
+        self.hold_after = None
+        self._released.set()
 
     def answer_next(self, answer: ScriptedAnswer, count: int = 1) -> None:
         """Answer the next `count` requests with `answer` instead of creating a message."""
@@ -163,6 +173,9 @@ class FakeMessagesApi:
         refusal = self._refusal(path, authorization)
         if refusal is not None:
             return refusal
+        if self.hold_after is not None and self.total_creates >= self.hold_after:
+            self._released.wait(timeout=120)
+            return 503, _error(20503, "Service unavailable", 503)
         with self._lock:
             self.requests += 1
             self.recent_forms.append(form)

@@ -56,9 +56,9 @@ from birge_cli.bench.stores import Broker, Database, scratch_broker, scratch_dat
 from birge_shared.crypto import PiiCipher, generate_key
 from birge_shared.db import make_engine
 from birge_shared.migrate import upgrade
-from birge_shared.models import Message, MessageStatus
+from birge_shared.models import Message, MessagePurpose, MessageStatus
+from birge_shared.providers.twilio import STATUS_PATH
 from birge_shared.settings import Settings
-from birge_workers.sending.send import INVITATION, STATUS_CALLBACK_PATH
 
 DEFAULT_N = 10_000
 # An alphanumeric sender: the run prints no phone number, and needs none of its own.
@@ -324,7 +324,7 @@ def _measure(options: FanoutOptions, note: Say) -> Figures:
                 auth_token=fake.auth_token,
                 api_base=fake.base_url,
                 from_number=FROM_NUMBER,
-                status_callback=base_url + STATUS_CALLBACK_PATH,
+                status_callback=base_url + STATUS_PATH,
                 body=body,
             ),
             numbers=[f"{RAW_PHONE_PREFIX}{index:07d}" for index in range(options.n)],
@@ -510,7 +510,7 @@ def _check_exactly_once(
         with Session(engine) as session:
             rows = session.execute(
                 select(Message.status, func.count())
-                .where(Message.purpose == INVITATION)
+                .where(Message.purpose == MessagePurpose.INVITATION)
                 .group_by(Message.status)
             ).all()
         return {status.value: count for status, count in rows}
@@ -546,7 +546,10 @@ def _one_invitation_text(*, database_url: str, cipher: PiiCipher) -> str:
         with Session(engine) as session:
             stored = session.scalar(
                 select(Message.body_encrypted)
-                .where(Message.purpose == INVITATION, Message.body_encrypted.is_not(None))
+                .where(
+                    Message.purpose == MessagePurpose.INVITATION,
+                    Message.body_encrypted.is_not(None),
+                )
                 .limit(1)
             )
     finally:
@@ -590,6 +593,10 @@ def print_figures(figures: Figures, say: Say) -> None:
     )
     cpu = figures.cpu
     postgres = f"PostgreSQL {cpu.postgres:.1f}, " if cpu.postgres is not None else ""
+    say(
+        f"worker CPU per invitation: {cpu.worker / options.n * 1000:.2f} ms; "
+        f"peak memory per worker process: {memory.max_bytes / mib:.1f} MiB"
+    )
     say(
         f"CPU during the end-to-end run, core-seconds: worker processes {cpu.worker:.1f}, "
         f"{postgres}API {cpu.api:.1f}, fake Messages API {cpu.fake:.1f}; the whole machine "

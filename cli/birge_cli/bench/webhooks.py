@@ -31,9 +31,9 @@ from birge_cli.bench.stores import scratch_database
 from birge_shared.db import normalise_database_url
 from birge_shared.migrate import upgrade
 from birge_shared.models import ProviderCallback
+from birge_shared.providers.twilio import STATUS_PATH
 
 Say = Callable[[str], None]
-STATUS_PATH = "/webhooks/twilio/status"
 #: Threads sending requests; enough that a slow answer does not hold back the schedule.
 SENDERS = 32
 

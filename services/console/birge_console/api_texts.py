@@ -222,6 +222,10 @@ def template_error(detail: str) -> str:
 _FAILURES = {
     "the participant was erased": N_("The participant was erased."),
     "the participant opted out": N_("The participant opted out."),
+    "the participant has no address on this channel": N_(
+        "The participant has no address on this channel."
+    ),
+    "the buddies are no longer both coming": N_("The buddies are no longer both coming."),
     "the written text was purged before it was sent": N_(
         "The written text was deleted before it was sent."
     ),

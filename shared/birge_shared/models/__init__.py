@@ -29,6 +29,7 @@ from birge_shared.models.enums import (
     Language,
     MessageChannel,
     MessageDirection,
+    MessagePurpose,
     MessageStatus,
     Role,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "Message",
     "MessageChannel",
     "MessageDirection",
+    "MessagePurpose",
     "MessageStatus",
     "MessageTemplate",
     "OutboxEntry",

@@ -77,6 +77,48 @@ class MessageChannel(enum.StrEnum):
     EMAIL = "email"
 
 
+class MessagePurpose(enum.StrEnum):
+    """Why a message exists: its template (outbound) or what an inbound text was taken for.
+
+    Stored as its value in `message.purpose`; every channel sends the same purposes, each
+    channel carrying those it has texts for (see `birge_shared.outbound.channels`).
+    """
+
+    INVITATION = "invitation"
+    INVITATION_WAITING = "invitation_waiting"  # another invitation still waits for an answer
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WAITLISTED = "waitlisted"
+    OPTED_OUT = "opted_out"
+    OPTED_IN = "opted_in"
+    HELP = "help"
+    REPLY_HINT = "reply_hint"
+    EVENT_CHANGED = "event_changed"
+    EVENT_CANCELLED = "event_cancelled"
+    REMINDER = "reminder"
+    SURVEY_QUESTION_ATTITUDE = "survey_question_attitude"
+    SURVEY_QUESTION_RATING = "survey_question_rating"
+    SURVEY_QUESTION_TALK = "survey_question_talk"
+    SURVEY_POST = "survey_post"
+    SURVEY_REMINDER = "survey_reminder"
+    SURVEY_THANKS = "survey_thanks"
+    SURVEY_HINT = "survey_hint"
+    #: A coordinator's own words to an event's confirmed people, and to one person (inbox).
+    EVENT_MESSAGE = "event_message"
+    COORDINATOR_REPLY = "coordinator_reply"
+    #: A short word to each of two buddies the day before an event they both accepted.
+    BUDDY_NUDGE = "buddy_nudge"
+    # Inbound texts, by what they were read as.
+    REPLY_ACCEPT = "reply:accept"
+    REPLY_DECLINE = "reply:decline"
+    REPLY_STOP = "reply:stop"
+    REPLY_START = "reply:start"
+    REPLY_HELP = "reply:help"
+    REPLY_UNKNOWN = "reply:unknown"
+    REPLY_SURVEY = "reply:survey"
+    REPLY_UNMATCHED = "reply:unmatched"
+
+
 class MessageStatus(enum.StrEnum):
     PLANNED = "planned"
     SENDING = "sending"  # handed to the provider; the outcome is not yet known

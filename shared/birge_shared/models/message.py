@@ -11,10 +11,14 @@ from birge_shared.models.enums import MessageChannel, MessageDirection, MessageS
 
 
 class Message(TimestampMixin, Base):
-    """One SMS or e-mail, inbound or outbound, with its provider id and delivery status.
+    """One message on one channel, inbound or outbound, with its provider id and status.
 
-    `dedupe_key` (for example `invitation:<id>:invite`) makes "one message per invitation and
-    purpose" a database guarantee, so a task that runs twice cannot create a second send.
+    An outbound message's `dedupe_key` is `<subject>:<id>:<channel>:<purpose>:<version>`
+    (`birge_shared.outbound.dedupe`, for example `invitation:<id>:sms:invitation:0`): "one
+    message per subject, channel, purpose and version" is a database guarantee, so a task
+    that runs twice cannot plan a second send. An inbound one keeps its webhook's key.
+    `sent_at` of a row still `sending` is the recorded hand-over to a provider that cannot be
+    asked afterwards (SMTP's DATA), which the sweeper goes by.
     """
 
     __tablename__ = "message"

@@ -325,6 +325,11 @@ SHORT_TEMPLATES: dict[str, dict[Language, tuple[str, ...]]] = {
             "Birge: {title} on {date} is cancelled.",
         ),
     },
+    "buddy_nudge": {
+        Language.KY: ("Birge: досуңуз да келет: «{title}» {date} {time}. {link}",),
+        Language.RU: ("Birge: напарник тоже придёт: «{title}» {date} {time}. {link}",),
+        Language.EN: ("Birge: your buddy comes too: {title} {date} {time}. {link}",),
+    },
     "reminder": {
         Language.KY: (
             "Birge: «{title}» {date} {time}, {venue}. {link}",

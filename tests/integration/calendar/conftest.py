@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -37,8 +37,9 @@ from birge_shared.models import (
     User,
     utcnow,
 )
+from birge_shared.outbound.plan import plan_invitations, queue_planned
 from birge_shared.settings import get_settings
-from birge_shared.tasks import EMAIL_RELEASE_DUE, EmailSend, TaskPayload
+from birge_shared.tasks import MESSAGES_RELEASE_DUE, EmailSend, TaskPayload
 from birge_shared.users import create_user
 from tests.factories import make_event, make_invitation, make_participant
 from tests.integration.calendar.reader import ReadCalendar, read_ics
@@ -272,7 +273,7 @@ class CalendarRows:
             )
         )
         session.execute(delete(User).where(User.id.in_(self.user_ids)))
-        session.execute(delete(PeriodicRun).where(PeriodicRun.task_name == EMAIL_RELEASE_DUE))
+        session.execute(delete(PeriodicRun).where(PeriodicRun.task_name == MESSAGES_RELEASE_DUE))
         session.commit()
         session.close()
 
@@ -282,3 +283,14 @@ def rows(raw_engine: Engine) -> Iterator[CalendarRows]:
     made = CalendarRows(raw_engine)
     yield made
     made.cleanup()
+
+
+def queue_invitation_emails(
+    *, session: Session, invitation_ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """The calendar e-mails of these invitations, planned and queued as the fan-out does."""
+    planned = plan_invitations(
+        session=session, invitation_ids=invitation_ids, channels={MessageChannel.EMAIL}
+    )
+    queue_planned(session=session, planned=planned)
+    return planned.of(MessageChannel.EMAIL)

@@ -17,7 +17,7 @@ from birge_shared.crypto import get_cipher
 from birge_shared.mail.texts import texts_for
 from birge_shared.models import Invitation, Language, Participant
 from birge_shared.tasks import EventCancelled
-from birge_workers.sending.send import Outcome
+from birge_workers.outbound.lifecycle import Outcome
 from birge_workers.sms.fake import FakeSmsProvider
 from birge_workers.tasks import event_cancelled
 from tests.integration.calendar.conftest import CalendarRows, Mailbox

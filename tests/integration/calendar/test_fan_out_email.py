@@ -6,7 +6,7 @@ import uuid
 
 from birge_shared.db import session_scope
 from birge_shared.models import Invitation, InvitationBatch, InvitationStatus, MessageChannel
-from birge_workers.mail.tasks import email_send
+from birge_workers.outbound.tasks import email_send
 from birge_workers.sending.fanout import fan_out
 from tests.integration.calendar.conftest import CalendarRows, Mailbox, calendar_of
 

@@ -23,10 +23,11 @@ from birge_shared.models import (
 )
 from birge_shared.settings import get_settings
 from birge_shared.tasks import EventChanged, SmsSend
-from birge_workers.mail.tasks import email_send
 from birge_workers.notifications.tasks import event_changed
+from birge_workers.outbound.lifecycle import Outcome, send_chunk
+from birge_workers.outbound.tasks import email_send
 from birge_workers.sending.pacing import LocalTokenBucket
-from birge_workers.sending.send import Outcome, send_messages
+from birge_workers.sms.channel import SmsChannel
 from birge_workers.sms.fake import FakeSmsProvider
 from tests.integration.calendar.conftest import CalendarRows, Mailbox
 
@@ -38,10 +39,10 @@ def send_sms(rows: CalendarRows, provider: FakeSmsProvider) -> Counter[Outcome]:
     )
     total: Counter[Outcome] = Counter()
     for entry in rows.outbox(SmsSend):
-        total += send_messages(
+        total += send_chunk(
             message_ids=[uuid.UUID(value) for value in entry.payload["message_ids"]],
             transaction=session_scope,
-            provider=provider,
+            channel=SmsChannel(provider),
             pacer=LocalTokenBucket(1000, capacity=1000),
             settings=settings,
         )

@@ -13,8 +13,9 @@ from birge_shared.settings import get_settings
 from birge_shared.sms.render import local_date, local_time
 from birge_shared.tasks import EventCancelled, SmsSend
 from birge_workers.notifications.tasks import event_changed
+from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.sending.pacing import LocalTokenBucket
-from birge_workers.sending.send import Outcome, send_messages
+from birge_workers.sms.channel import SmsChannel
 from birge_workers.sms.fake import FakeSmsProvider
 from birge_workers.tasks import event_cancelled
 from tests.integration.calendar.conftest import CalendarRows
@@ -27,10 +28,10 @@ def send_sms(rows: CalendarRows, provider: FakeSmsProvider) -> Counter[Outcome]:
     )
     total: Counter[Outcome] = Counter()
     for entry in rows.outbox(SmsSend):
-        total += send_messages(
+        total += send_chunk(
             message_ids=[uuid.UUID(value) for value in entry.payload["message_ids"]],
             transaction=session_scope,
-            provider=provider,
+            channel=SmsChannel(provider),
             pacer=LocalTokenBucket(1000, capacity=1000),
             settings=settings,
         )

@@ -19,13 +19,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from birge_shared.crypto import get_cipher
 from birge_shared.db import session_scope
 from birge_shared.models import (
     Invitation,
     InvitationStatus,
+    Message,
     MessageStatus,
     OutboxEntry,
     Participant,
@@ -33,14 +34,17 @@ from birge_shared.models import (
 )
 from birge_shared.settings import get_settings
 from birge_shared.tasks import EmailSend
-from birge_workers.mail.send import EMAIL_MAX_ATTEMPTS, RELEASE_AFTER, release_due, send_emails
-from birge_workers.mail.tasks import email_send
+from birge_workers.mail.channel import EMAIL_MAX_ATTEMPTS, EmailChannel
 from birge_workers.mail.transport import MailError, SmtpTransport, parse_smtp_url
-from birge_workers.notifications.invitations import queue_invitation_emails
+from birge_workers.outbound.lifecycle import send_chunk
+from birge_workers.outbound.release import LOST_AFTER, release_due
+from birge_workers.outbound.tasks import email_send
+from birge_workers.sending.pacing import LocalTokenBucket
 from tests.integration.calendar.conftest import (
     CalendarRows,
     Mailbox,
     calendar_of,
+    queue_invitation_emails,
     start_controller,
 )
 from tests.ports import free_port
@@ -84,19 +88,29 @@ def test_a_temporary_refusal_is_retried_later_and_then_sent(
     message_id = planned_invitation_email(rows, address)
     smtp.temporary.add(address)
 
-    assert email_send([message_id])["retrying"] == 1
+    assert email_send([message_id])["retry"] == 1
     message = rows.message(message_id)
     assert message.status is MessageStatus.PLANNED
     assert message.attempts == 1
     assert message.error_code == "451"
     assert message.error_reason == "recipient temporarily refused (4.3.0)"
     assert message.not_before is not None
+    # The table is the timer: the release queues the retry once its wait is over.
+    assert rows.outbox(EmailSend) == []
+    with rows.fresh() as session:
+        assert release_due(session=session, now=message.not_before) == 1
+        session.commit()
     (retry,) = rows.outbox(EmailSend)
     assert retry.payload == {"message_ids": [message_id]}
-    # The relay is the timer: the retry is due when the wait ends.
-    assert retry.available_at == message.not_before
     # Delivered early (a duplicate task), it waits.
-    assert email_send([message_id]) == {"sent": 0, "retrying": 0, "failed": 0, "skipped": 1}
+    with rows.fresh() as session:
+        session.execute(
+            update(Message)
+            .where(Message.id == uuid.UUID(message_id))
+            .values(not_before=message.not_before)
+        )
+        session.commit()
+    assert email_send([message_id]) == {"not_due": 1}
 
     smtp.temporary.clear()
     with time_machine.travel(message.not_before + dt.timedelta(seconds=1), tick=False):
@@ -119,7 +133,7 @@ def test_temporary_refusals_give_up_after_the_bound(rows: CalendarRows, smtp: Ma
         moment = message.not_before or utcnow()
         with time_machine.travel(moment + dt.timedelta(seconds=1), tick=False):
             outcome = email_send([message_id])
-        expected = "failed" if attempt == EMAIL_MAX_ATTEMPTS else "retrying"
+        expected = "failed" if attempt == EMAIL_MAX_ATTEMPTS else "retry"
         assert outcome[expected] == 1, attempt
     message = rows.message(message_id)
     assert message.status is MessageStatus.FAILED
@@ -143,7 +157,7 @@ def test_a_permanent_refusal_fails_with_the_code_and_without_the_address(
     assert message.error_reason == "recipient permanently refused (5.1.1)"
     assert rows.email_sends() == []
     # Failed is final: running again sends nothing.
-    assert email_send([message_id])["skipped"] == 1
+    assert email_send([message_id]) == {"not_planned": 1}
     assert smtp.received == []
     no_address_logged(caplog, address)
 
@@ -154,7 +168,7 @@ def test_an_unreachable_server_is_a_temporary_failure(
     monkeypatch.setattr(get_settings(), "smtp_url", f"smtp://127.0.0.1:{free_port()}")
     message_id = planned_invitation_email(rows)
 
-    assert email_send([message_id])["retrying"] == 1
+    assert email_send([message_id])["retry"] == 1
     message = rows.message(message_id)
     assert message.status is MessageStatus.PLANNED
     assert message.error_code == "connection"
@@ -178,7 +192,7 @@ def test_one_connection_serves_a_chunk_and_a_refusal_does_not_stop_the_rest(
         assert person.email_encrypted is not None
         smtp.permanent.add(get_cipher().decrypt(person.email_encrypted))
 
-    assert email_send(chunk) == {"sent": 4, "retrying": 0, "failed": 1, "skipped": 0}
+    assert email_send(chunk) == {"sent": 4, "failed": 1}
     assert len(smtp.received) == 4
 
 
@@ -211,7 +225,7 @@ def test_a_planned_email_whose_task_was_lost_is_queued_again(rows: CalendarRows)
     message_id = planned_invitation_email(rows)
     with rows.fresh() as session:
         assert release_due(session=session, now=utcnow()) == 0
-        later = utcnow() + RELEASE_AFTER + dt.timedelta(seconds=1)
+        later = utcnow() + LOST_AFTER + dt.timedelta(seconds=1)
         assert release_due(session=session, now=later) >= 1
         session.commit()
     assert [message_id] in rows.email_sends()
@@ -286,9 +300,10 @@ def _send_one(
     rows: CalendarRows, transport: SmtpTransport, message_id: str | None = None
 ) -> MessageStatus:
     message_id = message_id or planned_invitation_email(rows)
-    send_emails(
-        sessions=session_scope,
-        transport=transport,
+    send_chunk(
+        channel=EmailChannel(transport),
+        transaction=session_scope,
+        pacer=LocalTokenBucket(1000),
         settings=get_settings(),
         message_ids=[uuid.UUID(message_id)],
     )
@@ -348,8 +363,12 @@ def test_a_wrong_password_waits_for_the_fix(rows: CalendarRows, tls_mailbox: Mai
         assert _send_one(rows, wrong, message_id) is MessageStatus.PLANNED
         message = rows.message(message_id)
         assert message.error_code == "535"
-        assert rows.email_sends() == [[message_id]]
         assert message.not_before is not None
+        # Released when its wait is over, like every retry.
+        with rows.fresh() as session:
+            assert release_due(session=session, now=message.not_before) == 1
+            session.commit()
+        assert rows.email_sends() == [[message_id]]
         right = SmtpTransport(parse_smtp_url(f"smtp://{USER}:s3cret%20pass@127.0.0.1:{port}"))
         with time_machine.travel(message.not_before, tick=False):
             status = _send_one(rows, right, message_id)

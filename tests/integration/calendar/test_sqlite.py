@@ -4,6 +4,7 @@ once too, although SQLite has no row locks."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -12,11 +13,13 @@ from sqlalchemy import select
 
 from birge_shared.models import Invitation, InvitationStatus, Message, MessageStatus, utcnow
 from birge_shared.settings import get_settings
-from birge_workers.mail.send import release_due, send_emails
+from birge_workers.mail.channel import EmailChannel
 from birge_workers.mail.transport import FolderTransport
-from birge_workers.notifications.invitations import queue_invitation_emails
+from birge_workers.outbound.lifecycle import send_chunk
+from birge_workers.outbound.release import release_due
+from birge_workers.sending.pacing import LocalTokenBucket
 from tests.embedded_sqlite import embedded_sqlite
-from tests.integration.calendar.conftest import CalendarRows
+from tests.integration.calendar.conftest import CalendarRows, queue_invitation_emails
 
 
 def test_three_senders_on_sqlite_write_each_email_once(tmp_path: Path) -> None:
@@ -34,14 +37,17 @@ def test_three_senders_on_sqlite_write_each_email_once(tmp_path: Path) -> None:
         written: list[str] = []
 
         class CountingFolder(FolderTransport):
-            def send(self, message: EmailMessage) -> None:
+            def send(
+                self, message: EmailMessage, *, handing_over: Callable[[], None] = lambda: None
+            ) -> None:
                 written.append(str(message["Message-ID"]))
-                super().send(message)
+                super().send(message, handing_over=handing_over)
 
         def work() -> None:
-            send_emails(
-                sessions=transaction,
-                transport=CountingFolder(folder),
+            send_chunk(
+                channel=EmailChannel(CountingFolder(folder)),
+                transaction=transaction,
+                pacer=LocalTokenBucket(1000),
                 settings=get_settings(),
                 message_ids=message_ids,
             )
@@ -58,10 +64,10 @@ def test_three_senders_on_sqlite_write_each_email_once(tmp_path: Path) -> None:
         with transaction() as session:
             statuses = session.scalars(select(Message.status).where(Message.id.in_(message_ids)))
             assert set(statuses) == {MessageStatus.SENT}
-            # The invitations stay as the SMS pipeline leaves them.
+            # Each invitation reached its person, by e-mail: it is sent, and counts its deadline.
             answers = session.scalars(
                 select(Invitation.status).where(Invitation.id.in_([i.id for i in invitations]))
             )
-            assert set(answers) == {InvitationStatus.PLANNED}
+            assert set(answers) == {InvitationStatus.SENT}
             assert release_due(session=session, now=utcnow() + timedelta(hours=1)) == 0
         rows.session.close()

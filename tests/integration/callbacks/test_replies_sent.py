@@ -10,20 +10,22 @@ import pytest
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
-from birge_shared.invitations import invitation_dedupe_key, plan_sms
 from birge_shared.models import (
     InvitationStatus,
     Language,
     Message,
+    MessagePurpose,
     MessageStatus,
     Participant,
     utcnow,
 )
+from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import get_settings
 from birge_shared.sms.templates import DEFAULT_TEMPLATES
-from birge_workers.sending.send import Claimed, Outcome, claim_for_sending
+from birge_workers.outbound.lifecycle import Outcome
 from tests.factories import make_event, make_invitation, make_participant
 from tests.integration.callbacks.conftest import inbound_callback, outbound, process
+from tests.integration.claiming import ClaimedSms, claim_sms
 
 
 def _reply(db: Session, participant: Participant, text: str) -> list[Message]:
@@ -34,10 +36,8 @@ def _reply(db: Session, participant: Participant, text: str) -> list[Message]:
     return [message for message in outbound(db, participant) if message.id not in before]
 
 
-def _claim(db: Session, message: Message) -> Claimed | Outcome:
-    return claim_for_sending(
-        session=db, message_id=message.id, settings=get_settings(), now=utcnow()
-    )
+def _claim(db: Session, message: Message) -> ClaimedSms | Outcome:
+    return claim_sms(session=db, message_id=message.id, settings=get_settings(), now=utcnow())
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_an_accepted_confirmation_is_rendered_with_the_event_in_the_persons_lang
     [confirmation, _pre_question] = _reply(db, participant, text)
     claimed = _claim(db, confirmation)
 
-    assert isinstance(claimed, Claimed)
+    assert isinstance(claimed, ClaimedSms)
     assert all(word in claimed.body for word in words)
 
 
@@ -66,12 +66,11 @@ def test_the_opt_out_confirmation_goes_out_and_later_invitations_do_not(db: Sess
     invitation = make_invitation(
         db, event=make_event(db), participant=participant, status=InvitationStatus.PLANNED
     )
-    planned_id = plan_sms(
+    planned_id = plan_one(
         session=db,
-        purpose="invitation",
+        purpose=MessagePurpose.INVITATION,
         participant_id=participant.id,
         invitation_id=invitation.id,
-        dedupe_key=invitation_dedupe_key(invitation.id),
     )
     planned_invitation = db.get(Message, planned_id)
     assert planned_invitation is not None
@@ -80,10 +79,10 @@ def test_the_opt_out_confirmation_goes_out_and_later_invitations_do_not(db: Sess
     [help_text] = _reply(db, participant, "помощь")
 
     claimed = _claim(db, confirmation)
-    assert isinstance(claimed, Claimed)
+    assert isinstance(claimed, ClaimedSms)
     assert claimed.body == DEFAULT_TEMPLATES["opted_out"][Language.RU]
     claimed_help = _claim(db, help_text)
-    assert isinstance(claimed_help, Claimed)
+    assert isinstance(claimed_help, ClaimedSms)
     assert claimed_help.body == DEFAULT_TEMPLATES["help"][Language.RU]
     # The invitation planned before the STOP was skipped by the STOP: its turn never comes.
     db.refresh(planned_invitation)
@@ -99,5 +98,5 @@ def test_a_plain_reply_has_no_invitation_and_renders_without_one(db: Session) ->
 
     assert hint.invitation_id is None
     claimed = _claim(db, hint)
-    assert isinstance(claimed, Claimed)
+    assert isinstance(claimed, ClaimedSms)
     assert claimed.body == DEFAULT_TEMPLATES["reply_hint"][Language.EN]

@@ -10,22 +10,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
-from birge_shared.invitations import held_seats, latest_answerable, plan_sms
+from birge_shared.invitations import held_seats, latest_answerable
 from birge_shared.models import (
     Invitation,
     InvitationStatus,
     Language,
     Message,
     MessageDirection,
+    MessagePurpose,
     MessageStatus,
     Participant,
     utcnow,
 )
+from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import get_settings
 from birge_shared.sms.templates import DEFAULT_TEMPLATES
 from birge_workers.callbacks.replies import last_question
-from birge_workers.sending.send import Claimed, claim_for_sending
 from tests.factories import make_event, make_invitation, make_participant
+from tests.integration.claiming import ClaimedSms, claim_sms
 from tests.integration.surveys.conftest import (
     attended,
     bishkek,
@@ -41,10 +43,8 @@ def _purposes(messages: list[Message]) -> list[str]:
 
 
 def _body(db: Session, message: Message) -> str:
-    claimed = claim_for_sending(
-        session=db, message_id=message.id, settings=get_settings(), now=utcnow()
-    )
-    assert isinstance(claimed, Claimed)
+    claimed = claim_sms(session=db, message_id=message.id, settings=get_settings(), now=utcnow())
+    assert isinstance(claimed, ClaimedSms)
     return claimed.body
 
 
@@ -216,12 +216,12 @@ def test_with_two_invitations_waiting_the_reply_goes_to_the_latest_asked(db: Ses
 
 def test_a_reminder_sent_last_makes_its_invitation_the_one_answered(db: Session) -> None:
     first, second = _two_waiting(db)
-    reminder_id = plan_sms(
+    reminder_id = plan_one(
         session=db,
-        purpose="reminder",
+        purpose=MessagePurpose.REMINDER,
         participant_id=first.participant_id,
         invitation_id=first.id,
-        dedupe_key=f"test-reminder:{first.id}",
+        version="test",
     )
     reminder = db.get(Message, reminder_id)
     assert reminder is not None
@@ -245,12 +245,11 @@ def test_a_planned_invitation_not_yet_sent_has_asked_nothing(db: Session) -> Non
         db, event=make_event(db), participant=participant, status=InvitationStatus.PLANNED
     )
     # Held for quiet hours or an approval: planned, never handed over.
-    plan_sms(
+    plan_one(
         session=db,
-        purpose="invitation",
+        purpose=MessagePurpose.INVITATION,
         participant_id=participant.id,
         invitation_id=held.id,
-        dedupe_key=f"invitation:{held.id}:invitation",
     )
     db.flush()
 
@@ -339,12 +338,12 @@ def test_the_latest_question_is_found_across_every_row_of_a_number(db: Session) 
     assert waiting is in_osh
 
     # A reminder of the Osh invitation, sent since, makes it the question.
-    reminder_id = plan_sms(
+    reminder_id = plan_one(
         session=db,
-        purpose="reminder",
+        purpose=MessagePurpose.REMINDER,
         participant_id=osh.id,
         invitation_id=in_osh.id,
-        dedupe_key=f"test-reminder:{in_osh.id}",
+        version="test",
     )
     reminder = db.get(Message, reminder_id)
     assert reminder is not None

@@ -14,17 +14,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from birge_shared.invitations import plan_sms
 from birge_shared.models import (
     Event,
     Invitation,
     InvitationStatus,
     Message,
     MessageDirection,
+    MessagePurpose,
     Participant,
     Role,
     utcnow,
 )
+from birge_shared.outbound.plan import plan_one
 from birge_workers.callbacks.process import CallbackOutcome
 from tests.conftest import UserFactory, bearer
 from tests.factories import make_event, make_invitation, make_participant, unique_phone
@@ -84,12 +85,12 @@ def _text(db: Session, person: OnePerson, text: str) -> list[Message]:
 
 def _remind(db: Session, invitation: Invitation, at: datetime) -> None:
     """A reminder of this invitation, handed to the provider at `at`."""
-    reminder_id = plan_sms(
+    reminder_id = plan_one(
         session=db,
-        purpose="reminder",
+        purpose=MessagePurpose.REMINDER,
         participant_id=invitation.participant_id,
         invitation_id=invitation.id,
-        dedupe_key=f"test-reminder:{invitation.id}",
+        version="test",
     )
     reminder = db.get(Message, reminder_id)
     assert reminder is not None

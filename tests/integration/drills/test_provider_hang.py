@@ -20,8 +20,9 @@ import pytest
 
 from birge_shared.db import session_scope
 from birge_shared.models import MessageStatus, utcnow
-from birge_workers.sending.send import Outcome
-from birge_workers.sending.sweeper import Settled, sweep_in_flight
+from birge_workers.outbound.lifecycle import Outcome
+from birge_workers.outbound.sweeper import Settled, sweep_in_flight
+from birge_workers.sms.channel import SmsChannel
 from birge_workers.sms.twilio_http import DEFAULT_TIMEOUT
 from birge_workers.sms.twilio_provider import TwilioProvider
 from tests.fakes.fake_messages_api import FakeMessagesApi
@@ -110,7 +111,10 @@ def test_a_hanging_provider_times_out_and_the_sweeper_settles_without_a_second_s
         # The sweep, as beat runs it once the messages count as stuck.
         later = utcnow() + timedelta(minutes=15)
         swept = sweep_in_flight(
-            transaction=session_scope, provider=provider, settings=sender.settings, now=later
+            transaction=session_scope,
+            channels=[SmsChannel(provider)],
+            settings=sender.settings,
+            now=later,
         )
         assert swept == {Settled.FOUND: 1, Settled.RETRY: 1}
         assert rows.message(landed_id).status is MessageStatus.QUEUED

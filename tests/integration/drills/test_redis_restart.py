@@ -25,8 +25,9 @@ from birge_shared.models import Event, Invitation, InvitationStatus, Message, Me
 from birge_shared.outbox import enqueue
 from birge_shared.settings import get_settings
 from birge_shared.tasks import InvitationsFanOut
-from birge_workers.sending.release import release_due
-from birge_workers.sending.sweeper import sweep_in_flight
+from birge_workers.outbound.release import release_due
+from birge_workers.outbound.sweeper import sweep_in_flight
+from birge_workers.sms.channel import SmsChannel
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.drills.redis_server import ANY_HOUR, OwnRedis
 from tests.integration.sending.conftest import Rows, twilio_for
@@ -127,7 +128,7 @@ def test_a_redis_restart_mid_fan_out_loses_nothing_and_sends_nothing_twice(
                 later = utcnow() + timedelta(minutes=15 * rounds)
                 sweep_in_flight(
                     transaction=session_scope,
-                    provider=twilio_for(messages_api),
+                    channels=[SmsChannel(twilio_for(messages_api))],
                     settings=get_settings(),
                     now=later,
                 )

@@ -22,10 +22,11 @@ from birge_shared.models import (
 from birge_shared.settings import get_settings
 from birge_shared.tasks import SmsSend
 from birge_workers.events import withdraw_open_invitations
+from birge_workers.outbound.lifecycle import Outcome
 from birge_workers.reminders import send_due_reminders_once
 from birge_workers.sending.quiet_hours import in_quiet_hours
-from birge_workers.sending.send import Claimed, Outcome, claim_for_sending
 from tests.conftest import UserFactory, bearer
+from tests.integration.claiming import ClaimedSms, claim_sms
 from tests.integration.reminders.conftest import (
     BISHKEK,
     accepted,
@@ -37,8 +38,8 @@ from tests.integration.reminders.conftest import (
 SETTINGS = get_settings()
 
 
-def _claim(db: Session, message_id: uuid.UUID) -> Claimed | Outcome:
-    return claim_for_sending(session=db, message_id=message_id, settings=SETTINGS, now=utcnow())
+def _claim(db: Session, message_id: uuid.UUID) -> ClaimedSms | Outcome:
+    return claim_sms(session=db, message_id=message_id, settings=SETTINGS, now=utcnow())
 
 
 def test_an_evening_event_is_reminded_24_and_2_hours_before(db: Session) -> None:
@@ -51,7 +52,7 @@ def test_an_evening_event_is_reminded_24_and_2_hours_before(db: Session) -> None
         tick(db)
         [first] = reminders(db, invitation)
         assert first.dedupe_key == (
-            f"invitation:{invitation.id}:reminder:1440:{int(bishkek(10, 18, 0).timestamp())}"
+            f"invitation:{invitation.id}:sms:reminder:1440:{int(bishkek(10, 18, 0).timestamp())}"
         )
         # Queued at once through the outbox: nothing waits in the broker.
         payload = SmsSend(message_ids=[first.id]).model_dump(mode="json")
@@ -69,7 +70,7 @@ def test_an_evening_event_is_reminded_24_and_2_hours_before(db: Session) -> None
         assert ":reminder:120:" in second.dedupe_key
 
         claimed = _claim(db, second.id)
-        assert isinstance(claimed, Claimed)
+        assert isinstance(claimed, ClaimedSms)
         assert claimed.body.startswith("Birge: напоминаем: «Футбол вместе», 10 марта, 18:00")
         assert claimed.body.endswith(f"/p/{invitation.token}")
 
@@ -115,7 +116,7 @@ def test_the_2059_reminder_goes_out_at_once_not_after_the_night(db: Session) -> 
         tick(db)
         [reminder] = reminders(db, invitation)
         claimed = _claim(db, reminder.id)
-    assert isinstance(claimed, Claimed)
+    assert isinstance(claimed, ClaimedSms)
     assert "11 марта, 09:30" in claimed.body
 
 
@@ -208,7 +209,7 @@ def test_a_rescheduled_event_gets_fresh_reminders_and_the_stale_one_is_skipped(
         assert fresh.dedupe_key is not None
         assert fresh.dedupe_key.endswith(f":reminder:1440:{int(new_start.timestamp())}")
         claimed = _claim(db, fresh.id)
-        assert isinstance(claimed, Claimed)
+        assert isinstance(claimed, ClaimedSms)
         assert "11 марта, 18:00" in claimed.body
 
         clock.move_to(bishkek(11, 16, 0))

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
 from birge_shared.db import session_scope
-from birge_shared.invitations import invitation_dedupe_key, plan_sms
 from birge_shared.models import (
     ActivityType,
     Community,
@@ -32,15 +31,18 @@ from birge_shared.models import (
     InvitationStatus,
     Language,
     Message,
+    MessagePurpose,
     OutboxEntry,
     Participant,
     PeriodicRun,
     utcnow,
 )
+from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import Settings, get_settings
-from birge_shared.tasks import SMS_RELEASE_DUE, SMS_SWEEP_IN_FLIGHT, SmsSend
+from birge_shared.tasks import MESSAGES_RELEASE_DUE, MESSAGES_SWEEP_IN_FLIGHT, SmsSend
+from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.sending.pacing import LocalTokenBucket
-from birge_workers.sending.send import Outcome, send_messages
+from birge_workers.sms.channel import SmsChannel
 from birge_workers.sms.twilio_provider import TwilioProvider
 from tests.contract.prism import running_prism
 from tests.factories import unique_phone
@@ -140,12 +142,11 @@ class Rows:
 
     def planned_message(self, invitation: Invitation) -> uuid.UUID:
         """The invitation's SMS, planned as the fan-out plans it."""
-        message_id = plan_sms(
+        message_id = plan_one(
             session=self.session,
-            purpose="invitation",
+            purpose=MessagePurpose.INVITATION,
             participant_id=invitation.participant_id,
             invitation_id=invitation.id,
-            dedupe_key=invitation_dedupe_key(invitation.id),
         )
         self.session.commit()
         assert message_id is not None
@@ -229,7 +230,7 @@ class Rows:
         session.execute(delete(OutboxEntry).where(OutboxEntry.id > self.outbox_after))
         session.execute(
             delete(PeriodicRun).where(
-                PeriodicRun.task_name.in_([SMS_RELEASE_DUE, SMS_SWEEP_IN_FLIGHT])
+                PeriodicRun.task_name.in_([MESSAGES_RELEASE_DUE, MESSAGES_SWEEP_IN_FLIGHT])
             )
         )
         session.commit()
@@ -282,10 +283,10 @@ class Sender:
     pacer: LocalTokenBucket = field(default_factory=lambda: LocalTokenBucket(1000, capacity=1000))
 
     def send(self, message_ids: list[uuid.UUID]) -> Counter[Outcome]:
-        return send_messages(
+        return send_chunk(
             message_ids=message_ids,
             transaction=session_scope,
-            provider=self.provider,
+            channel=SmsChannel(self.provider),
             pacer=self.pacer,
             settings=self.settings,
         )

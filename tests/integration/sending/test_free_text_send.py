@@ -5,7 +5,7 @@ from __future__ import annotations
 from birge_shared.crypto import get_cipher
 from birge_shared.free_text import EVENT_MESSAGE, plan_free_text_sms
 from birge_shared.models import InvitationStatus, MessageStatus
-from birge_workers.sending.send import Outcome
+from birge_workers.outbound.lifecycle import Outcome
 from tests.integration.sending.conftest import Rows, Sender
 
 
@@ -19,7 +19,7 @@ def test_a_free_text_message_is_sent_as_stored_and_once(rows: Rows, sender: Send
         participant_id=invitation.participant_id,
         invitation_id=invitation.id,
         text=text,
-        dedupe_key=f"invitation:{invitation.id}:{EVENT_MESSAGE}:k",
+        version="k",
     )
     rows.session.commit()
     assert message_id is not None

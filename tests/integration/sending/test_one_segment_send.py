@@ -9,7 +9,7 @@ from birge_shared.crypto import get_cipher
 from birge_shared.models import Invitation, InvitationBatch, InvitationStatus, Language
 from birge_shared.sms.reply_instructions import reply_instruction
 from birge_shared.sms.segments import count_segments
-from birge_workers.sending.send import Outcome
+from birge_workers.outbound.lifecycle import Outcome
 from tests.integration.sending.conftest import Rows, Sender, any_hour_settings
 
 LONG_TITLE = {

@@ -10,9 +10,10 @@ import pytest
 
 from birge_shared.db import session_scope
 from birge_shared.models import InvitationStatus, MessageStatus, utcnow
+from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.sending.fanout import fan_out
 from birge_workers.sending.pacing import LocalTokenBucket
-from birge_workers.sending.send import Outcome, send_messages
+from birge_workers.sms.channel import SmsChannel
 from birge_workers.sms.twilio_provider import TwilioProvider
 from tests.integration.sending.conftest import FROM_NUMBER, Rows, any_hour_settings, drain
 
@@ -38,10 +39,10 @@ def test_every_invitation_of_a_fan_out_is_one_accepted_create(
 
     outcomes = drain(
         rows,
-        lambda message_ids: send_messages(
+        lambda message_ids: send_chunk(
             message_ids=message_ids,
             transaction=session_scope,
-            provider=provider,
+            channel=SmsChannel(provider),
             pacer=LocalTokenBucket(1000),
             settings=any_hour_settings(),
         ),

@@ -10,11 +10,11 @@ import pytest
 import time_machine
 
 from birge_shared.db import session_scope
-from birge_shared.invitations import plan_sms
-from birge_shared.models import InvitationStatus, MessageStatus, utcnow
+from birge_shared.models import InvitationStatus, MessagePurpose, MessageStatus, utcnow
+from birge_shared.outbound.plan import plan_one
+from birge_workers.outbound.lifecycle import Outcome
+from birge_workers.outbound.release import release_due
 from birge_workers.sending.fanout import fan_out
-from birge_workers.sending.release import release_due
-from birge_workers.sending.send import Outcome
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import Rows, Sender, settings_with, twilio_for
 
@@ -84,11 +84,11 @@ def test_an_answer_to_the_participant_goes_out_at_once_even_at_night(
 ) -> None:
     with time_machine.travel(EVENING, tick=True):
         participant = rows.participant()
-        message_id = plan_sms(
+        message_id = plan_one(
             session=rows.session,
-            purpose="help",
+            purpose=MessagePurpose.HELP,
             participant_id=participant.id,
-            dedupe_key=f"test-help:{uuid.uuid4()}",
+            version=str(uuid.uuid4()),
         )
         rows.session.commit()
         assert message_id is not None
@@ -107,13 +107,13 @@ def test_an_opt_out_confirmation_reaches_the_person_who_opted_out(
     participant.opted_out_at = utcnow()
     rows.session.commit()
     ids = [
-        plan_sms(
+        plan_one(
             session=rows.session,
             purpose=purpose,
             participant_id=participant.id,
-            dedupe_key=f"test-{purpose}:{uuid.uuid4()}",
+            version=str(uuid.uuid4()),
         )
-        for purpose in ("opted_out", "reply_hint")
+        for purpose in (MessagePurpose.OPTED_OUT, MessagePurpose.REPLY_HINT)
     ]
     rows.session.commit()
 

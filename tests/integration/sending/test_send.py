@@ -21,11 +21,14 @@ from birge_shared.models import (
     MessageStatus,
     utcnow,
 )
+from birge_workers.outbound.backoff import retry_delay
+from birge_workers.outbound.lifecycle import Outcome
+from birge_workers.outbound.release import release_due
+from birge_workers.outbound.sweeper import Settled, sweep_in_flight
 from birge_workers.sending.pacing import LocalTokenBucket
-from birge_workers.sending.release import release_due
-from birge_workers.sending.send import Outcome, claim_for_sending, retry_delay, validity_period
-from birge_workers.sending.sweeper import Settled, sweep_in_flight
+from birge_workers.sms.channel import SmsChannel, validity_period
 from tests.fakes.fake_messages_api import FakeMessagesApi, ScriptedAnswer
+from tests.integration.claiming import claim_sms
 from tests.integration.sending.conftest import (
     Rows,
     Sender,
@@ -308,7 +311,7 @@ def test_a_send_that_never_left_is_retried_by_the_sweeper(rows: Rows, sender: Se
     _, message_id = rows.invite()
     # The worker claimed the message and died before calling Twilio.
     with session_scope() as session:
-        claimed = claim_for_sending(
+        claimed = claim_sms(
             session=session, message_id=message_id, settings=sender.settings, now=utcnow()
         )
     assert not isinstance(claimed, Outcome)
@@ -326,9 +329,7 @@ def test_a_send_that_never_left_is_retried_by_the_sweeper(rows: Rows, sender: Se
 def test_a_failing_lookup_leaves_the_message_for_the_next_sweep(rows: Rows, sender: Sender) -> None:
     _, message_id = rows.invite()
     with session_scope() as session:
-        claim_for_sending(
-            session=session, message_id=message_id, settings=sender.settings, now=utcnow()
-        )
+        claim_sms(session=session, message_id=message_id, settings=sender.settings, now=utcnow())
     sender.api.answer_next(ScriptedAnswer(500, 20500, "Internal Server Error"))
 
     assert sweep(sender, later=timedelta(minutes=15)) == {Settled.UNKNOWN: 1}
@@ -346,7 +347,8 @@ def test_without_a_token_in_time_the_chunk_goes_back_to_the_queue(
     sender.pacer = LocalTokenBucket(0.001)  # one token, then the next in 1000 s
     assert sender.pacer.try_acquire() == 0
 
-    assert sender.send(message_ids) == {Outcome.PACED_OUT: 1}
+    # Nothing of the chunk was sent: all of it goes back, in one task.
+    assert sender.send(message_ids) == {Outcome.PACED_OUT: 3}
 
     assert sender.api.requests == 0
     assert [rows.message(id_).status for id_ in message_ids] == [MessageStatus.PLANNED] * 3
@@ -366,8 +368,8 @@ def test_no_number_or_text_reaches_the_logs(
     sender.send([message_id, refused_id])
 
     body = get_cipher().decrypt(rows.message(message_id).body_encrypted or "")
-    assert "sms handed to the provider" in caplog.text
-    assert "sms failed" in caplog.text
+    assert "handed to the provider" in caplog.text
+    assert "message failed" in caplog.text
     for secret in (rows.phones[invitation.participant_id], phone, body, invitation.token):
         assert secret not in caplog.text
     for record in caplog.records:
@@ -377,7 +379,7 @@ def test_no_number_or_text_reaches_the_logs(
 def sweep(sender: Sender, *, later: timedelta = timedelta(0)) -> dict[Settled, int]:
     outcomes = sweep_in_flight(
         transaction=session_scope,
-        provider=sender.provider,
+        channels=[SmsChannel(sender.provider)],
         settings=sender.settings,
         now=utcnow() + later,
     )

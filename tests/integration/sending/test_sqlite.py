@@ -8,11 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from birge_shared.models import InvitationStatus, MessageStatus, utcnow
+from birge_workers.outbound.lifecycle import send_chunk
+from birge_workers.outbound.release import release_due
+from birge_workers.outbound.sweeper import sweep_in_flight
 from birge_workers.sending.fanout import fan_out
 from birge_workers.sending.pacing import LocalTokenBucket
-from birge_workers.sending.release import release_due
-from birge_workers.sending.send import send_messages
-from birge_workers.sending.sweeper import sweep_in_flight
+from birge_workers.sms.channel import SmsChannel
 from tests.embedded_sqlite import embedded_sqlite
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import Rows, any_hour_settings, twilio_for
@@ -32,10 +33,10 @@ def test_three_senders_on_sqlite_send_each_message_once(
         provider = twilio_for(messages_api)
 
         def work() -> None:
-            send_messages(
+            send_chunk(
                 message_ids=message_ids,
                 transaction=transaction,
-                provider=provider,
+                channel=SmsChannel(provider),
                 pacer=LocalTokenBucket(1000, capacity=1000),
                 settings=any_hour_settings(),
             )
@@ -56,7 +57,10 @@ def test_three_senders_on_sqlite_send_each_message_once(
             assert release_due(session=session, now=later, chunk_size=50) == 0
         assert (
             sweep_in_flight(
-                transaction=transaction, provider=provider, settings=any_hour_settings(), now=later
+                transaction=transaction,
+                channels=[SmsChannel(provider)],
+                settings=any_hour_settings(),
+                now=later,
             )
             == {}
         )

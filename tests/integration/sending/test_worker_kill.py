@@ -1,9 +1,10 @@
 """A worker killed with SIGKILL in the middle of a chunk: every invitation still goes out once.
 
-The first worker sends a batch of 200 to the fake Messages API, which answers each create
-after a short delay so the kill lands while a create is in flight. A second worker finishes the
-queue; then the sweeper settles the message left `sending` (by asking the API, not by sending
-again) and the release queues what the dead worker had claimed from the broker but not sent.
+The first worker sends a batch of 200 to the fake Messages API, which holds every create past
+the 70th unanswered, so the kill lands inside the second chunk with creates in flight. A second
+worker finishes the queue; then the sweeper settles the messages left `sending` (by asking the
+API, not by sending again) and the release queues what the dead worker had claimed from the
+broker but not sent.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from birge_shared.models import (
 from birge_shared.outbox import enqueue
 from birge_shared.settings import get_settings
 from birge_shared.tasks import InvitationsFanOut
-from birge_workers.sending.release import release_due
-from birge_workers.sending.sweeper import sweep_in_flight
+from birge_workers.outbound.release import release_due
+from birge_workers.outbound.sweeper import sweep_in_flight
+from birge_workers.sms.channel import SmsChannel
 from tests.conftest import redis_database_url
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import Rows, twilio_for
@@ -103,7 +105,9 @@ def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
     batch, invitations = rows.batch(event, planned=INVITATIONS)
     enqueue(session=rows.session, payload=InvitationsFanOut(batch_id=batch.id))
     rows.session.commit()
-    messages_api.delay = 0.02
+    # Creates past the kill point wait unanswered: the kill lands inside the second chunk,
+    # with sends in flight, however busy the machine is.
+    messages_api.hold_after = KILL_AFTER_CREATES
     queue = unique_queue()
     env = worker_env(messages_api, REDIS_URL, SMS_RATE_PER_SECOND="1000", SMS_CHUNK_SIZE=str(CHUNK))
 
@@ -118,6 +122,7 @@ def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
             relay=relay,
         )
         first.kill()
+        messages_api.release_held()
         created_at_kill = messages_api.total_creates
         # What the dead worker had taken from the queue stays unacknowledged for good.
         dead_unacked = broker.hlen(UNACKED)
@@ -133,7 +138,7 @@ def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
         later = utcnow() + timedelta(minutes=15)
         swept = sweep_in_flight(
             transaction=session_scope,
-            provider=twilio_for(messages_api),
+            channels=[SmsChannel(twilio_for(messages_api))],
             settings=get_settings(),
             now=later,
         )

@@ -38,7 +38,11 @@ def broker() -> Iterator[redis.Redis]:
 
 
 def handed(worker: Worker) -> int:
-    return sum(1 for line in worker.lines() if line.get("msg") == "sms handed to the provider")
+    return sum(
+        int(line.get("count", 0))
+        for line in worker.lines()
+        if line.get("msg") == "handed to the provider" and line.get("channel") == "sms"
+    )
 
 
 def most_in_one_second(times: list[float]) -> int:

@@ -12,7 +12,7 @@ from birge_shared.models import (
     Participant,
     utcnow,
 )
-from birge_workers.sending.send import Outcome
+from birge_workers.outbound.lifecycle import Outcome
 from tests.integration.sending.conftest import Rows, Sender
 
 TEXT = "Да, приходите вдвоём! Ждём вас в 18:00."

@@ -19,9 +19,9 @@ from birge_shared.surveys import Channel, Question, SurveyKind, record_answers
 from birge_shared.tasks import SmsSend
 from birge_workers.events import complete_past_events
 from birge_workers.sending.quiet_hours import in_quiet_hours
-from birge_workers.sending.send import Claimed, claim_for_sending
 from birge_workers.surveys.due import send_due_surveys
 from birge_workers.surveys.tasks import send_due_surveys_once
+from tests.integration.claiming import ClaimedSms, claim_sms
 from tests.integration.surveys.conftest import (
     BISHKEK,
     attended,
@@ -119,8 +119,8 @@ def test_the_link_goes_out_after_the_event_has_ended_and_been_completed(db: Sess
         complete_past_events(session=db, now=utcnow())
         tick(db)
         [link] = _messages(db, "survey_post")
-        claimed = claim_for_sending(session=db, message_id=link.id, settings=SETTINGS, now=utcnow())
-    assert isinstance(claimed, Claimed)
+        claimed = claim_sms(session=db, message_id=link.id, settings=SETTINGS, now=utcnow())
+    assert isinstance(claimed, ClaimedSms)
     assert claimed.body.startswith("Birge: спасибо, что пришли на «Футбол вместе»!")
     assert claimed.body.endswith(f"/p/{invitation.token}")
     # Not held to the event's start, which is past: the provider keeps its own default.

@@ -18,7 +18,7 @@ from birge_shared.models import (
 from birge_shared.pseudonyms import pseudonym
 from birge_shared.settings import get_settings
 from birge_shared.surveys import Channel, Question, SurveyKind, record_answers
-from birge_workers.sending.send import Claimed, claim_for_sending
+from tests.integration.claiming import ClaimedSms, claim_sms
 from tests.integration.surveys.conftest import (
     attended,
     bishkek,
@@ -128,10 +128,8 @@ def test_the_next_question_answers_at_once_even_at_night(db: Session) -> None:
         tick(db)
         clock.move_to(bishkek(10, 23, 0))
         [question] = reply(db, invitation, "5")
-        claimed = claim_for_sending(
-            session=db, message_id=question.id, settings=SETTINGS, now=utcnow()
-        )
-    assert isinstance(claimed, Claimed)
+        claimed = claim_sms(session=db, message_id=question.id, settings=SETTINGS, now=utcnow())
+    assert isinstance(claimed, ClaimedSms)
     assert "Удалось ли вам по-настоящему поговорить" in claimed.body
 
 

@@ -63,7 +63,6 @@ from birge_shared.invitations import (
     Answer,
     RsvpClosedError,
     latest_answerable,
-    plan_sms,
     respond,
 )
 from birge_shared.models import (
@@ -74,11 +73,14 @@ from birge_shared.models import (
     Message,
     MessageChannel,
     MessageDirection,
+    MessagePurpose,
     MessageStatus,
     Participant,
     ProviderCallback,
     SurveyConversation,
 )
+from birge_shared.outbound.dedupe import KeySubject
+from birge_shared.outbound.plan import plan_one
 from birge_shared.outbox import enqueue
 from birge_shared.settings import get_settings
 from birge_shared.sms.keywords import Intent, parse_reply
@@ -106,17 +108,19 @@ log = logging.getLogger(__name__)
 HINT_INTERVAL = timedelta(days=1)
 
 #: The confirmation for the state an answered invitation ended up in.
-CONFIRMATIONS: dict[InvitationStatus, str] = {
-    InvitationStatus.ACCEPTED: "accepted",
-    InvitationStatus.WAITLISTED: "waitlisted",
-    InvitationStatus.DECLINED: "declined",
+CONFIRMATIONS: dict[InvitationStatus, MessagePurpose] = {
+    InvitationStatus.ACCEPTED: MessagePurpose.ACCEPTED,
+    InvitationStatus.WAITLISTED: MessagePurpose.WAITLISTED,
+    InvitationStatus.DECLINED: MessagePurpose.DECLINED,
 }
 #: After a confirmation: another invitation still waits for this person's answer (its link).
-INVITATION_WAITING = "invitation_waiting"
+INVITATION_WAITING = MessagePurpose.INVITATION_WAITING
 _ANSWERS = {Intent.ACCEPT: Answer.ACCEPT, Intent.DECLINE: Answer.DECLINE}
 
 #: Texts that ask about an invitation: YES or NO answers them.
-INVITATION_QUESTIONS = frozenset({"invitation", "reminder", "event_changed"})
+INVITATION_QUESTIONS = frozenset(
+    {MessagePurpose.INVITATION, MessagePurpose.REMINDER, MessagePurpose.EVENT_CHANGED}
+)
 #: Texts that ask about a survey: its SMS questions and hint, and the links to its page.
 SURVEY_QUESTIONS = frozenset(
     {*QUESTION_PURPOSES.values(), SURVEY_HINT, SURVEY_POST, SURVEY_REMINDER}
@@ -132,9 +136,9 @@ _HANDED_OVER = (
 )
 
 #: Kept inbound purposes the coordinator's inbox lists.
-NOT_UNDERSTOOD = "reply:unknown"
-OPTED_OUT = "reply:stop"
-UNMATCHED = "reply:unmatched"
+NOT_UNDERSTOOD = MessagePurpose.REPLY_UNKNOWN
+OPTED_OUT = MessagePurpose.REPLY_STOP
+UNMATCHED = MessagePurpose.REPLY_UNMATCHED
 
 
 class ReplyOutcome(enum.StrEnum):
@@ -156,7 +160,7 @@ class Asked:
 @dataclass
 class _Decision:
     #: The purpose of the SMS to send back, or None for no reply.
-    purpose: str | None = None
+    purpose: MessagePurpose | None = None
     #: The invitation the reply answered; set only with a confirmation (or no reply at all).
     invitation_id: uuid.UUID | None = None
     #: The reply answered an SMS survey: kept without its text, logged without its intent.
@@ -167,10 +171,6 @@ class _Decision:
     ask_pre: Invitation | None = None
     #: The reply was about an invitation: another one still waiting gets its link sent.
     about_invitation: bool = False
-
-
-def reply_dedupe_key(callback_id: int) -> str:
-    return f"reply:{callback_id}"
 
 
 def handle_inbound(
@@ -216,7 +216,9 @@ def handle_inbound(
         session=session,
         callback=callback,
         participant_id=participant.id,
-        purpose="reply:survey" if decision.survey else f"reply:{intent.value}",
+        purpose=MessagePurpose.REPLY_SURVEY
+        if decision.survey
+        else MessagePurpose(f"reply:{intent.value}"),
         invitation_id=decision.invitation_id,
         keep_text=not decision.survey,
     )
@@ -231,14 +233,16 @@ def handle_inbound(
     )
     message_ids = list(decision.survey_messages)
     if decision.purpose is not None:
-        message_id = plan_sms(
+        message_id = plan_one(
             session=session,
             purpose=decision.purpose,
             participant_id=participant.id,
             # A confirmation names its invitation, so the sender renders it with the event;
             # plain texts (help, opt-out, hint) have none and are rendered without one.
             invitation_id=decision.invitation_id,
-            dedupe_key=reply_dedupe_key(callback.id),
+            # One answer per text received, on the channel it came by.
+            subject=KeySubject.REPLY,
+            subject_id=str(callback.id),
         )
         if message_id is not None:
             message_ids.append(message_id)
@@ -485,7 +489,7 @@ def _nothing_to_answer(
     *, people: list[Participant], participant: Participant, intent: Intent, now: datetime
 ) -> _Decision:
     if intent in _ANSWERS:
-        return _Decision("help") if participant.opted_out_at is None else _Decision()
+        return _Decision(MessagePurpose.HELP) if participant.opted_out_at is None else _Decision()
     return _hint(people=people, participant=participant, now=now)
 
 
@@ -516,12 +520,13 @@ def _also_waiting(
     )
     if waiting is None:
         return []
-    message_id = plan_sms(
+    message_id = plan_one(
         session=session,
         purpose=INVITATION_WAITING,
         participant_id=waiting.participant_id,
         invitation_id=waiting.id,
-        dedupe_key=f"{reply_dedupe_key(callback.id)}:waiting",
+        subject=KeySubject.REPLY,
+        subject_id=str(callback.id),
     )
     return [message_id] if message_id is not None else []
 
@@ -536,11 +541,11 @@ def _keyword(
         opt_out(
             session=session, phone_hash=participant.phone_hash, now=now, over_invite=over_invite
         )
-        return _Decision("opted_out")
+        return _Decision(MessagePurpose.OPTED_OUT)
     if intent is Intent.START:
         participant.opted_out_at = None
-        return _Decision("opted_in")
-    return _Decision("help")
+        return _Decision(MessagePurpose.OPTED_IN)
+    return _Decision(MessagePurpose.HELP)
 
 
 def _hint(*, people: list[Participant], participant: Participant, now: datetime) -> _Decision:
@@ -550,7 +555,7 @@ def _hint(*, people: list[Participant], participant: Participant, now: datetime)
     if hinted and now - max(hinted) < HINT_INTERVAL:
         return _Decision()
     participant.reply_hint_sent_at = now
-    return _Decision("reply_hint")
+    return _Decision(MessagePurpose.REPLY_HINT)
 
 
 def _answer(
@@ -565,14 +570,14 @@ def _answer(
     invitation = session.get(Invitation, invitation_id)
     if invitation is None or not _still_open(session, invitation, now):
         # The event has started, ended or was cancelled: an SMS never changes it any more.
-        return _Decision("help", about_invitation=True)
+        return _Decision(MessagePurpose.HELP, about_invitation=True)
     try:
         outcome = respond(
             session=session, invitation_id=invitation.id, answer=answer, over_invite=over_invite
         )
     except RsvpClosedError:
         # The event closed between finding the invitation and locking it.
-        return _Decision("help", about_invitation=True)
+        return _Decision(MessagePurpose.HELP, about_invitation=True)
     purpose = CONFIRMATIONS.get(outcome.invitation.status)
     accepted = outcome.invitation.status is InvitationStatus.ACCEPTED
     return _Decision(
@@ -598,7 +603,7 @@ def _keep_inbound(
     session: Session,
     callback: ProviderCallback,
     participant_id: uuid.UUID | None,
-    purpose: str,
+    purpose: MessagePurpose,
     invitation_id: uuid.UUID | None = None,
     keep_text: bool = True,
 ) -> None:

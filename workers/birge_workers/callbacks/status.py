@@ -23,28 +23,13 @@ from birge_shared.invitations import close_unanswered
 from birge_shared.models import (
     InvitationStatus,
     Message,
+    MessagePurpose,
     MessageStatus,
     ProviderCallback,
 )
+from birge_shared.providers.twilio import DELIVERY_REASONS, UNSUBSCRIBED, reported_status
 
 log = logging.getLogger(__name__)
-
-#: Twilio's status names, in our vocabulary. Twilio's own "sending" means it is handing the
-#: message to the carrier, which for us is still "queued at the provider"; our SENDING means
-#: the provider call itself is in flight.
-TWILIO_STATUSES: dict[str, MessageStatus] = {
-    "accepted": MessageStatus.QUEUED,
-    "scheduled": MessageStatus.QUEUED,
-    "queued": MessageStatus.QUEUED,
-    "sending": MessageStatus.QUEUED,
-    "sent": MessageStatus.SENT,
-    "delivered": MessageStatus.DELIVERED,
-    "read": MessageStatus.DELIVERED,
-    "undelivered": MessageStatus.UNDELIVERED,
-    "failed": MessageStatus.FAILED,
-    # Twilio cancels only messages scheduled with it; for us such a message will never arrive.
-    "canceled": MessageStatus.FAILED,
-}
 
 #: The statuses a report may still move forward, by how far along they are.
 _PROGRESS: dict[MessageStatus, int] = {
@@ -54,19 +39,6 @@ _PROGRESS: dict[MessageStatus, int] = {
     MessageStatus.SENT: 3,
 }
 _NOT_DELIVERED = frozenset({MessageStatus.UNDELIVERED, MessageStatus.FAILED})
-
-#: Twilio's delivery error codes (https://www.twilio.com/docs/api/errors), in our own words: the
-#: coordinator reads these next to the invitation that failed.
-DELIVERY_REASONS: dict[str, str] = {
-    "30003": "the phone is unreachable (switched off or out of coverage)",
-    "30004": "the recipient's carrier blocked the message",
-    "30005": "unknown destination: the number does not exist or is no longer in service",
-    "30006": "a landline, or a carrier that cannot receive SMS",
-    "30007": "the carrier filtered the message",
-    "30008": "the carrier reported an unknown error",
-    "21610": "the recipient has unsubscribed (replied STOP)",
-}
-UNSUBSCRIBED_CODE = "21610"
 
 
 class StatusOutcome(enum.StrEnum):
@@ -95,7 +67,7 @@ def apply_status(
     *, session: Session, callback: ProviderCallback, over_invite: float = 1.0
 ) -> StatusOutcome:
     """Apply one delivery report to the message it is about; the caller commits."""
-    reported = TWILIO_STATUSES.get((callback.status or "").lower())
+    reported = reported_status(callback.status)
     # Locked, so two reports of one message applied at once cannot interleave: without the
     # lock "sent" could be written after "delivered" had been.
     message = session.scalar(
@@ -141,7 +113,7 @@ def _record_failure(
     reason = delivery_reason(code, message.status)
     message.error_code = code
     message.error_reason = reason[:300]
-    if message.purpose == "invitation" and message.invitation_id is not None:
+    if message.purpose == MessagePurpose.INVITATION and message.invitation_id is not None:
         # Nobody will answer an invitation that never arrived: its seat goes to the waitlist.
         # An invitation answered meanwhile (through the page) keeps its answer.
         close_unanswered(
@@ -151,7 +123,7 @@ def _record_failure(
             reason=f"invitation SMS not delivered: {reason}",
             over_invite=over_invite,
         )
-    if code == UNSUBSCRIBED_CODE and message.participant_id is not None:
+    if code == UNSUBSCRIBED and message.participant_id is not None:
         # The carrier will refuse every further message anyway; recording the opt-out stops
         # Birge from inviting the person (and paying for refused messages) until they send
         # START, and gives their seats to the waitlist.

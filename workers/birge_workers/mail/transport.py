@@ -20,11 +20,12 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 from urllib.parse import unquote, urlsplit
 
 from birge_shared.private_files import private_folder, write_private_bytes
@@ -54,9 +55,18 @@ class MailError(Exception):
         self.temporary = temporary
 
 
+def _nothing() -> None:
+    return None
+
+
 class MailTransport(Protocol):
-    def send(self, message: EmailMessage) -> None:
-        """Hand over one message; raises `MailError` if it was not accepted."""
+    def send(self, message: EmailMessage, *, handing_over: Callable[[], None] = _nothing) -> None:
+        """Hand over one message; raises `MailError` if it was not accepted.
+
+        `handing_over` is called at the last moment before which the message surely has not
+        been handed over: just before SMTP's DATA, when the server has taken sender and
+        recipient. Before it nothing was delivered; after it the server may have the message.
+        """
         ...
 
     def close(self) -> None: ...
@@ -151,8 +161,17 @@ class SmtpTransport:
             raise
         return client
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, *, handing_over: Callable[[], None] = _nothing) -> None:
         client = self._client or self._open()
+        data = client.data
+
+        def data_after_hand_over(msg: Any) -> tuple[int, bytes]:
+            handing_over()
+            return data(msg)
+
+        # smtplib's `send_message` runs MAIL, RCPT and DATA as one call; its DATA step is the
+        # moment to note, so the session's own `data` is wrapped for this one message.
+        client.data = data_after_hand_over  # type: ignore[method-assign]
         try:
             refused = client.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -168,6 +187,8 @@ class SmtpTransport:
             raise MailError(
                 code="connection", reason=f"SMTP {type(exc).__name__}", temporary=True
             ) from None
+        finally:
+            client.data = data  # type: ignore[method-assign]
         if refused:
             # With one recipient per message a partial refusal is a full one.
             code, reply = next(iter(refused.values()))
@@ -228,7 +249,7 @@ class FolderTransport:
     ) -> None:
         self.close()
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, *, handing_over: Callable[[], None] = _nothing) -> None:
         # The e-mails hold addresses and names in clear: the owner alone may read them.
         private_folder(self.folder, narrow_existing=True)
         name = str(message["Message-ID"]).strip("<>").split("@", 1)[0]
@@ -238,6 +259,7 @@ class FolderTransport:
         # Written aside and renamed, so a reader never sees half a file.
         partial = path.with_suffix(".eml.part")
         write_private_bytes(partial, message.as_bytes())
+        handing_over()
         partial.replace(path)
 
     def close(self) -> None:

@@ -12,12 +12,13 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from birge_shared.models import Event, Invitation
-from birge_workers.notifications.notices import NOTIFIED, Planned, plan_notices
+from birge_shared.models import Event, Invitation, MessageChannel, MessagePurpose
+from birge_shared.outbound.plan import Planned
+from birge_workers.notifications.notices import NOTIFIED, plan_notices
 
 log = logging.getLogger(__name__)
 
-PURPOSE = "event_cancelled"
+PURPOSE = MessagePurpose.EVENT_CANCELLED
 
 
 def plan_cancellation_notices(
@@ -30,8 +31,8 @@ def plan_cancellation_notices(
         "cancellation notices planned",
         extra={
             "event_id": str(event.id),
-            "sms": len(planned.sms_ids),
-            "emails": len(planned.email_ids),
+            "sms": len(planned.of(MessageChannel.SMS)),
+            "emails": len(planned.of(MessageChannel.EMAIL)),
         },
     )
     return planned

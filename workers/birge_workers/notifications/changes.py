@@ -26,12 +26,20 @@ from sqlalchemy.orm import Session
 
 from birge_shared.budget import release
 from birge_shared.event_changes import changed_aspects, notifying_snapshot
-from birge_shared.models import BatchKind, BatchStatus, Event, EventStatus, Invitation
+from birge_shared.models import (
+    BatchKind,
+    BatchStatus,
+    Event,
+    EventStatus,
+    Invitation,
+    MessageChannel,
+    MessagePurpose,
+)
 from birge_workers.notifications.notices import NOTIFIED, plan_notices
 
 log = logging.getLogger(__name__)
 
-PURPOSE = "event_changed"
+PURPOSE = MessagePurpose.EVENT_CHANGED
 
 
 class ChangeOutcome(enum.StrEnum):
@@ -89,8 +97,7 @@ def notify_change(*, session: Session, event_id: uuid.UUID, sequence: int) -> Ch
         event=event,
         kind=BatchKind.CHANGE_NOTICE,
         purpose=PURPOSE,
-        sms_ids=planned.sms_ids,
-        email_ids=planned.email_ids,
+        planned=planned,
         changes=changes,
     )
     session.flush()
@@ -99,15 +106,15 @@ def notify_change(*, session: Session, event_id: uuid.UUID, sequence: int) -> Ch
         "change notices planned",
         extra={
             **extra,
-            "sms": len(planned.sms_ids),
-            "emails": len(planned.email_ids),
+            "sms": len(planned.of(MessageChannel.SMS)),
+            "emails": len(planned.of(MessageChannel.EMAIL)),
             "changes": changes,
             "held": held,
         },
     )
     return ChangeNotice(
         ChangeOutcome.HELD if held else ChangeOutcome.NOTIFIED,
-        sms=len(planned.sms_ids),
-        emails=len(planned.email_ids),
+        sms=len(planned.of(MessageChannel.SMS)),
+        emails=len(planned.of(MessageChannel.EMAIL)),
         changes=tuple(changes),
     )

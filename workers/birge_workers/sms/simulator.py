@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from birge_shared.private_files import open_private_append, private_folder
+from birge_shared.providers.twilio import PERMANENT_REASONS
 from birge_shared.sms.segments import count_segments
 from birge_workers.sms.provider import PermanentProviderError, SentMessage, same_text
 from birge_workers.sms.signing import sign_and_post
@@ -87,10 +88,6 @@ class SmsSimulator:
         if self._pid != os.getpid():
             self._start_in_this_process()
         if to in REFUSED_NUMBERS:
-            # Imported here: Twilio's client is heavy, and `birge sms reply` imports this
-            # module for its numbers without ever sending.
-            from birge_workers.sms.twilio_provider import PERMANENT_REASONS  # noqa: PLC0415
-
             code = REFUSED_NUMBERS[to]
             raise PermanentProviderError(str(code), PERMANENT_REASONS[code])
         sid = "SM" + secrets.token_hex(16)

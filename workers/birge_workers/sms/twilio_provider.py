@@ -15,6 +15,11 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError
 
+from birge_shared.providers.twilio import (
+    MAX_VALIDITY_PERIOD,
+    PERMANENT_REASONS,
+    TEMPORARY_REASONS,
+)
 from birge_workers.sms.provider import (
     PermanentProviderError,
     SentMessage,
@@ -24,31 +29,7 @@ from birge_workers.sms.provider import (
 from birge_workers.sms.twilio_http import DEFAULT_TIMEOUT, RebasedHttpClient
 
 # Twilio accepts a ValidityPeriod from 1 to 36000 seconds; 36000 is also its default.
-MAX_VALIDITY_PERIOD = 36000
-# A lookup reads one page of the newest messages to one number: a participant gets a handful
-# of messages per event, so the message in question is among them.
 LOOKUP_PAGE = 50
-
-# Codes from https://www.twilio.com/docs/api/errors that a send can meet, in our own words.
-PERMANENT_REASONS: dict[int, str] = {
-    20003: "Twilio refused the account credentials",
-    20404: "Twilio does not know the account or resource",
-    21211: "the recipient number is not a valid phone number",
-    21212: "the sender number is not valid",
-    21408: "sending to the recipient's region is not enabled on the account",
-    21602: "the message body is empty",
-    21606: "the sender cannot send SMS to this destination",
-    21608: "a trial account can only send to verified numbers",
-    21610: "the recipient has unsubscribed (replied STOP)",
-    21612: "the recipient number cannot be reached by SMS",
-    21614: "the recipient number is not a mobile number",
-    21617: "the message body exceeds 1600 characters",
-}
-TEMPORARY_REASONS: dict[int, str] = {
-    20429: "Twilio is rate-limiting requests",
-}
-# Twilio's own error codes have five digits; when an error body carries none, the SDK puts the
-# HTTP status in its place.
 _FIRST_TWILIO_CODE = 10000
 
 

@@ -20,8 +20,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from birge_shared.invitations import plan_sms
-from birge_shared.models import Invitation, InvitationStatus, Participant, SurveyConversation
+from birge_shared.models import (
+    Invitation,
+    InvitationStatus,
+    MessagePurpose,
+    Participant,
+    SurveyConversation,
+)
+from birge_shared.outbound.dedupe import KeySubject
+from birge_shared.outbound.plan import plan_one
 from birge_shared.sms.keywords import Intent, parse_reply
 from birge_shared.surveys import (
     QUESTION_PURPOSES,
@@ -82,19 +89,25 @@ def end_if_moot(*, session: Session, conversation: SurveyConversation, now: date
     return True
 
 
-def conversation_key(conversation_id: uuid.UUID, what: str) -> str:
-    return f"survey:{conversation_id}:{what}"
-
-
-def _plan(session: Session, *, purpose: str, invitation: Invitation, key: str) -> list[uuid.UUID]:
-    message_id = plan_sms(
+def _plan(
+    session: Session,
+    *,
+    purpose: MessagePurpose,
+    invitation: Invitation,
+    conversation_id: uuid.UUID,
+    step: str,
+) -> list[uuid.UUID]:
+    message_id = plan_one(
         session=session,
         purpose=purpose,
         participant_id=invitation.participant_id,
         # With its invitation, so the sender knows the event (its city's quiet hours, its
         # cancellation) and renders the link where a text has one.
         invitation_id=invitation.id,
-        dedupe_key=key,
+        # Once per step of this conversation: a reply delivered twice asks nothing twice.
+        subject=KeySubject.CONVERSATION,
+        subject_id=str(conversation_id),
+        version=step,
     )
     return [message_id] if message_id is not None else []
 
@@ -136,7 +149,8 @@ def start_conversation(
         session,
         purpose=QUESTION_PURPOSES[pending[0]],
         invitation=invitation,
-        key=conversation_key(conversation_id, f"question:{step}"),
+        conversation_id=conversation_id,
+        step=f"question:{step}",
     )
 
 
@@ -166,7 +180,8 @@ def answer_by_sms(
             session,
             purpose=SURVEY_HINT,
             invitation=invitation,
-            key=conversation_key(conversation.id, f"hint:{step}"),
+            conversation_id=conversation.id,
+            step=f"hint:{step}",
         )
     record_answers(
         session=session,
@@ -189,7 +204,8 @@ def answer_by_sms(
             session,
             purpose=SURVEY_THANKS,
             invitation=invitation,
-            key=conversation_key(conversation.id, "thanks"),
+            conversation_id=conversation.id,
+            step="thanks",
         )
     conversation.step = questions.index(following)
     session.flush()
@@ -197,5 +213,6 @@ def answer_by_sms(
         session,
         purpose=QUESTION_PURPOSES[following],
         invitation=invitation,
-        key=conversation_key(conversation.id, f"question:{conversation.step}"),
+        conversation_id=conversation.id,
+        step=f"question:{conversation.step}",
     )

@@ -29,9 +29,7 @@ from birge_shared.followup import (
     MAX_SURVEY_DELAY_MINUTES,
     SURVEY_REMINDER_AFTER,
     SURVEY_SEND_WINDOW,
-    survey_dedupe_key,
 )
-from birge_shared.invitations import plan_sms
 from birge_shared.models import (
     Event,
     EventStatus,
@@ -43,6 +41,7 @@ from birge_shared.models import (
     Participant,
     SurveyConversation,
 )
+from birge_shared.outbound.plan import plan_one
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
 from birge_shared.surveys import (
@@ -122,12 +121,11 @@ def send_post_surveys(
             kind=SurveyKind.POST,
         ):
             continue  # answered on the page already
-        link = plan_sms(
+        link = plan_one(
             session=session,
             purpose=SURVEY_POST,
             participant_id=invitation.participant_id,
             invitation_id=invitation.id,
-            dedupe_key=survey_dedupe_key(invitation.id, "post"),
         )
         if link is None:
             continue
@@ -173,12 +171,11 @@ def send_survey_reminders(
         )
         if answered is not None:
             continue
-        message_id = plan_sms(
+        message_id = plan_one(
             session=session,
             purpose=SURVEY_REMINDER,
             participant_id=participant_id,
             invitation_id=invitation_id,
-            dedupe_key=survey_dedupe_key(invitation_id, "reminder"),
         )
         if message_id is None:
             continue

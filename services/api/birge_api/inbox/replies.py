@@ -26,9 +26,11 @@ from birge_shared.crypto import get_cipher
 from birge_shared.free_text import COORDINATOR_REPLY, plan_free_text_sms
 from birge_shared.models import (
     Message,
+    MessageChannel,
     MessageStatus,
     Role,
 )
+from birge_shared.outbound.dedupe import DedupeKey, KeySubject
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
 from birge_shared.sms.operators import brands
@@ -38,7 +40,6 @@ from birge_shared.tasks import SmsSend
 
 #: An answer is short: two segments at most (306 Latin or 134 Cyrillic characters).
 MAX_SEGMENTS = 2
-_KEY_PREFIX = "inbox-reply"
 
 
 class ReplyCreate(BaseModel):
@@ -63,7 +64,15 @@ class ReplyRead(BaseModel):
 
 
 def _dedupe_key(actor: Actor, key: str) -> str:
-    return f"{_KEY_PREFIX}:{actor.user_id}:{key}"
+    return str(
+        DedupeKey(
+            subject=KeySubject.INBOX_ANSWER,
+            subject_id=str(actor.user_id),
+            channel=MessageChannel.SMS,
+            purpose=COORDINATOR_REPLY,
+            version=key,
+        )
+    )
 
 
 def _replay(
@@ -167,8 +176,10 @@ def reply(
         participant_id=person.id,
         invitation_id=None,
         text=text,
+        subject=KeySubject.INBOX_ANSWER,
+        subject_id=str(actor.user_id),
         # Without a key each answer is its own message.
-        dedupe_key=dedupe_key or _dedupe_key(actor, uuid.uuid4().hex),
+        version=idempotency_key or uuid.uuid4().hex,
     )
     if answer_id is None:
         # The same key, just used by this user for an answer to another text.

@@ -34,9 +34,12 @@ from birge_shared.models import (
     InvitationBatch,
     InvitationStatus,
     Message,
+    MessageChannel,
     Participant,
     utcnow,
 )
+from birge_shared.outbound.dedupe import DedupeKey, KeySubject
+from birge_shared.outbound.plan import Planned
 from birge_shared.settings import Settings
 from birge_shared.sms.operators import brands
 from birge_shared.sms.render import (
@@ -180,10 +183,21 @@ def message_confirmed(
         amount=estimate_price(segments, settings.sms_price_per_segment),
         currency=settings.sms_price_currency,
     )
-    keys = [f"invitation:{invitation.id}:{EVENT_MESSAGE}:{key}" for invitation, _ in recipients]
+    keys = [
+        str(
+            DedupeKey(
+                subject=KeySubject.INVITATION,
+                subject_id=str(invitation.id),
+                channel=MessageChannel.SMS,
+                purpose=EVENT_MESSAGE,
+                version=key,
+            )
+        )
+        for invitation, _ in recipients
+    ]
     planned = [
         message_id
-        for (invitation, _person), each, dedupe_key in zip(recipients, texts, keys, strict=True)
+        for (invitation, _person), each in zip(recipients, texts, strict=True)
         if (
             message_id := plan_free_text_sms(
                 session=session,
@@ -191,7 +205,7 @@ def message_confirmed(
                 participant_id=invitation.participant_id,
                 invitation_id=invitation.id,
                 text=each.text,
-                dedupe_key=dedupe_key,
+                version=key,
             )
         )
         is not None
@@ -216,8 +230,7 @@ def message_confirmed(
         session=session,
         event=event,
         kind=BatchKind.MESSAGE,
-        sms_ids=planned,
-        email_ids=[],
+        planned=Planned({MessageChannel.SMS: planned}),
         segments=segments,
         budget=settings.sms_daily_segment_budget,
         created_by_id=actor.user_id,

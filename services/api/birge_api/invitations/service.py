@@ -44,7 +44,7 @@ from birge_api.invitations.warnings import band_shortfall, invitation_warnings, 
 from birge_api.pagination import decode_cursor
 from birge_api.problems import Problem, conflict, invalid, not_found
 from birge_shared import audit, buddies
-from birge_shared.budget import messages_of, queue_batch_messages
+from birge_shared.budget import messages_of
 from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     BatchKind,
@@ -63,6 +63,7 @@ from birge_shared.models import (
     Role,
     utcnow,
 )
+from birge_shared.outbound.plan import queue_planned
 from birge_shared.outbox import enqueue
 from birge_shared.phones import mask
 from birge_shared.settings import Settings
@@ -320,8 +321,7 @@ def approve_batch(
             enqueue(session=session, payload=InvitationsFanOut(batch_id=batch.id))
     else:
         # A refill, a change notice or a message planned its messages when it was held.
-        sms_ids, email_ids = messages_of(session, batch.id)
-        queue_batch_messages(session=session, sms_ids=sms_ids, email_ids=email_ids)
+        queue_planned(session=session, planned=messages_of(session, batch.id))
     audit.record(
         session=session,
         actor_id=actor.user_id,

@@ -10,11 +10,10 @@ from birge_api.deps import SessionDep, SettingsDep
 from birge_api.problems import Problem
 from birge_api.webhooks import service
 from birge_api.webhooks.signature import is_signed, public_url
+from birge_shared.providers.twilio import INBOUND_PATH, STATUS_PATH
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
-STATUS_PATH = "/webhooks/twilio/status"
-INBOUND_PATH = "/webhooks/twilio/messages"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 _RESPONSES: dict[int | str, dict[str, str]] = {
@@ -68,7 +67,7 @@ def _sid(form: dict[str, str]) -> str:
     return form.get("MessageSid") or form.get("SmsSid") or ""
 
 
-@router.post("/twilio/status", status_code=204, responses=_RESPONSES)
+@router.post(STATUS_PATH.removeprefix(router.prefix), status_code=204, responses=_RESPONSES)
 def status_callback(form: SignedForm, session: SessionDep) -> Response:
     sid, status = _sid(form), form.get("MessageStatus", "")
     _require({"MessageSid": sid, "MessageStatus": status})
@@ -78,7 +77,7 @@ def status_callback(form: SignedForm, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/twilio/messages", responses=_RESPONSES)
+@router.post(INBOUND_PATH.removeprefix(router.prefix), responses=_RESPONSES)
 def inbound_message(form: SignedForm, session: SessionDep) -> Response:
     sid = _sid(form)
     _require({"MessageSid": sid, "From": form.get("From", "")})

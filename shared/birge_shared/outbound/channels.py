@@ -1,0 +1,66 @@
+"""Which channels carry which purposes, who can be reached on each, and each one's send task.
+
+The planning function asks this table, never a channel by name: a new channel (WhatsApp,
+Telegram) is a new `ChannelSpec` here and a provider module in the workers
+(`birge_workers.outbound.channels`), not a second pipeline.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from birge_shared.models.enums import MessageChannel, MessagePurpose
+from birge_shared.models.participant import Participant
+from birge_shared.tasks import EmailSend, SmsSend, TaskPayload
+
+#: What the calendar e-mail has texts for (see `birge_shared.mail.texts`).
+CALENDAR_PURPOSES = frozenset(
+    {MessagePurpose.INVITATION, MessagePurpose.EVENT_CHANGED, MessagePurpose.EVENT_CANCELLED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    channel: MessageChannel
+    #: The purposes this channel has a text for.
+    purposes: frozenset[MessagePurpose]
+    #: Can this person be written to on this channel at all (an address is on file)?
+    reachable: Callable[[Participant], bool]
+    #: The task that sends a chunk of this channel's planned messages.
+    send_task: Callable[[list[uuid.UUID]], TaskPayload]
+    #: Messages per send task: an e-mail chunk shares one SMTP connection; None is the
+    #: `SMS_CHUNK_SIZE` setting.
+    chunk_size: int | None = None
+    #: A message of this channel is planned again for each calendar SEQUENCE of its event,
+    #: because a newer calendar version replaces the one the person holds.
+    per_sequence: bool = False
+
+
+def _registered(person: Participant) -> bool:
+    # Everyone registers with a number. An erased person's message is still planned: the
+    # sender then finds nobody to send it to and, for an invitation, frees its seat.
+    return True
+
+
+def _has_email(person: Participant) -> bool:
+    return person.email_encrypted is not None and person.erased_at is None
+
+
+CHANNELS: Mapping[MessageChannel, ChannelSpec] = {
+    MessageChannel.SMS: ChannelSpec(
+        channel=MessageChannel.SMS,
+        purposes=frozenset(p for p in MessagePurpose if not p.value.startswith("reply:")),
+        reachable=_registered,
+        send_task=lambda ids: SmsSend(message_ids=ids),
+    ),
+    MessageChannel.EMAIL: ChannelSpec(
+        channel=MessageChannel.EMAIL,
+        purposes=CALENDAR_PURPOSES,
+        reachable=_has_email,
+        send_task=lambda ids: EmailSend(message_ids=ids),
+        chunk_size=50,
+        per_sequence=True,
+    ),
+}
