@@ -26,7 +26,6 @@ _FORMULA = Field(
     "`GET /v1/indicators/figures`.",
     examples=["participants_attended / participants_invited * 100"],
 )
-_CITY_TARGETS = Field(description="City code → target, for cities whose target differs.")
 
 
 class IndicatorName(BaseModel):
@@ -45,7 +44,9 @@ class IndicatorCreate(BaseModel):
     formula: str = _FORMULA
     unit: IndicatorUnit
     target: float = Field(allow_inf_nan=False, ge=-1e12, le=1e12)
-    city_targets: dict[str, float] = _CITY_TARGETS
+    city_targets: dict[str, float] = Field(
+        default_factory=dict, description="City code → target, for cities whose target differs."
+    )
     period: IndicatorPeriod = IndicatorPeriod.QUARTER
 
 
@@ -54,9 +55,11 @@ class IndicatorUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str | None = _CODE
+    code: str | None = Field(
+        default=None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+    )
     name: IndicatorName | None = None
-    formula: str | None = _FORMULA
+    formula: str | None = Field(default=None, min_length=1, max_length=500)
     unit: IndicatorUnit | None = None
     target: float | None = Field(default=None, allow_inf_nan=False, ge=-1e12, le=1e12)
     city_targets: dict[str, float] | None = None
