@@ -121,7 +121,7 @@ def test_admins_write_and_everyone_reads(
         ("max(events_held, 1)", "function calls not allowed at column 1", {"column": 1}),
     ],
 )
-def test_a_bad_formula_is_a_problem_and_changes_nothing(
+def test_a_bad_formula_is_a_problem_and_changes_nothing(  # noqa: PLR0917 - fixtures and parameters
     client: TestClient,
     admin_headers: Headers,
     db: Session,
