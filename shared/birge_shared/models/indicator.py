@@ -10,7 +10,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from birge_shared.models.base import Base, str_enum, utcnow
@@ -43,7 +43,7 @@ class Indicator(Base):
     #: The expression as typed, checked by `birge_shared.indicator_formula` before saving.
     formula: Mapped[str] = mapped_column(String(500))
     unit: Mapped[IndicatorUnit] = mapped_column(str_enum(IndicatorUnit, 10))
-    target: Mapped[float]
+    target: Mapped[float] = mapped_column(Float)
     #: City code → target, for cities whose target differs from `target`.
     city_targets: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     period: Mapped[IndicatorPeriod] = mapped_column(str_enum(IndicatorPeriod, 10))
