@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from birge_shared.models import IndicatorPeriod, IndicatorUnit
 
@@ -15,6 +16,12 @@ _CODE = Field(
     pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
     description="The results framework's reference, unique: letters, digits, `.`, `_`, `-`.",
 )
+#: A target as typed: finite, and far from the edges of a float.
+Target = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+CityTargets = Annotated[
+    dict[Annotated[str, StringConstraints(min_length=1, max_length=40)], Target],
+    Field(max_length=20),
+]
 _NAME = Field(
     description="Per language code (`ky`, `ru`, `en`); English is required, up to 200 "
     "characters each.",
@@ -43,8 +50,8 @@ class IndicatorCreate(BaseModel):
     name: IndicatorName = _NAME
     formula: str = _FORMULA
     unit: IndicatorUnit
-    target: float = Field(allow_inf_nan=False, ge=-1e12, le=1e12)
-    city_targets: dict[str, float] = Field(
+    target: Target
+    city_targets: CityTargets = Field(
         default_factory=dict, description="City code → target, for cities whose target differs."
     )
     period: IndicatorPeriod = IndicatorPeriod.QUARTER
@@ -61,8 +68,8 @@ class IndicatorUpdate(BaseModel):
     name: IndicatorName | None = None
     formula: str | None = Field(default=None, min_length=1, max_length=500)
     unit: IndicatorUnit | None = None
-    target: float | None = Field(default=None, allow_inf_nan=False, ge=-1e12, le=1e12)
-    city_targets: dict[str, float] | None = None
+    target: Target | None = None
+    city_targets: CityTargets | None = None
     period: IndicatorPeriod | None = None
 
 
