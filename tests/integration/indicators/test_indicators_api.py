@@ -257,3 +257,27 @@ def test_the_export_carries_the_values(
     assert cells[1][8] == pytest.approx(float(rows[0][8]))
     exports = db.scalars(select(AuditEntry).where(AuditEntry.action == "indicator.export")).all()
     assert [entry.details["format"] for entry in exports] == ["csv", "xlsx"]
+
+
+def test_a_saved_formula_naming_a_figure_no_longer_there_is_not_available(
+    client: TestClient, admin_headers: Headers, db: Session
+) -> None:
+    db.add(
+        Indicator(
+            code="OLD-1",
+            name={"en": "Retired figure"},
+            formula="retired_figure * 2",
+            unit="count",
+            target=1,
+            city_targets={},
+            period="year",
+        )
+    )
+    db.commit()
+    (listed,) = client.get("/v1/indicators", headers=admin_headers).json()
+    assert listed["figures"] == []
+    values = _values(client, admin_headers, period="2031")
+    assert [(v["city"], v["value"], v["suppressed"]) for v in values] == [
+        ("bishkek", None, False),
+        ("osh", None, False),
+    ]

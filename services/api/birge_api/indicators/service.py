@@ -69,13 +69,23 @@ def list_figures() -> list[FigureRead]:
     return [FigureRead(name=info.name, description=info.description) for info in FIGURES]
 
 
+def _stored(row: Indicator) -> Formula | None:
+    """A saved formula, checked again: one naming a figure the reports no longer have reads
+    as not available instead of failing the whole list."""
+    try:
+        return parse(row.formula, FIGURE_NAMES)
+    except FormulaError:
+        return None
+
+
 def _read(row: Indicator) -> IndicatorRead:
+    formula = _stored(row)
     return IndicatorRead(
         id=row.id,
         code=row.code,
         name=row.name,
         formula=row.formula,
-        figures=list(parse(row.formula, FIGURE_NAMES).names),
+        figures=list(formula.names) if formula is not None else [],
         unit=row.unit,
         target=row.target,
         city_targets=row.city_targets,
@@ -251,14 +261,14 @@ def indicator_values(
     cache: dict[tuple[str, str], FigureValues] = {}
     values: list[IndicatorValue] = []
     for row in _rows(session):
-        formula = parse(row.formula, FIGURE_NAMES)
+        formula = _stored(row)
         span = asked or containing(row.period, day)
         for code in cities:
             key = (code, span.label)
             if key not in cache:
                 cache[key] = figure_values(session=session, actor=actor, city=code, period=span)
             figures = cache[key]
-            value = evaluate(formula, figures.values)
+            value = evaluate(formula, figures.values) if formula is not None else None
             target = row.city_targets.get(code, row.target)
             values.append(
                 IndicatorValue(
@@ -270,7 +280,8 @@ def indicator_values(
                     value=value,
                     target=target,
                     progress=value / target if value is not None and target else None,
-                    suppressed=any(name in figures.suppressed for name in formula.names),
+                    suppressed=formula is not None
+                    and any(name in figures.suppressed for name in formula.names),
                 )
             )
     return values
