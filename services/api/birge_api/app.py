@@ -16,6 +16,7 @@ from birge_api.dashboard.router import router as dashboard_router
 from birge_api.events.router import router as events_router
 from birge_api.groups.router import router as groups_router
 from birge_api.inbox.router import router as inbox_router
+from birge_api.indicators.router import router as indicators_router
 from birge_api.invitations.router import approvals as approvals_router
 from birge_api.invitations.router import router as invitations_router
 from birge_api.message_templates.router import router as message_templates_router
@@ -84,5 +85,6 @@ def create_app() -> FastAPI:
     app.include_router(inbox_router)
     app.include_router(contacts_router)
     app.include_router(reports_router)
+    app.include_router(indicators_router)
     app.include_router(dashboard_router)
     return app

@@ -23,6 +23,7 @@ from birge_console import (
     event_page,
     events,
     inbox,
+    indicators,
     invite_wizard,
     participant_channels,
     participant_filters,
@@ -59,6 +60,7 @@ def create_app() -> FastAPI:
     app.include_router(participants.router)
     app.include_router(report_dataset.router)
     app.include_router(reports.router)
+    app.include_router(indicators.router)
     app.include_router(admin.router)
 
     @app.get("/", include_in_schema=False)

@@ -22,6 +22,7 @@ _ITEMS: tuple[tuple[str, str, frozenset[Role]], ...] = (
     (N_("Participants"), "/console/participants", frozenset({Role.COORDINATOR, Role.ADMIN})),
     (N_("Inbox"), "/console/inbox", frozenset({Role.COORDINATOR, Role.ADMIN})),
     (N_("Reports"), "/console/reports", frozenset(Role)),
+    (N_("Indicators"), "/console/indicators", frozenset(Role)),
     (N_("Administration"), "/console/admin", frozenset({Role.ADMIN})),
 )
 

@@ -36,6 +36,7 @@ from birge_shared.models.enums import (
 from birge_shared.models.event import Event
 from birge_shared.models.group import EventGroup, GroupMember
 from birge_shared.models.import_upload import ImportUpload
+from birge_shared.models.indicator import Indicator, IndicatorPeriod, IndicatorUnit
 from birge_shared.models.invitation import Invitation
 from birge_shared.models.message import Message
 from birge_shared.models.name_token import ParticipantNameToken
@@ -72,6 +73,9 @@ __all__ = [
     "EventVisibility",
     "GroupMember",
     "ImportUpload",
+    "Indicator",
+    "IndicatorPeriod",
+    "IndicatorUnit",
     "Invitation",
     "InvitationBatch",
     "InvitationRollup",
