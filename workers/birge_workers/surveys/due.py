@@ -5,7 +5,10 @@ The table is the schedule: every minute `surveys.send_due` plans
   `survey_delay_minutes` ago (default 60), and, where the person has replied by SMS before
   (so replies work on their route) and the sender can receive replies (SMS_TWO_WAY), the
   first question of the SMS survey right after it; without replies the link is the survey;
-- one reminder (`survey_reminder`) 24 hours after the link went out, when no answer came.
+- one reminder (`survey_reminder`) 24 hours after the link went out, when no answer came;
+- the follow-up wave's link (`survey_followup`) `SURVEY_FOLLOWUP_DAYS` after the event's end
+  (default 28), to every attendee who has not answered it: a link only, since its questions
+  (the event's attitude items and the behavioural ones) are answered on the personal page.
 
 Neither is planned during the quiet hours of the event city's local time: what comes due at
 night waits for the first tick after they end (by default the survey of an event that ended
@@ -46,6 +49,7 @@ from birge_shared.models import (
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
 from birge_shared.surveys import (
+    SURVEY_FOLLOWUP,
     SURVEY_POST,
     SURVEY_REMINDER,
     SurveyKind,
@@ -194,6 +198,50 @@ def send_survey_reminders(
     return planned
 
 
+def send_followup_surveys(
+    *, session: Session, now: datetime, settings: Settings
+) -> list[uuid.UUID]:
+    """Plan the follow-up link for attendees whose event ended `survey_followup_days` ago."""
+    after = timedelta(days=settings.survey_followup_days)
+    rows = session.execute(
+        select(Invitation, Event)
+        .join(Event, Invitation.event_id == Event.id)
+        .join(Participant, Invitation.participant_id == Participant.id)
+        .where(
+            Invitation.status == InvitationStatus.ATTENDED,
+            Event.status.in_((EventStatus.SCHEDULED, EventStatus.COMPLETED)),
+            Event.ends_at <= now - after,
+            Event.ends_at > now - after - SURVEY_SEND_WINDOW,
+            *_reachable(),
+            ~exists().where(
+                Message.invitation_id == Invitation.id, Message.purpose == SURVEY_FOLLOWUP
+            ),
+        )
+    ).all()
+    planned: list[uuid.UUID] = []
+    for invitation, event in rows:
+        if _quiet(now, event, settings):
+            continue
+        answered = find_response(
+            session,
+            event_id=event.id,
+            participant_id=invitation.participant_id,
+            kind=SurveyKind.FOLLOWUP,
+        )
+        if answered is not None:
+            continue
+        message_id = plan_sms(
+            session=session,
+            purpose=SURVEY_FOLLOWUP,
+            participant_id=invitation.participant_id,
+            invitation_id=invitation.id,
+            dedupe_key=survey_dedupe_key(invitation.id, "followup"),
+        )
+        if message_id is not None:
+            planned.append(message_id)
+    return planned
+
+
 def chunked(groups: Sequence[list[uuid.UUID]], size: int) -> list[list[uuid.UUID]]:
     """Pack groups into chunks of at most `size` ids (a larger group gets its own chunk)."""
     chunks: list[list[uuid.UUID]] = []
@@ -213,7 +261,10 @@ def send_due_surveys(*, session: Session, now: datetime, settings: Settings) -> 
     groups = send_post_surveys(session=session, now=now, settings=settings)
     groups += [
         [message_id]
-        for message_id in send_survey_reminders(session=session, now=now, settings=settings)
+        for message_id in (
+            *send_survey_reminders(session=session, now=now, settings=settings),
+            *send_followup_surveys(session=session, now=now, settings=settings),
+        )
     ]
     for chunk in chunked(groups, settings.sms_chunk_size):
         enqueue(session=session, payload=SmsSend(message_ids=chunk))
