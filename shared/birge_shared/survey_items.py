@@ -59,6 +59,8 @@ class BankItem:
     sources: Mapping[Language, str]
     #: A short label for reports and the codebook (English).
     label: str
+    #: Its short name in the console's reports (msgid).
+    title: str
 
     @property
     def stored_boolean(self) -> bool:
@@ -83,6 +85,7 @@ ATTITUDE = BankItem(
         Language.KY: f"{_OWN}; {_PROGRAMME_KY}",
     },
     label="Feeling towards people from the other community (1-5)",
+    title=N_("Attitude (1–5)"),
 )
 THERMOMETER = BankItem(
     code="thermometer",
@@ -103,6 +106,7 @@ THERMOMETER = BankItem(
         Language.KY: f"Adapted feeling thermometer; {_PROGRAMME_KY}",
     },
     label="Feeling thermometer towards the other community (0-100)",
+    title=N_("Feeling thermometer (0–100)"),
 )
 SOCIAL_DISTANCE = BankItem(
     code="social_distance",
@@ -128,6 +132,7 @@ SOCIAL_DISTANCE = BankItem(
         Language.KY: f"Adapted from Bogardus (1925); {_PROGRAMME_KY}",
     },
     label="Social distance to the other community (1 closest - 5 farthest)",
+    title=N_("Social distance (1 closest – 5 farthest)"),
 )
 ANXIETY = BankItem(
     code="anxiety",
@@ -145,6 +150,7 @@ ANXIETY = BankItem(
         Language.KY: f"Adapted from Stephan & Stephan (1985); {_PROGRAMME_KY}",
     },
     label="Intergroup anxiety (1 not at all - 5 very)",
+    title=N_("Intergroup anxiety (1–5)"),
 )
 MET_OUTSIDE = BankItem(
     code="met_outside",
@@ -154,7 +160,7 @@ MET_OUTSIDE = BankItem(
     values=(YES, NO),
     value_labels={YES: N_("Yes"), NO: N_("No")},
     wording=N_(
-        "Since the event, have you met someone from the other community outside Birge's events?"
+        "Since the event, have you met someone from the other community outside Birge events?"
     ),
     sources={
         Language.EN: f"{_OWN}: a behavioural follow-up question",
@@ -162,6 +168,7 @@ MET_OUTSIDE = BankItem(
         Language.KY: f"{_OWN}; {_PROGRAMME_KY}",
     },
     label="Met someone from the other community outside the events since (yes/no)",
+    title=N_("Met someone outside the events"),
 )
 JOIN_AGAIN = BankItem(
     code="join_again",
@@ -177,6 +184,7 @@ JOIN_AGAIN = BankItem(
         Language.KY: f"{_OWN}; {_PROGRAMME_KY}",
     },
     label="Would join a mixed event again (1 yes, 2 maybe, 3 no)",
+    title=N_("Would join a mixed event again"),
 )
 
 BANK: tuple[BankItem, ...] = (
@@ -194,6 +202,12 @@ BEHAVIOUR_ITEMS: tuple[BankItem, ...] = tuple(i for i in BANK if i.family is Fam
 DEFAULT_CHOICE: tuple[str, ...] = (ATTITUDE.code,)
 
 PRE, POST, FOLLOWUP = "pre", "post", "followup"
+#: The waves' short names in the console's reports (msgids).
+WAVE_TITLES: dict[str, str] = {
+    PRE: N_("before"),
+    POST: N_("after"),
+    FOLLOWUP: N_("follow-up"),
+}
 WAVES: tuple[str, ...] = (PRE, POST, FOLLOWUP)
 #: The changes reported per attitude item, each over the people answering both waves.
 PAIRED_WAVES: tuple[tuple[str, str], ...] = ((PRE, POST), (POST, FOLLOWUP), (PRE, FOLLOWUP))
