@@ -167,7 +167,7 @@ MET_OUTSIDE = BankItem(
         Language.RU: f"{_OWN}; {_PROGRAMME_RU}",
         Language.KY: f"{_OWN}; {_PROGRAMME_KY}",
     },
-    label="Met someone from the other community outside the events since (yes/no)",
+    label="Met someone of the other community outside the events since (yes/no)",
     title=N_("Met someone outside the events"),
 )
 JOIN_AGAIN = BankItem(
