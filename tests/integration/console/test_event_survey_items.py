@@ -38,9 +38,7 @@ def test_a_coordinator_chooses_the_event_s_items_on_its_page(
     assert event.survey_items == ["attitude", "thermometer"]
 
 
-def test_viewers_and_other_cities_cannot_choose(
-    signed_in_english: SignedIn, db: Session
-) -> None:
+def test_viewers_and_other_cities_cannot_choose(signed_in_english: SignedIn, db: Session) -> None:
     event = make_event(db, city="bishkek")
     viewer = signed_in_english(Role.VIEWER, ("bishkek",))
     page = viewer.get(f"/console/events/{event.id}").text
