@@ -7,8 +7,9 @@ those are kept per key:
 
     (event, community, item, wave, value) → n, total, squares
 
-- `item` is a survey item code (`attitude`, `rating`, `cross_group_talk`) or `response` (one
-  per answer row: the respondents of a wave).
+- `item` is a survey item code (`attitude`, `rating`, `cross_group_talk`, and the item bank's
+  others, `birge_shared.survey_items`) or `response` (one per answer row: the respondents of
+  a wave).
 - `wave` is the survey's kind (`pre`, `post`, and any later wave stored the same way), or a
   pair `earlier:later` for the change of a paired item, counted once per person answering the
   item in both waves, under the community of the later answer: n pairs, the sum of
@@ -18,7 +19,9 @@ those are kept per key:
   value for that value's count. Yes/no items count yes as 1.
 
 A new item or wave is new keys, not a new table: `SURVEY_ITEMS` and `PAIRED_ITEMS` say what
-the triggers roll up, and a migration that changes them re-creates the triggers from here.
+the triggers roll up (every attitude item of the bank over `pre:post`, `post:followup` and
+`pre:followup`), and a migration that changes them re-creates the triggers from here, naming
+its own `Scheme` so an older migration keeps building the triggers of its revision.
 
 Invitations are counted apart, in `invitation_rollup`: one row per cell with a column per
 status (a closed list), because every report reads all the statuses of a cell together.
