@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, Row, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from birge_shared.followup import (
@@ -79,6 +79,25 @@ def _quiet(now: datetime, event: Event, settings: Settings) -> bool:
     return in_quiet_hours(local, start=settings.quiet_hours_start, end=settings.quiet_hours_end)
 
 
+def _attendees_without(
+    session: Session, purpose: str, *ended: ColumnElement[bool]
+) -> Sequence[Row[Invitation, Event]]:
+    """Reachable attendees of events that ended in the window `ended`, with their event,
+    whose invitation has no message of `purpose` yet."""
+    return session.execute(
+        select(Invitation, Event)
+        .join(Event, Invitation.event_id == Event.id)
+        .join(Participant, Invitation.participant_id == Participant.id)
+        .where(
+            Invitation.status == InvitationStatus.ATTENDED,
+            Event.status.in_((EventStatus.SCHEDULED, EventStatus.COMPLETED)),
+            *ended,
+            *_reachable(),
+            ~exists().where(Message.invitation_id == Invitation.id, Message.purpose == purpose),
+        )
+    ).all()
+
+
 def replies_work(session: Session, participant_id: uuid.UUID) -> bool:
     """Has this person ever sent Birge an SMS? Then replies reach it on their route."""
     return bool(
@@ -101,19 +120,9 @@ def send_post_surveys(
     Returns the planned ids grouped per person, so a link and its question stay in one chunk.
     """
     oldest_end = now - timedelta(minutes=MAX_SURVEY_DELAY_MINUTES) - SURVEY_SEND_WINDOW
-    rows = session.execute(
-        select(Invitation, Event)
-        .join(Event, Invitation.event_id == Event.id)
-        .join(Participant, Invitation.participant_id == Participant.id)
-        .where(
-            Invitation.status == InvitationStatus.ATTENDED,
-            Event.status.in_((EventStatus.SCHEDULED, EventStatus.COMPLETED)),
-            Event.ends_at <= now,
-            Event.ends_at > oldest_end,
-            *_reachable(),
-            ~exists().where(Message.invitation_id == Invitation.id, Message.purpose == SURVEY_POST),
-        )
-    ).all()
+    rows = _attendees_without(
+        session, SURVEY_POST, Event.ends_at <= now, Event.ends_at > oldest_end
+    )
     groups: list[list[uuid.UUID]] = []
     for invitation, event in rows:
         due = event.ends_at + timedelta(minutes=event.survey_delay_minutes)
@@ -203,21 +212,12 @@ def send_followup_surveys(
 ) -> list[uuid.UUID]:
     """Plan the follow-up link for attendees whose event ended `survey_followup_days` ago."""
     after = timedelta(days=settings.survey_followup_days)
-    rows = session.execute(
-        select(Invitation, Event)
-        .join(Event, Invitation.event_id == Event.id)
-        .join(Participant, Invitation.participant_id == Participant.id)
-        .where(
-            Invitation.status == InvitationStatus.ATTENDED,
-            Event.status.in_((EventStatus.SCHEDULED, EventStatus.COMPLETED)),
-            Event.ends_at <= now - after,
-            Event.ends_at > now - after - SURVEY_SEND_WINDOW,
-            *_reachable(),
-            ~exists().where(
-                Message.invitation_id == Invitation.id, Message.purpose == SURVEY_FOLLOWUP
-            ),
-        )
-    ).all()
+    rows = _attendees_without(
+        session,
+        SURVEY_FOLLOWUP,
+        Event.ends_at <= now - after,
+        Event.ends_at > now - after - SURVEY_SEND_WINDOW,
+    )
     planned: list[uuid.UUID] = []
     for invitation, event in rows:
         if _quiet(now, event, settings):
