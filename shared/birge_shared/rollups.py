@@ -7,8 +7,9 @@ those are kept per key:
 
     (event, community, item, wave, value) → n, total, squares
 
-- `item` is a survey item code (`attitude`, `rating`, `cross_group_talk`) or `response` (one
-  per answer row: the respondents of a wave).
+- `item` is a survey item code (`attitude`, `rating`, `cross_group_talk`, and the item bank's
+  others, `birge_shared.survey_items`) or `response` (one per answer row: the respondents of
+  a wave).
 - `wave` is the survey's kind (`pre`, `post`, and any later wave stored the same way), or a
   pair `earlier:later` for the change of a paired item, counted once per person answering the
   item in both waves, under the community of the later answer: n pairs, the sum of
@@ -18,7 +19,9 @@ those are kept per key:
   value for that value's count. Yes/no items count yes as 1.
 
 A new item or wave is new keys, not a new table: `SURVEY_ITEMS` and `PAIRED_ITEMS` say what
-the triggers roll up, and a migration that changes them re-creates the triggers from here.
+the triggers roll up (every attitude item of the bank over `pre:post`, `post:followup` and
+`pre:followup`), and a migration that changes them re-creates the triggers from here, naming
+its own `Scheme` so an older migration keeps building the triggers of its revision.
 
 Invitations are counted apart, in `invitation_rollup`: one row per cell with a column per
 status (a closed list), because every report reads all the statuses of a cell together.
@@ -47,6 +50,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from birge_shared import survey_items
 from birge_shared.models.enums import InvitationStatus
 
 TABLE = "report_rollup"
@@ -70,6 +74,12 @@ class SurveyItem:
     #: Whether its answers are also counted per value (a report shows its distribution);
     #: every other item keeps its moments only, which keeps the table small.
     distribution: bool = False
+    #: The `survey_response` column it reads (the code, unless named otherwise).
+    column: str = ""
+
+    @property
+    def source_column(self) -> str:
+        return self.column or self.code
 
     def value(self, row: str) -> str:
         return self.value_sql.format(row=row)
@@ -85,7 +95,35 @@ CROSS_GROUP_TALK = SurveyItem(
     "CASE WHEN {row}.cross_group_talk THEN 1 ELSE 0 END",
     "{row}.cross_group_talk IS NOT NULL",
 )
-SURVEY_ITEMS: tuple[SurveyItem, ...] = (ATTITUDE, RATING, CROSS_GROUP_TALK)
+#: The items the first rollup migration (0024) knew; it builds its triggers from these alone,
+#: since the later items' columns do not exist yet at that revision.
+FIRST_ITEMS: tuple[SurveyItem, ...] = (ATTITUDE, RATING, CROSS_GROUP_TALK)
+
+
+def _bank_item(item: survey_items.BankItem) -> SurveyItem:
+    if item.stored_boolean:
+        return SurveyItem(
+            item.code,
+            f"CASE WHEN {{row}}.{item.column} THEN 1 ELSE 0 END",
+            f"{{row}}.{item.column} IS NOT NULL",
+            column=item.column,
+        )
+    return SurveyItem(
+        item.code,
+        f"{{row}}.{item.column}",
+        f"{{row}}.{item.column} IS NOT NULL",
+        # The choices without an order (join again: yes, maybe, no) are shown as counts.
+        distribution=item.answer is survey_items.Answer.CHOICE
+        and item.family is survey_items.Family.BEHAVIOUR,
+        column=item.column,
+    )
+
+
+SURVEY_ITEMS: tuple[SurveyItem, ...] = (
+    *FIRST_ITEMS,
+    *(_bank_item(item) for item in survey_items.BANK if item is not survey_items.ATTITUDE),
+)
+ITEMS_BY_CODE: dict[str, SurveyItem] = {item.code: item for item in SURVEY_ITEMS}
 
 
 @dataclass(frozen=True)
@@ -105,7 +143,39 @@ def pair_wave(earlier: str, later: str) -> str:
     return f"{earlier}:{later}"
 
 
-PAIRED_ITEMS: tuple[PairedItem, ...] = (PairedItem(ATTITUDE, "pre", "post"),)
+FIRST_PAIRS: tuple[PairedItem, ...] = (PairedItem(ATTITUDE, "pre", "post"),)
+#: Every attitude item of the bank, over every pair of waves; the attitude's pre → post first.
+PAIRED_ITEMS: tuple[PairedItem, ...] = (
+    *FIRST_PAIRS,
+    *(
+        PairedItem(ITEMS_BY_CODE[item.code], earlier, later)
+        for item in survey_items.ATTITUDE_ITEMS
+        for earlier, later in survey_items.PAIRED_WAVES
+        if (item.code, earlier, later) != (ATTITUDE.code, "pre", "post")
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """What the triggers roll up: the items and the pairs (a migration names its own)."""
+
+    items: tuple[SurveyItem, ...]
+    paired: tuple[PairedItem, ...]
+
+    @property
+    def answer_columns(self) -> tuple[str, ...]:
+        return (
+            "event_id",
+            "pseudonym",
+            "kind",
+            "community",
+            *dict.fromkeys(item.source_column for item in self.items),
+        )
+
+
+CURRENT = Scheme(SURVEY_ITEMS, PAIRED_ITEMS)
+FIRST = Scheme(FIRST_ITEMS, FIRST_PAIRS)
 
 _COLUMNS = "event_id, community, item, wave, value, n, total, squares"
 _KEY = "event_id, community, item, wave, value"
@@ -127,7 +197,7 @@ def _upsert(select_sql: str) -> str:
 # ------------------------------------------------------------------ answers' shares
 
 
-def _answer_selects(source: str, sign: int) -> Iterator[str]:
+def _answer_selects(source: str, sign: int, scheme: Scheme = CURRENT) -> Iterator[str]:
     """Per cell, the response count and each item's moments and counts per value of the
     answer rows in `source` (a table or a parenthesised query), times `sign`."""
     community = _community("r.community")
@@ -136,7 +206,7 @@ def _answer_selects(source: str, sign: int) -> Iterator[str]:
         f"SELECT r.event_id, {community}, '{RESPONSE}', r.kind, '{ALL_VALUES}', "
         f"{sign} * count(*), 0, 0 FROM {source} AS r GROUP BY {keys}"
     )
-    for item in SURVEY_ITEMS:
+    for item in scheme.items:
         value = item.value("r")
         sums = f"{sign} * count(*), {sign} * sum({value}), {sign} * sum({value} * {value})"
         yield (
@@ -150,10 +220,12 @@ def _answer_selects(source: str, sign: int) -> Iterator[str]:
             )
 
 
-def _pair_selects(state: str, sign: int, involving: str | None = None) -> Iterator[str]:
+def _pair_selects(
+    state: str, sign: int, involving: str | None = None, scheme: Scheme = CURRENT
+) -> Iterator[str]:
     """Per cell, the pairs of each paired item among the answers in `state`, times `sign`;
     with `involving` (a query of row ids), only the pairs one of those rows is part of."""
-    for paired in PAIRED_ITEMS:
+    for paired in scheme.paired:
         item = paired.item
         change = f"({item.value('later')} - {item.value('earlier')})"
         among = (
@@ -170,9 +242,9 @@ def _pair_selects(state: str, sign: int, involving: str | None = None) -> Iterat
         )
 
 
-def _row_pairs(row: str, sign: int) -> Iterator[str]:
+def _row_pairs(row: str, sign: int, scheme: Scheme) -> Iterator[str]:
     """One answer row's pairs with its other wave's answer in the table, from either side."""
-    for paired in PAIRED_ITEMS:
+    for paired in scheme.paired:
         item = paired.item
         for own, other_wave, later, earlier in (
             (paired.later, paired.earlier, row, "other"),
@@ -189,72 +261,65 @@ def _row_pairs(row: str, sign: int) -> Iterator[str]:
             )
 
 
-def _answer_row_share(row: str, sign: int) -> list[str]:
+def _answer_row_share(row: str, sign: int, scheme: Scheme) -> list[str]:
     """SQLite's row triggers: one answer row's share, with the row's own values (OLD or NEW).
     SQLite runs a row trigger as each row is written, so a pair is counted by whichever of its
     two rows is written second."""
-    one_row = f"(SELECT {row}.id AS id, {_ANSWER_COLUMNS_OF.format(row=row)})"
+    columns = ", ".join(f"{row}.{column} AS {column}" for column in scheme.answer_columns)
+    one_row = f"(SELECT {row}.id AS id, {columns})"
     return [
-        *(_upsert(select) for select in _answer_selects(one_row, sign)),
-        *(_upsert(select) for select in _row_pairs(row, sign)),
+        *(_upsert(select) for select in _answer_selects(one_row, sign, scheme)),
+        *(_upsert(select) for select in _row_pairs(row, sign, scheme)),
     ]
 
 
-_ANSWER_COLUMNS = (
-    "event_id",
-    "pseudonym",
-    "kind",
-    "community",
-    "attitude",
-    "rating",
-    "cross_group_talk",
-)
-_ANSWER_COLUMNS_OF = ", ".join(f"{{row}}.{column} AS {column}" for column in _ANSWER_COLUMNS)
-_ANSWER_LIST = ", ".join(("id", *_ANSWER_COLUMNS))
-
-
-def _answer_statement_share(event: str) -> list[str]:
+def _answer_statement_share(event: str, scheme: Scheme) -> list[str]:
     """PostgreSQL's statement triggers, over the statement's transition tables.
 
     PostgreSQL runs row triggers after the whole statement, so the two rows of a pair written
     by one statement (a multi-row INSERT) would each see the other and count it twice. Over
     the transition tables, the pairs before and after the statement are counted once each.
     """
+    answer_list = ", ".join(("id", *scheme.answer_columns))
     if event == "INSERT":
         return [
-            *(_upsert(select) for select in _answer_selects("new_rows", 1)),
+            *(_upsert(select) for select in _answer_selects("new_rows", 1, scheme)),
             *(
                 _upsert(select)
-                for select in _pair_selects("survey_response", 1, "SELECT id FROM new_rows")
+                for select in _pair_selects("survey_response", 1, "SELECT id FROM new_rows", scheme)
             ),
         ]
     if event == "DELETE":
         before = (
-            f"(SELECT {_ANSWER_LIST} FROM survey_response "
-            f"UNION ALL SELECT {_ANSWER_LIST} FROM old_rows)"
+            f"(SELECT {answer_list} FROM survey_response "
+            f"UNION ALL SELECT {answer_list} FROM old_rows)"
         )
         return [
-            *(_upsert(select) for select in _answer_selects("old_rows", -1)),
-            *(_upsert(select) for select in _pair_selects(before, -1, "SELECT id FROM old_rows")),
+            *(_upsert(select) for select in _answer_selects("old_rows", -1, scheme)),
+            *(
+                _upsert(select)
+                for select in _pair_selects(before, -1, "SELECT id FROM old_rows", scheme)
+            ),
         ]
     # An UPDATE: only the rows whose figures changed (a comment purge changes none).
     changed = (
         "SELECT new_rows.id FROM new_rows JOIN old_rows ON old_rows.id = new_rows.id WHERE "
         + " OR ".join(
-            f"new_rows.{column} IS DISTINCT FROM old_rows.{column}" for column in _ANSWER_COLUMNS
+            f"new_rows.{column} IS DISTINCT FROM old_rows.{column}"
+            for column in scheme.answer_columns
         )
     )
-    old = f"(SELECT {_ANSWER_LIST} FROM old_rows WHERE id IN ({changed}))"
-    new = f"(SELECT {_ANSWER_LIST} FROM new_rows WHERE id IN ({changed}))"
+    old = f"(SELECT {answer_list} FROM old_rows WHERE id IN ({changed}))"
+    new = f"(SELECT {answer_list} FROM new_rows WHERE id IN ({changed}))"
     before = (
-        f"(SELECT {_ANSWER_LIST} FROM survey_response WHERE id NOT IN ({changed}) "
-        f"UNION ALL SELECT {_ANSWER_LIST} FROM {old} AS old_changed)"
+        f"(SELECT {answer_list} FROM survey_response WHERE id NOT IN ({changed}) "
+        f"UNION ALL SELECT {answer_list} FROM {old} AS old_changed)"
     )
     return [
-        *(_upsert(select) for select in _answer_selects(old, -1)),
-        *(_upsert(select) for select in _pair_selects(before, -1, changed)),
-        *(_upsert(select) for select in _answer_selects(new, 1)),
-        *(_upsert(select) for select in _pair_selects("survey_response", 1, changed)),
+        *(_upsert(select) for select in _answer_selects(old, -1, scheme)),
+        *(_upsert(select) for select in _pair_selects(before, -1, changed, scheme)),
+        *(_upsert(select) for select in _answer_selects(new, 1, scheme)),
+        *(_upsert(select) for select in _pair_selects("survey_response", 1, changed, scheme)),
     ]
 
 
@@ -319,35 +384,42 @@ class Trigger:
     per_statement: bool = False
 
 
-def _answer_triggers(dialect: str) -> tuple[Trigger, ...]:
+def _answer_triggers(dialect: str, scheme: Scheme) -> tuple[Trigger, ...]:
     if dialect == "postgresql":
         return tuple(
             Trigger(
                 f"survey_{event.lower()}",
                 "survey_response",
                 event,
-                tuple(_answer_statement_share(event)),
+                tuple(_answer_statement_share(event, scheme)),
                 per_statement=True,
             )
             for event in ("INSERT", "UPDATE", "DELETE")
         )
     return (
-        Trigger("survey_insert", "survey_response", "INSERT", tuple(_answer_row_share("NEW", 1))),
+        Trigger(
+            "survey_insert", "survey_response", "INSERT", tuple(_answer_row_share("NEW", 1, scheme))
+        ),
         Trigger(
             "survey_update",
             "survey_response",
-            f"UPDATE OF {', '.join(_ANSWER_COLUMNS)}",
-            (*_answer_row_share("OLD", -1), *_answer_row_share("NEW", 1)),
+            f"UPDATE OF {', '.join(scheme.answer_columns)}",
+            (*_answer_row_share("OLD", -1, scheme), *_answer_row_share("NEW", 1, scheme)),
         ),
-        Trigger("survey_delete", "survey_response", "DELETE", tuple(_answer_row_share("OLD", -1))),
+        Trigger(
+            "survey_delete",
+            "survey_response",
+            "DELETE",
+            tuple(_answer_row_share("OLD", -1, scheme)),
+        ),
     )
 
 
-def triggers(dialect: str) -> tuple[Trigger, ...]:
+def triggers(dialect: str, scheme: Scheme = CURRENT) -> tuple[Trigger, ...]:
     """Every rollup trigger for `postgresql` or `sqlite`. Invitations and participants need
     no other row than their own (and the participant's), so row triggers serve both."""
     return (
-        *_answer_triggers(dialect),
+        *_answer_triggers(dialect, scheme),
         Trigger("invitation_insert", "invitation", "INSERT", (_invitation_share("NEW", 1),)),
         Trigger(
             "invitation_update",
@@ -376,10 +448,10 @@ _TRANSITION = {
 }
 
 
-def create_statements(dialect: str) -> list[str]:
+def create_statements(dialect: str, scheme: Scheme = CURRENT) -> list[str]:
     """DDL creating every trigger, for `postgresql` or `sqlite`."""
     statements: list[str] = []
-    for trigger in triggers(dialect):
+    for trigger in triggers(dialect, scheme):
         name = _trigger_name(trigger)
         body = "; ".join(trigger.statements)
         if dialect == "postgresql":
@@ -419,13 +491,13 @@ def drop_statements(dialect: str) -> list[str]:
 # ------------------------------------------------------------------ from the raw rows
 
 
-def rebuild(connection: Connection) -> None:
+def rebuild(connection: Connection, scheme: Scheme = CURRENT) -> None:
     """Recompute every rollup row from the answers and invitations (the migration's backfill,
     and the benchmarks' after a bulk fill with the triggers off)."""
     connection.execute(text(f"DELETE FROM {TABLE}"))
     for select_sql in (
-        *_answer_selects("survey_response", 1),
-        *_pair_selects("survey_response", 1),
+        *_answer_selects("survey_response", 1, scheme),
+        *_pair_selects("survey_response", 1, scheme=scheme),
     ):
         connection.execute(text(f"INSERT INTO {TABLE} ({_COLUMNS}) {select_sql}"))
     connection.execute(text(f"DELETE FROM {INVITATION_TABLE}"))

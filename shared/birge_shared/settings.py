@@ -186,6 +186,9 @@ class Settings(BaseSettings):
     min_answer_window_minutes: int = Field(default=120, ge=1, le=24 * 60)
     max_recipients_per_request: int = Field(default=500, ge=1)
 
+    # The follow-up survey wave goes to attendees this many days after their event ends.
+    survey_followup_days: int = Field(default=28, ge=1, le=365)
+
     # Retention: inbound SMS texts and survey comments are purged after this many days;
     # participants not invited for `review_after_days` are listed for review.
     retention_days: int = Field(default=180, ge=1)

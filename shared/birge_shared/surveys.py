@@ -22,13 +22,15 @@ from __future__ import annotations
 import enum
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from birge_shared import survey_items
 from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     Invitation,
@@ -47,12 +49,19 @@ from birge_shared.upsert import insert_ignoring_conflict
 class SurveyKind(enum.StrEnum):
     PRE = "pre"
     POST = "post"
+    FOLLOWUP = "followup"
 
 
 class Question(enum.StrEnum):
     ATTITUDE = "attitude"
     RATING = "rating"
     TALK = "talk"
+    # The item bank's other items (`birge_shared.survey_items`), asked on the page only.
+    THERMOMETER = "thermometer"
+    SOCIAL_DISTANCE = "social_distance"
+    ANXIETY = "anxiety"
+    MET_OUTSIDE = "met_outside"
+    JOIN_AGAIN = "join_again"
 
 
 class Channel(enum.StrEnum):
@@ -60,30 +69,72 @@ class Channel(enum.StrEnum):
     SMS = "sms"
 
 
-#: The questions of each survey, in the order the SMS conversation asks them.
+#: The questions of each survey, in the order the SMS conversation asks them. The follow-up
+#: goes as a link only; its questions are the event's attitude items and the behavioural ones.
 QUESTIONS: dict[SurveyKind, tuple[Question, ...]] = {
     SurveyKind.PRE: (Question.ATTITUDE,),
     SurveyKind.POST: (Question.RATING, Question.TALK, Question.ATTITUDE),
+    SurveyKind.FOLLOWUP: (
+        Question.ATTITUDE,
+        *(Question(item.code) for item in survey_items.BEHAVIOUR_ITEMS),
+    ),
 }
 
 #: The numbers each question accepts. The talk question is yes/no, written 1 = yes, 2 = no.
 SCALES: dict[Question, tuple[int, ...]] = {
-    Question.ATTITUDE: (1, 2, 3, 4, 5),
     Question.RATING: (1, 2, 3, 4, 5),
-    Question.TALK: (1, 2),
+    Question.TALK: (survey_items.YES, survey_items.NO),
+    **{Question(item.code): item.values for item in survey_items.BANK},
 }
-TALK_YES, TALK_NO = 1, 2
+TALK_YES, TALK_NO = survey_items.YES, survey_items.NO
+
+#: The `survey_response` column of each question; yes/no questions store a boolean.
+COLUMNS: dict[Question, str] = {
+    Question.RATING: "rating",
+    Question.TALK: "cross_group_talk",
+    **{Question(item.code): item.column for item in survey_items.BANK},
+}
+_BOOLEAN: frozenset[Question] = frozenset(
+    {Question.TALK, *(Question(item.code) for item in survey_items.BANK if item.stored_boolean)}
+)
+_ATTITUDE_QUESTIONS = tuple(Question(item.code) for item in survey_items.ATTITUDE_ITEMS)
+
+
+def questions_of(kind: SurveyKind, items: Sequence[str] | None = None) -> tuple[Question, ...]:
+    """The survey's questions on the page for an event asking the attitude items `items`
+    (`Event.survey_items`; the default attitude item when None)."""
+    attitude = tuple(Question(item.code) for item in survey_items.chosen(items))
+    if kind is SurveyKind.PRE:
+        return attitude
+    if kind is SurveyKind.POST:
+        return (Question.RATING, Question.TALK, *attitude)
+    return (*attitude, *(Question(item.code) for item in survey_items.BEHAVIOUR_ITEMS))
+
+
+def _accepted(kind: SurveyKind) -> frozenset[Question]:
+    # Any attitude item of the bank: the SMS asks the default, the page the event's choice.
+    return frozenset({*QUESTIONS[kind], *_ATTITUDE_QUESTIONS})
+
 
 #: SMS purposes of the survey. None carries personal data; each is a template per language.
 QUESTION_PURPOSES: dict[Question, MessagePurpose] = {
-    question: MessagePurpose(f"survey_question_{question.value}") for question in Question
+    question: MessagePurpose(f"survey_question_{question.value}")
+    for question in (Question.ATTITUDE, Question.RATING, Question.TALK)
 }
 SURVEY_POST = MessagePurpose.SURVEY_POST  # the link to the page's survey screen, after the event
 SURVEY_REMINDER = MessagePurpose.SURVEY_REMINDER  # once, a day after an unanswered link
+SURVEY_FOLLOWUP = MessagePurpose.SURVEY_FOLLOWUP  # the follow-up wave's link, weeks later
 SURVEY_THANKS = MessagePurpose.SURVEY_THANKS  # after the last SMS answer
 SURVEY_HINT = MessagePurpose.SURVEY_HINT  # a reply that is not one of the question's numbers
 SURVEY_PURPOSES: frozenset[str] = frozenset(
-    {*QUESTION_PURPOSES.values(), SURVEY_POST, SURVEY_REMINDER, SURVEY_THANKS, SURVEY_HINT}
+    {
+        *QUESTION_PURPOSES.values(),
+        SURVEY_POST,
+        SURVEY_REMINDER,
+        SURVEY_FOLLOWUP,
+        SURVEY_THANKS,
+        SURVEY_HINT,
+    }
 )
 #: Messages that answer the reply a person just sent, so they may go at once even at night,
 #: like the other replies. The first post question is planned by the periodic task, which
@@ -98,6 +149,8 @@ CONVERSATION_HOURS = 48
 MAX_COMMENT = 1000
 #: The post survey stays open on the page this long after the event ends.
 POST_SURVEY_DAYS = 14
+#: The follow-up survey stays open on the page this long after its link was due.
+FOLLOWUP_SURVEY_DAYS = 14
 
 
 class SurveyAnswerError(ValueError):
@@ -136,20 +189,14 @@ class Stored:
 
 
 def _value_of(response: SurveyResponse, question: Question) -> int | None:
-    if question is Question.TALK:
-        if response.cross_group_talk is None:
-            return None
-        return TALK_YES if response.cross_group_talk else TALK_NO
-    return response.attitude if question is Question.ATTITUDE else response.rating
+    stored = getattr(response, COLUMNS[question])
+    if stored is None or question not in _BOOLEAN:
+        return cast("int | None", stored)
+    return TALK_YES if stored else TALK_NO
 
 
 def _set(response: SurveyResponse, question: Question, value: int) -> None:
-    if question is Question.TALK:
-        response.cross_group_talk = value == TALK_YES
-    elif question is Question.ATTITUDE:
-        response.attitude = value
-    else:
-        response.rating = value
+    setattr(response, COLUMNS[question], value == TALK_YES if question in _BOOLEAN else value)
 
 
 def _locked_response(
@@ -179,13 +226,19 @@ def find_response(
 
 
 def unanswered(
-    session: Session, *, event_id: uuid.UUID, participant_id: uuid.UUID, kind: SurveyKind
+    session: Session,
+    *,
+    event_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    kind: SurveyKind,
+    questions: Sequence[Question] | None = None,
 ) -> list[Question]:
-    """The survey's questions this person has not answered yet, in order."""
+    """The survey's questions (the SMS's, or `questions`) this person has not answered yet."""
+    asked = list(QUESTIONS[kind] if questions is None else questions)
     response = find_response(session, event_id=event_id, participant_id=participant_id, kind=kind)
     if response is None:
-        return list(QUESTIONS[kind])
-    return [question for question in QUESTIONS[kind] if _value_of(response, question) is None]
+        return asked
+    return [question for question in asked if _value_of(response, question) is None]
 
 
 def record_answers(
@@ -207,7 +260,7 @@ def record_answers(
     report rollups follow in the same transaction (`birge_shared.rollups`).
     """
     for question, value in answers.items():
-        if question not in QUESTIONS[kind]:
+        if question not in _accepted(kind):
             raise SurveyAnswerError(f"the {kind.value} survey does not ask {question.value}")
         if not is_valid(question, value):
             raise SurveyAnswerError(f"{question.value} takes one of {SCALES[question]}")

@@ -6,7 +6,14 @@ import re
 
 from birge_api.reports.dataset.codebook import variables
 from birge_api.reports.dataset.files import LONG_HEADER, WIDE_HEADER
-from birge_api.reports.dataset.registry import ITEMS, MISSING_LABELS, WAVE_CODES, Missing
+from birge_api.reports.dataset.registry import (
+    ITEMS,
+    MISSING_LABELS,
+    WAVE_CODES,
+    Missing,
+    items_of,
+)
+from birge_shared import survey_items
 from birge_shared.models import Language
 
 #: Stata: names of at most 32 characters, letters, digits and underscores, not starting with
@@ -47,3 +54,20 @@ def test_an_edited_question_replaces_the_default_wording() -> None:
     assert rating.wording[Language.KY].text == "Иш-чара кандай өттү? 1–5."
     assert "administrator" in rating.wording[Language.KY].source
     assert "default" in rating.wording[Language.RU].source
+
+
+def test_the_follow_up_wave_and_the_bank_s_items_are_rows_of_the_dataset() -> None:
+    assert WAVE_CODES == ("pre", "post", "followup")
+    codes = {item.code for item in ITEMS}
+    assert {item.code for item in survey_items.BANK} <= codes
+    followup = {item.code for item in items_of("followup")}
+    assert followup == {item.code for item in survey_items.BANK}
+    assert {item.code for item in items_of("pre")} == {i.code for i in survey_items.ATTITUDE_ITEMS}
+    for item in ITEMS:
+        if item.code in survey_items.BY_CODE:
+            bank = survey_items.BY_CODE[item.code]
+            for language in Language:
+                if item.template is None:  # the bank's own wording, and where it comes from
+                    assert item.wording[language].source == bank.sources[language]
+    met = next(item for item in ITEMS if item.code == "met_outside")
+    assert (met.code_of(True), met.code_of(False), met.code_of(None)) == (1, 0, -9)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from birge_shared import rollups, survey_items
 from birge_shared.models import Language
 from birge_shared.sms.segments import count_segments
 from birge_shared.sms.templates import DEFAULT_TEMPLATES, PLACEHOLDERS, check_template
 from birge_shared.surveys import (
     QUESTION_PURPOSES,
     QUESTIONS,
+    SCALES,
     SURVEY_PURPOSES,
     SURVEY_REPLIES,
     Question,
@@ -17,6 +19,7 @@ from birge_shared.surveys import (
     is_valid,
     parse_number,
     question_text,
+    questions_of,
 )
 
 
@@ -42,7 +45,43 @@ def test_scales() -> None:
 def test_the_pre_survey_asks_the_attitude_item_the_post_survey_asks_it_again() -> None:
     assert QUESTIONS[SurveyKind.PRE] == (Question.ATTITUDE,)
     assert QUESTIONS[SurveyKind.POST][-1] is Question.ATTITUDE
-    assert set(QUESTIONS[SurveyKind.POST]) == set(Question)
+    # The SMS asks the questions that have a template; the bank's others are page-only.
+    assert set(QUESTIONS[SurveyKind.POST]) == set(QUESTION_PURPOSES)
+
+
+def test_the_page_asks_the_event_s_items_in_every_wave_and_behaviour_at_follow_up() -> None:
+    chosen = ["thermometer", "attitude"]
+    assert questions_of(SurveyKind.PRE, None) == (Question.ATTITUDE,)
+    assert questions_of(SurveyKind.PRE, chosen) == (Question.ATTITUDE, Question.THERMOMETER)
+    assert questions_of(SurveyKind.POST, chosen) == (
+        Question.RATING,
+        Question.TALK,
+        Question.ATTITUDE,
+        Question.THERMOMETER,
+    )
+    assert questions_of(SurveyKind.FOLLOWUP, chosen) == (
+        Question.ATTITUDE,
+        Question.THERMOMETER,
+        Question.MET_OUTSIDE,
+        Question.JOIN_AGAIN,
+    )
+    with pytest.raises(survey_items.UnknownItemError):
+        questions_of(SurveyKind.PRE, ["met_outside"])  # behavioural: not a choice
+
+
+def test_the_bank_s_scales_and_sources() -> None:
+    assert [value for value in range(-1, 102) if is_valid(Question.THERMOMETER, value)] == list(
+        range(101)
+    )
+    assert SCALES[Question.JOIN_AGAIN] == (1, 2, 3)
+    for item in survey_items.BANK:
+        assert set(item.sources) == set(Language), item.code
+        assert set(item.value_labels) <= set(item.values), item.code
+        assert item.wording
+        # Every attitude item is paired across the three waves in the rollups.
+        if item.family is survey_items.Family.ATTITUDE:
+            waves = {p.wave for p in rollups.PAIRED_ITEMS if p.item.code == item.code}
+            assert waves == {"pre:post", "post:followup", "pre:followup"}
 
 
 def test_every_survey_text_is_an_editable_template_in_every_language() -> None:
@@ -59,7 +98,7 @@ def test_every_survey_text_is_an_editable_template_in_every_language() -> None:
 
 @pytest.mark.parametrize("language", list(Language))
 def test_each_question_fits_in_two_segments_and_names_its_scale(language: Language) -> None:
-    for question in Question:
+    for question in QUESTION_PURPOSES:
         text = question_text(question, language, {})
         assert count_segments(text).segments <= 2
         assert "1" in text

@@ -21,6 +21,7 @@ from birge_console import (
     event_forms,
     event_groups,
     event_page,
+    event_survey_items,
     events,
     inbox,
     indicators,
@@ -49,6 +50,7 @@ def create_app() -> FastAPI:
     app.include_router(event_page.router)
     app.include_router(event_groups.router)
     app.include_router(event_comments.router)
+    app.include_router(event_survey_items.router)
     app.include_router(invite_wizard.router)
     app.include_router(door.router)
     app.include_router(inbox.router)

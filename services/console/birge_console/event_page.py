@@ -26,6 +26,7 @@ from birge_console import event_groups, event_labels, i18n
 from birge_console.context import Console, ConsoleDep
 from birge_console.rendering import SECURITY_HEADERS
 from birge_console.routing import console_router
+from birge_shared import survey_items
 from birge_shared.models import Event, InvitationStatus
 
 router = console_router()
@@ -40,6 +41,7 @@ EXPECTED = (InvitationStatus.ACCEPTED, InvitationStatus.ATTENDED)
 DONE_MESSAGES = {
     "withdrawn": i18n.N_("The invitation was withdrawn; its seat went to the waitlist."),
     "moved": i18n.N_("The person was invited from the waitlist."),
+    "survey_items": i18n.N_("The event's survey items are saved."),
     "message": i18n.N_("Your message is on its way to the confirmed people."),
     "message_held": i18n.N_(
         "Your message would take the city past its daily SMS budget: it waits for an "
@@ -98,6 +100,8 @@ def _page(
         message_key=uuid.uuid4().hex,
         people=None,
         sent_batch=None,
+        survey_bank=survey_items.ATTITUDE_ITEMS,
+        survey_chosen={item.code for item in survey_items.chosen(event.survey_items)},
     )
     if not console.is_viewer:
         items = full_roster(console, event.id)

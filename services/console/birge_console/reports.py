@@ -25,6 +25,7 @@ from birge_console import i18n, report_charts, report_contacts
 from birge_console.context import ConsoleDep
 from birge_console.i18n import N_
 from birge_console.routing import console_router
+from birge_shared import survey_items
 from birge_shared.models import ActivityType, City, Event
 
 router = console_router()
@@ -172,6 +173,8 @@ def _summary_context(console: ConsoleDep, form: FilterForm) -> dict[str, Any]:
         "charts": drawn,
         "signed": report_charts.signed,
         "suppressed": report_charts.suppressed_text,
+        "item_titles": {item.code: item.title for item in survey_items.BANK},
+        "wave_titles": survey_items.WAVE_TITLES,
     }
 
 

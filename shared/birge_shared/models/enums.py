@@ -101,6 +101,7 @@ class MessagePurpose(enum.StrEnum):
     SURVEY_QUESTION_TALK = "survey_question_talk"
     SURVEY_POST = "survey_post"
     SURVEY_REMINDER = "survey_reminder"
+    SURVEY_FOLLOWUP = "survey_followup"
     SURVEY_THANKS = "survey_thanks"
     SURVEY_HINT = "survey_hint"
     #: A coordinator's own words to an event's confirmed people, and to one person (inbox).

@@ -67,6 +67,9 @@ class Event(TimestampMixin, Base):
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [24 * 60, 120])
     # Minutes after the end at which attendees get the post-event survey.
     survey_delay_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    # The attitude items of the item bank the surveys ask (`birge_shared.survey_items`);
+    # None asks the default, the 1–5 attitude item.
+    survey_items: Mapped[list[str] | None] = mapped_column(JSON)
     # The short code participants type on their page to check in during the event.
     checkin_code: Mapped[str | None] = mapped_column(String(12))
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -35,11 +35,18 @@ class SurveyResponse(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     pseudonym: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(10))  # "pre" or "post"
+    kind: Mapped[str] = mapped_column(String(10))  # "pre", "post" or "followup"
     community: Mapped[Community | None] = mapped_column(str_enum(Community))
     attitude: Mapped[int | None] = mapped_column(Integer)  # Likert 1–5
     rating: Mapped[int | None] = mapped_column(Integer)  # 1–5, post only
     cross_group_talk: Mapped[bool | None]  # post only
+    # The item bank's other items (`birge_shared.survey_items`): one column each, so the
+    # rollup triggers stay one generic set over `survey_response`.
+    thermometer: Mapped[int | None] = mapped_column(Integer)  # 0–100
+    social_distance: Mapped[int | None] = mapped_column(Integer)  # 1 closest – 5 farthest
+    anxiety: Mapped[int | None] = mapped_column(Integer)  # 1–5
+    met_outside: Mapped[bool | None]  # follow-up only
+    join_again: Mapped[int | None] = mapped_column(Integer)  # 1 yes, 2 maybe, 3 no; follow-up
     # Free text may identify the writer: encrypted, and purged after the retention period.
     comment_encrypted: Mapped[str | None] = mapped_column(Text)
     # A coordinator hid the comment (it named someone): shown to nobody from then on.

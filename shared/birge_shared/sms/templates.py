@@ -49,6 +49,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "survey_question_talk": frozenset(),
     "survey_post": frozenset({"title", "link"}),
     "survey_reminder": frozenset({"title", "link"}),
+    # The follow-up wave, weeks after the event: the link to the page's questions.
+    "survey_followup": frozenset({"title", "link"}),
     "survey_thanks": frozenset(),
     "survey_hint": frozenset(),
 }
@@ -175,6 +177,13 @@ DEFAULT_TEMPLATES: dict[str, dict[Language, str]] = {
         "Три коротких вопроса: {link}",
         Language.EN: "Birge: thank you for coming to {title}! How was it? "
         "Three short questions: {link}",
+    },
+    "survey_followup": {
+        Language.KY: "Birge: «{title}» иш-чарасынан бери бир нече жума өттү. "
+        "Бир нече кыска суроо: {link}",
+        Language.RU: "Birge: прошло несколько недель после «{title}». "
+        "Несколько коротких вопросов: {link}",
+        Language.EN: "Birge: a few weeks have passed since {title}. A few short questions: {link}",
     },
     "survey_reminder": {
         Language.KY: "Birge: «{title}» кандай өттү? Жоопторуңуз кийинки жолугушууларды "
@@ -348,6 +357,11 @@ SHORT_TEMPLATES: dict[str, dict[Language, tuple[str, ...]]] = {
         Language.KY: ("Birge: «{title}» кандай өттү? {link}",),
         Language.RU: ("Birge: как прошло «{title}»? {link}",),
         Language.EN: ("Birge: how was {title}? {link}",),
+    },
+    "survey_followup": {
+        Language.KY: ("Birge: «{title}» кийин, кыска суроолор: {link}",),
+        Language.RU: ("Birge: после «{title}», короткие вопросы: {link}",),
+        Language.EN: ("Birge: since {title}, short questions: {link}",),
     },
     "survey_reminder": {
         Language.KY: ("Birge: «{title}» кандай өттү? {link}",),

@@ -320,3 +320,20 @@ def test_a_forged_page_cursor_is_a_clear_422_page(signed_in: SignedIn) -> None:
 
     assert forged.status_code == too_long.status_code == 422
     assert "<html" in forged.text
+
+
+def test_the_summary_shows_each_item_s_change_between_waves(
+    signed_in: SignedIn, db: Session
+) -> None:
+    reported_event(db, title="Dumplings evening")  # pre and post attitudes, no follow-up yet
+    html = _english(signed_in(Role.VIEWER, ("bishkek",))).get("/console/reports").text
+    assert "Change between survey waves" in html
+    table = html[html.index('id="wave-changes"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th><td>(.*?)</td>(.*?)</tr>", table)
+    assert ("Attitude (1–5)", "before → after") in {(item, waves) for item, waves, _ in rows}
+    shown = {(item, waves): rest for item, waves, rest in rows}
+    assert "suppressed" not in shown[("Attitude (1–5)", "before → after")]
+    # No follow-up answers: those figures are suppressed, never a zero.
+    assert "suppressed" in shown[("Attitude (1–5)", "after → follow-up")]
+    assert "suppressed" in shown[("Feeling thermometer (0–100)", "before → after")]

@@ -34,6 +34,7 @@ from birge_api.reports.cells import (
 from birge_api.reports.figures import RATINGS, ChangeSums, InvitationTally, SurveyTally
 from birge_api.reports.schemas import SurveyFigures
 from birge_api.reports.sums import invitation_tallies, no_answers, survey_figures
+from birge_shared import rollups, survey_items
 from birge_shared.models import (
     Community,
     Event,
@@ -42,7 +43,17 @@ from birge_shared.models import (
     Participant,
     SurveyResponse,
 )
-from birge_shared.surveys import QUESTIONS, Channel, SurveyKind, record_answers
+from birge_shared.models import ReportRollup as Rollup
+from birge_shared.surveys import (
+    COLUMNS,
+    QUESTIONS,
+    SCALES,
+    Channel,
+    Question,
+    SurveyKind,
+    questions_of,
+    record_answers,
+)
 from birge_workers.retention import purge_expired
 from tests.factories import make_event, make_invitation, make_participant
 
@@ -58,9 +69,9 @@ event = st.integers(0, EVENTS - 1)
 @st.composite
 def _answer(draw: st.DrawFn) -> tuple[Any, ...]:
     kind = draw(st.sampled_from(list(SurveyKind)))
-    questions = draw(st.sets(st.sampled_from(QUESTIONS[kind]), min_size=1))
-    answers = {question: draw(st.integers(1, 2 if question.value == "talk" else 5))
-               for question in questions}  # fmt: skip
+    asked = sorted(set(QUESTIONS[kind]) | set(questions_of(kind, ATTITUDE_CODES)))
+    questions = draw(st.sets(st.sampled_from(asked), min_size=1))
+    answers = {question: draw(st.sampled_from(SCALES[question])) for question in questions}
     comment = draw(st.sampled_from([None, "fine"])) if kind is SurveyKind.POST else None
     channel = draw(st.sampled_from(list(Channel)))
     return ("answer", draw(person), draw(event), kind, answers, channel, comment)
@@ -249,12 +260,70 @@ def _reference(
     return tallies, figures
 
 
+ATTITUDE_CODES = [item.code for item in survey_items.ATTITUDE_ITEMS]
+
+
+def _numeric(row: SurveyResponse, code: str) -> int | None:
+    value = getattr(row, COLUMNS[Question(code)])
+    return None if value is None else int(value)
+
+
+def raw_pair_sums(
+    session: Session, event_ids: list[uuid.UUID]
+) -> dict[tuple[uuid.UUID, str, str, str], tuple[int, int, int]]:
+    """Per event, community, item and wave pair: n, Σ(later − earlier) and its square, from
+    the rows themselves, for every paired item of the bank."""
+    answers = session.scalars(
+        select(SurveyResponse).where(SurveyResponse.event_id.in_(event_ids))
+    ).all()
+    by_wave = {(row.event_id, row.pseudonym, row.kind): row for row in answers}
+    sums: dict[tuple[uuid.UUID, str, str, str], tuple[int, int, int]] = {}
+    for paired in rollups.PAIRED_ITEMS:
+        for row in answers:
+            if row.kind != paired.later:
+                continue
+            earlier = by_wave.get((row.event_id, row.pseudonym, paired.earlier))
+            after = _numeric(row, paired.item.code)
+            before = None if earlier is None else _numeric(earlier, paired.item.code)
+            if after is None or before is None:
+                continue
+            key = (
+                row.event_id,
+                row.community.value if row.community else "",
+                paired.item.code,
+                paired.wave,
+            )
+            n, total, squares = sums.get(key, (0, 0, 0))
+            change = after - before
+            sums[key] = (n + 1, total + change, squares + change * change)
+    return sums
+
+
+def rollup_pair_sums(
+    session: Session, event_ids: list[uuid.UUID]
+) -> dict[tuple[uuid.UUID, str, str, str], tuple[int, int, int]]:
+    waves = {paired.wave for paired in rollups.PAIRED_ITEMS}
+    rows = session.execute(
+        select(
+            Rollup.event_id,
+            Rollup.community,
+            Rollup.item,
+            Rollup.wave,
+            Rollup.n,
+            Rollup.total,
+            Rollup.squares,
+        ).where(Rollup.event_id.in_(event_ids), Rollup.wave.in_(waves), Rollup.n != 0)
+    )
+    return {(e, c, i, w): (n, t, q) for e, c, i, w, n, t, q in rows}
+
+
 def assert_rollups_match(session: Session, actor: Actor, cast: Stage) -> None:
     """Every figure the reports sum from the rollups, per event and over both, for each
     community filter and with and without protection, equals the figure `cells.py` gives
     over the cells counted from the rows themselves."""
     event_ids = [place.id for place in cast.events]
     scope = select(Event.id).where(Event.id.in_(event_ids))
+    assert rollup_pair_sums(session, event_ids) == raw_pair_sums(session, event_ids)
     statuses = raw_status_cells(session, event_ids)
     answers = raw_survey_cells(session, event_ids)
     for community in COMMUNITIES:

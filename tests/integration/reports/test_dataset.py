@@ -123,7 +123,24 @@ def _wide_key(row: dict[str, Any]) -> tuple[Any, ...]:
 def test_the_zip_holds_every_file_with_the_answers_of_large_cells_only(
     client: TestClient, viewer_headers: dict[str, str], programme: list[Simulation]
 ) -> None:
-    assert WIDE_ITEMS == ["attitude_pre", "attitude_post", "rating_post", "cross_group_talk_post"]
+    assert WIDE_ITEMS == [
+        "attitude_pre",
+        "attitude_post",
+        "attitude_followup",
+        "rating_post",
+        "cross_group_talk_post",
+        "thermometer_pre",
+        "thermometer_post",
+        "thermometer_followup",
+        "social_distance_pre",
+        "social_distance_post",
+        "social_distance_followup",
+        "anxiety_pre",
+        "anxiety_post",
+        "anxiety_followup",
+        "met_outside_followup",
+        "join_again_followup",
+    ]
     bundle = _download(client, viewer_headers)
     assert sorted(bundle.namelist()) == sorted(FILES)
     for name in ("answers_long.csv", "answers_wide.csv", "codebook.csv"):

@@ -5,7 +5,10 @@ The table is the schedule: every minute `surveys.send_due` plans
   `survey_delay_minutes` ago (default 60), and, where the person has replied by SMS before
   (so replies work on their route) and the sender can receive replies (SMS_TWO_WAY), the
   first question of the SMS survey right after it; without replies the link is the survey;
-- one reminder (`survey_reminder`) 24 hours after the link went out, when no answer came.
+- one reminder (`survey_reminder`) 24 hours after the link went out, when no answer came;
+- the follow-up wave's link (`survey_followup`) `SURVEY_FOLLOWUP_DAYS` after the event's end
+  (default 28), to every attendee who has not answered it: a link only, since its questions
+  (the event's attitude items and the behavioural ones) are answered on the personal page.
 
 Neither is planned during the quiet hours of the event city's local time: what comes due at
 night waits for the first tick after they end (by default the survey of an event that ended
@@ -22,7 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, Row, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from birge_shared.followup import (
@@ -45,6 +48,7 @@ from birge_shared.outbound.plan import plan_one
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
 from birge_shared.surveys import (
+    SURVEY_FOLLOWUP,
     SURVEY_POST,
     SURVEY_REMINDER,
     SurveyKind,
@@ -74,6 +78,25 @@ def _quiet(now: datetime, event: Event, settings: Settings) -> bool:
     return in_quiet_hours(local, start=settings.quiet_hours_start, end=settings.quiet_hours_end)
 
 
+def _attendees_without(
+    session: Session, purpose: str, *ended: ColumnElement[bool]
+) -> Sequence[Row[Invitation, Event]]:
+    """Reachable attendees of events that ended in the window `ended`, with their event,
+    whose invitation has no message of `purpose` yet."""
+    return session.execute(
+        select(Invitation, Event)
+        .join(Event, Invitation.event_id == Event.id)
+        .join(Participant, Invitation.participant_id == Participant.id)
+        .where(
+            Invitation.status == InvitationStatus.ATTENDED,
+            Event.status.in_((EventStatus.SCHEDULED, EventStatus.COMPLETED)),
+            *ended,
+            *_reachable(),
+            ~exists().where(Message.invitation_id == Invitation.id, Message.purpose == purpose),
+        )
+    ).all()
+
+
 def replies_work(session: Session, participant_id: uuid.UUID) -> bool:
     """Has this person ever sent Birge an SMS? Then replies reach it on their route."""
     return bool(
@@ -96,19 +119,9 @@ def send_post_surveys(
     Returns the planned ids grouped per person, so a link and its question stay in one chunk.
     """
     oldest_end = now - timedelta(minutes=MAX_SURVEY_DELAY_MINUTES) - SURVEY_SEND_WINDOW
-    rows = session.execute(
-        select(Invitation, Event)
-        .join(Event, Invitation.event_id == Event.id)
-        .join(Participant, Invitation.participant_id == Participant.id)
-        .where(
-            Invitation.status == InvitationStatus.ATTENDED,
-            Event.status.in_((EventStatus.SCHEDULED, EventStatus.COMPLETED)),
-            Event.ends_at <= now,
-            Event.ends_at > oldest_end,
-            *_reachable(),
-            ~exists().where(Message.invitation_id == Invitation.id, Message.purpose == SURVEY_POST),
-        )
-    ).all()
+    rows = _attendees_without(
+        session, SURVEY_POST, Event.ends_at <= now, Event.ends_at > oldest_end
+    )
     groups: list[list[uuid.UUID]] = []
     for invitation, event in rows:
         due = event.ends_at + timedelta(minutes=event.survey_delay_minutes)
@@ -191,6 +204,40 @@ def send_survey_reminders(
     return planned
 
 
+def send_followup_surveys(
+    *, session: Session, now: datetime, settings: Settings
+) -> list[uuid.UUID]:
+    """Plan the follow-up link for attendees whose event ended `survey_followup_days` ago."""
+    after = timedelta(days=settings.survey_followup_days)
+    rows = _attendees_without(
+        session,
+        SURVEY_FOLLOWUP,
+        Event.ends_at <= now - after,
+        Event.ends_at > now - after - SURVEY_SEND_WINDOW,
+    )
+    planned: list[uuid.UUID] = []
+    for invitation, event in rows:
+        if _quiet(now, event, settings):
+            continue
+        answered = find_response(
+            session,
+            event_id=event.id,
+            participant_id=invitation.participant_id,
+            kind=SurveyKind.FOLLOWUP,
+        )
+        if answered is not None:
+            continue
+        message_id = plan_one(
+            session=session,
+            purpose=SURVEY_FOLLOWUP,
+            participant_id=invitation.participant_id,
+            invitation_id=invitation.id,
+        )
+        if message_id is not None:
+            planned.append(message_id)
+    return planned
+
+
 def chunked(groups: Sequence[list[uuid.UUID]], size: int) -> list[list[uuid.UUID]]:
     """Pack groups into chunks of at most `size` ids (a larger group gets its own chunk)."""
     chunks: list[list[uuid.UUID]] = []
@@ -210,7 +257,10 @@ def send_due_surveys(*, session: Session, now: datetime, settings: Settings) -> 
     groups = send_post_surveys(session=session, now=now, settings=settings)
     groups += [
         [message_id]
-        for message_id in send_survey_reminders(session=session, now=now, settings=settings)
+        for message_id in (
+            *send_survey_reminders(session=session, now=now, settings=settings),
+            *send_followup_surveys(session=session, now=now, settings=settings),
+        )
     ]
     for chunk in chunked(groups, settings.sms_chunk_size):
         enqueue(session=session, payload=SmsSend(message_ids=chunk))

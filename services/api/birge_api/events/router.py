@@ -8,7 +8,14 @@ from fastapi import APIRouter, Query, status
 from birge_api.cities import CityFilter
 from birge_api.deps import Actor, Reader, SessionDep, SettingsDep, Writer
 from birge_api.events import service
-from birge_api.events.schemas import EventCancel, EventCreate, EventRead, EventUpdate, event_read
+from birge_api.events.schemas import (
+    EventCancel,
+    EventCreate,
+    EventRead,
+    EventUpdate,
+    SurveyItemsUpdate,
+    event_read,
+)
 from birge_api.fields import BoundedDatetime
 from birge_api.pagination import CursorQuery, LimitQuery, Page, encode_cursor
 from birge_shared.models import ActivityType, EventStatus, Role
@@ -83,6 +90,17 @@ def update_event(
     (`capacity-below-held-seats`, with `held`): withdraw invitations first."""
     event = service.update_event(
         session=session, actor=actor, settings=settings, event_id=event_id, data=body
+    )
+    return event_read(event, show_checkin_code=_shows_code(actor))
+
+
+@router.put("/{event_id}/survey-items", responses=_PROBLEMS)
+def put_survey_items(
+    event_id: uuid.UUID, body: SurveyItemsUpdate, session: SessionDep, actor: Writer
+) -> EventRead:
+    """Choose the event's attitude items from the item bank (default: the 1–5 attitude)."""
+    event = service.set_survey_items(
+        session=session, actor=actor, event_id=event_id, codes=body.items
     )
     return event_read(event, show_checkin_code=_shows_code(actor))
 

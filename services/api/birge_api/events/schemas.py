@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from birge_api.fields import ONE_LINE, BoundedDatetime, SingleLine
+from birge_shared import survey_items
 from birge_shared.calendar import FEED_PUBLISHES, feed_lists
 from birge_shared.followup import (
     MAX_REMINDER_OFFSET_MINUTES,
@@ -216,6 +217,13 @@ class EventCancel(_Strict):
         return value
 
 
+class SurveyItemsUpdate(BaseModel):
+    """The attitude items an event's surveys ask, codes of the item bank (`GET` it on
+    `/v1/survey-items`); the behavioural items are asked in every follow-up anyway."""
+
+    items: list[str] = Field(min_length=1, max_length=4)
+
+
 class EventRead(BaseModel):
     id: uuid.UUID
     city: str
@@ -242,6 +250,10 @@ class EventRead(BaseModel):
     updated_at: datetime
     reminder_offsets: list[int] = Field(description="Minutes before the start")
     survey_delay_minutes: int = Field(description="Minutes after the end")
+    survey_items: list[str] = Field(
+        default_factory=lambda: list(survey_items.DEFAULT_CHOICE),
+        description="Attitude items of the item bank the surveys ask (pre, post, follow-up).",
+    )
     answer_by: datetime | None = Field(
         default=None, description="UTC; the event's own answer deadline, if it has one"
     )
@@ -286,6 +298,7 @@ def event_read(event: Event, *, show_checkin_code: bool = False) -> EventRead:
         updated_at=event.updated_at,
         reminder_offsets=list(event.reminder_offsets),
         survey_delay_minutes=event.survey_delay_minutes,
+        survey_items=[item.code for item in survey_items.chosen(event.survey_items)],
         answer_by=event.answer_by.astimezone(UTC) if event.answer_by is not None else None,
         visibility=event.visibility,
         public_feed=PublicFeed(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +16,7 @@ from birge_api.deps import Actor
 from birge_api.events.schemas import EventCreate, EventUpdate
 from birge_api.pagination import decode_cursor
 from birge_api.problems import Problem, invalid, not_found
-from birge_shared import audit
+from birge_shared import audit, survey_items
 from birge_shared.balance import seat_limit
 from birge_shared.event_changes import changed_fields, notifying_snapshot
 from birge_shared.invitations import held_seats, reschedule_deadlines
@@ -248,6 +249,29 @@ def _check_capacity(session: Session, event: Event, capacity: int, over_invite: 
             held=held,
             capacity=event.capacity,
         )
+
+
+def set_survey_items(
+    *, session: Session, actor: Actor, event_id: uuid.UUID, codes: Sequence[str]
+) -> Event:
+    """Choose the attitude items of the item bank the event's surveys ask; a code that is
+    not an attitude item of the bank is a 422 and changes nothing."""
+    event = get_event(session=session, actor=actor, event_id=event_id, lock=True)
+    try:
+        items = survey_items.chosen(codes)
+    except survey_items.UnknownItemError as error:
+        raise invalid("items", str(error), type_="unknown-survey-item") from error
+    event.survey_items = [item.code for item in items]
+    session.flush()
+    audit.record(
+        session=session,
+        actor_id=actor.user_id,
+        action="event.survey_items",
+        object_type="event",
+        object_id=event.id,
+        details={"items": event.survey_items},
+    )
+    return event
 
 
 def cancel_event(

@@ -4,6 +4,9 @@
   the event starts: accepting leads straight to the page with the question on it.
 - The **post** survey shows at the top of the page for an attendee, from the end of the event
   for two weeks; the survey SMS links here.
+- The **follow-up** survey shows to an attendee from `SURVEY_FOLLOWUP_DAYS` after the end for
+  two weeks: the event's attitude items again and the behavioural questions of the item bank
+  (`birge_shared.survey_items`); the follow-up SMS links here.
 - **Check-in** shows to an accepted participant from 30 minutes before the start to the end.
 
 Only the questions still unanswered are shown, so an SMS answer is never asked again here.
@@ -23,9 +26,12 @@ from sqlalchemy.orm import Session
 
 from birge_api.attendance.service import check_in_open
 from birge_api.participant_page.i18n import NO, QUESTIONS, SCALE_ENDS, YES
+from birge_shared import survey_items
 from birge_shared.i18n import gettext_for
 from birge_shared.models import EventStatus, Invitation, InvitationStatus, Language
+from birge_shared.settings import get_settings
 from birge_shared.surveys import (
+    FOLLOWUP_SURVEY_DAYS,
     POST_SURVEY_DAYS,
     SCALES,
     TALK_NO,
@@ -35,6 +41,7 @@ from birge_shared.surveys import (
     SurveyAnswerError,
     SurveyKind,
     finish_conversation,
+    questions_of,
     record_answers,
     unanswered,
 )
@@ -46,6 +53,9 @@ class QuestionField:
     text: str
     #: (value, label) for each choice: the numbers of the scale, or Yes and No.
     options: tuple[tuple[int, str], ...]
+    #: A wide scale (the 0–100 thermometer) is typed as a number, its ends said in the hint.
+    number: tuple[int, int] | None = None
+    number_hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,40 @@ def open_survey(invitation: Invitation, now: datetime) -> SurveyKind | None:
         and event.ends_at <= now < event.ends_at + timedelta(days=POST_SURVEY_DAYS)
     ):
         return SurveyKind.POST
+    followup = event.ends_at + timedelta(days=get_settings().survey_followup_days)
+    if (
+        invitation.status is InvitationStatus.ATTENDED
+        and event.status is not EventStatus.CANCELLED
+        and followup <= now < followup + timedelta(days=FOLLOWUP_SURVEY_DAYS)
+    ):
+        return SurveyKind.FOLLOWUP
     return None
+
+
+#: Scales with more choices than this are typed as a number instead of picked.
+_MOST_CHOICES = 11
+
+
+def _field(question: Question, language: Language) -> QuestionField:
+    item = survey_items.BY_CODE.get(question.value)
+    if item is None:
+        return QuestionField(
+            name=question.value,
+            text=gettext_for(language, QUESTIONS[question]),
+            options=_options(question, language),
+        )
+    text = gettext_for(language, item.wording)
+    labels = {value: gettext_for(language, label) for value, label in item.value_labels.items()}
+    if len(item.values) > _MOST_CHOICES:
+        low, high = item.values[0], item.values[-1]
+        hint = f"{low} — {labels[low]}, {high} — {labels[high]}"
+        return QuestionField(question.value, text, (), number=(low, high), number_hint=hint)
+    if item.answer is survey_items.Answer.SCALE:
+        ends = {value: f"{value} — {label}" for value, label in labels.items()}
+        options = tuple((value, ends.get(value, str(value))) for value in item.values)
+    else:
+        options = tuple((value, labels[value]) for value in item.values)
+    return QuestionField(question.value, text, options)
 
 
 def _options(question: Question, language: Language) -> tuple[tuple[int, str], ...]:
@@ -103,20 +146,17 @@ def survey_form(
     if kind is None:
         return None
     pending = unanswered(
-        session, event_id=invitation.event_id, participant_id=invitation.participant_id, kind=kind
+        session,
+        event_id=invitation.event_id,
+        participant_id=invitation.participant_id,
+        kind=kind,
+        questions=questions_of(kind, invitation.event.survey_items),
     )
     if not pending:
         return None
     return SurveyForm(
         kind=kind,
-        questions=tuple(
-            QuestionField(
-                name=question.value,
-                text=gettext_for(language, QUESTIONS[question]),
-                options=_options(question, language),
-            )
-            for question in pending
-        ),
+        questions=tuple(_field(question, language) for question in pending),
         comment=kind is SurveyKind.POST,
     )
 
@@ -144,13 +184,14 @@ def save_survey(
         event_id=invitation.event_id,
         participant_id=invitation.participant_id,
         kind=survey,
+        questions=questions_of(survey, invitation.event.survey_items),
     )
     if not pending:
         return SurveySaved.CLOSED  # answered already, on the page or by SMS
     answers: dict[Question, int] = {}
     for question in pending:
         raw = form.get(question.value, "").strip()
-        if not raw.isdecimal() or len(raw) > 1:
+        if not raw.isdecimal() or len(raw) > 3:
             return SurveySaved.INCOMPLETE
         answers[question] = int(raw)
     try:

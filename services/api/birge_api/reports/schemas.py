@@ -155,6 +155,15 @@ class SummaryFilters(BaseModel):
     community: Community | None
 
 
+class WaveChange(BaseModel):
+    """One item's mean change from one wave to a later one, over people answering both."""
+
+    item: str = Field(description="Item code of the item bank (survey_items).")
+    earlier: str = Field(description="pre, post or followup")
+    later: str = Field(description="post or followup")
+    change: AttitudeChange
+
+
 class SummaryReport(BaseModel):
     """Events in the filters and the caller's cities, cancelled events left out.
 
@@ -167,6 +176,11 @@ class SummaryReport(BaseModel):
     invitations: InvitationCounts
     survey: SurveyFigures
     mix: MixSummary
+    wave_changes: list[WaveChange] = Field(
+        default_factory=list,
+        description="Per attitude item and pair of waves (pre:post, post:followup, "
+        "pre:followup), the paired change with its 95 % interval and n.",
+    )
 
 
 class ReviewItem(BaseModel):

@@ -34,6 +34,7 @@ from birge_api.reports.schemas import (
     SurveyFigures,
 )
 from birge_api.reports.sums import invitation_tallies, no_answers, survey_figures
+from birge_api.reports.waves import wave_changes
 from birge_shared.models import (
     ActivityType,
     City,
@@ -321,6 +322,7 @@ def summary_report(*, session: Session, actor: Actor, filters: ReportFilter) -> 
         invitations=total.counts(),
         survey=figures.survey[None],
         mix=mix_summary([(tally, shares[event_id]) for event_id, tally in per_event.items()]),
+        wave_changes=wave_changes(session, scope, filters.community),
     )
 
 

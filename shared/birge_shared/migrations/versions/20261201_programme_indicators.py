@@ -2,8 +2,8 @@
 
 The table holds figure names and numbers only, no personal data.
 
-Revision ID: 0028
-Revises: 0026
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-01 18:00:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import birge_shared.models.base
 
-revision: str = "0028"
-down_revision: str | None = "0026"
+revision: str = "0029"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -51,9 +51,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id", "community", name="pk_invitation_rollup"),
     )
     connection = op.get_bind()
-    for statement in rollups.create_statements(connection.dialect.name):
+    # The items of this revision: later items' columns do not exist yet.
+    for statement in rollups.create_statements(connection.dialect.name, rollups.FIRST):
         op.execute(statement)
-    rollups.rebuild(connection)
+    rollups.rebuild(connection, rollups.FIRST)
 
 
 def downgrade() -> None:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from birge_shared import survey_items
+from birge_shared.i18n import gettext_for
 from birge_shared.models import ActivityType, Community, Language
 from birge_shared.sms.templates import DEFAULT_TEMPLATES
 
@@ -34,6 +36,7 @@ class Wave:
 WAVES: tuple[Wave, ...] = (
     Wave("pre", "Before the event, right after accepting the invitation"),
     Wave("post", "After the event (attendees)"),
+    Wave("followup", "Follow-up, SURVEY_FOLLOWUP_DAYS after the event (attendees)"),
 )
 WAVE_CODES = tuple(wave.code for wave in WAVES)
 
@@ -118,7 +121,7 @@ ITEMS: tuple[Item, ...] = (
             4: "4",
             5: "5 Very positive",
         },
-        waves=("pre", "post"),
+        waves=("pre", "post", "followup"),
         column="attitude",
         wording=_default_wording("survey_question_attitude"),
         template="survey_question_attitude",
@@ -144,6 +147,44 @@ ITEMS: tuple[Item, ...] = (
         coding={True: 1, False: 0},
         template="survey_question_talk",
     ),
+)
+
+
+def _bank_wording(item: survey_items.BankItem) -> dict[Language, Wording]:
+    return {
+        language: Wording(gettext_for(language, item.wording), item.sources[language])
+        for language in Language
+    }
+
+
+def _bank_labels(item: survey_items.BankItem) -> dict[int, str]:
+    if item.stored_boolean:
+        return {1: "Yes", 0: "No"}
+    # A scale labels its two ends only; a choice labels every code.
+    return {value: f"{value} {label}" for value, label in item.value_labels.items()}
+
+
+#: The item bank's items beyond the attitude item (`birge_shared.survey_items`): the
+#: attitude ones in every wave, the behavioural ones in the follow-up.
+ITEMS += tuple(
+    Item(
+        code=item.code,
+        label=item.label,
+        measure=Measure.NOMINAL
+        if item.stored_boolean
+        else Measure.SCALE
+        if len(item.values) > 11
+        else Measure.ORDINAL,
+        value_labels=_bank_labels(item),
+        waves=survey_items.WAVES
+        if item.family is survey_items.Family.ATTITUDE
+        else (survey_items.FOLLOWUP,),
+        column=item.column,
+        wording=_bank_wording(item),
+        coding={True: 1, False: 0} if item.stored_boolean else {},
+    )
+    for item in survey_items.BANK
+    if item is not survey_items.ATTITUDE
 )
 
 #: The wide file's item columns, item by item, wave by wave.
