@@ -312,6 +312,21 @@ def test_the_wizard_proposes_by_criteria_with_sms_samples(english: SignedIn, db:
     assert _KEY.search(page.text)
 
 
+def test_a_one_segment_sample_says_segment_in_the_singular(
+    english: SignedIn, db: Session
+) -> None:
+    event = make_event(db, city="osh", capacity=2, min_share=0)
+    make_participant(db, language=Language.EN)
+    db.commit()
+    client = english(Role.COORDINATOR, ("osh",))
+
+    page = client.get(f"/console/events/{event.id}/invite/proposal", params={"mode": "criteria"})
+
+    assert page.status_code == 200, page.text
+    assert "1 segment each (GSM-7)" in page.text
+    assert "1 segments" not in page.text
+
+
 def test_the_wizard_takes_hand_picked_people_and_bad_input_says_why(
     english: SignedIn, db: Session
 ) -> None:
