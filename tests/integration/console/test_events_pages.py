@@ -94,6 +94,25 @@ def test_the_dashboard_shows_counts_mix_and_to_do_links_for_my_city(
     assert NAME not in html
 
 
+def test_an_event_nobody_confirmed_is_neither_inside_nor_outside_the_band(
+    signed_in: SignedIn, db: Session
+) -> None:
+    event = make_event(db, city="osh", title={"en": "Empty room"})
+    db.commit()
+    client = _in_english(signed_in(Role.COORDINATOR, ("osh",)))
+
+    dashboard = client.get("/console").text
+    card = dashboard[dashboard.index("Empty room") :]
+    card = card[: card.index("</li>")]
+    counts = client.get(f"/console/events/{event.id}/counts", headers={"HX-Request": "true"}).text
+
+    assert "No mix yet" in card
+    assert "In the band" not in card
+    assert "Nobody who declared a community has confirmed yet." in counts
+    assert "Inside the band" not in counts
+    assert "Outside the band" not in counts
+
+
 def test_an_administrator_is_sent_to_the_budget_approvals(signed_in: SignedIn, db: Session) -> None:
     build(db)
     db.commit()
