@@ -38,6 +38,11 @@ POLL_SECONDS = 5
 EXPECTED = (InvitationStatus.ACCEPTED, InvitationStatus.ATTENDED)
 
 DONE_MESSAGES = {
+    "saved": i18n.N_("The event is saved."),
+    "changed": i18n.N_(
+        "The event is saved. Everyone invited hears of the change in one message a few minutes "
+        "after the last edit, so several edits make one message."
+    ),
     "withdrawn": i18n.N_("The invitation was withdrawn; its seat went to the waitlist."),
     "moved": i18n.N_("The person was invited from the waitlist."),
     "message": i18n.N_("Your message is on its way to the confirmed people."),
