@@ -312,9 +312,7 @@ def test_the_wizard_proposes_by_criteria_with_sms_samples(english: SignedIn, db:
     assert _KEY.search(page.text)
 
 
-def test_a_one_segment_sample_says_segment_in_the_singular(
-    english: SignedIn, db: Session
-) -> None:
+def test_a_one_segment_sample_says_segment_in_the_singular(english: SignedIn, db: Session) -> None:
     event = make_event(db, city="osh", capacity=2, min_share=0)
     make_participant(db, language=Language.EN)
     db.commit()
