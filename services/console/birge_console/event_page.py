@@ -128,6 +128,8 @@ def _page(
             ),
             sent_batch=batch,
             confirmed=sum(1 for item in items if item.status is InvitationStatus.ACCEPTED),
+            # The message reaches the confirmed who are not inside yet; say who it leaves out.
+            checked_in=sum(1 for item in items if item.status is InvitationStatus.ATTENDED),
         )
         context.update(event_groups.section(console, event))
     return console.render("event.html", status_code=status_code, **context)

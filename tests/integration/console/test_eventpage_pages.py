@@ -25,6 +25,7 @@ from birge_shared.models import (
     MessageStatus,
     OutboxEntry,
     Role,
+    utcnow,
 )
 from birge_shared.settings import get_settings
 from tests.factories import invitation_sms, make_event, make_invitation, make_participant
@@ -245,6 +246,21 @@ def test_the_message_cost_is_counted_live_and_the_message_sent_once(
         select(func.count()).select_from(Message).where(Message.purpose == EVENT_MESSAGE)
     )
     assert count == 1  # one confirmed person, once
+
+
+def test_the_message_form_says_the_people_inside_do_not_get_it(
+    english: SignedIn, db: Session
+) -> None:
+    event, rows = _event_with_people(db)
+    rows["bakyt"].status = InvitationStatus.ATTENDED
+    rows["bakyt"].checked_in_at = utcnow()
+    db.commit()
+    client = english(Role.COORDINATOR, ("osh",))
+
+    page = client.get(f"/console/events/{event.id}").text
+
+    assert "One person has confirmed." in page
+    assert "One person checked in at the door does not get it." in page
 
 
 def test_an_empty_message_is_refused_with_the_form_kept(english: SignedIn, db: Session) -> None:
