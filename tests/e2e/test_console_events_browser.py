@@ -185,7 +185,8 @@ def test_a_coordinator_creates_edits_and_cancels_an_event(
         page.fill("#f-title_en", "Board game night")
         page.fill("#f-capacity", "14")
         page.click("form.event-form button[type=submit]")
-        page.wait_for_url(f"{live_server}/console/events/{event.id}")
+        page.wait_for_url(re.compile(re.escape(f"{live_server}/console/events/{event.id}?done=")))
+        expect(page.locator(".alert.ok")).to_contain_text("The event is saved.")
         [edited] = event_rows.made_by([user.id])
         assert edited.title["en"] == "Board game night"
         assert edited.capacity == 14

@@ -131,6 +131,8 @@ def test_an_unanswered_invitation_names_its_real_deadline(client: TestClient, db
 
     when = format_moment(deadline, "Asia/Bishkek", Language.RU)
     assert gettext_for(Language.RU, ANSWER_BY_HINT) % {"deadline": when} in html
+    # The date reads in the nominative ("четверг, 3 декабря"), so no preposition may govern it.
+    assert f"Срок ответа: {when}." in html
     assert f'<p class="hint">{gettext_for(Language.RU, CHANGE_HINT)}</p>' not in html
 
 
@@ -145,7 +147,7 @@ def test_an_answered_invitation_can_be_changed_until_the_start(
     html = client.get(f"/p/{invitation.token}").text
 
     assert f'<p class="hint">{gettext_for(Language.RU, CHANGE_HINT)}</p>' in html
-    assert "Ответить нужно до" not in html
+    assert "Срок ответа" not in html
 
 
 @pytest.mark.parametrize("language", ["ky", "ru", "en"])

@@ -152,8 +152,9 @@ def update_event(console: ConsoleDep, event_id: uuid.UUID, values: FormValues) -
     if data is not None:
         if not data.model_fields_set:
             return RedirectResponse(_event_page(event.id), status_code=303)
+        sequence = event.sequence
         try:
-            service.update_event(
+            updated = service.update_event(
                 session=console.db,
                 actor=console.actor,
                 settings=console.settings,
@@ -167,7 +168,9 @@ def update_event(console: ConsoleDep, event_id: uuid.UUID, values: FormValues) -
             event_form.add_problem(form, problem)
             status = problem.status
         else:
-            return RedirectResponse(_event_page(event.id), status_code=303)
+            # A raised sequence means a change notice is on its way: say so, and when.
+            done = "changed" if updated.sequence != sequence else "saved"
+            return RedirectResponse(f"{_event_page(event.id)}?done={done}", status_code=303)
     return _form_page(
         console,
         form,

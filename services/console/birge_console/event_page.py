@@ -39,6 +39,11 @@ POLL_SECONDS = 5
 EXPECTED = (InvitationStatus.ACCEPTED, InvitationStatus.ATTENDED)
 
 DONE_MESSAGES = {
+    "saved": i18n.N_("The event is saved."),
+    "changed": i18n.N_(
+        "The event is saved. Everyone invited hears of the change in one message a few minutes "
+        "after the last edit, so several edits make one message."
+    ),
     "withdrawn": i18n.N_("The invitation was withdrawn; its seat went to the waitlist."),
     "moved": i18n.N_("The person was invited from the waitlist."),
     "survey_items": i18n.N_("The event's survey items are saved."),
@@ -127,6 +132,8 @@ def _page(
             ),
             sent_batch=batch,
             confirmed=sum(1 for item in items if item.status is InvitationStatus.ACCEPTED),
+            # The message reaches the confirmed who are not inside yet; say who it leaves out.
+            checked_in=sum(1 for item in items if item.status is InvitationStatus.ATTENDED),
         )
         context.update(event_groups.section(console, event))
     return console.render("event.html", status_code=status_code, **context)

@@ -327,6 +327,8 @@ def _person_page(
         session=console.db, actor=console.actor, participant_id=participant_id
     )
     attended = [invitation for invitation in record.invitations if invitation.checked_in_at]
+    city = console.db.get(City, record.participant.city_code)
+    assert city is not None  # a participant's city is a foreign key
     return console.render(
         "participants/person.html",
         person=participant_read(record.participant),
@@ -342,7 +344,8 @@ def _person_page(
         message_status_names=MESSAGE_STATUS_NAMES,
         consent_method_names=CONSENT_METHOD_NAMES,
         inbound=MessageDirection.INBOUND,
-        zone=console.db.get(City, record.participant.city_code).timezone,  # type: ignore[union-attr]
+        city_name=city.name,
+        zone=city.timezone,
         **section_context(
             api_channels.read_channels(
                 session=console.db, actor=console.actor, participant_id=participant_id

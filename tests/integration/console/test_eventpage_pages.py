@@ -25,6 +25,7 @@ from birge_shared.models import (
     MessageStatus,
     OutboxEntry,
     Role,
+    utcnow,
 )
 from birge_shared.settings import get_settings
 from tests.factories import invitation_sms, make_event, make_invitation, make_participant
@@ -247,6 +248,21 @@ def test_the_message_cost_is_counted_live_and_the_message_sent_once(
     assert count == 1  # one confirmed person, once
 
 
+def test_the_message_form_says_the_people_inside_do_not_get_it(
+    english: SignedIn, db: Session
+) -> None:
+    event, rows = _event_with_people(db)
+    rows["bakyt"].status = InvitationStatus.ATTENDED
+    rows["bakyt"].checked_in_at = utcnow()
+    db.commit()
+    client = english(Role.COORDINATOR, ("osh",))
+
+    page = client.get(f"/console/events/{event.id}").text
+
+    assert "One person has confirmed." in page
+    assert "One person checked in at the door does not get it." in page
+
+
 def test_an_empty_message_is_refused_with_the_form_kept(english: SignedIn, db: Session) -> None:
     event, _rows = _event_with_people(db)
     client = english(Role.COORDINATOR, ("osh",))
@@ -310,6 +326,19 @@ def test_the_wizard_proposes_by_criteria_with_sms_samples(english: SignedIn, db:
     assert "Кыргызча" in page.text
     assert "segments each" in page.text
     assert _KEY.search(page.text)
+
+
+def test_a_one_segment_sample_says_segment_in_the_singular(english: SignedIn, db: Session) -> None:
+    event = make_event(db, city="osh", capacity=2, min_share=0)
+    make_participant(db, language=Language.EN)
+    db.commit()
+    client = english(Role.COORDINATOR, ("osh",))
+
+    page = client.get(f"/console/events/{event.id}/invite/proposal", params={"mode": "criteria"})
+
+    assert page.status_code == 200, page.text
+    assert "1 segment each (GSM-7)" in page.text
+    assert "1 segments" not in page.text
 
 
 def test_the_wizard_takes_hand_picked_people_and_bad_input_says_why(

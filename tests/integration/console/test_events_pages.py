@@ -94,6 +94,25 @@ def test_the_dashboard_shows_counts_mix_and_to_do_links_for_my_city(
     assert NAME not in html
 
 
+def test_an_event_nobody_confirmed_is_neither_inside_nor_outside_the_band(
+    signed_in: SignedIn, db: Session
+) -> None:
+    event = make_event(db, city="osh", title={"en": "Empty room"})
+    db.commit()
+    client = _in_english(signed_in(Role.COORDINATOR, ("osh",)))
+
+    dashboard = client.get("/console").text
+    card = dashboard[dashboard.index("Empty room") :]
+    card = card[: card.index("</li>")]
+    counts = client.get(f"/console/events/{event.id}/counts", headers={"HX-Request": "true"}).text
+
+    assert "No mix yet" in card
+    assert "In the band" not in card
+    assert "Nobody who declared a community has confirmed yet." in counts
+    assert "Inside the band" not in counts
+    assert "Outside the band" not in counts
+
+
 def test_an_administrator_is_sent_to_the_budget_approvals(signed_in: SignedIn, db: Session) -> None:
     build(db)
     db.commit()
@@ -336,12 +355,34 @@ def test_editing_changes_what_was_changed_and_redirects(signed_in: SignedIn, db:
     values["activity_type"] = "sport"
     answer = client.post(f"/console/events/{event.id}/edit", data={**values, "csrf": client.csrf})
     assert answer.status_code == 303, answer.text
-    assert answer.headers["location"] == f"/console/events/{event.id}"
+    assert answer.headers["location"].startswith(f"/console/events/{event.id}?done=")
+    assert "The event is saved." in client.get(answer.headers["location"]).text
     db.refresh(event)
     assert event.title["en"] == "Football in the park"
     assert event.title["ru"] == "Футбол вместе"
     assert event.capacity == 12
     assert event.visibility.value == "public"
+
+
+def test_moving_an_event_says_the_invited_people_will_be_told(
+    signed_in: SignedIn, db: Session
+) -> None:
+    event = make_event(db)
+    make_invitation(db, event=event, participant=make_participant(db))
+    db.commit()
+    client = _in_english(signed_in(Role.COORDINATOR, ("osh",)))
+    form = client.get(f"/console/events/{event.id}/edit")
+    values = dict(
+        re.findall(r'<input id="f-[^"]+" name="([^"]+)" type="[^"]+" value="([^"]*)"', form.text)
+    )
+    values.update(activity_type="sport", visibility="private", venue_name="Another stadium")
+
+    answer = client.post(f"/console/events/{event.id}/edit", data={**values, "csrf": client.csrf})
+
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == f"/console/events/{event.id}?done=changed"
+    page = client.get(answer.headers["location"]).text
+    assert "Everyone invited hears of the change in one message" in page
 
 
 def test_editing_with_bad_input_shows_the_errors_and_keeps_the_event(

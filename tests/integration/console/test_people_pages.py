@@ -55,6 +55,21 @@ def test_the_list_shows_my_citys_people_with_masked_phones(
     assert "Osh Person" not in page.text
 
 
+def test_the_list_and_a_persons_page_name_the_city_not_its_code(
+    signed_in: SignedIn, db: Session
+) -> None:
+    person = make_participant(db, city="bishkek", name="City Person")
+    db.commit()
+    client = signed_in(Role.COORDINATOR, ("bishkek",))
+
+    listed = client.get(LIST)
+    shown = client.get(f"{LIST}/{person.id}")
+
+    assert "<td>Bishkek</td>" in listed.text
+    assert "<td>bishkek</td>" not in listed.text
+    assert "<dd>Bishkek</dd>" in shown.text
+
+
 def test_search_by_name_in_either_alphabet_and_by_phone(
     signed_in: SignedIn, db: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
