@@ -33,7 +33,14 @@ from birge_api.reports.cells import (
 )
 from birge_api.reports.figures import RATINGS, ChangeSums, InvitationTally, SurveyTally
 from birge_api.reports.schemas import SurveyFigures
-from birge_api.reports.sums import invitation_tallies, no_answers, survey_figures
+from birge_api.reports.sums import (
+    NO_VALUES,
+    SurveyValues,
+    invitation_tallies,
+    no_answers,
+    survey_figures,
+    survey_values,
+)
 from birge_shared.models import (
     Community,
     Event,
@@ -266,3 +273,23 @@ def assert_rollups_match(session: Session, actor: Actor, cast: Stage) -> None:
                 assert per_event.get(event_id, no_answers()) == figures[event_id]
             overall = survey_figures(session, scope, community, by_event=False)
             assert overall[None] == figures[None]
+            # The exports' plain values are the same figures.
+            values = survey_values(session, scope, community)
+            for event_id in event_ids:
+                assert values.get(event_id, NO_VALUES) == _as_values(figures[event_id])
+
+
+def _as_values(figures: SurveyFigures) -> SurveyValues:
+    change = figures.attitude_change
+    return (
+        figures.response_rate.value,
+        figures.response_rate.n,
+        figures.mean_rating.value,
+        figures.mean_rating.n,
+        figures.cross_group_talk_share.value,
+        figures.cross_group_talk_share.n,
+        change.mean,
+        change.low,
+        change.high,
+        change.n,
+    )

@@ -33,7 +33,14 @@ from birge_api.reports.schemas import (
     SummaryReport,
     SurveyFigures,
 )
-from birge_api.reports.sums import invitation_tallies, no_answers, survey_figures
+from birge_api.reports.sums import (
+    NO_VALUES,
+    SurveyValues,
+    invitation_tallies,
+    no_answers,
+    survey_figures,
+    survey_values,
+)
 from birge_shared.models import (
     ActivityType,
     City,
@@ -143,6 +150,36 @@ def _event_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list
     return [EventRow(*row) for row in session.execute(query)]
 
 
+#: The languages of the exports' title columns, in the order they are written.
+TITLE_LANGUAGES = ("ky", "ru", "en")
+
+
+def _titled_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list[EventRow]:
+    """`_event_rows` for thousands of events: on the connection (plain rows), and each
+    language's title read as text by the database, not every title parsed from JSON here.
+    The titles hold the export's languages only, which is all an export writes."""
+    titles = [Event.title[language].as_string() for language in TITLE_LANGUAGES]
+    query = (
+        select(*titles, *(column for column in _ROW_COLUMNS if column is not Event.title))
+        .join(City, City.code == Event.city_code)
+        .where(*conditions)
+        .order_by(Event.starts_at, Event.id)
+    )
+    count = len(TITLE_LANGUAGES)
+    return [
+        EventRow(
+            row[count],
+            {
+                language: text
+                for language, text in zip(TITLE_LANGUAGES, row[:count], strict=True)
+                if text is not None
+            },
+            *row[count + 1 :],
+        )
+        for row in session.connection().execute(query).all()
+    ]
+
+
 # ------------------------------------------------------------------ the aggregates
 
 
@@ -231,6 +268,35 @@ def event_reports(*, session: Session, actor: Actor, filters: ReportFilter) -> l
 
 
 @dataclass(frozen=True)
+class EventValues:
+    """One event's report as plain values: what the exports write, without the models."""
+
+    row: EventRow
+    invitations: InvitationTally
+    survey: SurveyValues
+
+
+def event_values(*, session: Session, actor: Actor, filters: ReportFilter) -> list[EventValues]:
+    """`event_reports` as plain values, by start time, for the exports: the same sums and
+    suppression (`figures.py` defines both), without the rating distribution, which no
+    export column holds, and without building and validating a model per event."""
+    _check(session, filters)
+    conditions = _event_conditions(actor, filters)
+    scope = select(Event.id).where(*conditions)
+    protect = actor.role is Role.VIEWER
+    tallies = invitation_tallies(session, scope, filters.community, protect=protect)
+    survey = survey_values(session, scope, filters.community)
+    return [
+        EventValues(
+            row=row,
+            invitations=tallies.get(row.id, _NO_INVITATIONS),
+            survey=survey.get(row.id, NO_VALUES),
+        )
+        for row in _titled_rows(session, conditions)
+    ]
+
+
+@dataclass(frozen=True)
 class EventReportPage:
     """One page of event reports, newest first, and the cursors of its neighbours."""
 
@@ -311,10 +377,8 @@ def summary_report(*, session: Session, actor: Actor, filters: ReportFilter) -> 
     }
     figures = _figures(session, actor, scope, filters.community, by_event=False)
     # Per event, because each room's mix is judged against its own band.
-    per_event = {event_id: figures.of(event_id)[0] for event_id in shares}
-    total = InvitationTally()
-    for tally in per_event.values():
-        total = total.plus(tally)
+    per_event = {event_id: figures.tallies.get(event_id, _NO_INVITATIONS) for event_id in shares}
+    total = InvitationTally.sum_of(per_event.values())
     return SummaryReport(
         filters=filters.echo(),
         events=len(shares),

@@ -20,15 +20,29 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from birge_api.reports.figures import (
     RATINGS,
     ChangeSums,
     InvitationTally,
+    ChangeValues,
     attitude_change,
+    change_values,
     figure,
+    figure_values,
     rating_distribution,
 )
 from birge_api.reports.schemas import SurveyFigures
@@ -50,8 +64,9 @@ _HOST, _MIGRANT = Community.HOST.value, Community.MIGRANT.value
 
 
 def _sum(condition: ColumnElement[bool], value: Any) -> ColumnElement[int]:
-    # SUM(CASE WHEN … THEN x ELSE 0 END): portable to SQLite, no FILTER clause needed.
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+    # SUM(CASE WHEN … THEN x ELSE 0 END): portable to SQLite, no FILTER clause needed. As a
+    # bigint: PostgreSQL sums bigints as numeric, which the driver reads as slow Decimals.
+    return cast(func.coalesce(func.sum(case((condition, value), else_=0)), 0), BigInteger)
 
 
 def _large(count: Any) -> ColumnElement[bool]:
@@ -131,9 +146,9 @@ def _distribution(
         .group_by(Rollup.event_id, Rollup.community)
         .subquery()
     )
-    query = select(*(func.coalesce(func.sum(cell.c[f"at_{v}"]), 0) for v in RATINGS)).where(
-        cell.c.rated >= MIN_RESPONDENTS, cell.c.clean == 1
-    )
+    query = select(
+        *(cast(func.coalesce(func.sum(cell.c[f"at_{v}"]), 0), BigInteger) for v in RATINGS)
+    ).where(cell.c.rated >= MIN_RESPONDENTS, cell.c.clean == 1)
     return _rows(session, _grouped(query, cell.c.event_id, by_event), by_event)
 
 
@@ -184,6 +199,44 @@ def _figures(
         cross_group_talk_share=figure(talk_yes, talk_n, n=talk_n),
         attitude_change=attitude_change(ChangeSums(pairs_n, change_sum, squares)),
     )
+
+
+#: An event's survey figures as plain values, in the export's order: response rate and
+#: respondents, mean rating and its n, cross-group share and its n, then the attitude change.
+SurveyValues = tuple[
+    float | None, int | None, float | None, int | None, float | None, int | None, *ChangeValues
+]
+
+
+def _values(moments: Sequence[Any], responses: Sequence[Any]) -> SurveyValues:
+    """The figures of `_figures` but the rating distribution, as plain values."""
+    rating_n, rating_sum, talk_n, talk_yes, pairs_n, change_sum, squares = (
+        int(value) for value in moments
+    )
+    answered, attendees = (int(value) for value in responses)
+    return (
+        *figure_values(answered, attendees, n=answered),
+        *figure_values(rating_sum, rating_n, n=rating_n),
+        *figure_values(talk_yes, talk_n, n=talk_n),
+        *change_values(ChangeSums(pairs_n, change_sum, squares)),
+    )
+
+
+NO_VALUES: SurveyValues = _values(_NO_MOMENTS, (0, 0))
+
+
+def survey_values(
+    session: Session, scope: Select[uuid.UUID], community: Community | None
+) -> dict[uuid.UUID, SurveyValues]:
+    """Per event of the scope with answers, its survey figures as plain values, without the
+    rating distribution (the exports' columns): two queries, no model built per event."""
+    moments = _moments(session, scope, community, by_event=True)
+    responses = _response(session, scope, community, by_event=True)
+    return {
+        event_id: _values(moments.get(event_id, _NO_MOMENTS), responses.get(event_id, (0, 0)))
+        for event_id in (set(moments) | set(responses))
+        if event_id is not None
+    }
 
 
 @functools.cache
