@@ -31,11 +31,19 @@ from birge_api.reports.cells import (
     invitation_tally,
     survey_figures_of_cells,
 )
-from birge_api.reports.figures import RATINGS, ChangeSums, InvitationTally, SurveyTally
+from birge_api.reports.figures import (
+    RATINGS,
+    ChangeSums,
+    InvitationTally,
+    SurveyTally,
+    mix_summary,
+    mix_summary_of_rooms,
+)
 from birge_api.reports.schemas import SurveyFigures
 from birge_api.reports.sums import (
     NO_VALUES,
     SurveyValues,
+    invitation_rooms,
     invitation_tallies,
     no_answers,
     survey_figures,
@@ -268,6 +276,15 @@ def assert_rollups_match(session: Session, actor: Actor, cast: Stage) -> None:
         for protect in (False, True):
             tallies, figures = _reference(statuses, answers, event_ids, community, protect=protect)
             assert invitation_tallies(session, scope, community, protect=protect) == tallies
+            # A summary's kinds of rooms add up to the same counts and the same mix.
+            rooms = invitation_rooms(session, scope, community, protect=protect)
+            assert InvitationTally.sum_of(kind.tally for kind in rooms) == InvitationTally.sum_of(
+                tallies.values()
+            )
+            shares = {place.id: place.min_share for place in cast.events}
+            assert mix_summary_of_rooms(rooms) == mix_summary(
+                [(tally, shares[event_id]) for event_id, tally in tallies.items()]
+            )
             per_event = survey_figures(session, scope, community, by_event=True)
             for event_id in event_ids:
                 assert per_event.get(event_id, no_answers()) == figures[event_id]

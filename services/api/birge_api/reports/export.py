@@ -25,8 +25,8 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
-from birge_api.reports.schemas import EventReport
 from birge_api.reports.figures import mix_values
+from birge_api.reports.schemas import EventReport
 from birge_api.reports.service import TITLE_LANGUAGES, EventValues, ReportFilter, event_values
 from birge_shared import audit
 from birge_shared.models import utcnow

@@ -246,21 +246,46 @@ def mix(tally: InvitationTally, *, min_share: float) -> Mix:
     )
 
 
+@dataclass(frozen=True)
+class Rooms:
+    """Events alike for the mix summary — same basis counts, band and withheld mix — and
+    their invitation tallies summed (what `sums.invitation_rooms` returns per kind)."""
+
+    tally: InvitationTally
+    host: int
+    migrant: int
+    min_share: float
+    withheld: bool
+    events: int = 1
+
+    @classmethod
+    def of(cls, tally: InvitationTally, min_share: float) -> Rooms:
+        _, host, migrant = tally.basis()
+        return cls(tally, host, migrant, min_share, bool(tally.mix_withheld))
+
+
 def mix_summary(rooms: list[tuple[InvitationTally, float]]) -> MixSummary:
-    """Over (tally, min_share) per event: events that held their band, and pooled shares.
+    """Over (tally, min_share) per event: events that held their band, and pooled shares."""
+    return mix_summary_of_rooms([Rooms.of(tally, min_share) for tally, min_share in rooms])
+
+
+def mix_summary_of_rooms(rooms: Iterable[Rooms]) -> MixSummary:
+    """Over kinds of rooms: events that held their band, and pooled shares.
 
     Rooms whose mix is withheld count in neither, as if nobody had declared a community.
     """
     with_mix = in_band_count = host_total = migrant_total = withheld = 0
-    for tally, min_share in rooms:
-        _, host, migrant = tally.basis()
-        withheld += tally.mix_withheld
-        if tally.mix_withheld or host + migrant == 0:
+    for kind in rooms:
+        host, migrant, events = kind.host, kind.migrant, kind.events
+        if kind.withheld:
+            withheld += events
             continue
-        with_mix += 1
-        in_band_count += in_band(host, migrant, min_share)
-        host_total += host
-        migrant_total += migrant
+        if host + migrant == 0:
+            continue
+        with_mix += events
+        in_band_count += events * in_band(host, migrant, kind.min_share)
+        host_total += events * host
+        migrant_total += events * migrant
     declared = host_total + migrant_total
     return MixSummary(
         events_with_mix=with_mix,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
@@ -24,7 +24,7 @@ from birge_api.problems import invalid
 from birge_api.reports.figures import (
     InvitationTally,
     mix,
-    mix_summary,
+    mix_summary_of_rooms,
 )
 from birge_api.reports.schemas import (
     EventReport,
@@ -36,6 +36,7 @@ from birge_api.reports.schemas import (
 from birge_api.reports.sums import (
     NO_VALUES,
     SurveyValues,
+    invitation_rooms,
     invitation_tallies,
     no_answers,
     survey_figures,
@@ -365,26 +366,23 @@ def event_reports_page(
 
 
 def summary_report(*, session: Session, actor: Actor, filters: ReportFilter) -> SummaryReport:
-    """The figures over every event in the filters and the caller's cities."""
+    """The figures over every event in the filters and the caller's cities.
+
+    Each room's mix is judged against its own band, so the invitation counts come per kind
+    of room (`sums.invitation_rooms`), summed by the database, never per event here.
+    """
     _check(session, filters)
     conditions = _event_conditions(actor, filters)
     scope = select(Event.id).where(*conditions)
-    shares = {
-        row[0]: row[1]
-        for row in session.connection().execute(
-            select(Event.id, Event.min_share).where(*conditions)
-        )
-    }
-    figures = _figures(session, actor, scope, filters.community, by_event=False)
-    # Per event, because each room's mix is judged against its own band.
-    per_event = {event_id: figures.tallies.get(event_id, _NO_INVITATIONS) for event_id in shares}
-    total = InvitationTally.sum_of(per_event.values())
+    events = session.connection().execute(select(func.count()).where(*conditions)).scalar_one()
+    rooms = invitation_rooms(session, scope, filters.community, protect=actor.role is Role.VIEWER)
+    survey = survey_figures(session, scope, filters.community, by_event=False)
     return SummaryReport(
         filters=filters.echo(),
-        events=len(shares),
-        invitations=total.counts(),
-        survey=figures.survey[None],
-        mix=mix_summary([(tally, shares[event_id]) for event_id, tally in per_event.items()]),
+        events=events,
+        invitations=InvitationTally.sum_of(kind.tally for kind in rooms).counts(),
+        survey=survey[None],
+        mix=mix_summary_of_rooms(rooms),
     )
 
 

@@ -14,6 +14,7 @@ Each query sums per event (`by_event`) or over all the events of the scope.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 import uuid
@@ -37,8 +38,9 @@ from sqlalchemy.orm import Session
 from birge_api.reports.figures import (
     RATINGS,
     ChangeSums,
-    InvitationTally,
     ChangeValues,
+    InvitationTally,
+    Rooms,
     attitude_change,
     change_values,
     figure,
@@ -47,7 +49,7 @@ from birge_api.reports.figures import (
 )
 from birge_api.reports.schemas import SurveyFigures
 from birge_shared import rollups
-from birge_shared.models import Community, InvitationStatus
+from birge_shared.models import Community, Event, InvitationStatus
 from birge_shared.models import InvitationRollup as Invitations
 from birge_shared.models import ReportRollup as Rollup
 from birge_shared.statistics import MIN_RESPONDENTS
@@ -267,11 +269,12 @@ def survey_figures(
 # ------------------------------------------------------------------ invitations
 
 
-def invitation_tallies(
-    session: Session, scope: Select[uuid.UUID], community: Community | None, *, protect: bool
-) -> dict[uuid.UUID, InvitationTally]:
-    """Per event, the invitation counts (`cells.invitation_tally`); with `protect`, the cells
-    with a status count from 1 to 4 are withheld from every count and from the mix."""
+def _tally_query(
+    scope: Select[uuid.UUID], community: Community | None, *, protect: bool
+) -> AnySelect:
+    """Per event, the columns of an `InvitationTally` in its order (`cells.invitation_tally`),
+    then the event id; with `protect`, the cells with a status count from 1 to 4 are
+    withheld from every count and from the mix."""
 
     # The five disjoint counts of each cell that has any invitation, in any status.
     c = Invitations
@@ -287,30 +290,76 @@ def invitation_tallies(
     yes = c.accepted + c.attended + c.no_show
     host = and_(c.community == _HOST, shown)
     migrant = and_(c.community == _MIGRANT, shown)
-    query = (
-        select(
-            _sum(counted_cell, unanswered + yes + c.declined),
-            _sum(counted_cell, yes),
-            _sum(counted_cell, c.declined),
-            _sum(counted_cell, c.attended),
-            _sum(counted_cell, c.no_show),
-            _sum(host, c.attended),
-            _sum(migrant, c.attended),
-            _sum(host, yes),
-            _sum(migrant, yes),
-            _sum(shown, c.attended + c.no_show),
-            _sum(counted_cell, 1),
-            _sum(and_(wanted, ~shown), 1),
-            func.max(case((and_(c.community.in_([_HOST, _MIGRANT]), ~shown), 1), else_=0)),
-            c.event_id,
-        )
+    columns = (
+        _sum(counted_cell, unanswered + yes + c.declined),
+        _sum(counted_cell, yes),
+        _sum(counted_cell, c.declined),
+        _sum(counted_cell, c.attended),
+        _sum(counted_cell, c.no_show),
+        _sum(host, c.attended),
+        _sum(migrant, c.attended),
+        _sum(host, yes),
+        _sum(migrant, yes),
+        _sum(shown, c.attended + c.no_show),
+        _sum(counted_cell, 1),
+        _sum(and_(wanted, ~shown), 1),
+        func.max(case((and_(c.community.in_([_HOST, _MIGRANT]), ~shown), 1), else_=0)),
+    )
+    return (
+        select(*(column.label(name) for column, name in zip(columns, _TALLY, strict=True)))
+        .add_columns(c.event_id)
         .where(
             c.event_id.in_(scope),
             functools.reduce(operator.add, (getattr(c, status) for status in rollups.STATUSES)) > 0,
         )
         .group_by(c.event_id)
     )
+
+
+_TALLY = tuple(item.name for item in dataclasses.fields(InvitationTally))
+
+
+def invitation_tallies(
+    session: Session, scope: Select[uuid.UUID], community: Community | None, *, protect: bool
+) -> dict[uuid.UUID, InvitationTally]:
+    """Per event, the invitation counts (`cells.invitation_tally`); with `protect`, the cells
+    with a status count from 1 to 4 are withheld from every count and from the mix."""
+    query = _tally_query(scope, community, protect=protect)
     tallies: dict[uuid.UUID, InvitationTally] = {}
     for *counts, event_id in session.connection().execute(query).all():
         tallies[event_id] = InvitationTally(*(int(value) for value in counts))
     return tallies
+
+
+def invitation_rooms(
+    session: Session, scope: Select[uuid.UUID], community: Community | None, *, protect: bool
+) -> list[Rooms]:
+    """The invitation tallies of `invitation_tallies` summed in SQL per kind of room: per
+    mix basis counts (host, migrant), band and withheld mix, so a summary over thousands of
+    events reads a few hundred rows. Events without invitations add nothing to a summary."""
+    tally = _tally_query(scope, community, protect=protect).subquery()
+    taken = tally.c.attendance_taken > 0
+    host = case((taken, tally.c.attended_host), else_=tally.c.accepted_host)
+    migrant = case((taken, tally.c.attended_migrant), else_=tally.c.accepted_migrant)
+    keys = (host, migrant, Event.min_share, tally.c.mix_withheld)
+    query = (
+        select(
+            *(cast(func.sum(tally.c[name]), BigInteger) for name in _TALLY),
+            *keys,
+            func.count(),
+        )
+        .join(Event, Event.id == tally.c.event_id)
+        .group_by(*keys)
+    )
+    width = len(_TALLY)
+    return [
+        Rooms(
+            tally=InvitationTally(*(int(value) for value in row[:width])),
+            host=int(row[width]),
+            migrant=int(row[width + 1]),
+            min_share=float(row[width + 2]),
+            withheld=bool(row[width + 3]),
+            events=int(row[width + 4]),
+        )
+        for row in session.connection().execute(query).all()
+    ]
