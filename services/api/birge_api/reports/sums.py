@@ -71,6 +71,13 @@ def _sum(condition: ColumnElement[bool], value: Any) -> ColumnElement[int]:
     return cast(func.coalesce(func.sum(case((condition, value), else_=0)), 0), BigInteger)
 
 
+def _counted(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """The sum of `n` over the rows meeting `condition`. FILTER (PostgreSQL, SQLite 3.30+)
+    skips the other rows instead of adding a CASE's zero for each: the rating distribution
+    pivots every rating row of its cells this way."""
+    return func.coalesce(func.sum(Rollup.n).filter(condition), 0)
+
+
 def _large(count: Any) -> ColumnElement[bool]:
     """Zero or at least MIN_RESPONDENTS (`cells.large`)."""
     return or_(count == 0, count >= MIN_RESPONDENTS)
@@ -134,10 +141,10 @@ def _distribution(
     cell = (
         select(
             Rollup.event_id.label("event_id"),
-            _sum(is_moments, Rollup.n).label("rated"),
+            _counted(is_moments).label("rated"),
             # 1 when every count of the cell is zero or large: the moments row is not a count.
             func.min(case((or_(is_moments, _large(Rollup.n)), 1), else_=0)).label("clean"),
-            *(_sum(Rollup.value == str(value), Rollup.n).label(f"at_{value}") for value in RATINGS),
+            *(_counted(Rollup.value == str(value)).label(f"at_{value}") for value in RATINGS),
         )
         .where(
             Rollup.event_id.in_(scope),
