@@ -66,16 +66,10 @@ _HOST, _MIGRANT = Community.HOST.value, Community.MIGRANT.value
 
 
 def _sum(condition: ColumnElement[bool], value: Any) -> ColumnElement[int]:
-    # SUM(CASE WHEN … THEN x ELSE 0 END): portable to SQLite, no FILTER clause needed. As a
-    # bigint: PostgreSQL sums bigints as numeric, which the driver reads as slow Decimals.
-    return cast(func.coalesce(func.sum(case((condition, value), else_=0)), 0), BigInteger)
-
-
-def _counted(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    """The sum of `n` over the rows meeting `condition`. FILTER (PostgreSQL, SQLite 3.30+)
-    skips the other rows instead of adding a CASE's zero for each: the rating distribution
-    pivots every rating row of its cells this way."""
-    return func.coalesce(func.sum(Rollup.n).filter(condition), 0)
+    # SUM(x) FILTER (WHERE …) (PostgreSQL, SQLite 3.30+) skips the other rows instead of
+    # adding a CASE's zero for each. As a bigint: PostgreSQL sums bigints as numeric, which
+    # the driver reads as slow Decimals.
+    return cast(func.coalesce(func.sum(value).filter(condition), 0), BigInteger)
 
 
 def _large(count: Any) -> ColumnElement[bool]:
@@ -141,10 +135,10 @@ def _distribution(
     cell = (
         select(
             Rollup.event_id.label("event_id"),
-            _counted(is_moments).label("rated"),
+            _sum(is_moments, Rollup.n).label("rated"),
             # 1 when every count of the cell is zero or large: the moments row is not a count.
             func.min(case((or_(is_moments, _large(Rollup.n)), 1), else_=0)).label("clean"),
-            *(_counted(Rollup.value == str(value)).label(f"at_{value}") for value in RATINGS),
+            *(_sum(Rollup.value == str(value), Rollup.n).label(f"at_{value}") for value in RATINGS),
         )
         .where(
             Rollup.event_id.in_(scope),
