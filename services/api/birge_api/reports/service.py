@@ -1,10 +1,10 @@
 """Impact reports: figures per event and over the caller's events, from the rollups.
 
 The counts and sums per cell (one event × one community) are kept as they are written, in
-`report_rollup` (`birge_shared.rollups`); a report reads one pivoted row per cell of its
-events and Python turns those tallies into figures, leaving small cells out (`cells.py`). No
-answer or invitation row is read, and nothing that could identify a person leaves the
-database.
+`report_rollup` (`birge_shared.rollups`); the database sums them with the small-cell rules
+of `cells.py` as conditions (`sums.py`), so a summary reads a few rows whatever the number of
+its events, and Python turns those sums into figures. No answer or invitation row is read,
+and nothing that could identify a person leaves the database.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ several rows of a cell: the distribution is pivoted per cell first (a subquery),
 invitation counts are one row per cell already (`invitation_rollup`). The
 property test checks the figures against `cells.py` computed from the raw rows.
 
-Each query sums per event (`by_event`) or over all the events of the scope.
+Each query sums per event (`by_event`) or over all the events of the scope; the invitation
+counts of a summary are summed per kind of room (`invitation_rooms`), since each room's mix is
+judged against its own band. The exports read plain values (`survey_values`), not models.
 """
 
 from __future__ import annotations
