@@ -73,8 +73,11 @@ def in_band(host: int, migrant: int, min_share: float) -> bool:
     declared = host + migrant
     if declared == 0:
         return True
+    # The band's ends as integers: share = p / q, so share × declared <= host is
+    # p × declared <= q × host. Exact as the fractions, without building one per room.
     share = _share(min_share)
-    return share * declared <= host <= (1 - share) * declared
+    low, whole = share.numerator, share.denominator
+    return low * declared <= whole * host <= (whole - low) * declared
 
 
 def under_represented(host: int, migrant: int, min_share: float) -> Community | None:

@@ -27,7 +27,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
-from birge_api.reports.service import ReportFilter, event_reports, summary_report
+from birge_api.reports.export import value_rows
+from birge_api.reports.service import ReportFilter, event_values, summary_report
 from birge_cli.bench.bulk_fill import fill
 from birge_cli.bench.machine import machine_busy_seconds, this_machine
 from birge_cli.bench.stores import BenchSetupError, scratch_database
@@ -114,7 +115,8 @@ def _summary_activity(session: Session) -> object:
 
 
 def _export_rows(session: Session) -> object:
-    return event_reports(session=session, actor=_ADMIN, filters=ReportFilter())
+    # What `export_events` builds before rendering: every event's row as plain values.
+    return value_rows(event_values(session=session, actor=_ADMIN, filters=ReportFilter()))
 
 
 #: What is timed, in the order printed: (label, work, goal in ms).

@@ -26,7 +26,7 @@ from birge_console.context import ConsoleDep
 from birge_console.i18n import N_
 from birge_console.routing import console_router
 from birge_shared import survey_items
-from birge_shared.models import ActivityType, City, Event
+from birge_shared.models import ActivityType, City
 
 router = console_router()
 
@@ -113,13 +113,6 @@ def _cities(console: ConsoleDep) -> list[City]:
     return [city for city in cities if console.actor.can_see_city(city.code)]
 
 
-def _titles(console: ConsoleDep, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, str]]:
-    if not event_ids:
-        return {}
-    rows = console.db.execute(select(Event.id, Event.title).where(Event.id.in_(event_ids)))
-    return {event_id: title for event_id, title in rows}  # noqa: C416 - rows are tuples
-
-
 def _cursor(console: ConsoleDep, name: str) -> str | None:
     value = console.request.query_params.get(name, "")
     if len(value) > CURSOR_LENGTH:
@@ -148,7 +141,8 @@ def _events_context(console: ConsoleDep, form: FilterForm) -> dict[str, Any]:
     return {
         "form": form,
         "events": page.items,
-        "titles": _titles(console, [report.event_id for report in page.items]),
+        # Each report carries its event's titles: no second query for them.
+        "titles": {report.event_id: report.title for report in page.items},
         "cities": cities,
         "city_names": {city.code: city.name for city in cities},
         "next_query": link("after", page.next_cursor),

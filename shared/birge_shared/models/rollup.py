@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import BigInteger, PrimaryKeyConstraint, String
+from sqlalchemy import BigInteger, Index, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from birge_shared.models.base import Base
@@ -22,7 +22,20 @@ class ReportRollup(Base):
     """
 
     __tablename__ = "report_rollup"
-    __table_args__ = (PrimaryKeyConstraint("event_id", "community", "item", "wave", "value"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("event_id", "community", "item", "wave", "value"),
+        # A summary reads a few measures of every cell: by measure, each is one index range
+        # read alone, in cell order (migration 20261201_report_rollup_measure_index).
+        Index(
+            "ix_report_rollup_measure",
+            "item",
+            "wave",
+            "event_id",
+            "community",
+            "value",
+            postgresql_include=["n", "total", "squares"],
+        ),
+    )
 
     event_id: Mapped[uuid.UUID]
     #: The community's value, or "" for not declared (a key cannot hold NULL).

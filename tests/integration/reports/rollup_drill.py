@@ -31,9 +31,24 @@ from birge_api.reports.cells import (
     invitation_tally,
     survey_figures_of_cells,
 )
-from birge_api.reports.figures import RATINGS, ChangeSums, InvitationTally, SurveyTally
+from birge_api.reports.figures import (
+    RATINGS,
+    ChangeSums,
+    InvitationTally,
+    SurveyTally,
+    mix_summary,
+    mix_summary_of_rooms,
+)
 from birge_api.reports.schemas import SurveyFigures
-from birge_api.reports.sums import invitation_tallies, no_answers, survey_figures
+from birge_api.reports.sums import (
+    NO_VALUES,
+    SurveyValues,
+    invitation_rooms,
+    invitation_tallies,
+    no_answers,
+    survey_figures,
+    survey_values,
+)
 from birge_shared import rollups, survey_items
 from birge_shared.models import (
     Community,
@@ -330,8 +345,37 @@ def assert_rollups_match(session: Session, actor: Actor, cast: Stage) -> None:
         for protect in (False, True):
             tallies, figures = _reference(statuses, answers, event_ids, community, protect=protect)
             assert invitation_tallies(session, scope, community, protect=protect) == tallies
+            # A summary's kinds of rooms add up to the same counts and the same mix.
+            rooms = invitation_rooms(session, scope, community, protect=protect)
+            assert InvitationTally.sum_of(kind.tally for kind in rooms) == InvitationTally.sum_of(
+                tallies.values()
+            )
+            shares = {place.id: place.min_share for place in cast.events}
+            assert mix_summary_of_rooms(rooms) == mix_summary(
+                [(tally, shares[event_id]) for event_id, tally in tallies.items()]
+            )
             per_event = survey_figures(session, scope, community, by_event=True)
             for event_id in event_ids:
                 assert per_event.get(event_id, no_answers()) == figures[event_id]
             overall = survey_figures(session, scope, community, by_event=False)
             assert overall[None] == figures[None]
+            # The exports' plain values are the same figures.
+            values = survey_values(session, scope, community)
+            for event_id in event_ids:
+                assert values.get(event_id, NO_VALUES) == _as_values(figures[event_id])
+
+
+def _as_values(figures: SurveyFigures) -> SurveyValues:
+    change = figures.attitude_change
+    return (
+        figures.response_rate.value,
+        figures.response_rate.n,
+        figures.mean_rating.value,
+        figures.mean_rating.n,
+        figures.cross_group_talk_share.value,
+        figures.cross_group_talk_share.n,
+        change.mean,
+        change.low,
+        change.high,
+        change.n,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from birge_shared.models import AuditEntry, Community, InvitationStatus, SurveyResponse
+from birge_api.deps import Actor
+from birge_api.reports.export import rows, value_rows
+from birge_api.reports.service import ReportFilter, event_reports, event_values
+from birge_shared.models import AuditEntry, Community, InvitationStatus, Role, SurveyResponse
 from tests.integration.reports.expected import Expected, expected
 from tests.integration.reports.simulation import Simulation, simulate
 
@@ -208,3 +212,20 @@ def test_a_community_export_counts_that_community(
     assert int(row["invited"]) == hand.invited
     assert int(row["attended"]) == hand.attended
     assert int(row["respondents"]) == hand.respondents
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.VIEWER])
+@pytest.mark.parametrize("community", [None, Community.HOST, Community.MIGRANT])
+def test_the_exported_rows_are_the_event_reports(
+    db: Session,
+    events: tuple[Simulation, Simulation],
+    role: Role,
+    community: Community | None,
+) -> None:
+    # The exports build their rows from plain values; the event reports are the reference.
+    actor = Actor(user_id=uuid.UUID(int=1), role=role, cities=None)
+    filters = ReportFilter(community=community)
+    reports = event_reports(session=db, actor=actor, filters=filters)
+    values = event_values(session=db, actor=actor, filters=filters)
+    assert len(reports) >= 2
+    assert value_rows(values) == rows(reports)

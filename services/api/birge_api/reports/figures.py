@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
 from birge_api.reports.schemas import (
@@ -64,24 +65,35 @@ class InvitationTally:
             *(getattr(self, name) + getattr(other, name) for name in _TALLY_FIELDS)
         )
 
-    def counts(self) -> InvitationCounts:
+    @classmethod
+    def sum_of(cls, tallies: Iterable[InvitationTally]) -> InvitationTally:
+        """The tallies added up, column by column (a summary adds thousands)."""
+        columns = zip(*(astuple_shallow(tally) for tally in tallies), strict=True)
+        return cls(*(sum(column) for column in columns))
+
+    def count_values(self) -> CountValues:
+        """(invited, accepted, declined, attended, no_show, withheld), as `counts` shows them."""
         if self.withheld_cells and not self.shown_cells:
             # Every cell the counts would include is small: nothing to show, not zero.
-            return InvitationCounts(
-                invited=None,
-                accepted=None,
-                declined=None,
-                attended=None,
-                no_show=None,
-                withheld=True,
-            )
+            return (None, None, None, None, None, True)
+        return (
+            self.invited,
+            self.accepted,
+            self.declined,
+            self.attended,
+            self.no_show,
+            bool(self.withheld_cells),
+        )
+
+    def counts(self) -> InvitationCounts:
+        invited, accepted, declined, attended, no_show, withheld = self.count_values()
         return InvitationCounts(
-            invited=self.invited,
-            accepted=self.accepted,
-            declined=self.declined,
-            attended=self.attended,
-            no_show=self.no_show,
-            withheld=bool(self.withheld_cells),
+            invited=invited,
+            accepted=accepted,
+            declined=declined,
+            attended=attended,
+            no_show=no_show,
+            withheld=withheld,
         )
 
     def basis(self) -> tuple[MixBasis, int, int]:
@@ -92,6 +104,13 @@ class InvitationTally:
 
 
 _TALLY_FIELDS = tuple(item.name for item in fields(InvitationTally))
+#: What `InvitationTally.count_values` returns.
+CountValues = tuple[int | None, int | None, int | None, int | None, int | None, bool]
+
+
+def astuple_shallow(tally: InvitationTally) -> tuple[int, ...]:
+    # Not `dataclasses.astuple`, which deep-copies.
+    return tuple(getattr(tally, name) for name in _TALLY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -135,12 +154,17 @@ class SurveyTally:
         return ChangeSums.of_pairs(self.pairs).plus(self.change) if self.pairs else self.change
 
 
+def figure_values(numerator: float, denominator: int, *, n: int) -> tuple[float | None, int | None]:
+    """(value, n) of `figure`: both None when suppressed (plain values for the exports)."""
+    if n < MIN_RESPONDENTS:
+        return None, None
+    return (numerator / denominator if denominator else None), n
+
+
 def figure(numerator: float, denominator: int, *, n: int) -> Figure:
     """numerator / denominator, suppressed when it rests on fewer than MIN_RESPONDENTS answers."""
-    if n < MIN_RESPONDENTS:
-        return Figure(value=None, n=None, suppressed=True)
-    value = numerator / denominator if denominator else None
-    return Figure(value=value, n=n, suppressed=False)
+    value, shown = figure_values(numerator, denominator, n=n)
+    return Figure(value=value, n=shown, suppressed=shown is None)
 
 
 def rating_distribution(counts: list[tuple[int, ...]]) -> RatingDistribution:
@@ -159,6 +183,22 @@ def _t_quantile(df: int) -> float:
     return student_t_quantile(0.5 + CONFIDENCE / 2, df)
 
 
+#: (mean, low, high, n) of an attitude change; all None when suppressed.
+ChangeValues = tuple[float | None, float | None, float | None, int | None]
+_NO_CHANGE: ChangeValues = (None, None, None, None)
+
+
+def change_values(sums: ChangeSums) -> ChangeValues:
+    """(mean, low, high, n) of `attitude_change` (plain values for the exports)."""
+    n, total, squares = sums.n, sums.total, sums.squares
+    if n < max(MIN_RESPONDENTS, 2):
+        return _NO_CHANGE
+    mean = total / n
+    variance = (n * squares - total * total) / (n * (n - 1))
+    margin = _t_quantile(n - 1) * math.sqrt(variance / n)
+    return mean, mean - margin, mean + margin, n
+
+
 def attitude_change(pairs: PairCounts | ChangeSums) -> AttitudeChange:
     """Mean of post − pre with its Student-t interval, from (pre, post) → count or their sums.
 
@@ -166,54 +206,86 @@ def attitude_change(pairs: PairCounts | ChangeSums) -> AttitudeChange:
     the sums of the integer differences and their squares are exact, so the variance is too.
     """
     sums = pairs if isinstance(pairs, ChangeSums) else ChangeSums.of_pairs(pairs)
-    n, total, squares = sums.n, sums.total, sums.squares
-    if n < max(MIN_RESPONDENTS, 2):
-        return AttitudeChange(mean=None, low=None, high=None, n=None, suppressed=True)
-    mean = total / n
-    variance = (n * squares - total * total) / (n * (n - 1))
-    margin = _t_quantile(n - 1) * math.sqrt(variance / n)
-    return AttitudeChange(mean=mean, low=mean - margin, high=mean + margin, n=n, suppressed=False)
+    mean, low, high, n = change_values(sums)
+    return AttitudeChange(mean=mean, low=low, high=high, n=n, suppressed=n is None)
 
 
-def mix(tally: InvitationTally, *, min_share: float) -> Mix:
+#: (basis, host_share, migrant_share, band_low, band_high, held, suppressed) of a room's mix.
+MixValues = tuple[MixBasis, float | None, float | None, float, float, bool | None, bool]
+
+
+def mix_values(tally: InvitationTally, *, min_share: float) -> MixValues:
+    """The fields of `mix`, in order (plain values for the exports)."""
     basis, host, migrant = tally.basis()
     if tally.mix_withheld:
-        return Mix(
-            basis=basis,
-            host_share=None,
-            migrant_share=None,
-            band_low=min_share,
-            band_high=1 - min_share,
-            held=None,
-            suppressed=True,
-        )
+        return (basis, None, None, min_share, 1 - min_share, None, True)
     declared = host + migrant
-    return Mix(
-        basis=basis,
-        host_share=host / declared if declared else None,
-        migrant_share=migrant / declared if declared else None,
-        band_low=min_share,
-        band_high=1 - min_share,
-        held=in_band(host, migrant, min_share) if declared else None,
-        suppressed=False,
+    return (
+        basis,
+        host / declared if declared else None,
+        migrant / declared if declared else None,
+        min_share,
+        1 - min_share,
+        in_band(host, migrant, min_share) if declared else None,
+        False,
     )
 
 
+def mix(tally: InvitationTally, *, min_share: float) -> Mix:
+    basis, host_share, migrant_share, low, high, held, suppressed = mix_values(
+        tally, min_share=min_share
+    )
+    return Mix(
+        basis=basis,
+        host_share=host_share,
+        migrant_share=migrant_share,
+        band_low=low,
+        band_high=high,
+        held=held,
+        suppressed=suppressed,
+    )
+
+
+@dataclass(frozen=True)
+class Rooms:
+    """Events alike for the mix summary — same basis counts, band and withheld mix — and
+    their invitation tallies summed (what `sums.invitation_rooms` returns per kind)."""
+
+    tally: InvitationTally
+    host: int
+    migrant: int
+    min_share: float
+    withheld: bool
+    events: int = 1
+
+    @classmethod
+    def of(cls, tally: InvitationTally, min_share: float) -> Rooms:
+        _, host, migrant = tally.basis()
+        return cls(tally, host, migrant, min_share, bool(tally.mix_withheld))
+
+
 def mix_summary(rooms: list[tuple[InvitationTally, float]]) -> MixSummary:
-    """Over (tally, min_share) per event: events that held their band, and pooled shares.
+    """Over (tally, min_share) per event: events that held their band, and pooled shares."""
+    return mix_summary_of_rooms([Rooms.of(tally, min_share) for tally, min_share in rooms])
+
+
+def mix_summary_of_rooms(rooms: Iterable[Rooms]) -> MixSummary:
+    """Over kinds of rooms: events that held their band, and pooled shares.
 
     Rooms whose mix is withheld count in neither, as if nobody had declared a community.
     """
     with_mix = in_band_count = host_total = migrant_total = withheld = 0
-    for tally, min_share in rooms:
-        _, host, migrant = tally.basis()
-        withheld += tally.mix_withheld
-        if tally.mix_withheld or host + migrant == 0:
+    for kind in rooms:
+        host, migrant, events = kind.host, kind.migrant, kind.events
+        if kind.withheld:
+            withheld += events
             continue
-        with_mix += 1
-        in_band_count += in_band(host, migrant, min_share)
-        host_total += host
-        migrant_total += migrant
+        if host + migrant == 0:
+            continue
+        with_mix += events
+        in_band_count += events * in_band(host, migrant, kind.min_share)
+        host_total += events * host
+        migrant_total += events * migrant
     declared = host_total + migrant_total
     return MixSummary(
         events_with_mix=with_mix,

@@ -1,10 +1,10 @@
 """Impact reports: figures per event and over the caller's events, from the rollups.
 
 The counts and sums per cell (one event × one community) are kept as they are written, in
-`report_rollup` (`birge_shared.rollups`); a report reads one pivoted row per cell of its
-events and Python turns those tallies into figures, leaving small cells out (`cells.py`). No
-answer or invitation row is read, and nothing that could identify a person leaves the
-database.
+`report_rollup` (`birge_shared.rollups`); the database sums them with the small-cell rules
+of `cells.py` as conditions (`sums.py`), so a summary reads a few rows whatever the number of
+its events, and Python turns those sums into figures. No answer or invitation row is read,
+and nothing that could identify a person leaves the database.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from birge_api.deps import Actor
@@ -24,7 +24,7 @@ from birge_api.problems import invalid
 from birge_api.reports.figures import (
     InvitationTally,
     mix,
-    mix_summary,
+    mix_summary_of_rooms,
 )
 from birge_api.reports.schemas import (
     EventReport,
@@ -33,7 +33,15 @@ from birge_api.reports.schemas import (
     SummaryReport,
     SurveyFigures,
 )
-from birge_api.reports.sums import invitation_tallies, no_answers, survey_figures
+from birge_api.reports.sums import (
+    NO_VALUES,
+    SurveyValues,
+    invitation_rooms,
+    invitation_tallies,
+    no_answers,
+    survey_figures,
+    survey_values,
+)
 from birge_api.reports.waves import wave_changes
 from birge_shared.models import (
     ActivityType,
@@ -144,6 +152,36 @@ def _event_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list
     return [EventRow(*row) for row in session.execute(query)]
 
 
+#: The languages of the exports' title columns, in the order they are written.
+TITLE_LANGUAGES = ("ky", "ru", "en")
+
+
+def _titled_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list[EventRow]:
+    """`_event_rows` for thousands of events: on the connection (plain rows), and each
+    language's title read as text by the database, not every title parsed from JSON here.
+    The titles hold the export's languages only, which is all an export writes."""
+    titles = [Event.title[language].as_string() for language in TITLE_LANGUAGES]
+    query = (
+        select(*titles, *(column for column in _ROW_COLUMNS if column is not Event.title))
+        .join(City, City.code == Event.city_code)
+        .where(*conditions)
+        .order_by(Event.starts_at, Event.id)
+    )
+    count = len(TITLE_LANGUAGES)
+    return [
+        EventRow(
+            row[count],
+            {
+                language: text
+                for language, text in zip(TITLE_LANGUAGES, row[:count], strict=True)
+                if text is not None
+            },
+            *row[count + 1 :],
+        )
+        for row in session.connection().execute(query).all()
+    ]
+
+
 # ------------------------------------------------------------------ the aggregates
 
 
@@ -232,6 +270,35 @@ def event_reports(*, session: Session, actor: Actor, filters: ReportFilter) -> l
 
 
 @dataclass(frozen=True)
+class EventValues:
+    """One event's report as plain values: what the exports write, without the models."""
+
+    row: EventRow
+    invitations: InvitationTally
+    survey: SurveyValues
+
+
+def event_values(*, session: Session, actor: Actor, filters: ReportFilter) -> list[EventValues]:
+    """`event_reports` as plain values, by start time, for the exports: the same sums and
+    suppression (`figures.py` defines both), without the rating distribution, which no
+    export column holds, and without building and validating a model per event."""
+    _check(session, filters)
+    conditions = _event_conditions(actor, filters)
+    scope = select(Event.id).where(*conditions)
+    protect = actor.role is Role.VIEWER
+    tallies = invitation_tallies(session, scope, filters.community, protect=protect)
+    survey = survey_values(session, scope, filters.community)
+    return [
+        EventValues(
+            row=row,
+            invitations=tallies.get(row.id, _NO_INVITATIONS),
+            survey=survey.get(row.id, NO_VALUES),
+        )
+        for row in _titled_rows(session, conditions)
+    ]
+
+
+@dataclass(frozen=True)
 class EventReportPage:
     """One page of event reports, newest first, and the cursors of its neighbours."""
 
@@ -300,28 +367,23 @@ def event_reports_page(
 
 
 def summary_report(*, session: Session, actor: Actor, filters: ReportFilter) -> SummaryReport:
-    """The figures over every event in the filters and the caller's cities."""
+    """The figures over every event in the filters and the caller's cities.
+
+    Each room's mix is judged against its own band, so the invitation counts come per kind
+    of room (`sums.invitation_rooms`), summed by the database, never per event here.
+    """
     _check(session, filters)
     conditions = _event_conditions(actor, filters)
     scope = select(Event.id).where(*conditions)
-    shares = {
-        row[0]: row[1]
-        for row in session.connection().execute(
-            select(Event.id, Event.min_share).where(*conditions)
-        )
-    }
-    figures = _figures(session, actor, scope, filters.community, by_event=False)
-    # Per event, because each room's mix is judged against its own band.
-    per_event = {event_id: figures.of(event_id)[0] for event_id in shares}
-    total = InvitationTally()
-    for tally in per_event.values():
-        total = total.plus(tally)
+    events = session.connection().execute(select(func.count()).where(*conditions)).scalar_one()
+    rooms = invitation_rooms(session, scope, filters.community, protect=actor.role is Role.VIEWER)
+    survey = survey_figures(session, scope, filters.community, by_event=False)
     return SummaryReport(
         filters=filters.echo(),
-        events=len(shares),
-        invitations=total.counts(),
-        survey=figures.survey[None],
-        mix=mix_summary([(tally, shares[event_id]) for event_id, tally in per_event.items()]),
+        events=events,
+        invitations=InvitationTally.sum_of(kind.tally for kind in rooms).counts(),
+        survey=survey[None],
+        mix=mix_summary_of_rooms(rooms),
         wave_changes=wave_changes(session, scope, filters.community),
     )
 

@@ -9,31 +9,49 @@ several rows of a cell: the distribution is pivoted per cell first (a subquery),
 invitation counts are one row per cell already (`invitation_rollup`). The
 property test checks the figures against `cells.py` computed from the raw rows.
 
-Each query sums per event (`by_event`) or over all the events of the scope.
+Each query sums per event (`by_event`) or over all the events of the scope; the invitation
+counts of a summary are summed per kind of room (`invitation_rooms`), since each room's mix is
+judged against its own band. The exports read plain values (`survey_values`), not models.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from birge_api.reports.figures import (
     RATINGS,
     ChangeSums,
+    ChangeValues,
     InvitationTally,
+    Rooms,
     attitude_change,
+    change_values,
     figure,
+    figure_values,
     rating_distribution,
 )
 from birge_api.reports.schemas import SurveyFigures
 from birge_shared import rollups
-from birge_shared.models import Community, InvitationStatus
+from birge_shared.models import Community, Event, InvitationStatus
 from birge_shared.models import InvitationRollup as Invitations
 from birge_shared.models import ReportRollup as Rollup
 from birge_shared.statistics import MIN_RESPONDENTS
@@ -50,8 +68,10 @@ _HOST, _MIGRANT = Community.HOST.value, Community.MIGRANT.value
 
 
 def _sum(condition: ColumnElement[bool], value: Any) -> ColumnElement[int]:
-    # SUM(CASE WHEN … THEN x ELSE 0 END): portable to SQLite, no FILTER clause needed.
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+    # SUM(x) FILTER (WHERE …) (PostgreSQL, SQLite 3.30+) skips the other rows instead of
+    # adding a CASE's zero for each. As a bigint: PostgreSQL sums bigints as numeric, which
+    # the driver reads as slow Decimals.
+    return cast(func.coalesce(func.sum(value).filter(condition), 0), BigInteger)
 
 
 def _large(count: Any) -> ColumnElement[bool]:
@@ -131,9 +151,9 @@ def _distribution(
         .group_by(Rollup.event_id, Rollup.community)
         .subquery()
     )
-    query = select(*(func.coalesce(func.sum(cell.c[f"at_{v}"]), 0) for v in RATINGS)).where(
-        cell.c.rated >= MIN_RESPONDENTS, cell.c.clean == 1
-    )
+    query = select(
+        *(cast(func.coalesce(func.sum(cell.c[f"at_{v}"]), 0), BigInteger) for v in RATINGS)
+    ).where(cell.c.rated >= MIN_RESPONDENTS, cell.c.clean == 1)
     return _rows(session, _grouped(query, cell.c.event_id, by_event), by_event)
 
 
@@ -186,6 +206,44 @@ def _figures(
     )
 
 
+#: An event's survey figures as plain values, in the export's order: response rate and
+#: respondents, mean rating and its n, cross-group share and its n, then the attitude change.
+SurveyValues = tuple[
+    float | None, int | None, float | None, int | None, float | None, int | None, *ChangeValues
+]
+
+
+def _values(moments: Sequence[Any], responses: Sequence[Any]) -> SurveyValues:
+    """The figures of `_figures` but the rating distribution, as plain values."""
+    rating_n, rating_sum, talk_n, talk_yes, pairs_n, change_sum, squares = (
+        int(value) for value in moments
+    )
+    answered, attendees = (int(value) for value in responses)
+    return (
+        *figure_values(answered, attendees, n=answered),
+        *figure_values(rating_sum, rating_n, n=rating_n),
+        *figure_values(talk_yes, talk_n, n=talk_n),
+        *change_values(ChangeSums(pairs_n, change_sum, squares)),
+    )
+
+
+NO_VALUES: SurveyValues = _values(_NO_MOMENTS, (0, 0))
+
+
+def survey_values(
+    session: Session, scope: Select[uuid.UUID], community: Community | None
+) -> dict[uuid.UUID, SurveyValues]:
+    """Per event of the scope with answers, its survey figures as plain values, without the
+    rating distribution (the exports' columns): two queries, no model built per event."""
+    moments = _moments(session, scope, community, by_event=True)
+    responses = _response(session, scope, community, by_event=True)
+    return {
+        event_id: _values(moments.get(event_id, _NO_MOMENTS), responses.get(event_id, (0, 0)))
+        for event_id in (set(moments) | set(responses))
+        if event_id is not None
+    }
+
+
 @functools.cache
 def no_answers() -> SurveyFigures:
     """The figures of an event nobody answered for: every one suppressed (one shared copy,
@@ -214,11 +272,12 @@ def survey_figures(
 # ------------------------------------------------------------------ invitations
 
 
-def invitation_tallies(
-    session: Session, scope: Select[uuid.UUID], community: Community | None, *, protect: bool
-) -> dict[uuid.UUID, InvitationTally]:
-    """Per event, the invitation counts (`cells.invitation_tally`); with `protect`, the cells
-    with a status count from 1 to 4 are withheld from every count and from the mix."""
+def _tally_query(
+    scope: Select[uuid.UUID], community: Community | None, *, protect: bool
+) -> AnySelect:
+    """Per event, the columns of an `InvitationTally` in its order (`cells.invitation_tally`),
+    then the event id; with `protect`, the cells with a status count from 1 to 4 are
+    withheld from every count and from the mix."""
 
     # The five disjoint counts of each cell that has any invitation, in any status.
     c = Invitations
@@ -234,30 +293,76 @@ def invitation_tallies(
     yes = c.accepted + c.attended + c.no_show
     host = and_(c.community == _HOST, shown)
     migrant = and_(c.community == _MIGRANT, shown)
-    query = (
-        select(
-            _sum(counted_cell, unanswered + yes + c.declined),
-            _sum(counted_cell, yes),
-            _sum(counted_cell, c.declined),
-            _sum(counted_cell, c.attended),
-            _sum(counted_cell, c.no_show),
-            _sum(host, c.attended),
-            _sum(migrant, c.attended),
-            _sum(host, yes),
-            _sum(migrant, yes),
-            _sum(shown, c.attended + c.no_show),
-            _sum(counted_cell, 1),
-            _sum(and_(wanted, ~shown), 1),
-            func.max(case((and_(c.community.in_([_HOST, _MIGRANT]), ~shown), 1), else_=0)),
-            c.event_id,
-        )
+    columns = (
+        _sum(counted_cell, unanswered + yes + c.declined),
+        _sum(counted_cell, yes),
+        _sum(counted_cell, c.declined),
+        _sum(counted_cell, c.attended),
+        _sum(counted_cell, c.no_show),
+        _sum(host, c.attended),
+        _sum(migrant, c.attended),
+        _sum(host, yes),
+        _sum(migrant, yes),
+        _sum(shown, c.attended + c.no_show),
+        _sum(counted_cell, 1),
+        _sum(and_(wanted, ~shown), 1),
+        func.max(case((and_(c.community.in_([_HOST, _MIGRANT]), ~shown), 1), else_=0)),
+    )
+    return (
+        select(*(column.label(name) for column, name in zip(columns, _TALLY, strict=True)))
+        .add_columns(c.event_id)
         .where(
             c.event_id.in_(scope),
             functools.reduce(operator.add, (getattr(c, status) for status in rollups.STATUSES)) > 0,
         )
         .group_by(c.event_id)
     )
+
+
+_TALLY = tuple(item.name for item in dataclasses.fields(InvitationTally))
+
+
+def invitation_tallies(
+    session: Session, scope: Select[uuid.UUID], community: Community | None, *, protect: bool
+) -> dict[uuid.UUID, InvitationTally]:
+    """Per event, the invitation counts (`cells.invitation_tally`); with `protect`, the cells
+    with a status count from 1 to 4 are withheld from every count and from the mix."""
+    query = _tally_query(scope, community, protect=protect)
     tallies: dict[uuid.UUID, InvitationTally] = {}
     for *counts, event_id in session.connection().execute(query).all():
         tallies[event_id] = InvitationTally(*(int(value) for value in counts))
     return tallies
+
+
+def invitation_rooms(
+    session: Session, scope: Select[uuid.UUID], community: Community | None, *, protect: bool
+) -> list[Rooms]:
+    """The invitation tallies of `invitation_tallies` summed in SQL per kind of room: per
+    mix basis counts (host, migrant), band and withheld mix, so a summary over thousands of
+    events reads a few hundred rows. Events without invitations add nothing to a summary."""
+    tally = _tally_query(scope, community, protect=protect).subquery()
+    taken = tally.c.attendance_taken > 0
+    host = case((taken, tally.c.attended_host), else_=tally.c.accepted_host)
+    migrant = case((taken, tally.c.attended_migrant), else_=tally.c.accepted_migrant)
+    keys = (host, migrant, Event.min_share, tally.c.mix_withheld)
+    query = (
+        select(
+            *(cast(func.sum(tally.c[name]), BigInteger) for name in _TALLY),
+            *keys,
+            func.count(),
+        )
+        .join(Event, Event.id == tally.c.event_id)
+        .group_by(*keys)
+    )
+    width = len(_TALLY)
+    return [
+        Rooms(
+            tally=InvitationTally(*(int(value) for value in row[:width])),
+            host=int(row[width]),
+            migrant=int(row[width + 1]),
+            min_share=float(row[width + 2]),
+            withheld=bool(row[width + 3]),
+            events=int(row[width + 4]),
+        )
+        for row in session.connection().execute(query).all()
+    ]
