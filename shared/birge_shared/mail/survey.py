@@ -20,6 +20,13 @@ from birge_shared.mail.texts import SURVEY_TEXTS, SurveyTexts, survey_texts_for
 from birge_shared.models import Event, Language
 from birge_shared.sms.render import in_language, personal_link
 
+#: The policy the finished message is written with: headers fold only past 998 characters.
+#: Python's folding of a long Cyrillic subject into several encoded words can drop the space
+#: between two of them ("после мероприятия" arriving as "послемероприятия"); a subject a few
+#: hundred characters long on one line is within RFC 5322's limit. The bodies are encoded
+#: beforehand with the SMTP policy, so their lines stay at 76.
+_WRITTEN = SMTP.clone(max_line_length=998)
+
 
 def build_survey_email(
     *,
@@ -59,6 +66,7 @@ def build_survey_email(
         _html(subject, lead, link, texts, language), subtype="html", cte="quoted-printable"
     )
     message["Content-Language"] = language.value
+    message.policy = _WRITTEN
     return message
 
 
