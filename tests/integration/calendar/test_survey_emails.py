@@ -1,6 +1,6 @@
-"""The follow-up wave by the person's channel: an e-mail to someone with an e-mail address and
-no phone, an SMS to someone with a phone, each once, through the one outbound pipeline and a
-real SMTP server."""
+"""Survey links by the person's channel: an e-mail to someone with an e-mail address and no
+phone, an SMS to someone with a phone, each once, through the one outbound pipeline and a real
+SMTP server; the follow-up wave weeks later, and the post-event link."""
 
 from __future__ import annotations
 
@@ -102,3 +102,41 @@ def test_the_followup_goes_by_e_mail_without_a_phone_and_by_sms_with_one(
     assert sms.to == phone
     assert texted.token in sms.body
     assert len(smtp.received) == 1
+
+
+def test_the_post_event_link_goes_by_e_mail_without_a_phone_and_no_reminder_follows(
+    rows: CalendarRows, smtp: Mailbox
+) -> None:
+    event = rows.event(title={"ru": "Плов вместе", "en": "Plov together", "ky": "Бирге палоо"})
+    ends = utcnow().replace(microsecond=0) - timedelta(hours=3)
+    with rows.fresh() as session:
+        row = session.get(Event, event.id)
+        assert row is not None
+        row.starts_at, row.ends_at = ends - timedelta(hours=2), ends
+        session.commit()
+    person = rows.participant(email=ADDRESS, language=Language.EN, name="Aigul")
+    with rows.fresh() as session:
+        row_person = session.get(Participant, person.id)
+        assert row_person is not None
+        row_person.phone_encrypted = row_person.phone_hash = None
+        session.commit()
+    invitation = _attendee(rows, event, person)
+
+    settings = any_hour_settings()
+    due = ends + timedelta(minutes=event.survey_delay_minutes, seconds=30)
+    with time_machine.travel(due, tick=False), rows.fresh() as session:
+        assert send_due_surveys(session=session, now=utcnow(), settings=settings) == 1
+        session.commit()
+    assert send_queued(rows) == {"sent": 1}
+    [mail] = smtp.received
+    assert mail["Subject"] == "A few questions about Plov together"
+    body = mail.get_body(("plain",))
+    assert body is not None
+    assert personal_link(get_settings().public_base_url, invitation.token) in body.get_content()
+
+    # The reminder is an SMS: a day later nothing more is planned for someone without a phone.
+    a_day_later = utcnow() + timedelta(days=1, minutes=1)
+    with time_machine.travel(a_day_later, tick=False), rows.fresh() as session:
+        assert send_due_surveys(session=session, now=utcnow(), settings=settings) == 0
+        session.commit()
+    assert [m.channel for m in rows.messages(event)] == [MessageChannel.EMAIL]
