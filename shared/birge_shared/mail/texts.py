@@ -88,3 +88,39 @@ def texts_for(language: Language, *, reads_replies: bool) -> MailTexts:
             for purpose, (subject, lead) in PURPOSE_TEXTS.items()
         },
     )
+
+
+@dataclass(frozen=True)
+class SurveyTexts:
+    subject: str
+    lead: str
+    open_page: str
+    signature: str
+
+
+#: Subject and lead of each survey e-mail; `%(title)s` is the event's title.
+SURVEY_TEXTS: dict[str, tuple[str, str]] = {
+    "survey_post": (
+        N_("A few questions about %(title)s"),
+        N_("Thank you for coming to %(title)s! Please answer a few short questions."),
+    ),
+    "survey_followup": (
+        N_("Some weeks after %(title)s: a few questions"),
+        N_(
+            "Some weeks have passed since %(title)s. Please answer a few short questions "
+            "again: your answers help us see what the meetings change."
+        ),
+    ),
+}
+OPEN_SURVEY = N_("Open the questions")
+
+
+def survey_texts_for(language: Language, purpose: str) -> SurveyTexts:
+    """The words of a survey e-mail (`survey_post` or `survey_followup`) in `language`."""
+    subject, lead = SURVEY_TEXTS[purpose]
+    return SurveyTexts(
+        subject=gettext_for(language, subject),
+        lead=gettext_for(language, lead),
+        open_page=gettext_for(language, OPEN_SURVEY),
+        signature=gettext_for(language, SIGNATURE),
+    )

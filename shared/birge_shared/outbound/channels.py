@@ -19,6 +19,9 @@ from birge_shared.tasks import EmailSend, SmsSend, TaskPayload
 CALENDAR_PURPOSES = frozenset(
     {MessagePurpose.INVITATION, MessagePurpose.EVENT_CHANGED, MessagePurpose.EVENT_CANCELLED}
 )
+#: The survey links a plain e-mail carries (see `birge_shared.mail.survey`), for people who
+#: can be written to by e-mail only; the survey planner picks the one channel per person.
+SURVEY_EMAIL_PURPOSES = frozenset({MessagePurpose.SURVEY_POST, MessagePurpose.SURVEY_FOLLOWUP})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,7 @@ CHANNELS: Mapping[MessageChannel, ChannelSpec] = {
     ),
     MessageChannel.EMAIL: ChannelSpec(
         channel=MessageChannel.EMAIL,
-        purposes=CALENDAR_PURPOSES,
+        purposes=CALENDAR_PURPOSES | SURVEY_EMAIL_PURPOSES,
         reachable=_has_email,
         send_task=lambda ids: EmailSend(message_ids=ids),
         chunk_size=50,

@@ -21,13 +21,21 @@ from birge_api.reports.dataset.registry import (
     ACTIVITY_CODES,
     COMMUNITY_CODES,
     COMMUNITY_LABELS,
+    FORMAT_CODES,
     ITEMS,
     MISSING_LABELS,
     WIDE_ITEM_COLUMNS,
 )
 from birge_api.reports.dataset.service import FILES, renumber
 from birge_shared.crypto import get_cipher
-from birge_shared.models import ActivityType, AuditEntry, Community, InvitationStatus, Role
+from birge_shared.models import (
+    ActivityFormat,
+    ActivityType,
+    AuditEntry,
+    Community,
+    InvitationStatus,
+    Role,
+)
 from birge_shared.pseudonyms import pseudonym
 from tests.conftest import UserFactory, bearer
 from tests.integration.reports.simulation import Person, Simulation, simulate
@@ -160,7 +168,11 @@ def test_the_zip_holds_every_file_with_the_answers_of_large_cells_only(
     assert first["title_ky"] == "Бирге футбол"
     assert first["city"] == "bishkek"
     assert first["activity_type"] == str(ACTIVITY_CODES[ActivityType.COOKING])
+    assert first["activity_format"] == str(FORMAT_CODES[ActivityFormat.COOPERATIVE])
     assert first["event_date"] == "2031-03-14"
+    played = next(row for row in wide if row["event_id"] == str(sport.event.id))
+    assert played["activity_type"] == str(ACTIVITY_CODES[ActivityType.SPORT])
+    assert played["activity_format"] == str(FORMAT_CODES[ActivityFormat.COMPETITIVE])
     assert {row["city"] for row in wide} == {"bishkek", "osh"}
 
     # The long file is the wide one unpivoted: every item of every answered wave, one row each.
@@ -178,6 +190,10 @@ def test_the_zip_holds_every_file_with_the_answers_of_large_cells_only(
             else:
                 assert answered[name] == int(row[name])
     assert {row["community"] for row in long} <= {"1", "2"}
+    assert {row["activity_format"] for row in long} == {
+        str(FORMAT_CODES[ActivityFormat.COOPERATIVE]),
+        str(FORMAT_CODES[ActivityFormat.COMPETITIVE]),
+    }
 
 
 def _read_back(bundle: zipfile.ZipFile, tmp_path: Path, name: str) -> tuple[Any, Any]:
@@ -225,6 +241,18 @@ def test_spss_and_stata_files_read_back_with_the_same_values_and_labels(
     }
     assert labels["community"] == COMMUNITY_LABELS
     assert labels["activity_type"] == {code: kind.value for kind, code in ACTIVITY_CODES.items()}
+    assert labels["activity_format"] == {
+        1: "cooperative",
+        2: "mixed_teams",
+        3: "discussion",
+        4: "competitive",
+    }
+    formats = {row["event_id"]: int(row["activity_format"]) for row in read}
+    assert formats[str(programme[1].event.id)] == FORMAT_CODES[ActivityFormat.COMPETITIVE]
+    assert set(formats.values()) == {
+        FORMAT_CODES[ActivityFormat.COOPERATIVE],
+        FORMAT_CODES[ActivityFormat.COMPETITIVE],
+    }
     for item in ITEMS:
         for wave in item.waves:
             assert labels[item.variable(wave)] == {**item.value_labels, **MISSING_LABELS}
@@ -326,6 +354,12 @@ def test_filters_select_whole_cells_and_the_codebook_describes_every_column(
     assert {row["city"] for row in wide} == {"bishkek"}
     codebook = {row["variable"]: row for row in _csv(bundle, "codebook.csv")}
     assert set(wide[0]) <= set(codebook)
+    described = codebook["activity_format"]
+    assert described["type"] == "integer"
+    assert described["value_labels"] == (
+        "1 = cooperative | 2 = mixed_teams | 3 = discussion | 4 = competitive"
+    )
+    assert "activity_format" in bundle.read("codebook.html").decode()
     assert set(_csv(bundle, "answers_long.csv")[0]) <= set(codebook)
     attitude = codebook["attitude_pre"]
     assert attitude["wording_ru"].startswith("Как вы относитесь")

@@ -1,5 +1,8 @@
 """E-mail as a channel of the one lifecycle: the calendar message through SMTP.
 
+It also carries the survey links (post-event and follow-up) to people with an e-mail address
+and no phone: a plain e-mail with the personal link (`birge_shared.mail.survey`).
+
 What is e-mail's own: an address, a MIME message with its calendar part built from the event
 as it is now, no pacer (the SMS rate is not the mail server's), no quiet hours (an e-mail does
 not ring a phone on arrival), one SMTP connection per chunk (so one send at a time), and a
@@ -26,7 +29,9 @@ from sqlalchemy.orm import Session
 from birge_shared.calendar import Recipient
 from birge_shared.crypto import get_cipher
 from birge_shared.mail.invitation import build_event_email
+from birge_shared.mail.survey import build_survey_email
 from birge_shared.models import Message, MessageChannel, MessageStatus, Participant
+from birge_shared.outbound.channels import SURVEY_EMAIL_PURPOSES
 from birge_shared.settings import Settings
 from birge_workers.mail.transport import MailError, MailTransport
 from birge_workers.outbound.channel import Composed, Facts, InFlight, Settlement
@@ -83,7 +88,22 @@ class EmailChannel:
         assert event is not None
         assert email is not None
         cipher = get_cipher()
+        name = cipher.decrypt(person.name_encrypted) if person.name_encrypted else None
         try:
+            if message.purpose in SURVEY_EMAIL_PURPOSES:
+                survey = build_survey_email(
+                    purpose=message.purpose,
+                    event=event,
+                    token=invitation.token,
+                    language=person.language,
+                    email=email,
+                    name=name,
+                    message_id=message.id,
+                    now=now,
+                    public_base_url=settings.public_base_url,
+                    mail_from=settings.mail_from,
+                )
+                return Composed(message_id=message.id, content=survey)
             built = build_event_email(
                 purpose=message.purpose,
                 event=event,
@@ -92,7 +112,7 @@ class EmailChannel:
                     language=person.language,
                     invitation_status=invitation.status,
                     email=email,
-                    name=cipher.decrypt(person.name_encrypted) if person.name_encrypted else None,
+                    name=name,
                 ),
                 message_id=message.id,
                 now=now,

@@ -10,6 +10,10 @@ The table is the schedule: every minute `surveys.send_due` plans
   (default 28), to every attendee who has not answered it: a link only, since its questions
   (the event's attitude items and the behavioural ones) are answered on the personal page.
 
+The links go by the person's channel, one message per person and wave: by e-mail to someone
+with an e-mail address and no phone, by SMS to everyone else (`survey_channel`). The reminder
+and the SMS questions need a phone, so they go to people with one only.
+
 Neither is planned during the quiet hours of the event city's local time: what comes due at
 night waits for the first tick after they end (by default the survey of an event that ended
 at 20:30 goes at 09:00). Attendance marked late still gets the survey, but not once its time
@@ -25,7 +29,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from birge_shared.followup import (
@@ -39,11 +43,13 @@ from birge_shared.models import (
     Invitation,
     InvitationStatus,
     Message,
+    MessageChannel,
     MessageDirection,
     MessageStatus,
     Participant,
     SurveyConversation,
 )
+from birge_shared.outbound.channels import CHANNELS
 from birge_shared.outbound.plan import plan_one
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
@@ -55,7 +61,6 @@ from birge_shared.surveys import (
     find_response,
     unanswered,
 )
-from birge_shared.tasks import SmsSend
 from birge_workers.sending.quiet_hours import in_quiet_hours
 from birge_workers.surveys.conversation import start_conversation
 
@@ -65,12 +70,19 @@ log = logging.getLogger(__name__)
 _HANDED_OVER = (MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED)
 
 
-def _reachable() -> list[ColumnElement[bool]]:
-    return [
-        Participant.erased_at.is_(None),
-        Participant.opted_out_at.is_(None),
-        Participant.phone_encrypted.is_not(None),
-    ]
+def _reachable(*, by_email: bool = False) -> list[ColumnElement[bool]]:
+    """Who can get a survey message: by SMS, or with `by_email` also by e-mail only."""
+    address: ColumnElement[bool] = Participant.phone_encrypted.is_not(None)
+    if by_email:
+        address = address | Participant.email_encrypted.is_not(None)
+    return [Participant.erased_at.is_(None), Participant.opted_out_at.is_(None), address]
+
+
+def survey_channel(person: Participant) -> MessageChannel:
+    """The one channel a survey link goes by: e-mail when there is no phone to text."""
+    if person.phone_encrypted is None and person.email_encrypted is not None:
+        return MessageChannel.EMAIL
+    return MessageChannel.SMS
 
 
 def _quiet(now: datetime, event: Event, settings: Settings) -> bool:
@@ -80,21 +92,22 @@ def _quiet(now: datetime, event: Event, settings: Settings) -> bool:
 
 def _attendees_without(
     session: Session, purpose: str, *ended: ColumnElement[bool]
-) -> Sequence[Row[Invitation, Event]]:
+) -> list[tuple[Invitation, Event, MessageChannel]]:
     """Reachable attendees of events that ended in the window `ended`, with their event,
-    whose invitation has no message of `purpose` yet."""
-    return session.execute(
-        select(Invitation, Event)
+    whose invitation has no message of `purpose` yet, with the channel it goes by."""
+    rows = session.execute(
+        select(Invitation, Event, Participant)
         .join(Event, Invitation.event_id == Event.id)
         .join(Participant, Invitation.participant_id == Participant.id)
         .where(
             Invitation.status == InvitationStatus.ATTENDED,
             Event.status.in_((EventStatus.SCHEDULED, EventStatus.COMPLETED)),
             *ended,
-            *_reachable(),
+            *_reachable(by_email=True),
             ~exists().where(Message.invitation_id == Invitation.id, Message.purpose == purpose),
         )
     ).all()
+    return [(invitation, event, survey_channel(person)) for invitation, event, person in rows]
 
 
 def replies_work(session: Session, participant_id: uuid.UUID) -> bool:
@@ -111,9 +124,11 @@ def replies_work(session: Session, participant_id: uuid.UUID) -> bool:
     )
 
 
-def send_post_surveys(
-    *, session: Session, now: datetime, settings: Settings
-) -> list[list[uuid.UUID]]:
+#: Planned ids that must share a send task, with the channel they go by.
+Group = tuple[MessageChannel, list[uuid.UUID]]
+
+
+def send_post_surveys(*, session: Session, now: datetime, settings: Settings) -> list[Group]:
     """Plan the survey link (and the first SMS question) for attendees whose survey is due.
 
     Returns the planned ids grouped per person, so a link and its question stay in one chunk.
@@ -122,8 +137,8 @@ def send_post_surveys(
     rows = _attendees_without(
         session, SURVEY_POST, Event.ends_at <= now, Event.ends_at > oldest_end
     )
-    groups: list[list[uuid.UUID]] = []
-    for invitation, event in rows:
+    groups: list[Group] = []
+    for invitation, event, channel in rows:
         due = event.ends_at + timedelta(minutes=event.survey_delay_minutes)
         if due > now or now - due > SURVEY_SEND_WINDOW or _quiet(now, event, settings):
             continue
@@ -139,16 +154,21 @@ def send_post_surveys(
             purpose=SURVEY_POST,
             participant_id=invitation.participant_id,
             invitation_id=invitation.id,
+            channel=channel,
         )
         if link is None:
             continue
         group = [link]
         # Without replies nobody could answer a question by SMS: the link is the survey.
-        if settings.sms_replies and replies_work(session, invitation.participant_id):
+        if (
+            channel is MessageChannel.SMS
+            and settings.sms_replies
+            and replies_work(session, invitation.participant_id)
+        ):
             group += start_conversation(
                 session=session, invitation=invitation, kind=SurveyKind.POST, now=now
             )
-        groups.append(group)
+        groups.append((channel, group))
     return groups
 
 
@@ -204,9 +224,7 @@ def send_survey_reminders(
     return planned
 
 
-def send_followup_surveys(
-    *, session: Session, now: datetime, settings: Settings
-) -> list[uuid.UUID]:
+def send_followup_surveys(*, session: Session, now: datetime, settings: Settings) -> list[Group]:
     """Plan the follow-up link for attendees whose event ended `survey_followup_days` ago."""
     after = timedelta(days=settings.survey_followup_days)
     rows = _attendees_without(
@@ -215,8 +233,8 @@ def send_followup_surveys(
         Event.ends_at <= now - after,
         Event.ends_at > now - after - SURVEY_SEND_WINDOW,
     )
-    planned: list[uuid.UUID] = []
-    for invitation, event in rows:
+    planned: list[Group] = []
+    for invitation, event, channel in rows:
         if _quiet(now, event, settings):
             continue
         answered = find_response(
@@ -232,9 +250,10 @@ def send_followup_surveys(
             purpose=SURVEY_FOLLOWUP,
             participant_id=invitation.participant_id,
             invitation_id=invitation.id,
+            channel=channel,
         )
         if message_id is not None:
-            planned.append(message_id)
+            planned.append((channel, [message_id]))
     return planned
 
 
@@ -256,15 +275,15 @@ def send_due_surveys(*, session: Session, now: datetime, settings: Settings) -> 
     """Plan and queue the survey messages due now; return how many. The caller commits."""
     groups = send_post_surveys(session=session, now=now, settings=settings)
     groups += [
-        [message_id]
-        for message_id in (
-            *send_survey_reminders(session=session, now=now, settings=settings),
-            *send_followup_surveys(session=session, now=now, settings=settings),
-        )
+        (MessageChannel.SMS, [message_id])
+        for message_id in send_survey_reminders(session=session, now=now, settings=settings)
     ]
-    for chunk in chunked(groups, settings.sms_chunk_size):
-        enqueue(session=session, payload=SmsSend(message_ids=chunk))
-    count = sum(len(group) for group in groups)
+    groups += send_followup_surveys(session=session, now=now, settings=settings)
+    for channel, spec in CHANNELS.items():
+        mine = [ids for of, ids in groups if of is channel]
+        for chunk in chunked(mine, spec.chunk_size or settings.sms_chunk_size):
+            enqueue(session=session, payload=spec.send_task(chunk))
+    count = sum(len(ids) for _, ids in groups)
     if count:
         log.info("survey messages planned", extra={"count": count})
     session.flush()

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from birge_shared import survey_items
+from birge_shared.formats import activity_format
 from birge_shared.i18n import gettext_for
-from birge_shared.models import ActivityType, Community, Language
+from birge_shared.models import ActivityFormat, ActivityType, Community, Language
 from birge_shared.sms.templates import DEFAULT_TEMPLATES
 
 
@@ -228,6 +229,11 @@ ACTIVITY_CODES: dict[ActivityType, int] = {
     activity: number for number, activity in enumerate(ActivityType, start=1)
 }
 
+#: Formats numbered in the order they are declared, like the activity types.
+FORMAT_CODES: dict[ActivityFormat, int] = {
+    kind: number for number, kind in enumerate(ActivityFormat, start=1)
+}
+
 
 def _title(language: Language) -> Callable[[EventFacts], EventValue]:
     return lambda facts: facts.titles.get(language.value, "")
@@ -251,6 +257,13 @@ EVENT_VARIABLES: tuple[EventVariable, ...] = (
         Measure.NOMINAL,
         lambda facts: ACTIVITY_CODES[facts.activity_type],
         value_labels={code: activity.value for activity, code in ACTIVITY_CODES.items()},
+    ),
+    EventVariable(
+        "activity_format",
+        "Format of the activity type: how people are grouped inside it",
+        Measure.NOMINAL,
+        lambda facts: FORMAT_CODES[activity_format(facts.activity_type)],
+        value_labels={code: kind.value for kind, code in FORMAT_CODES.items()},
     ),
     EventVariable(
         "event_date",
