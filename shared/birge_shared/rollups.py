@@ -5,7 +5,7 @@ Every report figure is a sum over cells (one event × one community, see the API
 `reports/cells.py`), and each cell's figures need only counts, sums and sums of squares. So
 those are kept per key:
 
-    (event, community, item, wave, value) → n, total, squares
+    (event, community, item, wave, value) → n, total, squares, at_1 … at_5, positive
 
 - `item` is a survey item code (`attitude`, `rating`, `cross_group_talk`, and the item bank's
   others, `birge_shared.survey_items`) or `response` (one per answer row: the respondents of
@@ -13,10 +13,12 @@ those are kept per key:
 - `wave` is the survey's kind (`pre`, `post`, and any later wave stored the same way), or a
   pair `earlier:later` for the change of a paired item, counted once per person answering the
   item in both waves, under the community of the later answer: n pairs, the sum of
-  later − earlier and of its square.
-- `value` is empty for the moments over every answer (n, Σx, Σx²), or, for an item whose
-  distribution a report shows (`SurveyItem.distribution`: the rating today), one answer
-  value for that value's count. Yes/no items count yes as 1.
+  later − earlier and of its square, and in `positive` the pairs whose value rose.
+- `value` is empty: each row holds the moments over every answer (n, Σx, Σx²) and, for an
+  item whose distribution a report shows (`SurveyItem.distribution`: the rating, join
+  again), its counts per answer value in `at_1` … `at_5`, so a distribution is one row per
+  cell. (Before migration 0031 such counts were a row per value; `ITEM_BANK` and `FIRST`
+  still build that shape for their migrations.) Yes/no items count yes as 1.
 
 A new item or wave is new keys, not a new table: `SURVEY_ITEMS` and `PAIRED_ITEMS` say what
 the triggers roll up (every attitude item of the bank over `pre:post`, `post:followup` and
@@ -156,12 +158,28 @@ PAIRED_ITEMS: tuple[PairedItem, ...] = (
 )
 
 
+#: The answer values a distribution item's moments row counts in a column each (`at_1` …),
+#: in the wide shape: every distribution item's values lie among them.
+COUNTED_VALUES: tuple[int, ...] = (1, 2, 3, 4, 5)
+COUNT_COLUMNS: tuple[str, ...] = tuple(f"at_{value}" for value in COUNTED_VALUES)
+#: The pair rows' count of people whose value rose (later − earlier > 0), in the wide shape.
+POSITIVE = "positive"
+
+
 @dataclass(frozen=True)
 class Scheme:
     """What the triggers roll up: the items and the pairs (a migration names its own)."""
 
     items: tuple[SurveyItem, ...]
     paired: tuple[PairedItem, ...]
+    #: The wide shape (migration 0031): a distribution's counts per value are columns of its
+    #: moments row, and a pair row counts its rises; before it, a row per value.
+    wide: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        base = ("event_id", "community", "item", "wave", "value", "n", "total", "squares")
+        return (*base, *COUNT_COLUMNS, POSITIVE) if self.wide else base
 
     @property
     def answer_columns(self) -> tuple[str, ...]:
@@ -174,23 +192,42 @@ class Scheme:
         )
 
 
-CURRENT = Scheme(SURVEY_ITEMS, PAIRED_ITEMS)
+CURRENT = Scheme(SURVEY_ITEMS, PAIRED_ITEMS, wide=True)
+#: The item bank's scheme (0028), a row per distribution value.
+ITEM_BANK = Scheme(SURVEY_ITEMS, PAIRED_ITEMS)
 FIRST = Scheme(FIRST_ITEMS, FIRST_PAIRS)
 
-_COLUMNS = "event_id, community, item, wave, value, n, total, squares"
 _KEY = "event_id, community, item, wave, value"
+_SUMMED = 5  # the columns after the key
 
 
 def _community(expression: str) -> str:
     return f"COALESCE(CAST({expression} AS TEXT), '{NOT_DECLARED}')"
 
 
-def _upsert(select_sql: str) -> str:
+def _upsert(select_sql: str, scheme: Scheme) -> str:
     # The existing row is named by the table, which both dialects read the same way.
+    added = ", ".join(
+        f"{column} = {TABLE}.{column} + excluded.{column}" for column in scheme.columns[_SUMMED:]
+    )
     return (
-        f"INSERT INTO {TABLE} ({_COLUMNS}) {select_sql} "
-        f"ON CONFLICT ({_KEY}) DO UPDATE SET n = {TABLE}.n + excluded.n, "
-        f"total = {TABLE}.total + excluded.total, squares = {TABLE}.squares + excluded.squares"
+        f"INSERT INTO {TABLE} ({', '.join(scheme.columns)}) {select_sql} "
+        f"ON CONFLICT ({_KEY}) DO UPDATE SET {added}"
+    )
+
+
+def _extra(scheme: Scheme, counts: str = "", positive: str = "0") -> str:
+    """The wide shape's columns after the squares: the counts per value, then the rises."""
+    if not scheme.wide:
+        return ""
+    return f", {counts or ', '.join('0' for _ in COUNT_COLUMNS)}, {positive}"
+
+
+def _counts(item: SurveyItem, sign: int) -> str:
+    value = item.value("r")
+    return ", ".join(
+        f"{sign} * sum(CASE WHEN {value} = {counted} THEN 1 ELSE 0 END)"
+        for counted in COUNTED_VALUES
     )
 
 
@@ -204,16 +241,18 @@ def _answer_selects(source: str, sign: int, scheme: Scheme = CURRENT) -> Iterato
     keys = "r.event_id, r.community, r.kind"
     yield (
         f"SELECT r.event_id, {community}, '{RESPONSE}', r.kind, '{ALL_VALUES}', "
-        f"{sign} * count(*), 0, 0 FROM {source} AS r GROUP BY {keys}"
+        f"{sign} * count(*), 0, 0{_extra(scheme)} FROM {source} AS r GROUP BY {keys}"
     )
     for item in scheme.items:
         value = item.value("r")
         sums = f"{sign} * count(*), {sign} * sum({value}), {sign} * sum({value} * {value})"
+        counts = _counts(item, sign) if item.distribution else ""
         yield (
-            f"SELECT r.event_id, {community}, '{item.code}', r.kind, '{ALL_VALUES}', {sums} "
-            f"FROM {source} AS r WHERE {item.answered('r')} GROUP BY {keys}"
+            f"SELECT r.event_id, {community}, '{item.code}', r.kind, '{ALL_VALUES}', {sums}"
+            f"{_extra(scheme, counts)} FROM {source} AS r WHERE {item.answered('r')} "
+            f"GROUP BY {keys}"
         )
-        if item.distribution:
+        if item.distribution and not scheme.wide:
             yield (
                 f"SELECT r.event_id, {community}, '{item.code}', r.kind, CAST({value} AS TEXT), "
                 f"{sums} FROM {source} AS r WHERE {item.answered('r')} GROUP BY {keys}, {value}"
@@ -231,10 +270,12 @@ def _pair_selects(
         among = (
             f" AND (later.id IN ({involving}) OR earlier.id IN ({involving}))" if involving else ""
         )
+        rises = f"{sign} * sum(CASE WHEN {change} > 0 THEN 1 ELSE 0 END)"
         yield (
             f"SELECT later.event_id, {_community('later.community')}, '{item.code}', "
             f"'{paired.wave}', '{ALL_VALUES}', {sign} * count(*), {sign} * sum({change}), "
-            f"{sign} * sum({change} * {change}) FROM {state} AS later "
+            f"{sign} * sum({change} * {change}){_extra(scheme, positive=rises)} "
+            f"FROM {state} AS later "
             f"JOIN {state} AS earlier ON earlier.event_id = later.event_id "
             f"AND earlier.pseudonym = later.pseudonym AND earlier.kind = '{paired.earlier}' "
             f"WHERE later.kind = '{paired.later}' AND {item.answered('later')} "
@@ -251,10 +292,12 @@ def _row_pairs(row: str, sign: int, scheme: Scheme) -> Iterator[str]:
             (paired.earlier, paired.later, "other", row),
         ):
             change = f"({item.value(later)} - {item.value(earlier)})"
+            rises = f"{sign} * CASE WHEN {change} > 0 THEN 1 ELSE 0 END"
             yield (
                 f"SELECT {row}.event_id, {_community(f'{later}.community')}, '{item.code}', "
                 f"'{paired.wave}', '{ALL_VALUES}', {sign}, {sign} * {change}, "
-                f"{sign} * {change} * {change} FROM survey_response AS other "
+                f"{sign} * {change} * {change}{_extra(scheme, positive=rises)} "
+                f"FROM survey_response AS other "
                 f"WHERE {row}.kind = '{own}' AND other.kind = '{other_wave}' "
                 f"AND other.event_id = {row}.event_id AND other.pseudonym = {row}.pseudonym "
                 f"AND {item.answered(row)} AND {item.answered('other')}"
@@ -268,8 +311,8 @@ def _answer_row_share(row: str, sign: int, scheme: Scheme) -> list[str]:
     columns = ", ".join(f"{row}.{column} AS {column}" for column in scheme.answer_columns)
     one_row = f"(SELECT {row}.id AS id, {columns})"
     return [
-        *(_upsert(select) for select in _answer_selects(one_row, sign, scheme)),
-        *(_upsert(select) for select in _row_pairs(row, sign, scheme)),
+        *(_upsert(select, scheme) for select in _answer_selects(one_row, sign, scheme)),
+        *(_upsert(select, scheme) for select in _row_pairs(row, sign, scheme)),
     ]
 
 
@@ -283,9 +326,9 @@ def _answer_statement_share(event: str, scheme: Scheme) -> list[str]:
     answer_list = ", ".join(("id", *scheme.answer_columns))
     if event == "INSERT":
         return [
-            *(_upsert(select) for select in _answer_selects("new_rows", 1, scheme)),
+            *(_upsert(select, scheme) for select in _answer_selects("new_rows", 1, scheme)),
             *(
-                _upsert(select)
+                _upsert(select, scheme)
                 for select in _pair_selects("survey_response", 1, "SELECT id FROM new_rows", scheme)
             ),
         ]
@@ -295,9 +338,9 @@ def _answer_statement_share(event: str, scheme: Scheme) -> list[str]:
             f"UNION ALL SELECT {answer_list} FROM old_rows)"
         )
         return [
-            *(_upsert(select) for select in _answer_selects("old_rows", -1, scheme)),
+            *(_upsert(select, scheme) for select in _answer_selects("old_rows", -1, scheme)),
             *(
-                _upsert(select)
+                _upsert(select, scheme)
                 for select in _pair_selects(before, -1, "SELECT id FROM old_rows", scheme)
             ),
         ]
@@ -316,10 +359,13 @@ def _answer_statement_share(event: str, scheme: Scheme) -> list[str]:
         f"UNION ALL SELECT {answer_list} FROM {old} AS old_changed)"
     )
     return [
-        *(_upsert(select) for select in _answer_selects(old, -1, scheme)),
-        *(_upsert(select) for select in _pair_selects(before, -1, changed, scheme)),
-        *(_upsert(select) for select in _answer_selects(new, 1, scheme)),
-        *(_upsert(select) for select in _pair_selects("survey_response", 1, changed, scheme)),
+        *(_upsert(select, scheme) for select in _answer_selects(old, -1, scheme)),
+        *(_upsert(select, scheme) for select in _pair_selects(before, -1, changed, scheme)),
+        *(_upsert(select, scheme) for select in _answer_selects(new, 1, scheme)),
+        *(
+            _upsert(select, scheme)
+            for select in _pair_selects("survey_response", 1, changed, scheme)
+        ),
     ]
 
 
@@ -499,7 +545,7 @@ def rebuild(connection: Connection, scheme: Scheme = CURRENT) -> None:
         *_answer_selects("survey_response", 1, scheme),
         *_pair_selects("survey_response", 1, scheme=scheme),
     ):
-        connection.execute(text(f"INSERT INTO {TABLE} ({_COLUMNS}) {select_sql}"))
+        connection.execute(text(f"INSERT INTO {TABLE} ({', '.join(scheme.columns)}) {select_sql}"))
     connection.execute(text(f"DELETE FROM {INVITATION_TABLE}"))
     connection.execute(
         text(

@@ -76,8 +76,16 @@ def test_four_pairs_suppress_the_attitude_change() -> None:
         "low": None,
         "high": None,
         "n": None,
+        "positive_share": None,
         "suppressed": True,
     }
+
+
+def test_the_positive_share_counts_the_pairs_that_rose() -> None:
+    # Three rose, one fell, two stayed: 3 of 6.
+    change = attitude_change(Counter({(2, 4): 2, (1, 2): 1, (4, 3): 1, (3, 3): 2}))
+    assert change.n == 6
+    assert change.positive_share == 0.5
 
 
 def test_survey_figures_each_suppress_on_their_own() -> None:

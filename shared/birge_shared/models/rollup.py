@@ -12,9 +12,9 @@ class ReportRollup(Base):
     """Running counts behind the impact reports, one row per cell and measure.
 
     A cell is one event × one community; a measure is an item code in a wave (or a pair of
-    waves) and, for distributions, one value of it. Database triggers keep the rows in step
-    with `survey_response` in the transaction that writes it; what each key means is in
-    `birge_shared.rollups`.
+    waves); a distribution's counts per value and a pair's rises are columns of its row.
+    Database triggers keep the rows in step with `survey_response` in the transaction that
+    writes it; what each key means is in `birge_shared.rollups`.
 
     No foreign key to `event`: rows follow their answers and invitations, and a cascade that
     deletes an event's rows would race the triggers that update them. Reports read the rows
@@ -33,7 +33,17 @@ class ReportRollup(Base):
             "event_id",
             "community",
             "value",
-            postgresql_include=["n", "total", "squares"],
+            postgresql_include=[
+                "n",
+                "total",
+                "squares",
+                "at_1",
+                "at_2",
+                "at_3",
+                "at_4",
+                "at_5",
+                "positive",
+            ],
         ),
     )
 
@@ -43,11 +53,20 @@ class ReportRollup(Base):
     item: Mapped[str] = mapped_column(String(40))
     #: "pre", "post", or a pair "pre:post".
     wave: Mapped[str] = mapped_column(String(40))
-    #: "" for the moments over every answer; one value for a distribution's count.
+    #: "" for the moments over every answer (the only value kept since migration 0031; a
+    #: distribution's counts per value are the `at_…` columns).
     value: Mapped[str] = mapped_column(String(40))
     n: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int] = mapped_column(BigInteger, default=0)
     squares: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: A distribution item's answers per value (`rollups.COUNTED_VALUES`), on its moments row.
+    at_1: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    at_2: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    at_3: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    at_4: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    at_5: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: On a pair row: the people whose value rose (later − earlier > 0).
+    positive: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class InvitationRollup(Base):

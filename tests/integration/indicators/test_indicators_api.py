@@ -176,6 +176,10 @@ def test_other_bad_input(client: TestClient, admin_headers: Headers) -> None:
         "/v1/indicators/check", json={"formula": "events_held*2"}, headers=admin_headers
     )
     assert check.json() == {"formula": "events_held*2", "figures": ["events_held"]}
+    # The share whose attitude rose is a figure a formula may name.
+    rose = "attitude_positive_change_share * 100"
+    check = client.post("/v1/indicators/check", json={"formula": rose}, headers=admin_headers)
+    assert check.json() == {"formula": rose, "figures": ["attitude_positive_change_share"]}
 
 
 def test_values_are_the_reports_figures_per_city_and_period(

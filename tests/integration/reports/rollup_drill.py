@@ -234,7 +234,9 @@ def raw_survey_cells(session: Session, event_ids: list[uuid.UUID]) -> dict[CellK
         before = pre.get((row.event_id, row.pseudonym))
         if row.attitude is not None and before is not None:
             change = row.attitude - before
-            pairs[key] = pairs.get(key, ChangeSums()).plus(ChangeSums(1, change, change**2))
+            pairs[key] = pairs.get(key, ChangeSums()).plus(
+                ChangeSums(1, change, change**2, int(change > 0))
+            )
     for key, sums in pairs.items():
         cells[key].change = sums
     return cells
@@ -285,14 +287,14 @@ def _numeric(row: SurveyResponse, code: str) -> int | None:
 
 def raw_pair_sums(
     session: Session, event_ids: list[uuid.UUID]
-) -> dict[tuple[uuid.UUID, str, str, str], tuple[int, int, int]]:
-    """Per event, community, item and wave pair: n, Σ(later − earlier) and its square, from
-    the rows themselves, for every paired item of the bank."""
+) -> dict[tuple[uuid.UUID, str, str, str], tuple[int, int, int, int]]:
+    """Per event, community, item and wave pair: n, Σ(later − earlier), its square and the
+    count of rises, from the rows themselves, for every paired item of the bank."""
     answers = session.scalars(
         select(SurveyResponse).where(SurveyResponse.event_id.in_(event_ids))
     ).all()
     by_wave = {(row.event_id, row.pseudonym, row.kind): row for row in answers}
-    sums: dict[tuple[uuid.UUID, str, str, str], tuple[int, int, int]] = {}
+    sums: dict[tuple[uuid.UUID, str, str, str], tuple[int, int, int, int]] = {}
     for paired in rollups.PAIRED_ITEMS:
         for row in answers:
             if row.kind != paired.later:
@@ -308,15 +310,15 @@ def raw_pair_sums(
                 paired.item.code,
                 paired.wave,
             )
-            n, total, squares = sums.get(key, (0, 0, 0))
+            n, total, squares, positive = sums.get(key, (0, 0, 0, 0))
             change = after - before
-            sums[key] = (n + 1, total + change, squares + change * change)
+            sums[key] = (n + 1, total + change, squares + change * change, positive + (change > 0))
     return sums
 
 
 def rollup_pair_sums(
     session: Session, event_ids: list[uuid.UUID]
-) -> dict[tuple[uuid.UUID, str, str, str], tuple[int, int, int]]:
+) -> dict[tuple[uuid.UUID, str, str, str], tuple[int, int, int, int]]:
     waves = {paired.wave for paired in rollups.PAIRED_ITEMS}
     rows = session.execute(
         select(
@@ -327,9 +329,10 @@ def rollup_pair_sums(
             Rollup.n,
             Rollup.total,
             Rollup.squares,
+            Rollup.positive,
         ).where(Rollup.event_id.in_(event_ids), Rollup.wave.in_(waves), Rollup.n != 0)
     )
-    return {(e, c, i, w): (n, t, q) for e, c, i, w, n, t, q in rows}
+    return {(e, c, i, w): (n, t, q, p) for e, c, i, w, n, t, q, p in rows}
 
 
 def assert_rollups_match(session: Session, actor: Actor, cast: Stage) -> None:

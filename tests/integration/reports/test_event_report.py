@@ -235,6 +235,7 @@ def test_figures_from_fewer_than_five_answers_are_suppressed(
         "low": None,
         "high": None,
         "n": None,
+        "positive_share": None,
         "suppressed": True,
     }
     # A viewer does not see a count of four; the coordinator, who has the list, does.

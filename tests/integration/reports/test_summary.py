@@ -79,6 +79,9 @@ def _check(
     assert survey["cross_group_talk_share"]["value"] == pytest.approx(hand.talk_share)
     assert survey["attitude_change"]["mean"] == pytest.approx(hand.mean_change)
     assert survey["attitude_change"]["n"] == len(hand.changes)
+    # The share whose attitude rose, counted by hand over the same pairs.
+    rose = sum(1 for change in hand.changes if change > 0)
+    assert survey["attitude_change"]["positive_share"] == pytest.approx(rose / len(hand.changes))
 
 
 def test_the_summary_adds_up_the_events_of_the_period(

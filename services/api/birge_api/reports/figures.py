@@ -116,11 +116,13 @@ def astuple_shallow(tally: InvitationTally) -> tuple[int, ...]:
 @dataclass(frozen=True)
 class ChangeSums:
     """The attitude change's sufficient statistics: pairs, and the sums of post − pre and of
-    its square. SQL returns them per cell; the figure needs nothing else."""
+    its square, and the pairs whose value rose. SQL returns them per cell; the figure needs
+    nothing else."""
 
     n: int = 0
     total: int = 0
     squares: int = 0
+    positive: int = 0
 
     @classmethod
     def of_pairs(cls, pairs: PairCounts) -> ChangeSums:
@@ -128,10 +130,16 @@ class ChangeSums:
             n=sum(pairs.values()),
             total=sum(count * (post - pre) for (pre, post), count in pairs.items()),
             squares=sum(count * (post - pre) ** 2 for (pre, post), count in pairs.items()),
+            positive=sum(count for (pre, post), count in pairs.items() if post > pre),
         )
 
     def plus(self, other: ChangeSums) -> ChangeSums:
-        return ChangeSums(self.n + other.n, self.total + other.total, self.squares + other.squares)
+        return ChangeSums(
+            self.n + other.n,
+            self.total + other.total,
+            self.squares + other.squares,
+            self.positive + other.positive,
+        )
 
 
 @dataclass
@@ -207,7 +215,11 @@ def attitude_change(pairs: PairCounts | ChangeSums) -> AttitudeChange:
     """
     sums = pairs if isinstance(pairs, ChangeSums) else ChangeSums.of_pairs(pairs)
     mean, low, high, n = change_values(sums)
-    return AttitudeChange(mean=mean, low=low, high=high, n=n, suppressed=n is None)
+    # The share rising rests on the same pairs, so it is suppressed with the mean.
+    positive_share = None if n is None else sums.positive / n
+    return AttitudeChange(
+        mean=mean, low=low, high=high, n=n, positive_share=positive_share, suppressed=n is None
+    )
 
 
 #: (basis, host_share, migrant_share, band_low, band_high, held, suppressed) of a room's mix.

@@ -63,6 +63,10 @@ class AttitudeChange(BaseModel):
     low: float | None = Field(description="Lower end of the 95 % confidence interval.")
     high: float | None = Field(description="Upper end of the 95 % confidence interval.")
     n: int | None = Field(description="People with both a pre and a post attitude answer.")
+    positive_share: float | None = Field(
+        default=None,
+        description="Share of those people whose answer rose (a positive paired difference).",
+    )
     suppressed: bool = Field(description=_SUPPRESSED)
 
 

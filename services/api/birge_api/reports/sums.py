@@ -4,9 +4,8 @@
 conditions on the rollup rows (`birge_shared.rollups`), so a report over thousands of events
 reads a few sums instead of every cell. Most survey rules need one row only — a cell's rating
 moments row holds the cell's rating count, so "at least five ratings" is a condition on that
-row — and are summed in one pass. The rating distribution and the invitation counts look at
-several rows of a cell: the distribution is pivoted per cell first (a subquery), the
-invitation counts are one row per cell already (`invitation_rollup`). The
+row — and are summed in one pass. The rating distribution is the `at_…` columns of the same
+moments row, and the invitation counts are one row per cell (`invitation_rollup`). The
 property test checks the figures against `cells.py` computed from the raw rows.
 
 Each query sums per event (`by_event`) or over all the events of the scope; the invitation
@@ -114,6 +113,7 @@ def _moments(
         _sum(pair, Rollup.n),
         _sum(pair, Rollup.total),
         _sum(pair, Rollup.squares),
+        _sum(pair, Rollup.positive),
     ).where(
         Rollup.event_id.in_(scope),
         Rollup.value == rollups.ALL_VALUES,
@@ -132,29 +132,19 @@ def _moments(
 def _distribution(
     session: Session, scope: Select[uuid.UUID], community: Community | None, by_event: bool
 ) -> dict[Group, Sequence[Any]]:
-    """Counts per rating over the cells with five ratings or more and no count from 1 to 4."""
-    is_moments = Rollup.value == rollups.ALL_VALUES
-    cell = (
-        select(
-            Rollup.event_id.label("event_id"),
-            _sum(is_moments, Rollup.n).label("rated"),
-            # 1 when every count of the cell is zero or large: the moments row is not a count.
-            func.min(case((or_(is_moments, _large(Rollup.n)), 1), else_=0)).label("clean"),
-            *(_sum(Rollup.value == str(value), Rollup.n).label(f"at_{value}") for value in RATINGS),
-        )
-        .where(
-            Rollup.event_id.in_(scope),
-            Rollup.item == rollups.RATING.code,
-            Rollup.wave == _POST,
-            *_of_community(Rollup.community, community),
-        )
-        .group_by(Rollup.event_id, Rollup.community)
-        .subquery()
+    """Counts per rating over the cells with five ratings or more and no count from 1 to 4:
+    the columns of each cell's rating moments row, one row per cell."""
+    counts = [Rollup.__table__.c[column] for column in rollups.COUNT_COLUMNS]
+    query = select(*(_sum(literal(True), column) for column in counts)).where(
+        Rollup.event_id.in_(scope),
+        Rollup.item == rollups.RATING.code,
+        Rollup.wave == _POST,
+        Rollup.value == rollups.ALL_VALUES,
+        Rollup.n >= MIN_RESPONDENTS,
+        *(_large(column) for column in counts),
+        *_of_community(Rollup.community, community),
     )
-    query = select(
-        *(cast(func.coalesce(func.sum(cell.c[f"at_{v}"]), 0), BigInteger) for v in RATINGS)
-    ).where(cell.c.rated >= MIN_RESPONDENTS, cell.c.clean == 1)
-    return _rows(session, _grouped(query, cell.c.event_id, by_event), by_event)
+    return _rows(session, _grouped(query, Rollup.event_id, by_event), by_event)
 
 
 def _response(
@@ -186,14 +176,14 @@ def _response(
     return _rows(session, _grouped(query, answered.event_id, by_event), by_event)
 
 
-_NO_MOMENTS = (0,) * 7
+_NO_MOMENTS = (0,) * 8
 _NO_COUNTS = (0,) * len(RATINGS)
 
 
 def _figures(
     moments: Sequence[Any], counts: Sequence[Any], responses: Sequence[Any]
 ) -> SurveyFigures:
-    rating_n, rating_sum, talk_n, talk_yes, pairs_n, change_sum, squares = (
+    rating_n, rating_sum, talk_n, talk_yes, pairs_n, change_sum, squares, positive = (
         int(value) for value in moments
     )
     answered, attendees = (int(value) for value in responses)
@@ -202,7 +192,7 @@ def _figures(
         mean_rating=figure(rating_sum, rating_n, n=rating_n),
         rating_distribution=rating_distribution([tuple(int(value) for value in counts)]),
         cross_group_talk_share=figure(talk_yes, talk_n, n=talk_n),
-        attitude_change=attitude_change(ChangeSums(pairs_n, change_sum, squares)),
+        attitude_change=attitude_change(ChangeSums(pairs_n, change_sum, squares, positive)),
     )
 
 
@@ -215,7 +205,7 @@ SurveyValues = tuple[
 
 def _values(moments: Sequence[Any], responses: Sequence[Any]) -> SurveyValues:
     """The figures of `_figures` but the rating distribution, as plain values."""
-    rating_n, rating_sum, talk_n, talk_yes, pairs_n, change_sum, squares = (
+    rating_n, rating_sum, talk_n, talk_yes, pairs_n, change_sum, squares, _ = (
         int(value) for value in moments
     )
     answered, attendees = (int(value) for value in responses)

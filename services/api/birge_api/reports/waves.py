@@ -33,6 +33,7 @@ def wave_changes(
             func.sum(Rollup.n),
             func.sum(Rollup.total),
             func.sum(Rollup.squares),
+            func.sum(Rollup.positive),
         )
         .where(
             Rollup.event_id.in_(scope),
@@ -44,8 +45,8 @@ def wave_changes(
         .group_by(Rollup.item, Rollup.wave)
     )
     sums: dict[tuple[str, str], ChangeSums] = defaultdict(ChangeSums)
-    for item, wave, n, total, squares in session.connection().execute(query):
-        sums[(item, wave)] = ChangeSums(int(n), int(total), int(squares))
+    for item, wave, n, total, squares, positive in session.connection().execute(query):
+        sums[(item, wave)] = ChangeSums(int(n), int(total), int(squares), int(positive))
     return [
         WaveChange(
             item=paired.item.code,

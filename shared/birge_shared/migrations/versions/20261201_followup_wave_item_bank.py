@@ -4,7 +4,7 @@ The item bank's new items (`birge_shared.survey_items`) are columns of `survey_r
 beside the attitude, rating and cross-group talk, and the follow-up wave is one more `kind`
 of the same rows: so the rollup triggers stay the one generic set keyed by item and wave, and
 no existing answer moves (nothing to backfill but the rollups, rebuilt from the answers). The
-triggers are re-created from today's `birge_shared.rollups` (the new items and wave pairs).
+triggers are re-created from `birge_shared.rollups.ITEM_BANK` (the new items and wave pairs).
 
 Revision ID: 0028
 Revises: 0027
@@ -37,9 +37,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("met_outside", sa.Boolean(), nullable=True))
     with op.batch_alter_table("event") as batch:
         batch.add_column(sa.Column("survey_items", sa.JSON(), nullable=True))
-    for statement in rollups.create_statements(dialect, rollups.CURRENT):
+    for statement in rollups.create_statements(dialect, rollups.ITEM_BANK):
         op.execute(statement)
-    rollups.rebuild(connection, rollups.CURRENT)
+    rollups.rebuild(connection, rollups.ITEM_BANK)
 
 
 def downgrade() -> None:
