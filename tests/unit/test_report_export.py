@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 from openpyxl import load_workbook
 
@@ -34,7 +34,7 @@ def _report(*, suppressed: bool) -> EventReport:
         status=EventStatus.COMPLETED,
         starts_at=datetime(2031, 5, 1, 19, 0, tzinfo=UTC),
         start_date_local=date(2031, 5, 2),
-        start_time_local=time(1, 0),
+        start_time_local="01:00",
         venue_name="Дом дружбы",
         venue_address="+996 Ленина 1",
         capacity=20,

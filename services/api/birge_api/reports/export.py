@@ -111,7 +111,7 @@ def value_row(event: EventValues) -> list[Cell]:
         row.city,
         row.activity_type.value,
         local.date(),
-        local.time().replace(tzinfo=None),
+        local.strftime("%H:%M"),
         as_text(row.venue_name),
         as_text(row.venue_address),
         row.capacity,

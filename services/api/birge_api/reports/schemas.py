@@ -10,7 +10,7 @@ invitation counts and the mix are protected in the same way.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -142,7 +142,12 @@ class EventReport(BaseModel):
     status: EventStatus
     starts_at: datetime = Field(description="UTC")
     start_date_local: date = Field(description="The start date in the city's time zone.")
-    start_time_local: time = Field(description="The start time in the city's time zone.")
+    # Written as HH:MM: a JSON "time" would need an offset, and this is a wall-clock time.
+    start_time_local: str = Field(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        examples=["18:30"],
+        description="The start time in the city's time zone, HH:MM.",
+    )
     venue_name: str
     venue_address: str
     capacity: int

@@ -230,7 +230,7 @@ def _event_report(row: EventRow, figures: _Figures) -> EventReport:
         status=row.status,
         starts_at=row.starts_at,
         start_date_local=local.date(),
-        start_time_local=local.time().replace(tzinfo=None),
+        start_time_local=local.strftime("%H:%M"),
         venue_name=row.venue_name,
         venue_address=row.venue_address,
         capacity=row.capacity,
