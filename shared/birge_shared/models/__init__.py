@@ -48,6 +48,11 @@ from birge_shared.models.saved_filter import SavedFilter
 from birge_shared.models.survey import SurveyConversation, SurveyResponse
 from birge_shared.models.template import MessageTemplate
 from birge_shared.models.user import User, user_city
+from birge_shared.models.whatsapp_template import (
+    TemplateApproval,
+    TemplateCategory,
+    WhatsAppTemplate,
+)
 
 __all__ = [
     "ActivityFormat",
@@ -101,7 +106,10 @@ __all__ = [
     "TelegramLinkCode",
     "TelegramQuestion",
     "TelegramUpdate",
+    "TemplateApproval",
+    "TemplateCategory",
     "User",
+    "WhatsAppTemplate",
     "user_city",
     "utcnow",
 ]

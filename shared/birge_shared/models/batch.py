@@ -66,3 +66,6 @@ class InvitationBatch(Base):
     )
     #: What a change notice is about (`time`, `place`, `title`); None for other kinds.
     changes: Mapped[list[str] | None] = mapped_column(JSON)
+    #: The channels the coordinator chose for this batch (`whatsapp`, `telegram`, `sms`,
+    #: `email`); each person gets the first of these in their own order. None is all.
+    channels: Mapped[list[str] | None] = mapped_column(JSON)

@@ -39,6 +39,9 @@ class ParticipantChannel(TimestampMixin, Base):
     opt_out_method: Mapped[ChannelOptOutMethod | None] = mapped_column(
         str_enum(ChannelOptOutMethod)
     )
+    #: The person's last message to us on this channel: WhatsApp lets a business write free
+    #: text only within 24 hours of it (the session window), templates at any time.
+    last_inbound_at: Mapped[datetime | None]
 
     @property
     def usable(self) -> bool:

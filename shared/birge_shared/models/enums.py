@@ -75,6 +75,8 @@ class MessageDirection(enum.StrEnum):
 class MessageChannel(enum.StrEnum):
     SMS = "sms"
     EMAIL = "email"
+    WHATSAPP = "whatsapp"
+    TELEGRAM = "telegram"
 
 
 class MessagePurpose(enum.StrEnum):
@@ -130,6 +132,7 @@ class MessageStatus(enum.StrEnum):
     FAILED = "failed"
     RECEIVED = "received"
     SKIPPED = "skipped"  # no longer needed when its turn came (answered, cancelled, opted out)
+    READ = "read"  # the person opened it (WhatsApp's read receipt)
 
 
 class ActivityFormat(enum.StrEnum):

@@ -39,6 +39,9 @@ class ChannelSpec:
     #: A message of this channel is planned again for each calendar SEQUENCE of its event,
     #: because a newer calendar version replaces the one the person holds.
     per_sequence: bool = False
+    #: A messenger (SMS, WhatsApp, Telegram) is one of the alternatives: a purpose goes on the
+    #: first of them in the person's order. E-mail is not: a calendar entry comes beside it.
+    messenger: bool = True
 
 
 def _registered(person: Participant) -> bool:
@@ -65,5 +68,6 @@ CHANNELS: Mapping[MessageChannel, ChannelSpec] = {
         send_task=lambda ids: EmailSend(message_ids=ids),
         chunk_size=50,
         per_sequence=True,
+        messenger=False,
     ),
 }

@@ -24,7 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from birge_shared.channels import usable_orders
 from birge_shared.models import (
+    Channel,
     Event,
     Invitation,
     Message,
@@ -35,7 +37,7 @@ from birge_shared.models import (
     Participant,
     utcnow,
 )
-from birge_shared.outbound.channels import CHANNELS
+from birge_shared.outbound.channels import CHANNELS, ChannelSpec
 from birge_shared.outbound.dedupe import ONCE, DedupeKey, KeySubject
 from birge_shared.outbox import enqueue
 from birge_shared.settings import get_settings
@@ -102,12 +104,14 @@ def plan_messages(
     """
     now = utcnow()
     rows: list[dict[str, Any]] = []
+    orders = usable_orders(session, [target.participant for target in targets])
     for target in targets:
-        for spec in CHANNELS.values():
-            if channels is not None and spec.channel not in channels:
-                continue
-            if purpose not in spec.purposes or not spec.reachable(target.participant):
-                continue
+        for spec in channels_for(
+            purpose=purpose,
+            participant=target.participant,
+            order=orders[target.participant.id],
+            allowed=channels,
+        ):
             subject_id = target.subject_id or str(target.invitation_id)
             key = DedupeKey(
                 subject=target.subject,
@@ -146,6 +150,44 @@ def plan_messages(
             if row["invitation_id"] is not None:
                 planned.invitation_ids.add(row["invitation_id"])
     return planned
+
+
+def channels_for(
+    *,
+    purpose: MessagePurpose,
+    participant: Participant,
+    order: Sequence[Channel],
+    allowed: Collection[MessageChannel] | None = None,
+) -> list[ChannelSpec]:
+    """The channels a purpose goes on for one person: their first usable messenger that
+    carries it, and e-mail beside it when they have it.
+
+    A person with no usable messenger still gets the purpose planned by SMS, so that the
+    sender, when its turn comes, records why nobody was written to (and, for an invitation,
+    frees the seat) in one place for every case.
+    """
+    candidates = [
+        CHANNELS[MessageChannel(channel.value)]
+        for channel in order
+        if MessageChannel(channel.value) in CHANNELS
+    ]
+    usable = [
+        spec
+        for spec in candidates
+        if purpose in spec.purposes
+        and (allowed is None or spec.channel in allowed)
+        and spec.reachable(participant)
+    ]
+    messenger = next((spec for spec in usable if spec.messenger), None)
+    sms = CHANNELS[MessageChannel.SMS]
+    if (
+        messenger is None
+        and purpose in sms.purposes
+        and (allowed is None or MessageChannel.SMS in allowed)
+    ):
+        messenger = sms
+    others = [spec for spec in usable if not spec.messenger]
+    return [messenger, *others] if messenger is not None else others
 
 
 def plan_one(

@@ -1,0 +1,47 @@
+"""Which Twilio Content template a WhatsApp message of a purpose and language goes as.
+
+Only an approved template is ever used: WhatsApp refuses any other outside the person's
+24-hour session window, and a paused or rejected one may cost the sender its quality rating.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from birge_shared.models import Language, MessagePurpose, TemplateApproval, WhatsAppTemplate
+from birge_shared.models.whatsapp_template import TemplateCategory
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovedTemplate:
+    content_sid: str
+    category: TemplateCategory
+    #: The value names its `{{1}}`, `{{2}}`… take, in order.
+    variables: tuple[str, ...]
+    #: Its quick-reply buttons' ids, which a button reply carries back.
+    buttons: tuple[str, ...]
+
+
+def approved_templates(session: Session) -> dict[tuple[str, Language], ApprovedTemplate]:
+    """Every approved template by purpose and language; loaded once per chunk or preview."""
+    return {
+        (row.purpose, row.language): ApprovedTemplate(
+            content_sid=row.content_sid,
+            category=row.category,
+            variables=tuple(row.variables),
+            buttons=tuple(row.buttons),
+        )
+        for row in session.scalars(
+            select(WhatsAppTemplate).where(WhatsAppTemplate.approval == TemplateApproval.APPROVED)
+        )
+    }
+
+
+def approved_template(
+    session: Session, purpose: MessagePurpose | str, language: Language
+) -> ApprovedTemplate | None:
+    """The approved template of one purpose and language, or None when there is none."""
+    return approved_templates(session).get((str(purpose), language))
