@@ -11,7 +11,7 @@ switched off by a coordinator can be switched on again by a coordinator.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -141,16 +141,12 @@ def channels_of(session: Session, participant: Participant) -> list[ChannelState
 _QUERY_IDS = 500
 
 
-def usable_orders(
-    session: Session, participants: Sequence[Participant]
-) -> dict[uuid.UUID, list[Channel]]:
-    """Each person's usable channels, most preferred first, in one query per 500 people.
-
-    What planning asks (nothing is decrypted); whether the person may be written to at all
-    (consent, a full opt-out) is the sender's question, asked when the message's turn comes.
-    """
+def rows_of(
+    session: Session, participant_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[ParticipantChannel]]:
+    """The channel rows of many people, in each one's order, in one query per 500 people."""
     rows: dict[uuid.UUID, list[ParticipantChannel]] = {}
-    ids = [person.id for person in participants]
+    ids = list(participant_ids)
     for start in range(0, len(ids), _QUERY_IDS):
         for row in session.scalars(
             select(ParticipantChannel)
@@ -158,6 +154,18 @@ def usable_orders(
             .order_by(ParticipantChannel.participant_id, ParticipantChannel.position)
         ):
             rows.setdefault(row.participant_id, []).append(row)
+    return rows
+
+
+def usable_orders(
+    session: Session, participants: Sequence[Participant]
+) -> dict[uuid.UUID, list[Channel]]:
+    """Each person's usable channels, most preferred first (nothing is decrypted).
+
+    What planning asks; whether the person may be written to at all (consent, a full
+    opt-out) is the sender's question, asked when the message's turn comes.
+    """
+    rows = rows_of(session, {person.id for person in participants})
     return {
         person.id: [
             state.channel for state in _states(person, rows.get(person.id, [])) if state.usable

@@ -34,7 +34,7 @@ from birge_shared.models import Message, MessageChannel, MessageStatus, Particip
 from birge_shared.outbound.channels import SURVEY_EMAIL_PURPOSES
 from birge_shared.settings import Settings
 from birge_workers.mail.transport import MailError, MailTransport
-from birge_workers.outbound.channel import Composed, Facts, InFlight, Settlement
+from birge_workers.outbound.channel import ChannelRows, Composed, Facts, InFlight, Settlement
 from birge_workers.outbound.provider import (
     PermanentProviderError,
     SentMessage,
@@ -70,10 +70,10 @@ class EmailChannel:
     def backoff(self) -> tuple[timedelta, timedelta]:
         return RETRY_FIRST, RETRY_MAX
 
-    def has_address(self, participant: Participant) -> bool:
+    def has_address(self, participant: Participant, rows: ChannelRows) -> bool:
         return participant.email_encrypted is not None
 
-    def address(self, participant: Participant) -> str | None:
+    def address(self, participant: Participant, rows: ChannelRows) -> str | None:
         if participant.email_encrypted is None:
             return None
         return get_cipher().decrypt(participant.email_encrypted)
@@ -82,7 +82,7 @@ class EmailChannel:
         self, *, message: Message, facts: Facts, settings: Settings, now: datetime
     ) -> Composed:
         invitation, event, person = facts.invitation, facts.event, facts.participant
-        email = self.address(person)
+        email = self.address(person, facts.rows)
         # The still-wanted rules refuse an e-mail without these.
         assert invitation is not None
         assert event is not None

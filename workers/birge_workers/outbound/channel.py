@@ -17,6 +17,9 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from birge_shared.models import (
+    Channel as ChannelName,
+)
+from birge_shared.models import (
     Event,
     Invitation,
     Language,
@@ -24,9 +27,13 @@ from birge_shared.models import (
     MessageChannel,
     MessageStatus,
     Participant,
+    ParticipantChannel,
 )
 from birge_shared.settings import Settings
 from birge_workers.outbound.provider import PermanentProviderError, SentMessage
+
+#: A person's channel rows by channel (a Telegram chat id is kept in its row).
+ChannelRows = Mapping[ChannelName, ParticipantChannel]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,9 @@ class Facts:
     changes: Sequence[str]
     #: The participant's city's time zone (the event's, where there is one).
     timezone: str
+    #: The person's channel rows: their opt-ins and opt-outs, and the addresses that are
+    #: not their phone or e-mail.
+    rows: ChannelRows = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +119,11 @@ class Channel(Protocol):
         """The first wait and the cap of this channel's retries."""
         ...
 
-    def has_address(self, participant: Participant) -> bool:
+    def has_address(self, participant: Participant, rows: ChannelRows) -> bool:
         """Is an address on file for this channel? (Cheap: nothing is decrypted.)"""
         ...
 
-    def address(self, participant: Participant) -> str | None:
+    def address(self, participant: Participant, rows: ChannelRows) -> str | None:
         """The person's decrypted address on this channel, or None when there is none."""
         ...
 

@@ -38,6 +38,7 @@ from sqlalchemy import Table, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from birge_shared.budget import not_held
+from birge_shared.channels import rows_of
 from birge_shared.crypto import get_cipher
 from birge_shared.db import take_sqlite_write_lock
 from birge_shared.invitations import close_unanswered, deadline_for
@@ -227,6 +228,7 @@ def _load_facts(session: Session, messages: list[Message]) -> Callable[[Message]
         else {}
     )
     overrides = load_overrides(session)
+    channel_rows = rows_of(session, people.keys())
 
     def facts(message: Message) -> Facts | None:
         person = people.get(message.participant_id) if message.participant_id else None
@@ -244,6 +246,7 @@ def _load_facts(session: Session, messages: list[Message]) -> Callable[[Message]
             overrides=overrides,
             changes=changes.get(message.batch_id, []) if message.batch_id else [],
             timezone=cities[city],
+            rows={row.channel: row for row in channel_rows.get(person.id, [])},
         )
 
     return facts
@@ -273,7 +276,7 @@ def _claim_one(
     reason = unwanted(
         message=message,
         participant=person,
-        has_address=person is not None and channel.has_address(person),
+        has_address=facts is not None and channel.has_address(facts.participant, facts.rows),
         invitation=facts.invitation if facts is not None else None,
         event=facts.event if facts is not None else None,
         keeps_calendar=channel.keeps_calendar,

@@ -43,9 +43,15 @@ class TemporaryProviderError(ProviderError):
 
 
 class PermanentProviderError(ProviderError):
-    """The provider refused this message for good (bad address, opted out, bad request)."""
+    """The provider refused this message for good (bad address, opted out, bad request).
+
+    `falls_back` is true when the refusal is the channel's, not the message's (the number is
+    not on WhatsApp, the template was rejected, the bot was blocked): the message then goes
+    once on the person's next channel.
+    """
 
     code: str
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: str, reason: str, *, falls_back: bool = False) -> None:
         super().__init__(code, reason)
+        self.falls_back = falls_back

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from birge_shared.channels import rows_of
 from birge_shared.crypto import get_cipher
 from birge_shared.models import Message, MessageStatus, Participant
 from birge_shared.outbound.channels import CHANNELS
@@ -68,13 +69,18 @@ def find_stuck(
         .with_for_update(skip_locked=True, of=Message)
     ).all()
     cipher = get_cipher()
+    channel_rows = rows_of(session, {person.id for _, person in rows if person is not None})
     return [
         InFlight(
             message_id=message.id,
             attempts=message.attempts,
             started_at=message.updated_at,
             handed_at=message.sent_at,
-            address=channel.address(participant) if participant is not None else None,
+            address=channel.address(
+                participant, {row.channel: row for row in channel_rows.get(participant.id, [])}
+            )
+            if participant is not None
+            else None,
             body=cipher.decrypt(message.body_encrypted) if message.body_encrypted else None,
         )
         for message, participant in rows

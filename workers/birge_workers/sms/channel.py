@@ -31,6 +31,7 @@ from birge_shared.sms.segments import count_segments
 from birge_shared.surveys import SURVEY_PURPOSES
 from birge_workers.outbound.backoff import RETRY_FIRST, RETRY_MAX
 from birge_workers.outbound.channel import (
+    ChannelRows,
     Composed,
     Facts,
     InFlight,
@@ -89,10 +90,10 @@ class SmsChannel:
     def backoff(self) -> tuple[timedelta, timedelta]:
         return RETRY_FIRST, RETRY_MAX
 
-    def has_address(self, participant: Participant) -> bool:
+    def has_address(self, participant: Participant, rows: ChannelRows) -> bool:
         return participant.phone_encrypted is not None
 
-    def address(self, participant: Participant) -> str | None:
+    def address(self, participant: Participant, rows: ChannelRows) -> str | None:
         if participant.phone_encrypted is None:
             return None
         return get_cipher().decrypt(participant.phone_encrypted)
@@ -100,7 +101,7 @@ class SmsChannel:
     def compose(
         self, *, message: Message, facts: Facts, settings: Settings, now: datetime
     ) -> Composed:
-        to = self.address(facts.participant)
+        to = self.address(facts.participant, facts.rows)
         assert to is not None  # the still-wanted rules refuse a person without a number
         body = _render(message=message, facts=facts, settings=settings, to=to)
         event = facts.event
