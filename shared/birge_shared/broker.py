@@ -7,6 +7,7 @@ from typing import Any
 
 from kombu import Connection
 
+from birge_shared.private_files import private_folder
 from birge_shared.settings import Settings
 
 
@@ -18,8 +19,10 @@ def transport_options(settings: Settings) -> dict[str, Any]:
     if is_filesystem(settings.broker_url):
         # One folder in and out: every process of `birge dev` reads and writes the same queue.
         folder = settings.broker_folder.resolve()
+        # Owner-only like the rest of `var/`: the task files name the messages being sent.
+        private_folder(folder, narrow_existing=True)
         for sub in ("queue", "processed", "control"):
-            (folder / sub).mkdir(parents=True, exist_ok=True)
+            private_folder(folder / sub, narrow_existing=True)
         return {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),

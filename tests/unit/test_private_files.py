@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from birge_shared.broker import transport_options
 from birge_shared.db import make_engine
+from birge_shared.settings import Settings
 from birge_workers.mail.transport import FolderTransport
 from birge_workers.sms.simulator import OUTBOX_FILE, SmsSimulator
 
@@ -96,3 +98,13 @@ def test_an_existing_folder_of_the_database_is_left_as_it_is(tmp_path: Path) -> 
     engine.dispose()
     assert _mode(tmp_path) == 0o755
     assert _mode(tmp_path / "birge.db") == 0o600
+
+
+def test_the_file_brokers_folders_are_the_owners_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "var" / "broker"
+    (folder / "queue").mkdir(parents=True, mode=0o755)  # left open by an earlier version
+    settings = Settings(broker_url="filesystem://", broker_folder=folder)
+    options = transport_options(settings)
+    for key in ("data_folder_in", "processed_folder", "control_folder"):
+        assert _mode(Path(options[key])) == 0o700
+    assert _mode(folder) == 0o700
