@@ -14,7 +14,8 @@ recipient, the last moment at which the message surely has not been handed over 
 commits `sent_at` on the row. The sweeper goes by that mark: without it the message never
 reached DATA and is sent again; with it the server may have it, and it counts as sent. A send
 that breaks off after DATA began (a timeout, a dropped connection: the server's answer never
-read) is left `sending` for the same rule rather than retried. The one case this gets wrong is a worker that dies after the mark but before the server took the
+read) is left `sending` for the same rule rather than retried. The one case this gets wrong
+is a worker that dies (or a server that stalls) after the mark but before the server took the
 data: that e-mail is lost rather than sent twice, the same choice SMS makes for a timeout.
 """
 
