@@ -385,7 +385,7 @@ def assert_once_each(
     harness: ChannelHarness, delivery: Delivery, rows: Rows, invitations: list[Invitation]
 ) -> None:
     """Every invited person's address received the invitation exactly once on the channel,
-    and nobody received an SMS twice either."""
+    and nothing else went to the channel's provider."""
     addresses = [harness.address(rows, invitation.participant_id) for invitation in invitations]
     delivered = delivery.deliveries()
     assert {address: delivered[address] for address in addresses} == dict.fromkeys(addresses, 1)
