@@ -25,8 +25,15 @@ channel joins every drill with one class, decorated with `@registered`. A harnes
     (handed over, the provider's answer never read, and no record at the provider the sweeper
     could ask). The drill allows at most that many addresses to receive nothing, each settled
     as sent and never sent again; every other address receives exactly one;
-- `webhook`: the provider's callback the webhook drill stores while the database connection
-  drops, or None for a channel whose provider sends none (SMTP).
+- `inbound(request, rows)`: what the channel's provider sends back, for the drill that drops
+  the database connection while it is stored (an `Inbound`): Twilio's status webhook for SMS,
+  a calendar answer in the reply mailbox (IMAP, Dovecot) for e-mail. `request` gives the
+  fixtures it needs (`request.getfixturevalue`).
+
+An `Inbound` provides `stored_by` (the start of the SQL statement that stores it; the drill
+cuts the connection just before it, or before its commit), `deliver()` (hand it over once, as
+the provider does; True when the provider will hand it over again: a 5xx, a reply left
+unread) and `stored()` (what was stored of it, as counts of rows by table).
 
 A `Delivery` (the running provider) provides `deliveries()` (a `Counter` of deliveries per
 address), `hold_after(n)`/`release_held()` (hold every send past the n-th unanswered, then
@@ -52,18 +59,29 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import pytest
-from sqlalchemy import Engine, select
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from birge_api.app import create_app
+from birge_shared.calendar import event_uid
 from birge_shared.models import (
+    CalendarReply,
     Event,
     Invitation,
+    InvitationStatus,
     Message,
     MessageChannel,
     MessageStatus,
+    OutboxEntry,
     Participant,
+    ProviderCallback,
+    utcnow,
 )
-from birge_shared.tasks import EmailSend, SmsSend
+from birge_shared.settings import get_settings
+from birge_shared.tasks import CallbackReceived, EmailSend, SmsSend
+from birge_workers.calendar_replies import calendar_read_replies
 from birge_workers.mail.channel import EmailChannel
 from birge_workers.mail.transport import SMTP_TIMEOUT, SmtpTransport, parse_smtp_url
 from birge_workers.outbound.channel import Channel
@@ -72,9 +90,13 @@ from birge_workers.outbound.sweeper import Settled
 from birge_workers.sms.channel import SmsChannel
 from birge_workers.sms.twilio_http import DEFAULT_TIMEOUT
 from birge_workers.sms.twilio_provider import TwilioProvider
+from tests.factories import make_invitation
 from tests.fakes.fake_messages_api import FakeMessagesApi
-from tests.integration.calendar.conftest import Mailbox, start_controller
+from tests.integration.calendar.conftest import REPLY_ADDRESS, Mailbox, start_controller
+from tests.integration.calendar.dovecot import ImapServer
+from tests.integration.calendar.replies import outlook_reply
 from tests.integration.sending.conftest import FROM_NUMBER, Rows, twilio_for
+from tests.integration.test_webhooks import STATUS_URL, sign, status_params
 
 #: The longest a held send waits for `release_held()`.
 HOLD_SECONDS = 120.0
@@ -159,6 +181,16 @@ class DrillMailbox(Mailbox):
     def release_held(self) -> None:
         self.hold_after = None
         self._released.set()
+
+
+class Inbound(Protocol):
+    """What a channel's provider sends back, stored once whatever the database does."""
+
+    stored_by: ClassVar[str]
+
+    def deliver(self) -> bool: ...
+
+    def stored(self) -> Counter[str]: ...
 
 
 class Delivery(Protocol):
@@ -277,13 +309,14 @@ class ChannelHarness(Protocol):
     hang_send: ClassVar[Counter[Outcome]]
     hang_sweep: ClassVar[Counter[Settled]]
     doubt_at_kill: ClassVar[int]
-    webhook: ClassVar[str | None]
 
     def person(self, rows: Rows) -> PersonMaker: ...
 
     def address(self, rows: Rows, participant_id: uuid.UUID) -> str: ...
 
     def start(self, stack: ExitStack, messages_api: FakeMessagesApi) -> Delivery: ...
+
+    def inbound(self, request: pytest.FixtureRequest, rows: Rows) -> Inbound: ...
 
 
 #: Every channel the drills run for, by name; a harness joins with `@registered`.
@@ -310,7 +343,6 @@ class SmsHarness:
     hang_sweep: ClassVar[Counter[Settled]] = Counter({Settled.FOUND: 1, Settled.RETRY: 1})
     # Every message in flight at the kill is found at Twilio or planned again.
     doubt_at_kill: ClassVar[int] = 0
-    webhook: ClassVar[str | None] = "twilio-status"
 
     def person(self, rows: Rows) -> PersonMaker:
         return rows.participant
@@ -320,6 +352,15 @@ class SmsHarness:
 
     def start(self, stack: ExitStack, messages_api: FakeMessagesApi) -> Delivery:
         return SmsDelivery(messages_api)
+
+    def inbound(self, request: pytest.FixtureRequest, rows: Rows) -> Inbound:
+        request.getfixturevalue("database_url")
+        client = TestClient(create_app(), raise_server_exceptions=False)
+        client.__enter__()
+        found = TwilioStatusInbound(client=client, engine=rows.engine)
+        request.addfinalizer(found.cleanup)
+        request.addfinalizer(lambda: client.__exit__(None, None, None))
+        return found
 
 
 @registered
@@ -337,7 +378,6 @@ class EmailHarness:
     # One SMTP conversation per chunk: at most the one message at DATA when the worker died,
     # which counts as sent by its hand-over record and may never have been taken.
     doubt_at_kill: ClassVar[int] = 1
-    webhook: ClassVar[str | None] = None  # SMTP reports nothing back
 
     def person(self, rows: Rows) -> PersonMaker:
         def make(**options: Any) -> Participant:
@@ -355,6 +395,119 @@ class EmailHarness:
         return EmailDelivery(
             mailbox=mailbox, url=f"smtp://127.0.0.1:{port}", sms=SmsDelivery(messages_api)
         )
+
+    def inbound(self, request: pytest.FixtureRequest, rows: Rows) -> Inbound:
+        server: ImapServer = request.getfixturevalue("dovecot")
+        monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+        server.empty()
+        settings = get_settings()
+        for name, value in {
+            "calendar_reply_address": REPLY_ADDRESS,
+            "calendar_reply_imap_host": server.host,
+            "calendar_reply_imap_port": server.port,
+            "calendar_reply_imap_user": server.user,
+            "calendar_reply_imap_password": SecretStr(server.password),
+            "calendar_reply_imap_tls": False,
+            "calendar_reply_imap_folder": server.folder,
+        }.items():
+            monkeypatch.setattr(settings, name, value)
+        event = rows.event()
+        address = f"p-{uuid.uuid4().hex[:12]}@example.org"
+        person = rows.participant(email=address)
+        invitation = make_invitation(
+            rows.session, event=event, participant=person, status=InvitationStatus.SENT
+        )
+        rows.session.commit()
+        # Outlook's "Accept", as the participant's calendar mails it to the reply mailbox.
+        server.append(
+            outlook_reply(
+                uid=event_uid(event),
+                attendee=address,
+                partstat="ACCEPTED",
+                starts_at=event.starts_at,
+                stamped_at=utcnow().replace(microsecond=0),
+                sequence=event.sequence,
+            )
+        )
+        return ReplyMailboxInbound(server=server, engine=rows.engine, invitation_id=invitation.id)
+
+
+@dataclass
+class TwilioStatusInbound:
+    """A delivery report on Twilio's status webhook, signed as Twilio signs it."""
+
+    client: TestClient
+    engine: Engine
+    sid: str = field(default_factory=lambda: "SM" + uuid.uuid4().hex)
+    stored_by: ClassVar[str] = "INSERT INTO PROVIDER_CALLBACK"
+
+    def deliver(self) -> bool:
+        params = status_params(sid=self.sid, status="delivered")
+        answer = self.client.post(
+            STATUS_URL, data=params, headers={"X-Twilio-Signature": sign(STATUS_URL, params)}
+        )
+        if answer.status_code >= 500:
+            return True  # Twilio delivers it again
+        assert answer.status_code == 204, answer.text
+        return False
+
+    def _rows(self) -> tuple[list[int], list[int]]:
+        with Session(self.engine) as session:
+            callbacks = list(
+                session.scalars(
+                    select(ProviderCallback.id).where(ProviderCallback.message_sid == self.sid)
+                )
+            )
+            outbox = [
+                entry.id
+                for entry in session.scalars(
+                    select(OutboxEntry).where(OutboxEntry.task_name == CallbackReceived.task_name)
+                )
+                if str(entry.payload.get("callback_id")) in {str(c) for c in callbacks}
+            ]
+        return callbacks, outbox
+
+    def stored(self) -> Counter[str]:
+        callbacks, outbox = self._rows()
+        return +Counter({"provider_callback": len(callbacks), "outbox": len(outbox)})
+
+    def cleanup(self) -> None:
+        callbacks, outbox = self._rows()
+        with Session(self.engine) as session:
+            session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(outbox)))
+            session.execute(delete(ProviderCallback).where(ProviderCallback.id.in_(callbacks)))
+            session.commit()
+
+
+@dataclass
+class ReplyMailboxInbound:
+    """A calendar answer in the reply mailbox, read by `calendar.read_replies` as beat runs it."""
+
+    server: ImapServer
+    engine: Engine
+    invitation_id: uuid.UUID
+    stored_by: ClassVar[str] = "INSERT INTO CALENDAR_REPLY"
+
+    def deliver(self) -> bool:
+        counts = calendar_read_replies()
+        assert counts is not None
+        # A reply the run could not store stays unread, and the next run reads it again.
+        return self.server.flags() == [()]
+
+    def stored(self) -> Counter[str]:
+        with Session(self.engine) as session:
+            replies = session.scalar(
+                select(func.count())
+                .select_from(CalendarReply)
+                .where(CalendarReply.invitation_id == self.invitation_id)
+            )
+            accepted = session.scalar(
+                select(func.count()).where(
+                    Invitation.id == self.invitation_id,
+                    Invitation.status == InvitationStatus.ACCEPTED,
+                )
+            )
+        return +Counter({"calendar_reply": replies or 0, "accepted": accepted or 0})
 
 
 @pytest.fixture(params=list(HARNESSES.values()), ids=list(HARNESSES))

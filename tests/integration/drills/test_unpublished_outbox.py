@@ -154,9 +154,10 @@ def test_a_committed_batch_is_published_later_and_runs_once(
         ):
             running.wait_until_ready()
             wait_for(
-                lambda: statuses(raw_engine, event, harness.channel)
-                == {harness.delivered: INVITED}
-                and invitations_sent(rows, event.id),
+                lambda: (
+                    statuses(raw_engine, event, harness.channel) == {harness.delivered: INVITED}
+                    and invitations_sent(rows, event.id)
+                ),
                 what="the batch was not sent",
                 workers=[running],
                 relay=relay,
@@ -170,7 +171,9 @@ def test_a_committed_batch_is_published_later_and_runs_once(
             )
 
     with Session(raw_engine) as session:
-        invitations = list(session.scalars(select(Invitation).where(Invitation.event_id == event.id)))
+        invitations = list(
+            session.scalars(select(Invitation).where(Invitation.event_id == event.id))
+        )
     assert_once_each(harness, delivery, rows, invitations)
 
 

@@ -93,7 +93,11 @@ class Rows:
         return event
 
     def participant(
-        self, *, language: Language = Language.RU, phone: str | None = None, email: str | None = None
+        self,
+        *,
+        language: Language = Language.RU,
+        phone: str | None = None,
+        email: str | None = None,
     ) -> Participant:
         cipher = get_cipher()
         number = phone or unique_phone()
