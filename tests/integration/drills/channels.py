@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -163,9 +162,8 @@ class DrillMailbox(Mailbox):
         self, server: Any, session: Any, envelope: Any
     ) -> str:
         if self.hold_after is not None and self.total() >= self.hold_after:
-            deadline = time.monotonic() + HOLD_SECONDS
-            while not self._released.is_set() and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
+            # Set from the test's thread: waited for in one, not on the server's event loop.
+            await asyncio.to_thread(self._released.wait, HOLD_SECONDS)
             return "451 4.3.0 Service unavailable"
         answer = await super().handle_DATA(server, session, envelope)
         with self._lock:

@@ -76,6 +76,7 @@ def settled(
 
 
 def test_a_redis_restart_mid_fan_out_loses_nothing_and_sends_nothing_twice(
+    *,
     rows: Rows,
     raw_engine: Engine,
     messages_api: FakeMessagesApi,

@@ -82,6 +82,7 @@ def relay_once(publish: CountingPublisher) -> int:
 
 
 def test_a_committed_batch_is_published_later_and_runs_once(
+    *,
     rows: Rows,
     raw_engine: Engine,
     messages_api: FakeMessagesApi,

@@ -93,6 +93,7 @@ def wait_until_settled(
 
 
 def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
+    *,
     rows: Rows,
     raw_engine: Engine,
     messages_api: FakeMessagesApi,
