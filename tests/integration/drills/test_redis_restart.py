@@ -4,7 +4,8 @@ Redis runs without persistence, so the restart loses every task that sat in it: 
 and not yet taken, and the chunk a worker held unacknowledged. The worker reconnects by
 itself; the relay keeps what it could not publish and publishes it later; the periodic release
 queues the planned messages whose task was lost and the sweeper settles any message caught in
-flight. Afterwards every invitation has been created at the provider exactly once.
+flight. Afterwards every invitation has been delivered by its provider exactly once, on each
+channel (`channels.py`: SMS to the fake Messages API, e-mail to a real SMTP server).
 """
 
 from __future__ import annotations
@@ -21,16 +22,23 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from birge_shared.db import session_scope
-from birge_shared.models import Event, Invitation, InvitationStatus, Message, MessageStatus, utcnow
+from birge_shared.models import (
+    Event,
+    Invitation,
+    InvitationStatus,
+    MessageChannel,
+    MessageStatus,
+    utcnow,
+)
 from birge_shared.outbox import enqueue
 from birge_shared.settings import get_settings
 from birge_shared.tasks import InvitationsFanOut
 from birge_workers.outbound.release import release_due
 from birge_workers.outbound.sweeper import sweep_in_flight
-from birge_workers.sms.channel import SmsChannel
 from tests.fakes.fake_messages_api import FakeMessagesApi
+from tests.integration.drills.channels import ChannelHarness, Delivery, assert_once_each, statuses
 from tests.integration.drills.redis_server import ANY_HOUR, OwnRedis
-from tests.integration.sending.conftest import Rows, twilio_for
+from tests.integration.sending.conftest import Rows
 from tests.integration.sending.workers import (
     OutboxRelay,
     Worker,
@@ -49,23 +57,14 @@ DOWN_SECONDS = 2.0
 RECOVERY_ROUNDS = 5
 
 
-def statuses(engine: Engine, event: Event) -> Counter[MessageStatus]:
-    with Session(engine) as session:
-        return Counter(
-            session.scalars(
-                select(Message.status)
-                .join(Invitation, Message.invitation_id == Invitation.id)
-                .where(Invitation.event_id == event.id)
-            )
-        )
-
-
-def settled(engine: Engine, event: Event, client: redis.Redis, queue: str) -> Callable[[], bool]:
+def settled(
+    engine: Engine, event: Event, channel: MessageChannel, client: redis.Redis, queue: str
+) -> Callable[[], bool]:
     """True once the queue is empty and no message changed over the last two seconds."""
     seen: list[Counter[MessageStatus]] = []
 
     def check() -> bool:
-        seen.append(statuses(engine, event))
+        seen.append(statuses(engine, event, channel))
         time.sleep(0.4)
         try:
             empty = client.llen(queue) == 0
@@ -77,10 +76,17 @@ def settled(engine: Engine, event: Event, client: redis.Redis, queue: str) -> Ca
 
 
 def test_a_redis_restart_mid_fan_out_loses_nothing_and_sends_nothing_twice(
-    rows: Rows, raw_engine: Engine, messages_api: FakeMessagesApi, tmp_path: Path
+    *,
+    rows: Rows,
+    raw_engine: Engine,
+    messages_api: FakeMessagesApi,
+    harness: ChannelHarness,
+    delivery: Delivery,
+    tmp_path: Path,
 ) -> None:
     event = rows.event(capacity=INVITATIONS)
-    batch, invitations = rows.batch(event, planned=INVITATIONS)
+    batch, invitations = rows.batch(event, planned=INVITATIONS, person=harness.person(rows))
+    channel = harness.channel
     enqueue(session=rows.session, payload=InvitationsFanOut(batch_id=batch.id))
     rows.session.commit()
     queue = unique_queue()
@@ -93,6 +99,7 @@ def test_a_redis_restart_mid_fan_out_loses_nothing_and_sends_nothing_twice(
             SMS_RATE_PER_SECOND="1000",
             SMS_CHUNK_SIZE=str(CHUNK),
             **ANY_HOUR,
+            **delivery.worker_env(),
         )
         with (
             worker(queue=queue, env=env, cwd=tmp_path, name="drill") as running,
@@ -101,13 +108,13 @@ def test_a_redis_restart_mid_fan_out_loses_nothing_and_sends_nothing_twice(
             workers: list[Worker] = [running]
             running.wait_until_ready()
             wait_for(
-                lambda: messages_api.total_creates >= CRASH_AFTER_CREATES,
+                lambda: delivery.total() >= CRASH_AFTER_CREATES,
                 what="the worker did not start sending",
                 workers=workers,
                 relay=relay,
             )
             broker.crash()
-            created_at_crash = messages_api.total_creates
+            created_at_crash = delivery.total()
             time.sleep(DOWN_SECONDS)
             broker.start()
             assert created_at_crash < INVITATIONS, "the crash came after the fan-out ended"
@@ -116,11 +123,13 @@ def test_a_redis_restart_mid_fan_out_loses_nothing_and_sends_nothing_twice(
             # the restart lost, settle those caught in flight, until every one went out.
             rounds = 0
             released = 0
-            while statuses(raw_engine, event) != {MessageStatus.QUEUED: INVITATIONS}:
+            while statuses(raw_engine, event, channel) != {harness.delivered: INVITATIONS}:
                 rounds += 1
-                assert rounds <= RECOVERY_ROUNDS, f"still not sent: {statuses(raw_engine, event)}"
+                assert rounds <= RECOVERY_ROUNDS, (
+                    f"still not sent: {statuses(raw_engine, event, channel)}"
+                )
                 wait_for(
-                    settled(raw_engine, event, client, queue),
+                    settled(raw_engine, event, channel, client, queue),
                     what="the worker did not settle after the restart",
                     workers=workers,
                     relay=relay,
@@ -128,7 +137,7 @@ def test_a_redis_restart_mid_fan_out_loses_nothing_and_sends_nothing_twice(
                 later = utcnow() + timedelta(minutes=15 * rounds)
                 sweep_in_flight(
                     transaction=session_scope,
-                    channels=[SmsChannel(twilio_for(messages_api))],
+                    channels=delivery.sweep_channels(),
                     settings=get_settings(),
                     now=later,
                 )
@@ -136,9 +145,7 @@ def test_a_redis_restart_mid_fan_out_loses_nothing_and_sends_nothing_twice(
                     released += release_due(session=session, now=later, chunk_size=CHUNK)
         client.close()
 
-    assert messages_api.total_creates == INVITATIONS
-    assert len(messages_api.creates_by_to) == INVITATIONS
-    assert set(messages_api.creates_by_to.values()) == {1}
+    assert_once_each(harness, delivery, rows, invitations)
     with Session(raw_engine) as session:
         sent = Counter(
             session.scalars(
@@ -147,6 +154,6 @@ def test_a_redis_restart_mid_fan_out_loses_nothing_and_sends_nothing_twice(
         )
     assert sent == {InvitationStatus.SENT: INVITATIONS}
     print(  # noqa: T201 - the drill's figures, shown with -s
-        f"\ncrash after {created_at_crash} creates; {rounds} recovery rounds; "
+        f"\n{harness.name}: crash after {created_at_crash} sends; {rounds} recovery rounds; "
         f"released {released}; relay published {relay.published}"
     )

@@ -4,7 +4,7 @@ Nothing is lost, because the API never publishes: the batch and its `invitations
 outbox row commit together, and the relay publishes the row whenever it next runs. A relay
 that publishes and then dies before stamping the row publishes it again; two relays running
 at once do not both take it. The fan-out and the sends it queues run once in effect: every
-invitation is created at the provider exactly once.
+invitation is delivered by its provider exactly once, on each channel (`channels.py`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from birge_workers.app import create_celery
 from birge_workers.relay import relay_outbox
 from tests.conftest import TEST_PASSWORD
 from tests.fakes.fake_messages_api import FakeMessagesApi
+from tests.integration.drills.channels import ChannelHarness, Delivery, assert_once_each, statuses
 from tests.integration.drills.redis_server import ANY_HOUR, OwnRedis
 from tests.integration.sending.conftest import Rows
 from tests.integration.sending.workers import (
@@ -81,10 +82,17 @@ def relay_once(publish: CountingPublisher) -> int:
 
 
 def test_a_committed_batch_is_published_later_and_runs_once(
-    rows: Rows, raw_engine: Engine, messages_api: FakeMessagesApi, tmp_path: Path
+    *,
+    rows: Rows,
+    raw_engine: Engine,
+    messages_api: FakeMessagesApi,
+    harness: ChannelHarness,
+    delivery: Delivery,
+    tmp_path: Path,
 ) -> None:
     event = rows.event()
-    people = [rows.participant() for _ in range(INVITED)]
+    person = harness.person(rows)
+    people = [person() for _ in range(INVITED)]
     with session_scope() as session:
         user = create_user(
             session=session,
@@ -134,14 +142,23 @@ def test_a_committed_batch_is_published_later_and_runs_once(
         assert publish.published[InvitationsFanOut.task_name] == 2
         publisher.close()
 
-        env = worker_env(messages_api, broker.url, SMS_RATE_PER_SECOND="1000", **ANY_HOUR)
+        env = worker_env(
+            messages_api,
+            broker.url,
+            SMS_RATE_PER_SECOND="1000",
+            **ANY_HOUR,
+            **delivery.worker_env(),
+        )
         with (
             worker(queue=queue, env=env, cwd=tmp_path, name="after-crash") as running,
             OutboxRelay(raw_engine, broker_url=broker.url, queue=queue) as relay,
         ):
             running.wait_until_ready()
             wait_for(
-                lambda: messages_api.total_creates >= INVITED and invitations_sent(rows, event.id),
+                lambda: (
+                    statuses(raw_engine, event, harness.channel) == {harness.delivered: INVITED}
+                    and invitations_sent(rows, event.id)
+                ),
                 what="the batch was not sent",
                 workers=[running],
                 relay=relay,
@@ -154,9 +171,11 @@ def test_a_committed_batch_is_published_later_and_runs_once(
                 relay=relay,
             )
 
-    assert messages_api.total_creates == INVITED
-    assert set(messages_api.creates_by_to.values()) == {1}
-    assert len(messages_api.creates_by_to) == INVITED
+    with Session(raw_engine) as session:
+        invitations = list(
+            session.scalars(select(Invitation).where(Invitation.event_id == event.id))
+        )
+    assert_once_each(harness, delivery, rows, invitations)
 
 
 def invitations_sent(rows: Rows, event_id: uuid.UUID) -> bool:

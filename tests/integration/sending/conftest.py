@@ -31,6 +31,7 @@ from birge_shared.models import (
     InvitationStatus,
     Language,
     Message,
+    MessageChannel,
     MessagePurpose,
     OutboxEntry,
     Participant,
@@ -39,7 +40,7 @@ from birge_shared.models import (
 )
 from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import Settings, get_settings
-from birge_shared.tasks import MESSAGES_RELEASE_DUE, MESSAGES_SWEEP_IN_FLIGHT, SmsSend
+from birge_shared.tasks import MESSAGES_RELEASE_DUE, MESSAGES_SWEEP_IN_FLIGHT, EmailSend, SmsSend
 from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.sms.channel import SmsChannel
@@ -60,6 +61,7 @@ class Rows:
         self.event_ids: list[uuid.UUID] = []
         self.participant_ids: list[uuid.UUID] = []
         self.phones: dict[uuid.UUID, str] = {}
+        self.emails: dict[uuid.UUID, str] = {}
         self.outbox_after = self.session.scalar(select(func.coalesce(func.max(OutboxEntry.id), 0)))
         self.session.commit()
 
@@ -91,13 +93,19 @@ class Rows:
         return event
 
     def participant(
-        self, *, language: Language = Language.RU, phone: str | None = None
+        self,
+        *,
+        language: Language = Language.RU,
+        phone: str | None = None,
+        email: str | None = None,
     ) -> Participant:
         cipher = get_cipher()
         number = phone or unique_phone()
         participant = Participant(
             phone_encrypted=cipher.encrypt(number),
             phone_hash=cipher.lookup_hash("phone", number),
+            email_encrypted=cipher.encrypt(email) if email else None,
+            email_hash=cipher.lookup_hash("email", email) if email else None,
             language=language,
             city_code="bishkek",
             community=Community.HOST,
@@ -109,6 +117,8 @@ class Rows:
         self.session.commit()
         self.participant_ids.append(participant.id)
         self.phones[participant.id] = number
+        if email:
+            self.emails[participant.id] = email
         return participant
 
     def batch(
@@ -118,8 +128,11 @@ class Rows:
         planned: int,
         waitlisted: int = 0,
         language: Language = Language.RU,
+        person: Callable[..., Participant] | None = None,
     ) -> tuple[InvitationBatch, list[Invitation]]:
-        """A batch as the API leaves it: planned and waitlisted invitations, no message yet."""
+        """A batch as the API leaves it: planned and waitlisted invitations, no message yet.
+
+        `person` makes each invited person (a drill's channel gives people its address)."""
         batch = InvitationBatch(
             event_id=event.id,
             request_fingerprint=uuid.uuid4().hex,
@@ -131,7 +144,7 @@ class Rows:
         invitations = []
         statuses = [InvitationStatus.PLANNED] * planned + [InvitationStatus.WAITLISTED] * waitlisted
         for status in statuses:
-            participant = self.participant(language=language)
+            participant = (person or self.participant)(language=language)
             invitation = Invitation(
                 event_id=event.id, participant_id=participant.id, status=status, batch_id=batch.id
             )
@@ -140,24 +153,34 @@ class Rows:
         self.session.commit()
         return batch, invitations
 
-    def planned_message(self, invitation: Invitation) -> uuid.UUID:
-        """The invitation's SMS, planned as the fan-out plans it."""
+    def planned_message(
+        self, invitation: Invitation, *, channel: MessageChannel = MessageChannel.SMS
+    ) -> uuid.UUID:
+        """The invitation's message on `channel`, planned as the fan-out plans it."""
         message_id = plan_one(
             session=self.session,
             purpose=MessagePurpose.INVITATION,
             participant_id=invitation.participant_id,
             invitation_id=invitation.id,
+            channel=channel,
         )
         self.session.commit()
         assert message_id is not None
         return message_id
 
     def invite(
-        self, *, language: Language = Language.RU, event: Event | None = None
+        self,
+        *,
+        language: Language = Language.RU,
+        event: Event | None = None,
+        channel: MessageChannel = MessageChannel.SMS,
+        person: Callable[..., Participant] | None = None,
     ) -> tuple[Invitation, uuid.UUID]:
-        """One planned invitation with its planned SMS."""
-        _, (invitation,) = self.batch(event or self.event(), planned=1, language=language)
-        return invitation, self.planned_message(invitation)
+        """One planned invitation with its planned message on `channel` (SMS by default)."""
+        _, (invitation,) = self.batch(
+            event or self.event(), planned=1, language=language, person=person
+        )
+        return invitation, self.planned_message(invitation, channel=channel)
 
     def message(self, message_id: uuid.UUID) -> Message:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -187,22 +210,24 @@ class Rows:
                 )
             )
 
-    def queued_sends(self, *, take: bool = True) -> list[list[uuid.UUID]]:
-        """The `sms.send` payloads written to the outbox since the test began, oldest first;
-        `take` stamps them published, as the relay would."""
+    def queued_sends(
+        self, *, take: bool = True, task: type[SmsSend | EmailSend] = SmsSend
+    ) -> list[list[uuid.UUID]]:
+        """The `task` (`sms.send` unless told) payloads written to the outbox since the test
+        began, oldest first; `take` stamps them published, as the relay would."""
         with Session(self.engine) as session:
             entries = list(
                 session.scalars(
                     select(OutboxEntry)
                     .where(
                         OutboxEntry.id > self.outbox_after,
-                        OutboxEntry.task_name == SmsSend.task_name,
+                        OutboxEntry.task_name == task.task_name,
                         OutboxEntry.published_at.is_(None),
                     )
                     .order_by(OutboxEntry.id)
                 )
             )
-            payloads = [SmsSend.model_validate(entry.payload).message_ids for entry in entries]
+            payloads = [task.model_validate(entry.payload).message_ids for entry in entries]
             if take and entries:
                 session.execute(
                     update(OutboxEntry)
@@ -296,12 +321,17 @@ class Sender:
 
 
 def drain(
-    rows: Rows, send: Callable[[list[uuid.UUID]], Counter[Outcome]], *, rounds: int = 10
+    rows: Rows,
+    send: Callable[[list[uuid.UUID]], Counter[Outcome]],
+    *,
+    rounds: int = 10,
+    task: type[SmsSend | EmailSend] = SmsSend,
 ) -> Counter[Outcome]:
-    """Run every `sms.send` queued in the outbox, and those they queue, as workers would."""
+    """Run every `task` (`sms.send` unless told) queued in the outbox, and those they queue,
+    as workers would."""
     total: Counter[Outcome] = Counter()
     for _ in range(rounds):
-        queued = rows.queued_sends()
+        queued = rows.queued_sends(task=task)
         if not queued:
             return total
         for message_ids in queued:

@@ -12,8 +12,10 @@ Settling a message left `sending` (a worker died mid-send): SMTP keeps no record
 ask for, so the record is ours. Just before DATA — once the server has taken sender and
 recipient, the last moment at which the message surely has not been handed over — the send
 commits `sent_at` on the row. The sweeper goes by that mark: without it the message never
-reached DATA and is sent again; with it the server may have it, and it counts as sent. The one
-case this gets wrong is a worker that dies after the mark but before the server took the
+reached DATA and is sent again; with it the server may have it, and it counts as sent. A send
+that breaks off after DATA began (a timeout, a dropped connection: the server's answer never
+read) is left `sending` for the same rule rather than retried. The one case this gets wrong
+is a worker that dies (or a server that stalls) after the mark but before the server took the
 data: that e-mail is lost rather than sent twice, the same choice SMS makes for a timeout.
 """
 
@@ -137,7 +139,11 @@ class EmailChannel:
             self._transport.send(message, handing_over=handing_over)
         except MailError as error:
             if error.temporary:
-                raise TemporaryProviderError(error.code, error.reason) from None
+                # Broken off after DATA began: left in flight, and the sweeper goes by the
+                # hand-over record instead of sending it a second time.
+                raise TemporaryProviderError(
+                    error.code, error.reason, may_have_been_sent=error.may_have_been_sent
+                ) from None
             raise PermanentProviderError(error.code, error.reason) from None
         return _receipt(composed.message_id)
 

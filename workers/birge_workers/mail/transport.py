@@ -46,13 +46,21 @@ _ENHANCED = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 
 
 class MailError(Exception):
-    """Sending failed. The text is ours and carries no address or server reply text."""
+    """Sending failed. The text is ours and carries no address or server reply text.
 
-    def __init__(self, *, code: str, reason: str, temporary: bool) -> None:
+    `may_have_been_sent` is true when the conversation broke off (a timeout, a dropped
+    connection) after DATA began and before the server's answer was read: the server may have
+    taken the message, so sending it again could deliver it twice.
+    """
+
+    def __init__(
+        self, *, code: str, reason: str, temporary: bool, may_have_been_sent: bool = False
+    ) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
         self.temporary = temporary
+        self.may_have_been_sent = may_have_been_sent
 
 
 def _nothing() -> None:
@@ -164,9 +172,12 @@ class SmtpTransport:
     def send(self, message: EmailMessage, *, handing_over: Callable[[], None] = _nothing) -> None:
         client = self._client or self._open()
         data = client.data
+        handed = False
 
         def data_after_hand_over(msg: Any) -> tuple[int, bytes]:
+            nonlocal handed
             handing_over()
+            handed = True
             return data(msg)
 
         # smtplib's `send_message` runs MAIL, RCPT and DATA as one call; its DATA step is the
@@ -182,10 +193,14 @@ class SmtpTransport:
             self._reset()
             raise _reply_error(exc.smtp_code, exc.smtp_error, "message") from None
         except (smtplib.SMTPException, OSError) as exc:
-            # A dropped connection or a timeout: the message may be tried again later.
+            # A dropped connection or a timeout: tried again later, unless it broke off after
+            # DATA began, when the server may have the message already.
             self.close()
             raise MailError(
-                code="connection", reason=f"SMTP {type(exc).__name__}", temporary=True
+                code="connection",
+                reason=f"SMTP {type(exc).__name__}",
+                temporary=True,
+                may_have_been_sent=handed,
             ) from None
         finally:
             client.data = data  # type: ignore[method-assign]
