@@ -93,22 +93,25 @@ def plan_nudges(session: Session, event: Event) -> int:
     Planned once per invitation (the dedupe key); whether it still goes is decided when it is
     due (`nudge_wanted`): both must have accepted by then.
     """
+    # Ids only: a batch of thousands is read here, and only pairs among them get a nudge.
     invitations = {
-        invitation.participant_id: invitation
-        for invitation in session.scalars(
-            select(Invitation).where(Invitation.event_id == event.id, Invitation.status.in_(COMING))
+        person_id: invitation_id
+        for person_id, invitation_id in session.execute(
+            select(Invitation.participant_id, Invitation.id).where(
+                Invitation.event_id == event.id, Invitation.status.in_(COMING)
+            )
         )
     }
     buddy = partners(session, invitations)
     send_at = max(utcnow(), event.starts_at - NUDGE_BEFORE)
     planned = 0
-    for person, invitation in sorted(invitations.items(), key=lambda item: str(item[0])):
+    for person, invitation_id in sorted(invitations.items(), key=lambda item: str(item[0])):
         if buddy.get(person) in invitations:
             made = plan_one(
                 session=session,
                 purpose=BUDDY_NUDGE,
                 participant_id=person,
-                invitation_id=invitation.id,
+                invitation_id=invitation_id,
                 not_before=send_at,
             )
             planned += made is not None

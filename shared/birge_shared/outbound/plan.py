@@ -34,6 +34,7 @@ from birge_shared.models import (
     MessageDirection,
     MessagePurpose,
     MessageStatus,
+    OutboxEntry,
     Participant,
     utcnow,
 )
@@ -274,13 +275,18 @@ def chunked(ids: Sequence[uuid.UUID], size: int) -> Iterable[list[uuid.UUID]]:
         yield list(ids[start : start + size])
 
 
-def queue_planned(*, session: Session, planned: Planned, chunk_size: int | None = None) -> None:
-    """The send tasks of planned messages, per channel in chunks, through the outbox.
+def queue_planned(
+    *, session: Session, planned: Planned, chunk_size: int | None = None
+) -> list[OutboxEntry]:
+    """The send tasks of planned messages, per channel in chunks, through the outbox; the
+    outbox rows written.
 
     `chunk_size` overrides each channel's own size.
     """
+    entries: list[OutboxEntry] = []
     for channel, ids in planned.ids.items():
         spec = CHANNELS[channel]
         size = chunk_size or spec.chunk_size or get_settings().sms_chunk_size
         for chunk in chunked(ids, size):
-            enqueue(session=session, payload=spec.send_task(chunk))
+            entries.append(enqueue(session=session, payload=spec.send_task(chunk)))
+    return entries
