@@ -94,14 +94,12 @@ def plan_nudges(session: Session, event: Event) -> int:
     due (`nudge_wanted`): both must have accepted by then.
     """
     # Ids only: a batch of thousands is read here, and only pairs among them get a nudge.
-    invitations = {
-        person_id: invitation_id
-        for person_id, invitation_id in session.execute(
-            select(Invitation.participant_id, Invitation.id).where(
-                Invitation.event_id == event.id, Invitation.status.in_(COMING)
-            )
+    rows = session.execute(
+        select(Invitation.participant_id, Invitation.id).where(
+            Invitation.event_id == event.id, Invitation.status.in_(COMING)
         )
-    }
+    )
+    invitations: dict[uuid.UUID, uuid.UUID] = {row[0]: row[1] for row in rows}
     buddy = partners(session, invitations)
     send_at = max(utcnow(), event.starts_at - NUDGE_BEFORE)
     planned = 0
