@@ -93,22 +93,23 @@ def plan_nudges(session: Session, event: Event) -> int:
     Planned once per invitation (the dedupe key); whether it still goes is decided when it is
     due (`nudge_wanted`): both must have accepted by then.
     """
-    invitations = {
-        invitation.participant_id: invitation
-        for invitation in session.scalars(
-            select(Invitation).where(Invitation.event_id == event.id, Invitation.status.in_(COMING))
+    # Ids only: a batch of thousands is read here, and only pairs among them get a nudge.
+    rows = session.execute(
+        select(Invitation.participant_id, Invitation.id).where(
+            Invitation.event_id == event.id, Invitation.status.in_(COMING)
         )
-    }
+    )
+    invitations: dict[uuid.UUID, uuid.UUID] = {row[0]: row[1] for row in rows}
     buddy = partners(session, invitations)
     send_at = max(utcnow(), event.starts_at - NUDGE_BEFORE)
     planned = 0
-    for person, invitation in sorted(invitations.items(), key=lambda item: str(item[0])):
+    for person, invitation_id in sorted(invitations.items(), key=lambda item: str(item[0])):
         if buddy.get(person) in invitations:
             made = plan_one(
                 session=session,
                 purpose=BUDDY_NUDGE,
                 participant_id=person,
-                invitation_id=invitation.id,
+                invitation_id=invitation_id,
                 not_before=send_at,
             )
             planned += made is not None

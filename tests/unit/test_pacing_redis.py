@@ -87,3 +87,34 @@ def test_an_unreachable_redis_gives_no_token() -> None:
         "redis://127.0.0.1:1/12", socket_timeout=0.5, socket_connect_timeout=0.5
     )
     assert not RedisTokenBucket(unreachable, 5).acquire(timeout=1)
+
+
+def test_at_a_high_rate_a_process_takes_several_tokens_per_round_trip(
+    client: redis.Redis, key: str
+) -> None:
+    rate = 400.0
+    first = RedisTokenBucket(client, rate, key=key)
+    other_process = RedisTokenBucket(redis.Redis.from_url(REDIS_URL), rate, key=key)
+    assert first.batch == 8
+    sends: list[float] = []
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < 0.5:
+            for pacer in (first, other_process):
+                assert pacer.acquire(timeout=1)
+                sends.append(time.monotonic())
+    finally:
+        other_process.close()
+    # Both processes together stay within the one rate (one batch of slack at the start),
+    # and the tokens were not fetched one round trip at a time.
+    elapsed = sends[-1] - sends[0]
+    assert len(sends) <= rate * elapsed + 2 * first.batch
+    assert len(sends) >= rate * elapsed / 4
+
+
+def test_a_debt_keeps_the_bucket_until_it_is_paid(client: redis.Redis, key: str) -> None:
+    pacer = RedisTokenBucket(client, 400, key=key)
+    assert pacer.try_acquire(pacer.batch) == 0
+    # Eight tokens at 400 a second: the bucket is paid up after 20 ms and kept a second more.
+    assert 1000 < client.pttl(key) <= 1020
+    assert pacer.try_acquire() > 0

@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 from sqlalchemy.orm import Session
 
 from birge_shared.db import session_scope
@@ -32,19 +33,33 @@ from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.outbound.release import release_due
 from birge_workers.outbound.sweeper import sweep_in_flight
 from birge_workers.periodic import claim_slot, once_per_slot
+from birge_workers.relay import publish_committed
 from birge_workers.schedule import MESSAGES_RELEASE_INTERVAL, MESSAGES_SWEEP_INTERVAL
 from birge_workers.sending.fanout import fan_out
 from birge_workers.sending.runtime import send_pacer, sms_provider
 from birge_workers.sms.channel import SmsChannel
 
 
-def invitations_fan_out(batch_id: str) -> int:
-    """Plan and queue the invitation messages of a batch; return how many invitations got one."""
+def invitations_fan_out(task: Task[Any, Any], batch_id: str) -> int:
+    """Plan and queue the invitation messages of a batch; return how many invitations got one.
+
+    Each chunk's send tasks are published as soon as the chunk commits, to the queue this
+    task came from (the queue its workers consume), not at the relay's next tick.
+    """
     payload = InvitationsFanOut(batch_id=batch_id)
+    delivery = task.request.delivery_info or {}
+    queue = delivery.get("routing_key") or None
+
+    def publish(name: str, kwargs: dict[str, Any]) -> None:
+        task.app.send_task(name, kwargs=kwargs, queue=queue)
+
     return fan_out(
         batch_id=payload.batch_id,
         chunk_size=get_settings().sms_chunk_size,
         transaction=session_scope,
+        publish_now=lambda ids: publish_committed(
+            entry_ids=ids, publish=publish, transaction=session_scope
+        ),
     )
 
 
@@ -110,7 +125,7 @@ def messages_sweep_in_flight() -> dict[str, int] | None:
 
 
 def register_outbound_tasks(app: Celery) -> None:
-    app.task(name=InvitationsFanOut.task_name)(invitations_fan_out)
+    app.task(name=InvitationsFanOut.task_name, bind=True)(invitations_fan_out)
     app.task(name=SmsSend.task_name)(sms_send)
     app.task(name=EmailSend.task_name)(email_send)
     app.task(name=MESSAGES_RELEASE_DUE)(messages_release_due)

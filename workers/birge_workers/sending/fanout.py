@@ -3,15 +3,17 @@
 Each chunk is one transaction: its messages (one per channel the person has) and the send
 tasks that send them are committed together, so a chunk is either planned and queued or not
 at all. The messages' unique dedupe keys make a second run, or two runs at once, plan nothing
-twice.
+twice. The first chunk is small, so the first sends start while the rest is planned, and each
+chunk's send tasks may be published as soon as it commits (the relay publishes any left).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -22,12 +24,32 @@ from birge_shared.outbound.plan import plan_invitations, queue_planned
 log = logging.getLogger(__name__)
 
 Transaction = Callable[[], AbstractContextManager[Session]]
+#: Publishes committed outbox rows by id, leaving any it cannot to the relay.
+PublishNow = Callable[[Sequence[int]], object]
+
+
+#: The first chunk of a fan-out: small, so the first sends start while the rest is planned.
+FIRST_CHUNK = 20
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedChunk:
+    #: Planned invitations taken, and how many of them got messages.
+    taken: int
+    planned: int
+    #: The outbox rows of the chunk's send tasks.
+    outbox_ids: list[int]
 
 
 def plan_chunk(*, session: Session, batch_id: uuid.UUID, chunk_size: int) -> tuple[int, int]:
     """Plan the messages of up to `chunk_size` planned invitations of the batch that have
     none, and queue their sends; return how many invitations were taken and how many of
     them got messages. The caller commits."""
+    chunk = _plan_chunk(session=session, batch_id=batch_id, chunk_size=chunk_size)
+    return chunk.taken, chunk.planned
+
+
+def _plan_chunk(*, session: Session, batch_id: uuid.UUID, chunk_size: int) -> PlannedChunk:
     has_message = exists().where(
         Message.invitation_id == Invitation.id, Message.purpose == MessagePurpose.INVITATION
     )
@@ -46,20 +68,39 @@ def plan_chunk(*, session: Session, batch_id: uuid.UUID, chunk_size: int) -> tup
         )
     )
     planned = plan_invitations(session=session, invitation_ids=invitation_ids)
-    queue_planned(session=session, planned=planned)
-    return len(invitation_ids), len(planned.invitation_ids)
+    entries = queue_planned(session=session, planned=planned)
+    session.flush()
+    return PlannedChunk(
+        taken=len(invitation_ids),
+        planned=len(planned.invitation_ids),
+        outbox_ids=[entry.id for entry in entries],
+    )
 
 
-def fan_out(*, batch_id: uuid.UUID, chunk_size: int, transaction: Transaction) -> int:
+def fan_out(
+    *,
+    batch_id: uuid.UUID,
+    chunk_size: int,
+    transaction: Transaction,
+    publish_now: PublishNow | None = None,
+) -> int:
     """Plan and queue every planned invitation of the batch, one transaction per chunk;
-    return how many invitations got a message in this run."""
+    return how many invitations got a message in this run.
+
+    `publish_now`, when given, is offered each chunk's committed outbox rows at once, so its
+    sends need not wait for the relay's next tick; the rows stay the record either way.
+    """
     total = 0
+    size = min(chunk_size, FIRST_CHUNK)
     while True:
         with transaction() as session:
-            taken, planned = plan_chunk(session=session, batch_id=batch_id, chunk_size=chunk_size)
-        total += planned
+            chunk = _plan_chunk(session=session, batch_id=batch_id, chunk_size=size)
+        total += chunk.planned
+        if publish_now is not None and chunk.outbox_ids:
+            publish_now(chunk.outbox_ids)
         # A full chunk that planned nothing would be taken again forever: stop instead.
-        if taken < chunk_size or planned == 0:
+        if chunk.taken < size or chunk.planned == 0:
             break
+        size = chunk_size
     log.info("invitations fanned out", extra={"batch_id": str(batch_id), "count": total})
     return total

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,7 @@ from birge_api.invitations.warnings import band_shortfall, invitation_warnings, 
 from birge_api.pagination import decode_cursor
 from birge_api.problems import Problem, conflict, invalid, not_found
 from birge_shared import audit, buddies
-from birge_shared.budget import messages_of
+from birge_shared.budget import Recipient, messages_of
 from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     BatchKind,
@@ -63,6 +63,7 @@ from birge_shared.models import (
     Role,
     utcnow,
 )
+from birge_shared.models.invitation import new_token, token_hash
 from birge_shared.outbound.plan import queue_planned
 from birge_shared.outbox import enqueue
 from birge_shared.phones import mask
@@ -116,9 +117,7 @@ def preview(
     require_open(event)
     selection = select_people(session=session, event=event, request=request, settings=settings)
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
-    recipients = [
-        sms_recipient(settings, person.language, person.phone_encrypted) for person in invited
-    ]
+    recipients = _sms_recipients(session, settings, invited)
     overrides = load_overrides(session)
     cost = invitation_cost(
         event=event,
@@ -227,9 +226,7 @@ def create_batch(
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
     segments = invitation_cost(
         event=event,
-        recipients=[
-            sms_recipient(settings, person.language, person.phone_encrypted) for person in invited
-        ],
+        recipients=_sms_recipients(session, settings, invited),
         overrides=load_overrides(session),
         public_base_url=settings.public_base_url,
         price_per_segment=settings.sms_price_per_segment,
@@ -339,6 +336,30 @@ def approve_batch(
     return _batch_read(session, batch)
 
 
+#: Invitations written per INSERT: well under SQLite's and PostgreSQL's bound-parameter caps.
+_INVITATIONS_PER_INSERT = 500
+#: People whose numbers are read in one query: well under PostgreSQL's bound-parameter cap.
+_PHONES_PER_QUERY = 5000
+
+
+def _sms_recipients(
+    session: Session, settings: Settings, people: Sequence[Participant]
+) -> list[Recipient]:
+    """Each person's language and SMS route. The selection leaves the encrypted numbers in the
+    table, so they are read here by id, a few thousand per query: reading each as an
+    attribute would cost one query per person."""
+    phones: dict[uuid.UUID, str | None] = {}
+    ids = [person.id for person in people]
+    for start in range(0, len(ids), _PHONES_PER_QUERY):
+        rows = session.execute(
+            select(Participant.id, Participant.phone_encrypted).where(
+                Participant.id.in_(ids[start : start + _PHONES_PER_QUERY])
+            )
+        )
+        phones.update((person_id, phone) for person_id, phone in rows)
+    return [sms_recipient(settings, person.language, phones.get(person.id)) for person in people]
+
+
 def _add_invitations(
     session: Session, *, event: Event, batch: InvitationBatch, selection: Selection
 ) -> None:
@@ -346,11 +367,29 @@ def _add_invitations(
     statuses += [
         (person_id, InvitationStatus.WAITLISTED) for person_id in selection.proposal.waitlist
     ]
-    session.add_all(
-        Invitation(event_id=event.id, participant_id=person_id, status=status, batch_id=batch.id)
-        for person_id, status in statuses
-    )
-    session.flush()
+    cipher = get_cipher()
+    now = utcnow()
+    rows: list[dict[str, object]] = []
+    for person_id, status in statuses:
+        token = new_token()
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "event_id": event.id,
+                "participant_id": person_id,
+                "status": status,
+                "batch_id": batch.id,
+                "token_hash": token_hash(token, cipher),
+                "token_encrypted": cipher.encrypt(token),
+                "walk_in": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    # Rows, not ORM objects: a batch of ten thousand would otherwise spend most of the request
+    # building, tracking and flushing objects nothing here reads again.
+    for start in range(0, len(rows), _INVITATIONS_PER_INSERT):
+        session.execute(insert(Invitation), rows[start : start + _INVITATIONS_PER_INSERT])
 
 
 def _replay(*, session: Session, batch: InvitationBatch, fp: str) -> CreatedBatch:
