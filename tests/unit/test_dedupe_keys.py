@@ -105,7 +105,8 @@ def test_a_fallback_key_says_so_and_keeps_the_replaced_messages_version() -> Non
     fallback = first.falling_back_to(MessageChannel.SMS)
     assert str(fallback) == f"invitation:{invitation}:sms:invitation:fallback"
     assert parse_dedupe_key(str(fallback)) == fallback
-    assert fallback.fallback and not first.fallback
+    assert fallback.fallback
+    assert not first.fallback
 
     starts_at = datetime(2026, 12, 24, 15, 0, tzinfo=UTC)
     reminder = parse_dedupe_key(reminder_dedupe_key(uuid.UUID(invitation), 120, starts_at))
@@ -115,4 +116,6 @@ def test_a_fallback_key_says_so_and_keeps_the_replaced_messages_version() -> Non
     # The reminder's own rules still read its offset and start from the fallback's key.
     assert parse_reminder_key(moved) == (120, int(starts_at.timestamp()))
     parsed = parse_dedupe_key(moved)
-    assert parsed is not None and parsed.fallback and parsed.version == reminder.version
+    assert parsed is not None
+    assert parsed.fallback
+    assert parsed.version == reminder.version

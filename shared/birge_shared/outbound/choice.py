@@ -87,14 +87,13 @@ def choice_of(session: Session, message: Message) -> frozenset[MessageChannel] |
             batch_ids.append(invited_by)
     if not batch_ids:
         return None
-    stored: dict[uuid.UUID, list[str] | None] = {
-        batch_id: channels
-        for batch_id, channels in session.execute(
+    stored: dict[uuid.UUID, list[str] | None] = dict(
+        session.execute(
             select(InvitationBatch.id, InvitationBatch.channels).where(
                 InvitationBatch.id.in_(batch_ids)
             )
-        )
-    }
+        ).all()
+    )
     return next(
         (as_channels(stored[i]) for i in batch_ids if stored.get(i) is not None),
         None,

@@ -8,7 +8,6 @@ lifecycle and the one fallback are what is tested, not a provider.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -59,7 +58,7 @@ class RefusedAtCompose(SmsChannel):
 
 
 @pytest.fixture(autouse=True)
-def second_messenger(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def second_messenger(monkeypatch: pytest.MonkeyPatch) -> None:
     sms = CHANNELS[MessageChannel.SMS]
     table = dict(CHANNELS)
     table[MessageChannel.WHATSAPP] = ChannelSpec(
@@ -71,7 +70,6 @@ def second_messenger(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for module in ("birge_shared.outbound.plan", "birge_shared.outbound.fallback"):
         monkeypatch.setattr(f"{module}.CHANNELS", table)
     monkeypatch.setattr(channel_table, "CHANNELS", table)
-    yield
 
 
 def _send(channel: SmsChannel, message_ids: list[uuid.UUID]) -> dict[Outcome, int]:
@@ -138,7 +136,8 @@ def test_a_refusal_of_the_channel_plans_the_same_message_on_the_next_one(rows: R
     assert fallback.fallback_of_id == first
     assert fallback.dedupe_key == f"invitation:{invitation.id}:sms:invitation:fallback"
     key = parse_dedupe_key(fallback.dedupe_key)
-    assert key is not None and key.fallback
+    assert key is not None
+    assert key.fallback
     # The seat stays the person's while the fallback may reach them.
     assert rows.invitation(invitation.id).status is InvitationStatus.PLANNED
     # Queued through the outbox with the refusal.
