@@ -20,12 +20,10 @@ from birge_shared.models import (
     InvitationStatus,
     Message,
     MessageChannel,
-    MessageDirection,
-    MessagePurpose,
     MessageStatus,
 )
 from birge_workers.sending.fanout import plan_chunk
-from tests.factories import make_event, make_invitation, make_participant
+from tests.factories import channel_message, make_event, make_invitation, make_participant
 
 Headers = dict[str, str]
 
@@ -149,27 +147,8 @@ def test_a_refill_follows_the_events_latest_choice(db: Session) -> None:
     assert batch.channels == ["sms"]
 
 
-def _message(
-    db: Session,
-    invitation: Invitation,
-    channel: MessageChannel,
-    status: MessageStatus,
-    *,
-    fallback_of: Message | None = None,
-    reason: str | None = None,
-) -> Message:
-    message = Message(
-        direction=MessageDirection.OUTBOUND,
-        channel=channel,
-        purpose=MessagePurpose.INVITATION,
-        dedupe_key=f"invitation:{invitation.id}:{channel.value}:invitation:"
-        + ("fallback" if fallback_of else "0"),
-        invitation_id=invitation.id,
-        participant_id=invitation.participant_id,
-        status=status,
-        error_reason=reason,
-        fallback_of_id=fallback_of.id if fallback_of else None,
-    )
+def _message(db: Session, invitation: Invitation, *args: Any, **kwargs: Any) -> Message:
+    message = channel_message(invitation, *args, **kwargs)
     db.add(message)
     db.flush()
     return message
