@@ -1,6 +1,7 @@
 """One event as its coordinator runs it: live counts against the mix band, the roster with each
-person's answer and each channel's delivery, the event's delivery per channel, the waitlist in order, why a seat stays open, and what can be
-done: withdraw, move up, message the confirmed people, export, print a sign-in sheet.
+person's answer and each channel's delivery, the event's delivery per channel, the waitlist in
+order, why a seat stays open, and what can be done: withdraw, move up, message the confirmed
+people, export, print a sign-in sheet.
 
 Viewers read the counts and the mix only; every list of people and every action is refused to
 them by the same `require_*` checks the API's dependencies make.
