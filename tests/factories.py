@@ -134,6 +134,31 @@ def invitation_sms(
     )
 
 
+def channel_message(
+    invitation: Invitation,
+    channel: MessageChannel,
+    status: MessageStatus,
+    *,
+    fallback_of: Message | None = None,
+    reason: str | None = None,
+) -> Message:
+    """The invitation's message on `channel` (a fallback when `fallback_of` is given), under
+    its dedupe key; not added yet."""
+    version = "fallback" if fallback_of is not None else "0"
+    return Message(
+        id=uuid.uuid4(),
+        direction=MessageDirection.OUTBOUND,
+        channel=channel,
+        purpose="invitation",
+        dedupe_key=f"invitation:{invitation.id}:{channel.value}:invitation:{version}",
+        invitation_id=invitation.id,
+        participant_id=invitation.participant_id,
+        status=status,
+        error_reason=reason,
+        fallback_of_id=fallback_of.id if fallback_of is not None else None,
+    )
+
+
 def inbound_sms(
     participant_id: uuid.UUID | None, *, text: str | None = None, purpose: str = "reply:unknown"
 ) -> Message:

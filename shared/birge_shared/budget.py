@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,7 @@ from birge_shared.models import (
     Participant,
     utcnow,
 )
+from birge_shared.outbound.choice import CHOOSABLE
 from birge_shared.outbound.plan import Planned, queue_planned
 from birge_shared.settings import Settings, get_settings
 from birge_shared.sms.overrides import load_overrides
@@ -175,6 +176,7 @@ def release(
     purpose: MessagePurpose,
     planned: Planned,
     changes: Sequence[str] | None = None,
+    channels: Collection[MessageChannel] | None = None,
     now: datetime | None = None,
 ) -> InvitationBatch | None:
     """Queue planned messages of a refill or a change notice, or hold them past the budget.
@@ -218,6 +220,7 @@ def release(
         budget=settings.sms_daily_segment_budget,
         invited=len(sms_ids) if kind is BatchKind.REFILL else 0,
         changes=changes,
+        channels=channels,
         now=moment,
     )
 
@@ -233,6 +236,7 @@ def hold_or_queue(
     invited: int = 0,
     created_by_id: uuid.UUID | None = None,
     changes: Sequence[str] | None = None,
+    channels: Collection[MessageChannel] | None = None,
     now: datetime,
 ) -> InvitationBatch:
     """The one rule for planned messages: within the budget they are queued, past it held.
@@ -260,6 +264,10 @@ def hold_or_queue(
         released_at=None if held else now,
         kind=kind,
         changes=list(changes) if changes is not None else None,
+        # The channels its messages were planned on (a refill follows the event's choice).
+        channels=[channel.value for channel in CHOOSABLE if channel in channels]
+        if channels is not None
+        else None,
         created_at=now,
     )
     session.add(batch)

@@ -36,6 +36,7 @@ from birge_shared.models import (
     Participant,
     utcnow,
 )
+from birge_shared.outbound.choice import latest_choice
 from birge_shared.outbound.plan import plan_invitations
 from birge_shared.settings import Settings, get_settings
 
@@ -185,14 +186,19 @@ def refill(*, session: Session, event: Event, over_invite: float = 1.0) -> Refil
     session.flush()
     # The seats are marked; their messages come from the one planning path, as a fan-out's
     # do, counted against the city's SMS budget like a batch and held for approval past it.
+    # On the channels of the event's latest batch, as its coordinator chose them.
+    choice = latest_choice(session, event.id)
     release(
         session=session,
         event=event,
         kind=BatchKind.REFILL,
         purpose=MessagePurpose.INVITATION,
         planned=plan_invitations(
-            session=session, invitation_ids=[invitation.id for invitation in result.invited]
+            session=session,
+            invitation_ids=[invitation.id for invitation in result.invited],
+            channels=choice,
         ),
+        channels=choice,
     )
     result.open_seats = max(0, seats - held.total)
     if result.open_seats and pool and too_late is not None:
@@ -234,12 +240,14 @@ def promote(*, session: Session, event: Event, invitation: Invitation, over_invi
     invitation.status = InvitationStatus.PLANNED
     invitation.updated_at = now
     session.flush()
+    choice = latest_choice(session, event.id)
     release(
         session=session,
         event=event,
         kind=BatchKind.REFILL,
         purpose=MessagePurpose.INVITATION,
-        planned=plan_invitations(session=session, invitation_ids=[invitation.id]),
+        planned=plan_invitations(session=session, invitation_ids=[invitation.id], channels=choice),
+        channels=choice,
     )
 
 

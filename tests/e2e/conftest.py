@@ -306,6 +306,17 @@ class CommittedRows:
                 or 0
             )
 
+    def batch_channels(self, event: Event) -> list[list[str] | None]:
+        """The channels chosen for each of the event's batches, oldest first."""
+        with Session(self.engine) as session:
+            return list(
+                session.scalars(
+                    select(InvitationBatch.channels)
+                    .where(InvitationBatch.event_id == event.id)
+                    .order_by(InvitationBatch.created_at)
+                )
+            )
+
     def remove_outbox_since(self, mark: int) -> None:
         """Tasks the pages queued for workers, which do not run in the browser tests."""
         with Session(self.engine) as session:

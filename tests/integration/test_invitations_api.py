@@ -462,6 +462,7 @@ def test_list_pages_and_filters_by_status_without_the_full_phone(
         "status",
         "walk_in",
         "delivery",
+        "messages",
         "community",
         "language",
         "batch_id",

@@ -92,3 +92,30 @@ def test_the_migration_gives_old_keys_the_key_the_code_now_writes() -> None:
     ] == expected
     already = written(MessagePurpose.EVENT_CHANGED, "3", channel=MessageChannel.EMAIL)
     assert new_key(already, channel="email", purpose="event_changed") is None
+
+
+def test_a_fallback_key_says_so_and_keeps_the_replaced_messages_version() -> None:
+    invitation = str(uuid.uuid4())
+    first = DedupeKey(
+        subject=KeySubject.INVITATION,
+        subject_id=invitation,
+        channel=MessageChannel.WHATSAPP,
+        purpose=MessagePurpose.INVITATION,
+    )
+    fallback = first.falling_back_to(MessageChannel.SMS)
+    assert str(fallback) == f"invitation:{invitation}:sms:invitation:fallback"
+    assert parse_dedupe_key(str(fallback)) == fallback
+    assert fallback.fallback
+    assert not first.fallback
+
+    starts_at = datetime(2026, 12, 24, 15, 0, tzinfo=UTC)
+    reminder = parse_dedupe_key(reminder_dedupe_key(uuid.UUID(invitation), 120, starts_at))
+    assert reminder is not None
+    moved = str(reminder.falling_back_to(MessageChannel.WHATSAPP))
+    assert moved.endswith(f":whatsapp:reminder:fallback:120:{int(starts_at.timestamp())}")
+    # The reminder's own rules still read its offset and start from the fallback's key.
+    assert parse_reminder_key(moved) == (120, int(starts_at.timestamp()))
+    parsed = parse_dedupe_key(moved)
+    assert parsed is not None
+    assert parsed.fallback
+    assert parsed.version == reminder.version

@@ -67,7 +67,24 @@ DELIVERY_STATUS = {
     "queued": N_("Handed to the operator"),
     "sent": N_("Sent"),
     "delivered": N_("Delivered"),
+    "read": N_("Read"),
     "undelivered": N_("Not delivered"),
+    "failed": N_("Failed"),
+    "skipped": N_("Not sent"),
+}
+#: A channel's name as a coordinator reads it (the brands are written alike in every language).
+CHANNEL = {
+    "whatsapp": N_("WhatsApp"),
+    "telegram": N_("Telegram"),
+    "sms": N_("SMS"),
+    "email": N_("E-mail"),
+}
+#: The columns of an event's per-channel delivery summary, by the API's status names.
+SUMMARY_STATUS = {
+    "queued": N_("Waiting or queued"),
+    "sent": N_("Sent"),
+    "delivered": N_("Delivered"),
+    "read": N_("Read"),
     "failed": N_("Failed"),
     "skipped": N_("Not sent"),
 }
@@ -116,6 +133,11 @@ def event_status_label(code: object) -> str:
 
 def delivery_label(code: str) -> str:
     return _(DELIVERY_STATUS.get(code, code))
+
+
+def channel_label(code: object) -> str:
+    value = str(getattr(code, "value", code))
+    return _(CHANNEL.get(value, value))
 
 
 def community_label(code: object) -> str:

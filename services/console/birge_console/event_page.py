@@ -1,6 +1,7 @@
 """One event as its coordinator runs it: live counts against the mix band, the roster with each
-person's answer and SMS delivery, the waitlist in order, why a seat stays open, and what can be
-done: withdraw, move up, message the confirmed people, export, print a sign-in sheet.
+person's answer and each channel's delivery, the event's delivery per channel, the waitlist in
+order, why a seat stays open, and what can be done: withdraw, move up, message the confirmed
+people, export, print a sign-in sheet.
 
 Viewers read the counts and the mix only; every list of people and every action is refused to
 them by the same `require_*` checks the API's dependencies make.
@@ -18,7 +19,7 @@ from fastapi import Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from birge_api.events.service import get_event
-from birge_api.invitations import messaging, roster, seats, service
+from birge_api.invitations import delivery, messaging, roster, seats, service
 from birge_api.invitations.schemas import InvitationListItem, MessageEstimate
 from birge_api.pagination import encode_cursor
 from birge_api.problems import Problem
@@ -131,6 +132,8 @@ def _page(
                 session=console.db, actor=console.actor, event_id=event.id, status=None, limit=10
             ),
             sent_batch=batch,
+            delivery=delivery.summary(console.db, event.id),
+            summary_statuses=event_labels.SUMMARY_STATUS,
             confirmed=sum(1 for item in items if item.status is InvitationStatus.ACCEPTED),
             # The message reaches the confirmed who are not inside yet; say who it leaves out.
             checked_in=sum(1 for item in items if item.status is InvitationStatus.ATTENDED),

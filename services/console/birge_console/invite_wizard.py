@@ -1,5 +1,5 @@
-"""The invite wizard: choose a pool, read the balanced proposal and why anyone is left out,
-adjust it, see each language's SMS with its segments and price, then send once.
+"""The invite wizard: choose a pool and the channels, read the balanced proposal and why anyone
+is left out, adjust it, see each language's SMS with its segments and price, then send once.
 
 The proposal is the API's preview (`service.preview`) and the send its `create_batch`, so the
 wizard invites by exactly the API's rules. Choosing and previewing are GET forms (they change
@@ -26,7 +26,8 @@ from birge_console import event_labels, i18n
 from birge_console.context import Console, ConsoleDep
 from birge_console.i18n import N_
 from birge_console.routing import console_router
-from birge_shared.models import Community, Event, Language, SavedFilter
+from birge_shared.models import Community, Event, Language, MessageChannel, SavedFilter
+from birge_shared.outbound.choice import CHOOSABLE, ChannelChoiceInvalidError, checked_choice
 from birge_shared.sms.operators import brands
 
 router = console_router()
@@ -56,6 +57,7 @@ def _pool_page(
     not_invited_within_days: str,
     max_people: str,
     saved_filter: str = "",
+    channels: list[str] | None = None,
     errors: list[str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -85,6 +87,9 @@ def _pool_page(
         errors=errors or [],
         labels=event_labels,
         undeclared=UNDECLARED,
+        channel_choices=CHOOSABLE,
+        # Every channel is ticked until the coordinator unticks some.
+        channels=[choice.value for choice in CHOOSABLE] if channels is None else channels,
     )
 
 
@@ -95,6 +100,22 @@ def _saved_filter(console: Console, value: str) -> SavedFilter | None:
     except ValueError:
         return None
     return filters.get_filter(session=console.db, actor=console.actor, filter_id=filter_id)
+
+
+def chosen_channels(channel: list[str], chosen: str) -> list[MessageChannel] | None:
+    """The channels ticked in the wizard; None (every channel) when the choice was not shown
+    or everything is ticked. Bad input is the API's 422 problem, in the reader's words."""
+    if not chosen or set(channel) == {choice.value for choice in CHOOSABLE}:
+        return None
+    try:
+        return checked_choice(channel)
+    except ChannelChoiceInvalidError:
+        known = {choice.value for choice in CHOOSABLE}
+        if any(name not in known for name in channel):
+            raise invalid("channels", i18n._("Unknown channel.")) from None
+        raise invalid(
+            "channels", i18n._("Choose at least one of WhatsApp, Telegram or SMS.")
+        ) from None
 
 
 def _number(value: str, field: str) -> int | None:
@@ -116,6 +137,7 @@ def build_request(
     max_people: str,
     saved: SavedFilter | None = None,
     event: Event | None = None,
+    channels: list[MessageChannel] | None = None,
 ) -> InvitationRequest:
     """The API's request from the wizard's first step; bad input is the API's 422 problem.
 
@@ -129,12 +151,15 @@ def build_request(
             return InvitationRequest(
                 criteria=filters.invitation_criteria(
                     saved, event=event, max_people=_number(max_people, "max")
-                )
+                ),
+                channels=channels,
             )
         if mode == "people":
             if not participant_ids:
                 raise invalid("participant_ids", i18n._("Choose at least one person."))
-            return InvitationRequest(participant_ids=list(dict.fromkeys(participant_ids)))
+            return InvitationRequest(
+                participant_ids=list(dict.fromkeys(participant_ids)), channels=channels
+            )
         known_languages = {language.value for language in Language}
         known_communities = {community.value for community in Community} | {UNDECLARED}
         if any(code not in known_languages for code in languages) or any(
@@ -150,7 +175,8 @@ def build_request(
                 or None,
                 not_invited_within_days=_number(not_invited_within_days, "not_invited_within_days"),
                 max=_number(max_people, "max"),
-            )
+            ),
+            channels=channels,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -190,6 +216,8 @@ def proposal(
     not_invited_within_days: Annotated[str, Query(max_length=10)] = "",
     max: Annotated[str, Query(max_length=10)] = "",
     saved_filter: Annotated[str, Query(max_length=40)] = "",
+    channel: Texts = [],  # noqa: B006
+    channels_chosen: Annotated[str, Query(max_length=1)] = "",
 ) -> HTMLResponse:
     return _proposal(
         console,
@@ -201,6 +229,8 @@ def proposal(
         not_invited_within_days=not_invited_within_days,
         max_people=max,
         saved_filter=saved_filter,
+        channel=channel,
+        channels_chosen=channels_chosen,
     )
 
 
@@ -209,6 +239,8 @@ def recalculate(
     console: ConsoleDep,
     event_id: uuid.UUID,
     participant: Annotated[list[uuid.UUID], Form()] = [],  # noqa: B006
+    channel: Annotated[list[str], Form()] = [],  # noqa: B006
+    channels_chosen: Annotated[str, Form(max_length=1)] = "",
 ) -> HTMLResponse:
     """The proposal again over the people left checked; posted so no token lands in a URL."""
     return _proposal(
@@ -220,6 +252,8 @@ def recalculate(
         communities=[],
         not_invited_within_days="",
         max_people="",
+        channel=channel,
+        channels_chosen=channels_chosen,
     )
 
 
@@ -234,11 +268,15 @@ def _proposal(
     not_invited_within_days: str,
     max_people: str,
     saved_filter: str = "",
+    channel: list[str] | None = None,
+    channels_chosen: str = "",
 ) -> HTMLResponse:
     console.require_writer()
     event = get_event(session=console.db, actor=console.actor, event_id=event_id)
+    ticked = list(channel or [])
     try:
         with i18n.using(console.language):
+            channels = chosen_channels(ticked, channels_chosen)
             request = build_request(
                 mode=mode,
                 participant_ids=participant_ids,
@@ -248,6 +286,7 @@ def _proposal(
                 max_people=max_people,
                 saved=_saved_filter(console, saved_filter) if mode == "filter" else None,
                 event=event,
+                channels=channels,
             )
         preview = service.preview(
             session=console.db,
@@ -275,6 +314,7 @@ def _proposal(
             not_invited_within_days=not_invited_within_days,
             max_people=max_people,
             saved_filter=saved_filter,
+            channels=ticked if channels_chosen else None,
             errors=errors,
             status_code=problem.status,
         )
@@ -293,6 +333,8 @@ def _proposal(
         currency=console.settings.sms_price_currency,
         idempotency_key=uuid.uuid4().hex,
         labels=event_labels,
+        # None: every channel, each person's first usable messenger and e-mail beside it.
+        channels=request.channels,
     )
 
 
@@ -302,18 +344,24 @@ def send(
     event_id: uuid.UUID,
     idempotency_key: Annotated[str, Form(min_length=1, max_length=200)],
     participant: Annotated[list[uuid.UUID], Form()] = [],  # noqa: B006
+    channel: Annotated[list[str], Form()] = [],  # noqa: B006
+    channels_chosen: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    """Send the checked people as one batch; the same key again answers with that batch."""
+    """Send the checked people as one batch on the chosen channels; the same key again
+    answers with that batch."""
     console.require_writer()
-    if not participant:
-        with i18n.using(console.language):
+    with i18n.using(console.language):
+        if not participant:
             raise invalid("participant_ids", i18n._("Choose at least one person."))
+        channels = chosen_channels(channel, channels_chosen)
     created = service.create_batch(
         session=console.db,
         actor=console.actor,
         settings=console.settings,
         event_id=event_id,
-        request=InvitationRequest(participant_ids=list(dict.fromkeys(participant))),
+        request=InvitationRequest(
+            participant_ids=list(dict.fromkeys(participant)), channels=channels
+        ),
         idempotency_key=idempotency_key,
     )
     return RedirectResponse(f"/console/events/{event_id}?batch={created.batch.id}", status_code=303)

@@ -10,6 +10,8 @@ service functions'; this module only turns forms into their arguments.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -23,7 +25,7 @@ from birge_api.participants import channels as api_channels
 from birge_api.participants import export, history, service
 from birge_api.participants.schemas import participant_list_item, participant_read
 from birge_api.problems import Problem
-from birge_console import buddies, event_groups
+from birge_console import buddies, event_groups, event_labels
 from birge_console.context import Console, ConsoleDep
 from birge_console.i18n import N_
 from birge_console.participant_channels import section_context
@@ -44,10 +46,13 @@ from birge_shared.models import (
     ConsentMethod,
     EventStatus,
     InvitationStatus,
+    Message,
+    MessageChannel,
     MessageDirection,
     MessageStatus,
     utcnow,
 )
+from birge_shared.outbound.choice import CHOOSABLE
 
 router = console_router()
 
@@ -76,6 +81,7 @@ MESSAGE_STATUS_NAMES = {
     MessageStatus.DELIVERED: N_("Delivered"),
     MessageStatus.UNDELIVERED: N_("Not delivered"),
     MessageStatus.FAILED: N_("Failed"),
+    MessageStatus.READ: N_("Read"),
     MessageStatus.RECEIVED: N_("Received"),
     MessageStatus.SKIPPED: N_("Not needed"),
 }
@@ -320,6 +326,12 @@ def erase(
     return RedirectResponse(f"/console/participants?erased={len(chosen)}", status_code=303)
 
 
+def per_channel(messages: Sequence[Message]) -> list[tuple[MessageChannel, int]]:
+    """How many of the person's messages went or came on each channel, in the shown order."""
+    counts = Counter(message.channel for message in messages)
+    return [(channel, counts[channel]) for channel in CHOOSABLE if counts[channel]]
+
+
 def _person_page(
     console: ConsoleDep, participant_id: uuid.UUID, shown: dict[uuid.UUID, str | None]
 ) -> HTMLResponse:
@@ -338,6 +350,9 @@ def _person_page(
         event_groups=event_groups.person_groups(console, record.participant.id),
         **buddies.person_section(console, record.participant),
         messages=record.messages,
+        messages_per_channel=per_channel(record.messages),
+        message_channels={message.id: message.channel for message in record.messages},
+        labels=event_labels,
         shown=shown,
         community_names=COMMUNITY_NAMES,
         invitation_status_names=INVITATION_STATUS_NAMES,

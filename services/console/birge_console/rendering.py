@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi.responses import HTMLResponse
 
 from birge_api.templating import translated_environment
-from birge_console import api_texts, i18n
+from birge_console import api_texts, event_labels, i18n
 from birge_console.static_files import asset_url
 from birge_shared import i18n as shared_i18n
 from birge_shared.i18n import LANGUAGE_NAMES
@@ -75,6 +75,7 @@ def _money(value: Decimal | None, currency: str) -> str:
 env = translated_environment(TEMPLATES, autoescape=("html", "svg"))
 env.filters.update(date=_date, day=_day, time=_time, number=_number, percent=_percent, money=_money)
 env.filters.update(import_detail=api_texts.import_detail, failure_reason=api_texts.failure_reason)
+env.filters.update(channel_label=event_labels.channel_label)
 env.globals.update(asset=asset_url, language_names=LANGUAGE_NAMES)
 
 

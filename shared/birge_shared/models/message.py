@@ -44,6 +44,12 @@ class Message(TimestampMixin, Base):
     batch_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("invitation_batch.id", ondelete="SET NULL"), index=True
     )
+    #: The message refused for good on another channel (or skipped there, switched off) that
+    #: this one was planned in place of, on the person's next channel
+    #: (`birge_shared.outbound.fallback`).
+    fallback_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("message.id", ondelete="SET NULL")
+    )
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[MessageStatus] = mapped_column(
         str_enum(MessageStatus), default=MessageStatus.PLANNED

@@ -96,12 +96,15 @@ def plan_messages(
     not_before: datetime | None = None,
     body_encrypted: str | None = None,
     segments: int | None = None,
+    batch_id: uuid.UUID | None = None,
+    fallback_of_id: uuid.UUID | None = None,
 ) -> Planned:
     """Plan `purpose` for each target on each of its channels; the caller queues and commits.
 
     `channels` narrows the choice (an answer to a text goes back by SMS); `version` is the
     key's version, else the event's SEQUENCE on a channel planned per version and once
     otherwise. A message whose key exists already is not planned again and is not returned.
+    `fallback_of_id` makes the messages the fallback of that message (their key says so).
     """
     now = utcnow()
     rows: list[dict[str, Any]] = []
@@ -122,6 +125,7 @@ def plan_messages(
                 version=version
                 if version is not None
                 else (str(target.sequence) if spec.per_sequence else ONCE),
+                fallback=fallback_of_id is not None,
             )
             rows.append(
                 {
@@ -137,6 +141,8 @@ def plan_messages(
                     "not_before": not_before,
                     "body_encrypted": body_encrypted,
                     "segments": segments,
+                    "batch_id": batch_id,
+                    "fallback_of_id": fallback_of_id,
                     "created_at": now,
                     "updated_at": now,
                 }

@@ -58,6 +58,7 @@ from birge_shared.models import (
     utcnow,
 )
 from birge_shared.outbound.channels import CHANNELS
+from birge_shared.outbound.fallback import plan_fallback
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
 from birge_shared.sms.overrides import load_overrides
@@ -69,7 +70,7 @@ from birge_workers.outbound.provider import (
     SentMessage,
     TemporaryProviderError,
 )
-from birge_workers.outbound.wanted import PERSON_GONE, unwanted
+from birge_workers.outbound.wanted import CHANNEL_OFF, PERSON_GONE, channel_on, unwanted
 from birge_workers.sending.pacing import Pacer
 from birge_workers.sending.quiet_hours import quiet_until
 from birge_workers.sending.runtime import PerProcess
@@ -307,6 +308,7 @@ def _claim_one(
         message=message,
         participant=person,
         has_address=facts is not None and channel.has_address(facts.participant, facts.rows),
+        channel_is_on=facts is not None and channel_on(message.channel, facts.rows),
         invitation=facts.invitation if facts is not None else None,
         event=facts.event if facts is not None else None,
         keeps_calendar=channel.keeps_calendar,
@@ -314,6 +316,9 @@ def _claim_one(
     )
     if reason is not None:
         _finish(message, status=MessageStatus.SKIPPED, code=None, reason=reason, now=now)
+        if reason == CHANNEL_OFF:
+            # Before the seat is looked at: the fallback keeps the invitation alive.
+            plan_fallback(session=session, message=message)
         if reason in PERSON_GONE:
             # Nobody will ever receive this invitation: its seat goes to the waitlist now.
             _close_invitation(session=session, message=message, reason=reason, settings=settings)
@@ -352,7 +357,8 @@ def _claim_one(
         return channel.compose(message=message, facts=facts, settings=settings, now=now)
     except PermanentProviderError as error:
         # A message that cannot be built (an address the library cannot write) will not
-        # improve with time.
+        # improve with time; one the channel cannot carry (no approved template) may go on
+        # the next channel.
         give_up(
             session=session,
             message=message,
@@ -360,6 +366,7 @@ def _claim_one(
             reason=error.reason,
             now=now,
             settings=settings,
+            falls_back=error.falls_back,
         )
         return Outcome.FAILED
 
@@ -684,6 +691,7 @@ def record_refusal(
         reason=error.reason,
         now=now,
         settings=settings,
+        falls_back=error.falls_back,
     )
     # After giving up, so the refused invitation reads as failed.
     channel.after_refusal(session=session, message=message, error=error, now=now, settings=settings)
@@ -742,10 +750,16 @@ def give_up(
     reason: str,
     now: datetime,
     settings: Settings,
+    falls_back: bool = False,
 ) -> None:
     """The message will not be sent: mark it failed and, if it was the invitation's last
-    hope, free the invitation's seat."""
+    hope, free the invitation's seat.
+
+    `falls_back`: the refusal was the channel's, so the message is first planned once on the
+    person's next channel (`plan_fallback`), which keeps the seat theirs."""
     _finish(message, status=MessageStatus.FAILED, code=code, reason=reason, now=now)
+    if falls_back:
+        plan_fallback(session=session, message=message)
     _close_invitation(
         session=session,
         message=message,

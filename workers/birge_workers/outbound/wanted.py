@@ -8,6 +8,7 @@ channel, which of those stops it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from birge_shared.buddies import BUDDY_NUDGE, nudge_wanted
@@ -15,24 +16,37 @@ from birge_shared.departure import AFTER_OPT_OUT
 from birge_shared.followup import REMINDER, is_stale_reminder
 from birge_shared.free_text import FREE_TEXT_PURPOSES
 from birge_shared.models import (
+    Channel,
     Event,
     EventStatus,
     Invitation,
     InvitationStatus,
     Message,
+    MessageChannel,
     MessagePurpose,
     Participant,
+    ParticipantChannel,
 )
 from birge_shared.surveys import SURVEY_PURPOSES
 
 ERASED = "the participant was erased"
 OPTED_OUT = "the participant opted out"
 NO_ADDRESS = "the participant has no address on this channel"
-#: Nobody will ever receive the message: an invitation's seat goes to the waitlist.
-PERSON_GONE = frozenset({ERASED, OPTED_OUT, NO_ADDRESS})
+#: The person (or a coordinator) switched this channel off after the message was planned: the
+#: message falls back once to the person's next channel (`birge_shared.outbound.fallback`).
+CHANNEL_OFF = "the channel was switched off for the participant"
+#: Nobody will receive the message on this channel: an invitation's seat goes to the
+#: waitlist, unless another of its messages (a fallback) may still reach the person.
+PERSON_GONE = frozenset({ERASED, OPTED_OUT, NO_ADDRESS, CHANNEL_OFF})
 
 #: Invitations whose holder still expects the event: its notices and calendar reach them.
 EXPECTING = frozenset({InvitationStatus.PLANNED, InvitationStatus.SENT, InvitationStatus.ACCEPTED})
+
+
+def channel_on(channel: MessageChannel, rows: Mapping[Channel, ParticipantChannel]) -> bool:
+    """Is the channel not switched off in the person's channel rows? (No row: never was.)"""
+    row = rows.get(Channel(channel.value))
+    return row is None or row.opted_out_at is None
 
 
 def unwanted(
@@ -40,6 +54,7 @@ def unwanted(
     message: Message,
     participant: Participant | None,
     has_address: bool,
+    channel_is_on: bool = True,
     invitation: Invitation | None,
     event: Event | None,
     keeps_calendar: bool,
@@ -47,14 +62,18 @@ def unwanted(
 ) -> str | None:
     """Why this message should no longer be sent, or None when it should.
 
-    `has_address`: the person can be reached on the message's channel. `keeps_calendar`: the
-    channel carries a calendar entry, which still serves someone who already said yes.
+    `has_address`: the person can be reached on the message's channel. `channel_is_on`:
+    the channel is not switched off for them (`channel_on`). `keeps_calendar`: the channel carries
+    a calendar entry, which still serves someone who already said yes.
     """
     if participant is None or participant.erased_at is not None:
         return ERASED
     purpose = message.purpose
     if participant.opted_out_at is not None and purpose not in AFTER_OPT_OUT:
         return OPTED_OUT
+    if not channel_is_on and purpose not in AFTER_OPT_OUT:
+        # An answer to the person's own stop on this channel still goes on it.
+        return CHANNEL_OFF
     if not has_address:
         return NO_ADDRESS
     reasons = [

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from birge_shared.models import Invitation, InvitationStatus, Message, MessagePurpose
+from birge_shared.models import (
+    Invitation,
+    InvitationBatch,
+    InvitationStatus,
+    Message,
+    MessagePurpose,
+)
+from birge_shared.outbound.choice import as_channels
 from birge_shared.outbound.plan import plan_invitations, queue_planned
 
 log = logging.getLogger(__name__)
@@ -67,7 +74,11 @@ def _plan_chunk(*, session: Session, batch_id: uuid.UUID, chunk_size: int) -> Pl
             .with_for_update(skip_locked=True, of=Invitation)
         )
     )
-    planned = plan_invitations(session=session, invitation_ids=invitation_ids)
+    # The channels the coordinator chose for the batch; None is every channel.
+    chosen = session.scalar(select(InvitationBatch.channels).where(InvitationBatch.id == batch_id))
+    planned = plan_invitations(
+        session=session, invitation_ids=invitation_ids, channels=as_channels(chosen)
+    )
     entries = queue_planned(session=session, planned=planned)
     session.flush()
     return PlannedChunk(

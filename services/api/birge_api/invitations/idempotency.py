@@ -27,10 +27,14 @@ def fingerprint(event_id: uuid.UUID, request: InvitationRequest) -> str:
     """sha256 of the event id and the parsed body as canonical JSON.
 
     The parsed body, not the raw bytes: key order, spacing and spelled-out defaults do not
-    make a retry look like another request.
+    make a retry look like another request. The chosen channels count; left out, they are
+    left out of the fingerprint too, which stays what it was before channels could be chosen.
     """
+    body = request.model_dump(
+        mode="json", exclude={"channels"} if request.channels is None else None
+    )
     canonical = json.dumps(
-        {"event_id": str(event_id), "body": request.model_dump(mode="json")},
+        {"event_id": str(event_id), "body": body},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.invitations import service
+from birge_api.invitations.delivery import current_messenger
 from birge_api.invitations.schemas import (
     CommunityCounts,
     EventCounts,
@@ -42,7 +43,6 @@ from birge_shared.models import (
     Invitation,
     InvitationStatus,
     Message,
-    MessageChannel,
     MessageDirection,
     MessageStatus,
     Participant,
@@ -84,11 +84,15 @@ def _item(session: Session, actor: Actor, invitation: Invitation) -> InvitationL
         select(Message).where(
             Message.invitation_id == invitation.id,
             Message.purpose == "invitation",
-            Message.channel == MessageChannel.SMS,
+            current_messenger(),
         )
     )
     return roster_item(
-        invitation, invitation.participant, message, show_people=actor.role is not Role.VIEWER
+        invitation,
+        invitation.participant,
+        message,
+        show_people=actor.role is not Role.VIEWER,
+        session=session,
     )
 
 

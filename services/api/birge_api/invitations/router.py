@@ -12,10 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 
 from birge_api.deps import Admin, ParticipantReader, Reader, SessionDep, SettingsDep, Writer
-from birge_api.invitations import messaging, roster, seats, service
+from birge_api.events.service import get_event
+from birge_api.invitations import delivery, messaging, roster, seats, service
 from birge_api.invitations.schemas import (
     BatchCreated,
     BatchRead,
+    DeliverySummary,
     EventCounts,
     InvitationListItem,
     InvitationPreview,
@@ -185,6 +187,13 @@ def get_seats(
 def get_counts(event_id: uuid.UUID, session: SessionDep, actor: Reader) -> EventCounts:
     """Counts per community against the mix band, and nobody's name: viewers read it too."""
     return roster.counts(session=session, actor=actor, event_id=event_id)
+
+
+@router.get("/delivery", responses=_PROBLEMS)
+def get_delivery(event_id: uuid.UUID, session: SessionDep, actor: Reader) -> DeliverySummary:
+    """Every message to the event's invitees, counted per channel and status; no people."""
+    event = get_event(session=session, actor=actor, event_id=event_id)
+    return delivery.summary(session, event.id)
 
 
 @router.get("/waitlist", responses=_PROBLEMS)

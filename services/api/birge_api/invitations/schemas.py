@@ -6,9 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from birge_shared.models import BatchKind, Community, InvitationStatus, Language
+from birge_shared.models import BatchKind, Community, InvitationStatus, Language, MessageChannel
+from birge_shared.outbound.choice import ChannelChoiceInvalidError, checked_choice
 
 
 class _Strict(BaseModel):
@@ -52,6 +53,22 @@ class InvitationRequest(_Strict):
 
     participant_ids: list[uuid.UUID] | None = Field(default=None, min_length=1)
     criteria: Criteria | None = None
+    channels: list[MessageChannel] | None = Field(
+        default=None,
+        min_length=1,
+        description="The channels this batch may use (`whatsapp`, `telegram`, `sms`, "
+        "`email`), at least one of WhatsApp, Telegram or SMS: each person gets the first of "
+        "their own channels among these (and e-mail beside it when chosen). All when left "
+        "out. Refills of the event follow its latest batch's choice.",
+    )
+
+    @field_validator("channels")
+    @classmethod
+    def _one_messenger(cls, value: list[MessageChannel] | None) -> list[MessageChannel] | None:
+        try:
+            return checked_choice(value)
+        except ChannelChoiceInvalidError as error:
+            raise ValueError(str(error)) from None
 
 
 class Excluded(BaseModel):
@@ -188,6 +205,9 @@ class BatchRead(BaseModel):
         "nothing of it is left to send."
     )
     estimated_segments: int
+    channels: list[MessageChannel] | None = Field(
+        default=None, description="The channels chosen for the batch; null is all"
+    )
     counts: BatchCounts
 
 
@@ -201,7 +221,7 @@ class BatchCreated(BatchRead):
 
 
 DeliveryStatus = Literal[
-    "planned", "queued", "sent", "delivered", "undelivered", "failed", "skipped"
+    "planned", "queued", "sent", "delivered", "read", "undelivered", "failed", "skipped"
 ]
 
 
@@ -214,6 +234,47 @@ class Delivery(BaseModel):
     reason: str | None
     error_code: str | None = Field(description="The provider's error code, when it gave one")
     updated_at: datetime | None
+
+
+class ChannelDelivery(BaseModel):
+    """One message of the invitation on one channel, and where it is."""
+
+    channel: MessageChannel
+    status: DeliveryStatus
+    reason: str | None = Field(description="Why it failed or was skipped")
+    error_code: str | None = Field(description="The provider's error code, when it gave one")
+    fallback_of: MessageChannel | None = Field(
+        default=None,
+        description="Planned on this channel because the invitation failed on that one "
+        "(refused for good, or the channel was switched off)",
+    )
+    updated_at: datetime | None
+
+
+#: The statuses a channel's messages are counted under in an event's delivery summary.
+SummaryStatus = Literal["queued", "sent", "delivered", "read", "failed", "skipped"]
+
+
+class ChannelSummary(BaseModel):
+    """An event's messages on one channel, by where they are."""
+
+    channel: MessageChannel
+    queued: int = Field(default=0, description="Planned, being sent, or queued at the provider")
+    sent: int = 0
+    delivered: int = 0
+    read: int = Field(default=0, description="Opened by the person (WhatsApp)")
+    failed: int = Field(default=0, description="Failed or undelivered")
+    skipped: int = Field(default=0, description="No longer wanted when its turn came")
+    total: int = 0
+
+
+class DeliverySummary(BaseModel):
+    """Every message to the event's invitees, per channel and status."""
+
+    channels: list[ChannelSummary] = Field(
+        description="The channels with at least one message, in the order WhatsApp, "
+        "Telegram, SMS, e-mail"
+    )
 
 
 class InvitationListItem(BaseModel):
@@ -231,7 +292,13 @@ class InvitationListItem(BaseModel):
     language: Language
     batch_id: uuid.UUID | None
     delivery: Delivery | None = Field(
-        description="The invitation SMS; null when none was planned (waitlisted, walk-in)"
+        description="The invitation's message on the channel that carries it now (after a "
+        "fallback, the fallback's); null when none was planned (waitlisted, walk-in)"
+    )
+    messages: list[ChannelDelivery] = Field(
+        default_factory=list,
+        description="The invitation's messages, one per channel it was planned on, oldest "
+        "first (a calendar e-mail beside the messenger, a fallback after a failure)",
     )
     sent_at: datetime | None
     expires_at: datetime | None

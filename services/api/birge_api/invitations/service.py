@@ -21,15 +21,20 @@ from birge_api.events.service import get_event
 from birge_api.invitations import idempotency
 from birge_api.invitations.budget import over_budget
 from birge_api.invitations.cost import invitation_cost, invitation_samples, sms_recipient
+from birge_api.invitations.delivery import (
+    ROSTER_STATUS,
+    current_messenger,
+    messages_by_invitation,
+)
 from birge_api.invitations.schemas import (
     BatchCounts,
     BatchCreated,
     BatchRead,
     BatchState,
+    ChannelDelivery,
     Cost,
     CostText,
     Delivery,
-    DeliveryStatus,
     Excluded,
     InvitationListItem,
     InvitationPreview,
@@ -45,6 +50,7 @@ from birge_api.pagination import decode_cursor
 from birge_api.problems import Problem, conflict, invalid, not_found
 from birge_shared import audit, buddies
 from birge_shared.budget import Recipient, messages_of
+from birge_shared.channels import usable_orders
 from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     BatchKind,
@@ -58,13 +64,14 @@ from birge_shared.models import (
     Language,
     Message,
     MessageChannel,
+    MessagePurpose,
     MessageStatus,
     Participant,
     Role,
     utcnow,
 )
 from birge_shared.models.invitation import new_token, token_hash
-from birge_shared.outbound.plan import queue_planned
+from birge_shared.outbound.plan import channels_for, queue_planned
 from birge_shared.outbox import enqueue
 from birge_shared.phones import mask
 from birge_shared.settings import Settings
@@ -77,6 +84,7 @@ _DELIVERY: dict[MessageStatus, str] = {
     MessageStatus.QUEUED: "sent",
     MessageStatus.SENT: "sent",
     MessageStatus.DELIVERED: "delivered",
+    MessageStatus.READ: "delivered",
     MessageStatus.FAILED: "failed",
     MessageStatus.UNDELIVERED: "failed",
     MessageStatus.SKIPPED: "skipped",
@@ -117,7 +125,7 @@ def preview(
     require_open(event)
     selection = select_people(session=session, event=event, request=request, settings=settings)
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
-    recipients = _sms_recipients(session, settings, invited)
+    recipients = _sms_recipients(session, settings, by_sms(session, invited, request.channels))
     overrides = load_overrides(session)
     cost = invitation_cost(
         event=event,
@@ -178,6 +186,26 @@ def preview(
     )
 
 
+def by_sms(
+    session: Session, people: Sequence[Participant], channels: Collection[MessageChannel] | None
+) -> list[Participant]:
+    """The people whose invitation would go by SMS on these channels: what the cost is of."""
+    orders = usable_orders(session, people)
+    return [
+        person
+        for person in people
+        if any(
+            spec.channel is MessageChannel.SMS
+            for spec in channels_for(
+                purpose=MessagePurpose.INVITATION,
+                participant=person,
+                order=orders[person.id],
+                allowed=channels,
+            )
+        )
+    ]
+
+
 @dataclass(frozen=True)
 class CreatedBatch:
     batch: BatchCreated
@@ -226,7 +254,7 @@ def create_batch(
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
     segments = invitation_cost(
         event=event,
-        recipients=_sms_recipients(session, settings, invited),
+        recipients=_sms_recipients(session, settings, by_sms(session, invited, request.channels)),
         overrides=load_overrides(session),
         public_base_url=settings.public_base_url,
         price_per_segment=settings.sms_price_per_segment,
@@ -248,6 +276,9 @@ def create_batch(
         status=BatchStatus.AWAITING_APPROVAL if held else BatchStatus.QUEUED,
         segments=segments,
         released_at=None if held else now,
+        channels=[channel.value for channel in request.channels]
+        if request.channels is not None
+        else None,
     )
     try:
         # The event lock serialises one event's requests; the same key sent for two events at
@@ -282,6 +313,7 @@ def create_batch(
             "waitlisted": batch.waitlisted,
             "status": batch.status.value,
             "segments": segments,
+            "channels": batch.channels,
             "excluded": {
                 "opted_out": selection.excluded.opted_out,
                 "no_consent": selection.excluded.no_consent,
@@ -419,8 +451,7 @@ def _batch_read(session: Session, batch: InvitationBatch) -> BatchRead:
     sms = and_(
         Message.invitation_id == Invitation.id,
         Message.purpose == "invitation",
-        # The e-mailed calendar invitation is a second message; count the SMS only.
-        Message.channel == MessageChannel.SMS,
+        current_messenger(),
     )
     if batch.kind is BatchKind.INVITATIONS:
         query = (
@@ -435,7 +466,7 @@ def _batch_read(session: Session, batch: InvitationBatch) -> BatchRead:
             select(Invitation.status, Message.status, func.count())
             .select_from(Message)
             .join(Invitation, Message.invitation_id == Invitation.id)
-            .where(Message.batch_id == batch.id, Message.channel == MessageChannel.SMS)
+            .where(Message.batch_id == batch.id, current_messenger())
         )
     rows = session.execute(query.group_by(Invitation.status, Message.status))
     counts: Counter[str] = Counter()
@@ -462,6 +493,9 @@ def _batch_read(session: Session, batch: InvitationBatch) -> BatchRead:
         waitlisted=batch.waitlisted,
         status=batch_state(batch.status, left_to_send=counts["planned"]),
         estimated_segments=batch.segments,
+        channels=[MessageChannel(name) for name in batch.channels]
+        if batch.channels is not None
+        else None,
         counts=BatchCounts(**counts),
     )
 
@@ -515,18 +549,6 @@ def list_awaiting_approval(*, session: Session, actor: Actor, limit: int) -> lis
     return [_batch_read(session, batch) for batch in batches]
 
 
-_ROSTER_DELIVERY: dict[MessageStatus, DeliveryStatus] = {
-    MessageStatus.PLANNED: "planned",
-    MessageStatus.SENDING: "queued",
-    MessageStatus.QUEUED: "queued",
-    MessageStatus.SENT: "sent",
-    MessageStatus.DELIVERED: "delivered",
-    MessageStatus.UNDELIVERED: "undelivered",
-    MessageStatus.FAILED: "failed",
-    MessageStatus.SKIPPED: "skipped",
-}
-
-
 def list_invitations(
     *,
     session: Session,
@@ -546,7 +568,7 @@ def list_invitations(
     invitation_sms = and_(
         Message.invitation_id == Invitation.id,
         Message.purpose == "invitation",
-        Message.channel == MessageChannel.SMS,
+        current_messenger(),
     )
     # Columns, not entities: building hundreds of ORM objects costs far more than the query.
     query = (
@@ -568,7 +590,16 @@ def list_invitations(
     query = query.order_by(Invitation.created_at, Invitation.id).limit(limit + 1)
     rows = session.execute(query).all()
     show_people = actor.role is not Role.VIEWER
-    items = [_list_item(**row._mapping, show_people=show_people) for row in rows[:limit]]
+    page = rows[:limit]
+    channels = messages_by_invitation(session, [row.invitation_id for row in page])
+    items = [
+        _list_item(
+            **row._mapping,
+            messages=channels.get(row.invitation_id, []),
+            show_people=show_people,
+        )
+        for row in page
+    ]
     return items, len(rows) > limit
 
 
@@ -614,7 +645,12 @@ _ROSTER_COLUMNS = (
 
 
 def roster_item(
-    invitation: Invitation, person: Participant, message: Message | None, *, show_people: bool
+    invitation: Invitation,
+    person: Participant,
+    message: Message | None,
+    *,
+    show_people: bool,
+    session: Session | None = None,
 ) -> InvitationListItem:
     """One roster line from the rows themselves (`list_invitations` reads columns instead)."""
     return _list_item(
@@ -637,6 +673,9 @@ def roster_item(
         message_reason=message.error_reason if message is not None else None,
         message_code=message.error_code if message is not None else None,
         message_updated_at=message.updated_at if message is not None else None,
+        messages=messages_by_invitation(session, [invitation.id]).get(invitation.id, [])
+        if session is not None
+        else [],
         show_people=show_people,
     )
 
@@ -662,6 +701,7 @@ def _list_item(
     message_reason: str | None,
     message_code: str | None,
     message_updated_at: datetime | None,
+    messages: list[ChannelDelivery],
     show_people: bool,
 ) -> InvitationListItem:
     name = phone = None
@@ -674,7 +714,7 @@ def _list_item(
     delivery = None
     if message_status is not None:
         delivery = Delivery(
-            status=_ROSTER_DELIVERY[message_status],
+            status=ROSTER_STATUS[message_status],
             reason=message_reason,
             error_code=message_code,
             updated_at=message_updated_at,
@@ -692,6 +732,7 @@ def _list_item(
         language=language,
         batch_id=batch_id,
         delivery=delivery,
+        messages=messages,
         sent_at=sent_at,
         expires_at=expires_at,
         responded_at=responded_at,
