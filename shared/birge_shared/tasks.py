@@ -120,6 +120,7 @@ OUTBOX_TASKS: dict[str, type[TaskPayload]] = {
         InvitationsFanOut,
         SmsSend,
         EmailSend,
+        TelegramSend,
         CallbackReceived,
         TelegramAnswerSettle,
     )

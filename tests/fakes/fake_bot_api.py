@@ -108,7 +108,7 @@ class FakeBotApi:
                 "description": "Bad Request: chat not found",
             }
         status, answer = self._result(method, params)
-        if method == "sendMessage" and status == 200:  # noqa: PLR2004 - HTTP OK
+        if method == "sendMessage" and status == 200:
             with self._lock:
                 self.sent_by_chat[chat] += 1
                 params["_delivered"] = True
