@@ -77,6 +77,20 @@ class FakeBotApi:
     def answer(self, token: str, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.calls.append(Call(token=token, method=method, params=params))
+        refused = self._refusal(token, method, params)
+        if refused is not None:
+            return refused
+        chat = str(params.get("chat_id", ""))
+        status, answer = self._result(method, params)
+        if method == "sendMessage" and status == 200:
+            with self._lock:
+                self.sent_by_chat[chat] += 1
+                params["_delivered"] = True
+        return status, answer
+
+    def _refusal(  # noqa: PLR0911 - one answer per kind of refusal
+        self, token: str, method: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]] | None:
         if method == "sendMessage":
             if self.hold_after is not None and self.total_sent >= self.hold_after:
                 self._released.wait(timeout=120)
@@ -107,12 +121,7 @@ class FakeBotApi:
                 "error_code": 400,
                 "description": "Bad Request: chat not found",
             }
-        status, answer = self._result(method, params)
-        if method == "sendMessage" and status == 200:
-            with self._lock:
-                self.sent_by_chat[chat] += 1
-                params["_delivered"] = True
-        return status, answer
+        return None
 
     def _result(  # noqa: PLR0911 - one answer per Bot API method
         self, method: str, params: dict[str, Any]
