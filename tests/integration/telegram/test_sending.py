@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from birge_api.app import create_app
@@ -38,7 +38,6 @@ from birge_shared.models import (
     ParticipantChannel,
     SurveyConversation,
     SurveyResponse,
-    TelegramUpdate,
     utcnow,
 )
 from birge_shared.outbound.dedupe import KeySubject
@@ -58,17 +57,6 @@ from tests.integration.sending.conftest import Rows, any_hour_settings, settings
 from tests.integration.telegram.conftest import SECRET, WEBHOOK, callback_update, new_chat_id
 from tests.integration.telegram.conftest import text_update as text_update_of
 from tests.pii_scan import mentions
-
-
-@pytest.fixture
-def rows(raw_engine: Engine) -> Iterator[Rows]:
-    made = Rows(raw_engine)
-    yield made
-    with Session(raw_engine) as session:
-        # The updates of a chat with nobody linked (a /stop) have no person to go with.
-        session.execute(delete(TelegramUpdate).where(TelegramUpdate.participant_id.is_(None)))
-        session.commit()
-    made.cleanup()
 
 
 @pytest.fixture
