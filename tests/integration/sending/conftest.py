@@ -39,7 +39,7 @@ from birge_shared.models import (
 )
 from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import Settings, get_settings
-from birge_shared.tasks import MESSAGES_RELEASE_DUE, MESSAGES_SWEEP_IN_FLIGHT, SmsSend
+from birge_shared.tasks import MESSAGES_RELEASE_DUE, MESSAGES_SWEEP_IN_FLIGHT, SmsSend, TelegramSend
 from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.sms.channel import SmsChannel
@@ -187,22 +187,24 @@ class Rows:
                 )
             )
 
-    def queued_sends(self, *, take: bool = True) -> list[list[uuid.UUID]]:
-        """The `sms.send` payloads written to the outbox since the test began, oldest first;
-        `take` stamps them published, as the relay would."""
+    def queued_sends(
+        self, *, take: bool = True, task: type[SmsSend | TelegramSend] = SmsSend
+    ) -> list[list[uuid.UUID]]:
+        """The `sms.send` (or `task`) payloads written to the outbox since the test began,
+        oldest first; `take` stamps them published, as the relay would."""
         with Session(self.engine) as session:
             entries = list(
                 session.scalars(
                     select(OutboxEntry)
                     .where(
                         OutboxEntry.id > self.outbox_after,
-                        OutboxEntry.task_name == SmsSend.task_name,
+                        OutboxEntry.task_name == task.task_name,
                         OutboxEntry.published_at.is_(None),
                     )
                     .order_by(OutboxEntry.id)
                 )
             )
-            payloads = [SmsSend.model_validate(entry.payload).message_ids for entry in entries]
+            payloads = [task.model_validate(entry.payload).message_ids for entry in entries]
             if take and entries:
                 session.execute(
                     update(OutboxEntry)

@@ -46,7 +46,7 @@ from birge_shared.pseudonyms import pseudonym
 from birge_shared.settings import Settings
 from birge_shared.sms.reply_instructions import reply_instruction
 from birge_shared.surveys import QUESTIONS, SurveyKind
-from birge_shared.tasks import SmsSend, TaskPayload, TelegramAnswerSettle, TelegramSend
+from birge_shared.tasks import SmsSend, TelegramAnswerSettle, TelegramSend
 from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.telegram.channel import BLOCKED, CHAT_NOT_FOUND, SWITCHED_OFF, TelegramChannel
@@ -87,27 +87,8 @@ def link(rows: Rows, participant: Participant) -> int:
     return chat_id
 
 
-def queued(rows: Rows, payload: type[TaskPayload]) -> list[list[uuid.UUID]]:
-    """The sends of one task written to the outbox since the test began, stamped published."""
-    with Session(rows.engine) as session:
-        entries = list(
-            session.scalars(
-                select(OutboxEntry)
-                .where(
-                    OutboxEntry.id > rows.outbox_after,
-                    OutboxEntry.task_name == payload.task_name,
-                    OutboxEntry.published_at.is_(None),
-                )
-                .order_by(OutboxEntry.id)
-            )
-        )
-        session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id.in_([entry.id for entry in entries]))
-            .values(published_at=utcnow())
-        )
-        session.commit()
-        return [[uuid.UUID(str(i)) for i in entry.payload["message_ids"]] for entry in entries]
+def queued(rows: Rows, task: type[SmsSend | TelegramSend]) -> list[list[uuid.UUID]]:
+    return rows.queued_sends(task=task)
 
 
 def send(settings: Settings, message_ids: list[uuid.UUID]) -> Counter[Outcome]:
@@ -140,6 +121,16 @@ def message_of(rows: Rows, invitation: Invitation, purpose: str) -> Message:
         return session.scalars(
             select(Message).where(
                 Message.invitation_id == invitation.id, Message.purpose == purpose
+            )
+        ).one()
+
+
+def telegram_row(rows: Rows, participant_id: uuid.UUID) -> ParticipantChannel:
+    with Session(rows.engine, expire_on_commit=False) as session:
+        return session.scalars(
+            select(ParticipantChannel).where(
+                ParticipantChannel.participant_id == participant_id,
+                ParticipantChannel.channel == Channel.TELEGRAM,
             )
         ).one()
 
@@ -247,14 +238,9 @@ def test_a_blocked_bot_switches_telegram_off_and_the_next_invitation_goes_by_sms
     assert send(settings, chunk) == Counter({Outcome.FAILED: 1})
 
     assert message_of(rows, invitation, MessagePurpose.INVITATION).error_code == BLOCKED
-    with Session(rows.engine) as session:
-        row = session.scalars(
-            select(ParticipantChannel).where(
-                ParticipantChannel.participant_id == invitation.participant_id,
-                ParticipantChannel.channel == Channel.TELEGRAM,
-            )
-        ).one()
-        assert row.opt_out_method is ChannelOptOutMethod.BLOCKED
+    assert telegram_row(rows, invitation.participant_id).opt_out_method is (
+        ChannelOptOutMethod.BLOCKED
+    )
     rows.session.expire_all()
     later = another_invitation(rows, invitation.participant_id)
     plan(rows, later)
@@ -274,14 +260,7 @@ def test_a_chat_not_found_is_refused_for_the_next_channel_and_leaves_telegram_on
     message = message_of(rows, invitation, MessagePurpose.INVITATION)
     assert message.error_code == CHAT_NOT_FOUND
     assert str(chat_id) not in (message.error_reason or "")
-    with Session(rows.engine) as session:
-        row = session.scalars(
-            select(ParticipantChannel).where(
-                ParticipantChannel.participant_id == invitation.participant_id,
-                ParticipantChannel.channel == Channel.TELEGRAM,
-            )
-        ).one()
-        assert row.opted_out_at is None
+    assert telegram_row(rows, invitation.participant_id).opted_out_at is None
 
 
 def test_a_flood_wait_retries_after_telegrams_delay_and_a_bad_gateway_with_the_backoff(

@@ -15,7 +15,6 @@ per sending thread. Every other person got their invitation exactly once.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import timedelta
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from birge_shared import channels
 from birge_shared.db import session_scope
-from birge_shared.models import Event, Invitation, InvitationStatus, Message, MessageStatus, utcnow
+from birge_shared.models import Invitation, InvitationStatus, MessageStatus, utcnow
 from birge_shared.outbox import enqueue
 from birge_shared.settings import get_settings
 from birge_shared.tasks import InvitationsFanOut
@@ -40,7 +39,12 @@ from tests.conftest import redis_database_url
 from tests.fakes.fake_bot_api import BOT_USERNAME, FakeBotApi
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import Rows
-from tests.integration.sending.test_worker_kill import UNACKED, named, wait_until_settled
+from tests.integration.sending.test_worker_kill import (
+    UNACKED,
+    named,
+    statuses,
+    wait_until_settled,
+)
 from tests.integration.sending.workers import (
     OutboxRelay,
     redis_db,
@@ -70,17 +74,6 @@ def messages_api() -> Iterator[FakeMessagesApi]:
     # The workers' settings need an SMS provider; nobody here is written to by SMS.
     with FakeMessagesApi() as api:
         yield api
-
-
-def statuses(engine: Engine, event: Event) -> Counter[MessageStatus]:
-    with Session(engine) as session:
-        return Counter(
-            session.scalars(
-                select(Message.status)
-                .join(Invitation, Message.invitation_id == Invitation.id)
-                .where(Invitation.event_id == event.id)
-            )
-        )
 
 
 @pytest.mark.usefixtures("telegram_settings")

@@ -61,7 +61,15 @@ from birge_shared.telegram_links import (
     survey_buttons,
 )
 from birge_workers.outbound.backoff import RETRY_FIRST, RETRY_MAX
-from birge_workers.outbound.channel import ChannelRows, Composed, Facts, InFlight, Settlement
+from birge_workers.outbound.channel import (
+    ChannelRows,
+    Composed,
+    Facts,
+    InFlight,
+    Settlement,
+    own_receipt,
+    settle_by_hand_over,
+)
 from birge_workers.outbound.provider import (
     PermanentProviderError,
     SentMessage,
@@ -105,12 +113,6 @@ class TelegramText:
     chat_id: str = field(repr=False)
     text: str = field(repr=False)
     buttons: tuple[Button, ...] = ()
-
-
-def _receipt(message_id: object) -> SentMessage:
-    # Telegram's message id counts per chat, so it names nothing on its own; the message's own
-    # id is the receipt, the same one the sweeper records for a message it settles as sent.
-    return SentMessage(sid=str(message_id), status="sent", segments=None)
 
 
 class TelegramChannel:
@@ -204,15 +206,14 @@ class TelegramChannel:
             raise TemporaryProviderError(
                 UNAVAILABLE, error.reason, may_have_been_sent=error.may_have_been_sent
             ) from None
-        return _receipt(composed.message_id)
+        # Telegram's message id counts per chat and names nothing on its own.
+        return own_receipt(composed.message_id)
 
     def receipt_status(self, receipt: SentMessage) -> MessageStatus:
         return MessageStatus.SENT
 
     def settle(self, in_flight: InFlight) -> Settlement:
-        if in_flight.handed_at is None:
-            return []  # the request never left: nothing was handed over
-        return [_receipt(in_flight.message_id)]
+        return settle_by_hand_over(in_flight)
 
     def after_refusal(
         self,
