@@ -8,6 +8,7 @@ wrote.
 from __future__ import annotations
 
 import logging
+import socket
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -48,13 +49,20 @@ from birge_shared.sms.reply_instructions import reply_instruction
 from birge_shared.surveys import QUESTIONS, SurveyKind
 from birge_shared.tasks import SmsSend, TelegramAnswerSettle, TelegramSend
 from birge_workers.outbound.lifecycle import Outcome, send_chunk
+from birge_workers.outbound.sweeper import Settled, sweep_in_flight
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.telegram.channel import BLOCKED, CHAT_NOT_FOUND, SWITCHED_OFF, TelegramChannel
 from birge_workers.telegram.provider import TelegramProvider
 from birge_workers.telegram.settle import settle_answer
 from tests.fakes.fake_bot_api import FakeBotApi
 from tests.integration.sending.conftest import Rows, any_hour_settings, settings_with
-from tests.integration.telegram.conftest import SECRET, WEBHOOK, callback_update, new_chat_id
+from tests.integration.telegram.conftest import (
+    SECRET,
+    TOKEN,
+    WEBHOOK,
+    callback_update,
+    new_chat_id,
+)
 from tests.integration.telegram.conftest import text_update as text_update_of
 from tests.pii_scan import mentions
 
@@ -397,3 +405,62 @@ def test_a_survey_question_goes_with_a_button_per_answer_and_each_answer_counts_
         stored = session.get(SurveyConversation, conversation.id)
         assert stored is not None
         assert QUESTIONS[SurveyKind.POST][stored.step].value == "talk"
+
+
+def test_a_send_whose_answer_is_lost_is_settled_by_the_hand_over_mark_not_sent_again(
+    rows: Rows, fake_bot: FakeBotApi, settings: Settings
+) -> None:
+    invitation, chat_id = invite(rows)
+    plan(rows, invitation)
+    (chunk,) = queued(rows, TelegramSend)
+    fake_bot.hold_after = 0  # the request reaches the API, and no answer comes back in time
+
+    outcomes = send_chunk(
+        channel=TelegramChannel(
+            lambda: TelegramProvider(token=TOKEN, api_base=fake_bot.base_url, timeout=0.5)
+        ),
+        message_ids=chunk,
+        transaction=session_scope,
+        pacer=LocalTokenBucket(1000, capacity=1000),
+        settings=settings,
+    )
+    fake_bot.release_held()
+
+    assert outcomes == Counter({Outcome.IN_DOUBT: 1})
+    left = message_of(rows, invitation, MessagePurpose.INVITATION)
+    assert left.status is MessageStatus.SENDING
+    assert left.sent_at is not None  # the mark, committed before the request
+    channel = TelegramChannel(lambda: TelegramProvider.from_settings(settings))
+    swept = sweep_in_flight(
+        transaction=session_scope,
+        channels=[channel],
+        settings=settings,
+        now=utcnow() + timedelta(minutes=15),
+    )
+    assert swept == Counter({Settled.FOUND: 1})
+    assert message_of(rows, invitation, MessagePurpose.INVITATION).status is MessageStatus.SENT
+    # Counted as sent, never sent twice: the doubt case is a message lost, not doubled.
+    assert fake_bot.sent_to(chat_id or 0) == []
+    assert queued(rows, TelegramSend) == []
+
+
+def test_a_refused_connection_is_not_sent_and_is_retried(rows: Rows, settings: Settings) -> None:
+    invitation, _ = invite(rows)
+    plan(rows, invitation)
+    (chunk,) = queued(rows, TelegramSend)
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}"
+
+    outcomes = send_chunk(
+        channel=TelegramChannel(lambda: TelegramProvider(token=TOKEN, api_base=nowhere)),
+        message_ids=chunk,
+        transaction=session_scope,
+        pacer=LocalTokenBucket(1000, capacity=1000),
+        settings=settings,
+    )
+
+    assert outcomes == Counter({Outcome.RETRY: 1})
+    retried = message_of(rows, invitation, MessagePurpose.INVITATION)
+    assert retried.status is MessageStatus.PLANNED
+    assert retried.sent_at is None
