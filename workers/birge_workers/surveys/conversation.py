@@ -133,8 +133,10 @@ def start_conversation(
     kind: SurveyKind,
     now: datetime,
     until: datetime | None = None,
+    channels: frozenset[MessageChannel] = BY_SMS,
 ) -> list[uuid.UUID]:
-    """Open the SMS survey and plan its first question; the ids of the planned messages.
+    """Open the survey conversation and plan its first question on `channels` (SMS unless
+    said otherwise); the ids of the planned messages.
 
     Nothing when the survey is already answered, or a conversation of this kind was opened
     for the invitation before (a second YES does not ask again). The caller queues the ids.
@@ -165,6 +167,7 @@ def start_conversation(
         invitation=invitation,
         conversation_id=conversation_id,
         step=f"question:{step}",
+        channels=channels,
     ).all()
 
 
