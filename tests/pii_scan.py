@@ -27,6 +27,12 @@ def leaks(texts: Iterable[str]) -> list[str]:
     return found
 
 
+def mentions(texts: Iterable[str], values: Iterable[str]) -> list[str]:
+    """The given personal values (chat ids, which have no shape of their own) in `texts`."""
+    wanted = [value for value in values if value]
+    return [value for text in texts for value in wanted if value in text]
+
+
 def _text(value: bytes | str) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else value
 

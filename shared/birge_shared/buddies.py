@@ -110,6 +110,8 @@ def plan_nudges(session: Session, event: Event) -> int:
                 purpose=BUDDY_NUDGE,
                 participant_id=person,
                 invitation_id=invitation_id,
+                # On the person's first messenger: Telegram once they linked the bot.
+                channel=None,
                 not_before=send_at,
             )
             planned += made is not None

@@ -41,13 +41,19 @@ def reminder_version(offset: int, starts_at: datetime) -> str:
     return f"{offset}:{int(starts_at.timestamp())}"
 
 
-def reminder_dedupe_key(invitation_id: uuid.UUID, offset: int, starts_at: datetime) -> str:
-    """One reminder per invitation, offset and start time."""
+def reminder_dedupe_key(
+    invitation_id: uuid.UUID,
+    offset: int,
+    starts_at: datetime,
+    channel: MessageChannel = MessageChannel.SMS,
+) -> str:
+    """One reminder per invitation, offset and start time (and channel, which is the person's
+    first messenger: SMS, or Telegram for someone who linked the bot)."""
     return str(
         DedupeKey(
             subject=KeySubject.INVITATION,
             subject_id=str(invitation_id),
-            channel=MessageChannel.SMS,
+            channel=channel,
             purpose=REMINDER,
             version=reminder_version(offset, starts_at),
         )

@@ -67,6 +67,7 @@ class Question(enum.StrEnum):
 class Channel(enum.StrEnum):
     PAGE = "page"
     SMS = "sms"
+    TELEGRAM = "telegram"  # a survey question's button in the bot's chat
 
 
 #: The questions of each survey, in the order the SMS conversation asks them. The follow-up

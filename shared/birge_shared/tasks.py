@@ -58,6 +58,13 @@ class EmailSend(TaskPayload):
     message_ids: list[uuid.UUID]
 
 
+class TelegramSend(TaskPayload):
+    """Send these planned Telegram messages, each at most once, as the bot."""
+
+    task_name: ClassVar[str] = "telegram.send"
+    message_ids: list[uuid.UUID]
+
+
 class CallbackReceived(TaskPayload):
     """A verified provider webhook was stored: apply it (a status update or an inbound SMS)."""
 
@@ -113,6 +120,7 @@ OUTBOX_TASKS: dict[str, type[TaskPayload]] = {
         InvitationsFanOut,
         SmsSend,
         EmailSend,
+        TelegramSend,
         CallbackReceived,
         TelegramAnswerSettle,
     )

@@ -25,6 +25,7 @@ event's reminders are skipped there too.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,10 +46,11 @@ from birge_shared.models import (
     Invitation,
     InvitationStatus,
     Message,
-    MessageChannel,
     Participant,
     utcnow,
 )
+from birge_shared.outbound.channels import CHANNELS
+from birge_shared.outbound.dedupe import parse_dedupe_key
 from birge_shared.outbound.plan import Planned, Target, plan_messages, queue_planned
 from birge_shared.settings import Settings, get_settings
 from birge_shared.tasks import REMINDERS_SEND_DUE
@@ -60,6 +62,10 @@ log = logging.getLogger(__name__)
 
 #: Keys checked against existing messages in one query at most this many at a time.
 _KEYS_PER_QUERY = 1000
+#: The messengers that carry reminders: a reminder goes on the person's first usable one.
+REMINDER_CHANNELS = frozenset(
+    spec.channel for spec in CHANNELS.values() if spec.messenger and REMINDER in spec.purposes
+)
 
 
 def last_allowed_time(moment: datetime, *, timezone: str, start: time, end: time) -> datetime:
@@ -156,7 +162,8 @@ def send_due_reminders(*, session: Session, now: datetime, settings: Settings) -
                 session=session,
                 purpose=REMINDER,
                 targets=targets,
-                channels={MessageChannel.SMS},
+                # The person's first messenger that carries reminders.
+                channels=REMINDER_CHANNELS,
                 version=version,
             )
         )
@@ -168,14 +175,23 @@ def send_due_reminders(*, session: Session, now: datetime, settings: Settings) -
 
 def _not_yet_planned(session: Session, keys: list[str]) -> list[str]:
     # Every due reminder stays due until the event starts, so most keys of a tick were
-    # planned by an earlier one: one read skips them without an insert attempt each.
+    # planned by an earlier one: one read skips them without an insert attempt each. A
+    # reminder is planned on one messenger; its key on each is looked for.
+    variants = {key: _on_each_channel(key) for key in keys}
+    every = [variant for key in keys for variant in variants[key]]
     existing: set[str | None] = set()
-    for first in range(0, len(keys), _KEYS_PER_QUERY):
-        chunk = keys[first : first + _KEYS_PER_QUERY]
+    for first in range(0, len(every), _KEYS_PER_QUERY):
+        chunk = every[first : first + _KEYS_PER_QUERY]
         existing.update(
             session.scalars(select(Message.dedupe_key).where(Message.dedupe_key.in_(chunk)))
         )
-    return [key for key in keys if key not in existing]
+    return [key for key in keys if existing.isdisjoint(variants[key])]
+
+
+def _on_each_channel(key: str) -> list[str]:
+    parsed = parse_dedupe_key(key)
+    assert parsed is not None  # made by `reminder_dedupe_key`
+    return [str(replace(parsed, channel=channel)) for channel in REMINDER_CHANNELS]
 
 
 def _send_due(*, session: Session, now: datetime) -> int:

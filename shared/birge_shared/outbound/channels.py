@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from birge_shared.models.enums import MessageChannel, MessagePurpose
 from birge_shared.models.participant import Participant
-from birge_shared.tasks import EmailSend, SmsSend, TaskPayload
+from birge_shared.tasks import EmailSend, SmsSend, TaskPayload, TelegramSend
 
 #: What the calendar e-mail has texts for (see `birge_shared.mail.texts`).
 CALENDAR_PURPOSES = frozenset(
@@ -22,6 +22,31 @@ CALENDAR_PURPOSES = frozenset(
 #: The survey links a plain e-mail carries (see `birge_shared.mail.survey`), for people who
 #: can be written to by e-mail only; the survey planner picks the one channel per person.
 SURVEY_EMAIL_PURPOSES = frozenset({MessagePurpose.SURVEY_POST, MessagePurpose.SURVEY_FOLLOWUP})
+#: What the Telegram bot carries: everything a person is told or asked, with buttons where an
+#: answer is asked. Not the answers to SMS keywords (HELP, STOP, START, a hint about a text
+#: not understood): those answer a text and go back by SMS.
+TELEGRAM_PURPOSES = frozenset(
+    {
+        MessagePurpose.INVITATION,
+        MessagePurpose.INVITATION_WAITING,
+        MessagePurpose.REMINDER,
+        MessagePurpose.BUDDY_NUDGE,
+        MessagePurpose.EVENT_CHANGED,
+        MessagePurpose.EVENT_CANCELLED,
+        MessagePurpose.SURVEY_QUESTION_ATTITUDE,
+        MessagePurpose.SURVEY_QUESTION_RATING,
+        MessagePurpose.SURVEY_QUESTION_TALK,
+        MessagePurpose.SURVEY_POST,
+        MessagePurpose.SURVEY_REMINDER,
+        MessagePurpose.SURVEY_FOLLOWUP,
+        MessagePurpose.SURVEY_THANKS,
+        MessagePurpose.EVENT_MESSAGE,
+        MessagePurpose.COORDINATOR_REPLY,
+        MessagePurpose.ACCEPTED,
+        MessagePurpose.DECLINED,
+        MessagePurpose.WAITLISTED,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +85,14 @@ CHANNELS: Mapping[MessageChannel, ChannelSpec] = {
         purposes=frozenset(p for p in MessagePurpose if not p.value.startswith("reply:")),
         reachable=_registered,
         send_task=lambda ids: SmsSend(message_ids=ids),
+    ),
+    # Usable only once the person linked their chat (the order says so); the chat id is in
+    # the person's Telegram row, which the sender reads.
+    MessageChannel.TELEGRAM: ChannelSpec(
+        channel=MessageChannel.TELEGRAM,
+        purposes=TELEGRAM_PURPOSES,
+        reachable=_registered,
+        send_task=lambda ids: TelegramSend(message_ids=ids),
     ),
     MessageChannel.EMAIL: ChannelSpec(
         channel=MessageChannel.EMAIL,

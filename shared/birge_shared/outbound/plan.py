@@ -45,6 +45,8 @@ from birge_shared.settings import get_settings
 
 #: Rows per INSERT: well under SQLite's limit on bound parameters.
 _INSERT_ROWS = 500
+#: The alternatives one message goes on: the first of them in the person's order.
+_MESSENGERS = frozenset(spec.channel for spec in CHANNELS.values() if spec.messenger)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,13 +207,14 @@ def plan_one(
     invitation_id: uuid.UUID | None = None,
     subject: KeySubject = KeySubject.INVITATION,
     subject_id: str | None = None,
-    channel: MessageChannel = MessageChannel.SMS,
+    channel: MessageChannel | None = MessageChannel.SMS,
     version: str | None = None,
     not_before: datetime | None = None,
     body_encrypted: str | None = None,
     segments: int | None = None,
 ) -> uuid.UUID | None:
-    """`plan_messages` for one person on one channel: the id, or None when already planned."""
+    """`plan_messages` for one person on one channel (None: their first messenger that
+    carries the purpose): the id, or None when already planned."""
     person = session.get(Participant, participant_id)
     if person is None:
         raise LookupError("no such participant")
@@ -226,13 +229,13 @@ def plan_one(
                 subject_id=subject_id,
             )
         ],
-        channels={channel},
+        channels={channel} if channel is not None else _MESSENGERS,
         version=version,
         not_before=not_before,
         body_encrypted=body_encrypted,
         segments=segments,
     )
-    return next(iter(planned.of(channel)), None)
+    return next(iter(planned.all()), None)
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:

@@ -11,8 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from birge_shared import channels
 from birge_shared.models import (
     InvitationStatus,
+    MessageChannel,
     MessageStatus,
     OutboxEntry,
     Participant,
@@ -20,7 +22,7 @@ from birge_shared.models import (
     utcnow,
 )
 from birge_shared.settings import get_settings
-from birge_shared.tasks import SmsSend
+from birge_shared.tasks import SmsSend, TelegramSend
 from birge_workers.events import withdraw_open_invitations
 from birge_workers.outbound.lifecycle import Outcome
 from birge_workers.reminders import send_due_reminders_once
@@ -254,3 +256,20 @@ def test_reminder_times_are_utc_inside(db: Session) -> None:
         [reminder] = reminders(db, invitation)
     # 16:00 in Bishkek is 10:00 UTC.
     assert reminder.created_at.astimezone(UTC).hour == 10
+
+
+def test_a_person_who_linked_telegram_is_reminded_there_once(db: Session) -> None:
+    with time_machine.travel(bishkek(9, 18, 0), tick=False):
+        invitation = accepted(db, bishkek(10, 18, 0))
+        person = db.get(Participant, invitation.participant_id)
+        assert person is not None
+        channels.link_telegram(session=db, participant=person, chat_id="987654321")
+        tick(db)
+        tick(db)  # the next minute's run plans nothing again
+        [reminder] = reminders(db, invitation)
+    assert reminder.channel is MessageChannel.TELEGRAM
+    assert reminder.dedupe_key == (
+        f"invitation:{invitation.id}:telegram:reminder:1440:{int(bishkek(10, 18, 0).timestamp())}"
+    )
+    sends = db.scalars(select(OutboxEntry).where(OutboxEntry.task_name == TelegramSend.task_name))
+    assert [row.payload for row in sends if str(reminder.id) in row.payload["message_ids"]]

@@ -40,7 +40,13 @@ from birge_shared.models import (
 )
 from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import Settings, get_settings
-from birge_shared.tasks import MESSAGES_RELEASE_DUE, MESSAGES_SWEEP_IN_FLIGHT, EmailSend, SmsSend
+from birge_shared.tasks import (
+    MESSAGES_RELEASE_DUE,
+    MESSAGES_SWEEP_IN_FLIGHT,
+    EmailSend,
+    SmsSend,
+    TelegramSend,
+)
 from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.sms.channel import SmsChannel
@@ -211,7 +217,7 @@ class Rows:
             )
 
     def queued_sends(
-        self, *, take: bool = True, task: type[SmsSend | EmailSend] = SmsSend
+        self, *, take: bool = True, task: type[SmsSend | EmailSend | TelegramSend] = SmsSend
     ) -> list[list[uuid.UUID]]:
         """The `task` (`sms.send` unless told) payloads written to the outbox since the test
         began, oldest first; `take` stamps them published, as the relay would."""

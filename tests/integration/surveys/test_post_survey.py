@@ -8,15 +8,18 @@ import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from birge_shared import channels
 from birge_shared.models import (
     InvitationStatus,
     Message,
+    MessageChannel,
     OutboxEntry,
+    Participant,
     utcnow,
 )
 from birge_shared.settings import get_settings
 from birge_shared.surveys import Channel, Question, SurveyKind, record_answers
-from birge_shared.tasks import SmsSend
+from birge_shared.tasks import SmsSend, TelegramSend
 from birge_workers.events import complete_past_events
 from birge_workers.sending.quiet_hours import in_quiet_hours
 from birge_workers.surveys.due import send_due_surveys
@@ -217,3 +220,33 @@ def test_without_replies_the_survey_goes_by_link_only(db: Session) -> None:
     # Even a person who has texted Birge before gets no question to answer by SMS.
     assert purposes(db, texting) == ["survey_post"]
     assert conversation_of(db, texting, "post") is None
+
+
+def test_a_person_who_linked_telegram_gets_the_link_and_the_first_question_there(
+    db: Session,
+) -> None:
+    with time_machine.travel(bishkek(10, 19, 0), tick=False):
+        invitation = attended(db, ends_at=bishkek(10, 18, 0))
+        person = db.get(Participant, invitation.participant_id)
+        assert person is not None
+        channels.link_telegram(session=db, participant=person, chat_id="123456789")
+        tick(db)
+        messages = list(
+            db.scalars(
+                select(Message)
+                .where(Message.invitation_id == invitation.id)
+                .order_by(Message.created_at, Message.id)
+            )
+        )
+    # Buttons always arrive, so the questions follow the link even without SMS replies.
+    assert sorted((m.purpose, m.channel) for m in messages) == [
+        ("survey_post", MessageChannel.TELEGRAM),
+        ("survey_question_rating", MessageChannel.TELEGRAM),
+    ]
+    conversation = conversation_of(db, invitation, "post")
+    assert conversation is not None
+    sends = db.scalars(select(OutboxEntry).where(OutboxEntry.task_name == TelegramSend.task_name))
+    # The link and its question in one send task, as by SMS.
+    assert [sorted(row.payload["message_ids"]) for row in sends] == [
+        sorted(str(m.id) for m in messages)
+    ]

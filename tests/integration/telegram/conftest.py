@@ -9,10 +9,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session
 
+from birge_shared.models import TelegramUpdate
 from birge_shared.settings import Settings, get_settings
 from birge_workers.telegram.provider import TelegramProvider
 from tests.fakes.fake_bot_api import BOT_USERNAME, FakeBotApi, running_fake_bot_api
+from tests.integration.sending.conftest import Rows
 
 TOKEN = "7000000001:AAtest-token-for-the-fake-bot-api"
 SECRET = "webhook-secret_" + "x" * 20
@@ -29,6 +33,18 @@ def next_update_id() -> int:
 def new_chat_id() -> int:
     """A private chat's id, as Telegram gives it (the user's id), unique within the run."""
     return next(_chat_ids)
+
+
+@pytest.fixture
+def rows(raw_engine: Engine) -> Iterator[Rows]:
+    """Committed rows, for tests where the sender runs its own transactions."""
+    made = Rows(raw_engine)
+    yield made
+    with Session(raw_engine) as session:
+        # The updates of a chat with nobody linked (a /stop) have no person to go with.
+        session.execute(delete(TelegramUpdate).where(TelegramUpdate.participant_id.is_(None)))
+        session.commit()
+    made.cleanup()
 
 
 @pytest.fixture

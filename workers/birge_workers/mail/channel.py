@@ -21,7 +21,6 @@ data: that e-mail is lost rather than sent twice, the same choice SMS makes for 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -36,7 +35,15 @@ from birge_shared.models import Message, MessageChannel, MessageStatus, Particip
 from birge_shared.outbound.channels import SURVEY_EMAIL_PURPOSES
 from birge_shared.settings import Settings
 from birge_workers.mail.transport import MailError, MailTransport
-from birge_workers.outbound.channel import ChannelRows, Composed, Facts, InFlight, Settlement
+from birge_workers.outbound.channel import (
+    ChannelRows,
+    Composed,
+    Facts,
+    InFlight,
+    Settlement,
+    own_receipt,
+    settle_by_hand_over,
+)
 from birge_workers.outbound.provider import (
     PermanentProviderError,
     SentMessage,
@@ -47,12 +54,6 @@ from birge_workers.outbound.provider import (
 EMAIL_MAX_ATTEMPTS = 6
 RETRY_FIRST = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=2)
-
-
-def _receipt(message_id: uuid.UUID) -> SentMessage:
-    # SMTP gives no id of its own that a client can keep; the message's id is the one in its
-    # Message-ID header, which the receiving side keeps.
-    return SentMessage(sid=str(message_id), status="sent", segments=None)
 
 
 class EmailChannel:
@@ -145,15 +146,15 @@ class EmailChannel:
                     error.code, error.reason, may_have_been_sent=error.may_have_been_sent
                 ) from None
             raise PermanentProviderError(error.code, error.reason) from None
-        return _receipt(composed.message_id)
+        # SMTP gives no id of its own that a client can keep; the message's id is the one in
+        # its Message-ID header, which the receiving side keeps.
+        return own_receipt(composed.message_id)
 
     def receipt_status(self, receipt: SentMessage) -> MessageStatus:
         return MessageStatus.SENT
 
     def settle(self, in_flight: InFlight) -> Settlement:
-        if in_flight.handed_at is None:
-            return []  # it never reached DATA: nothing was handed over
-        return [_receipt(in_flight.message_id)]
+        return settle_by_hand_over(in_flight)
 
     def after_refusal(
         self,

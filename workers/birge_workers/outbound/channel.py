@@ -89,6 +89,22 @@ class LookupUnavailableError(Exception):
 Settlement = list[SentMessage]
 
 
+def own_receipt(message_id: uuid.UUID) -> SentMessage:
+    """The receipt of a channel whose provider gives no id a client can keep (SMTP, the Bot
+    API): the message's own id, the same whether the send or the sweeper records it."""
+    return SentMessage(sid=str(message_id), status="sent", segments=None)
+
+
+def settle_by_hand_over(in_flight: InFlight) -> Settlement:
+    """Settling for a provider that cannot be asked: the hand-over mark committed just before
+    the point of no return decides. Without it nothing left and the message goes again; with
+    it the provider may have it, and it counts as sent (lost, rather than sent twice, if the
+    worker died between the mark and the provider taking it)."""
+    if in_flight.handed_at is None:
+        return []
+    return [own_receipt(in_flight.message_id)]
+
+
 class Channel(Protocol):
     @property
     def channel(self) -> MessageChannel: ...

@@ -724,6 +724,8 @@ def record_temporary_failure(
         return Outcome.FAILED
     first, cap = channel.backoff()
     delay = retry_delay(message.attempts, first=first, cap=cap)
+    if error.retry_after is not None:
+        delay = max(delay, error.retry_after)
     message.status = MessageStatus.PLANNED
     message.not_before = now + delay
     message.sent_at = None
@@ -773,7 +775,11 @@ def give_up(
 
 
 #: How a coordinator reads a channel's name in an invitation's closing reason.
-_LABELS = {MessageChannel.SMS: "SMS", MessageChannel.EMAIL: "e-mail"}
+_LABELS = {
+    MessageChannel.SMS: "SMS",
+    MessageChannel.EMAIL: "e-mail",
+    MessageChannel.TELEGRAM: "Telegram",
+}
 
 #: Statuses of a message that may still reach, or has reached, the person.
 _ALIVE = (

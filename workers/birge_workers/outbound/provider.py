@@ -9,6 +9,7 @@ and in the `message.error_reason` column.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +38,19 @@ class TemporaryProviderError(ProviderError):
     message, so a retry can deliver it twice. The caller chooses between that and losing it.
     """
 
-    def __init__(self, code: str | None, reason: str, *, may_have_been_sent: bool = False) -> None:
+    def __init__(
+        self,
+        code: str | None,
+        reason: str,
+        *,
+        may_have_been_sent: bool = False,
+        retry_after: timedelta | None = None,
+    ) -> None:
         super().__init__(code, reason)
         self.may_have_been_sent = may_have_been_sent
+        #: The provider's own word on when to try again (Telegram's 429 `retry_after`); the
+        #: retry waits at least this long, whatever the backoff says.
+        self.retry_after = retry_after
 
 
 class PermanentProviderError(ProviderError):

@@ -1,9 +1,8 @@
 """The task edges of the outbound pipeline: parse the ids, hand the work to one function.
 
 The functions they call open their own short transactions (a provider call must never sit
-inside one), through `session_scope`, which commits each. `sms.send` and `email.send` keep
-their names (outbox rows already written carry them) and differ only in the channel they
-hand to the one lifecycle.
+inside one), through `session_scope`, which commits each. `sms.send`, `email.send` and
+`telegram.send` differ only in the channel (and the pacer) they hand to the one lifecycle.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from birge_shared.tasks import (
     EmailSend,
     InvitationsFanOut,
     SmsSend,
+    TelegramSend,
 )
 from birge_workers.mail.channel import EmailChannel
 from birge_workers.mail.transport import transport_from_settings
@@ -36,8 +36,11 @@ from birge_workers.periodic import claim_slot, once_per_slot
 from birge_workers.relay import publish_committed
 from birge_workers.schedule import MESSAGES_RELEASE_INTERVAL, MESSAGES_SWEEP_INTERVAL
 from birge_workers.sending.fanout import fan_out
-from birge_workers.sending.runtime import send_pacer, sms_provider
+from birge_workers.sending.pacing import Pacer
+from birge_workers.sending.runtime import send_pacer, sms_provider, telegram_pacer
 from birge_workers.sms.channel import SmsChannel
+from birge_workers.telegram.channel import TelegramChannel
+from birge_workers.telegram.provider import TelegramProvider
 
 
 def invitations_fan_out(task: Task[Any, Any], batch_id: str) -> int:
@@ -63,12 +66,14 @@ def invitations_fan_out(task: Task[Any, Any], batch_id: str) -> int:
     )
 
 
-def _send(channel: Channel, message_ids: list[uuid.UUID]) -> dict[str, int]:
+def _send(
+    channel: Channel, message_ids: list[uuid.UUID], *, pacer: Pacer | None = None
+) -> dict[str, int]:
     outcomes = send_chunk(
         channel=channel,
         message_ids=message_ids,
         transaction=session_scope,
-        pacer=send_pacer(),
+        pacer=pacer or send_pacer(),
         settings=get_settings(),
     )
     return _counts(outcomes)
@@ -90,6 +95,17 @@ def email_send(message_ids: list[str]) -> dict[str, int]:
     return _send(EmailChannel(transport_from_settings(get_settings())), payload.message_ids)
 
 
+def telegram_channel() -> TelegramChannel:
+    """The bot as a channel; its providers are made per sending thread when first needed."""
+    return TelegramChannel(lambda: TelegramProvider.from_settings(get_settings()))
+
+
+def telegram_send(message_ids: list[str]) -> dict[str, int]:
+    """Send these planned Telegram messages, each at most once, at the bot's own pace."""
+    payload = TelegramSend.model_validate({"message_ids": message_ids})
+    return _send(telegram_channel(), payload.message_ids, pacer=telegram_pacer())
+
+
 def _release(*, session: Session, now: datetime) -> int:
     return release_due(session=session, now=now)
 
@@ -109,7 +125,11 @@ def messages_sweep_in_flight() -> dict[str, int] | None:
     settings = get_settings()
     outcomes = sweep_in_flight(
         transaction=session_scope,
-        channels=[SmsChannel(sms_provider()), EmailChannel(transport_from_settings(settings))],
+        channels=[
+            SmsChannel(sms_provider()),
+            EmailChannel(transport_from_settings(settings)),
+            telegram_channel(),
+        ],
         settings=settings,
         now=now,
         claim=lambda session: claim_slot(
@@ -128,5 +148,6 @@ def register_outbound_tasks(app: Celery) -> None:
     app.task(name=InvitationsFanOut.task_name, bind=True)(invitations_fan_out)
     app.task(name=SmsSend.task_name)(sms_send)
     app.task(name=EmailSend.task_name)(email_send)
+    app.task(name=TelegramSend.task_name)(telegram_send)
     app.task(name=MESSAGES_RELEASE_DUE)(messages_release_due)
     app.task(name=MESSAGES_SWEEP_IN_FLIGHT)(messages_sweep_in_flight)

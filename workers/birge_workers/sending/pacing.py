@@ -219,20 +219,25 @@ def is_redis_url(url: str) -> bool:
     return urlsplit(url).scheme in ("redis", "rediss")
 
 
-def pacer_from_settings(settings: Settings) -> LocalTokenBucket | RedisTokenBucket:
+def pacer_from_settings(
+    settings: Settings, *, rate: float | None = None, key: str = BUCKET_KEY
+) -> LocalTokenBucket | RedisTokenBucket:
     """The bucket every process of this deployment shares, at the configured rate less headroom.
+
+    `rate` and `key` name another provider's bucket (the Telegram bot's 30 a second), which
+    is its own: one provider's sends never wait for another's tokens.
 
     The broker's Redis holds it: it is already there and shared by all workers, and one key
     and a few bytes of state do not disturb Celery.
     """
-    rate = settings.sms_rate_per_second * HEADROOM
+    per_second = (settings.sms_rate_per_second if rate is None else rate) * HEADROOM
     if is_redis_url(settings.broker_url):
         client = redis.Redis.from_url(
             settings.broker_url, socket_timeout=5, socket_connect_timeout=5
         )
-        return RedisTokenBucket(client, rate)
+        return RedisTokenBucket(client, per_second, key=key)
     if not is_filesystem(settings.broker_url):
         # Another broker (RabbitMQ) has no place for a shared bucket: each process paces
         # alone, which holds the rate only while one worker process sends.
         log.warning("send pacing is per process with this broker")
-    return LocalTokenBucket(rate)
+    return LocalTokenBucket(per_second)

@@ -16,6 +16,10 @@ from birge_shared.settings import get_settings
 from birge_workers.sending.pacing import Pacer, pacer_from_settings
 from birge_workers.sms.factory import provider_from_settings
 from birge_workers.sms.provider import SmsProvider
+from birge_workers.telegram.provider import MESSAGES_PER_SECOND
+
+#: The Telegram bot's own bucket: its limit is per bot, not Twilio's per account.
+TELEGRAM_BUCKET_KEY = "birge:telegram:bucket"
 
 T = TypeVar("T")
 
@@ -42,6 +46,9 @@ class PerProcess(Generic[T]):
 
 _provider: PerProcess[SmsProvider] = PerProcess(lambda: provider_from_settings(get_settings()))
 _pacer: PerProcess[Pacer] = PerProcess(lambda: pacer_from_settings(get_settings()))
+_telegram_pacer: PerProcess[Pacer] = PerProcess(
+    lambda: pacer_from_settings(get_settings(), rate=MESSAGES_PER_SECOND, key=TELEGRAM_BUCKET_KEY)
+)
 
 
 def sms_provider() -> SmsProvider:
@@ -50,3 +57,7 @@ def sms_provider() -> SmsProvider:
 
 def send_pacer() -> Pacer:
     return _pacer.get()
+
+
+def telegram_pacer() -> Pacer:
+    return _telegram_pacer.get()

@@ -10,7 +10,10 @@ ends when its invitation changes (declined after the YES, corrected to no-show).
 
 Questions the person already answered on the page are not asked again. Every message is
 planned with a key made of the conversation and the step, so a reply processed twice plans
-nothing twice.
+nothing twice. A conversation answered by SMS goes on by SMS (its caller queues SMS sends);
+one answered with a Telegram button (`advance`, after the webhook stored the answer) goes on
+the person's first messenger that carries it, which is Telegram while it stays linked, where
+a question comes with a button per answer.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from sqlalchemy.orm import Session
 from birge_shared.models import (
     Invitation,
     InvitationStatus,
+    MessageChannel,
     MessagePurpose,
     Participant,
     SurveyConversation,
 )
 from birge_shared.outbound.dedupe import KeySubject
-from birge_shared.outbound.plan import plan_one
+from birge_shared.outbound.plan import Planned, Target, plan_messages
 from birge_shared.sms.keywords import Intent, parse_reply
 from birge_shared.surveys import (
     QUESTION_PURPOSES,
@@ -48,6 +52,9 @@ from birge_shared.surveys import (
     unanswered,
 )
 from birge_shared.upsert import insert_ignoring_conflict
+
+#: The channels of an SMS conversation's messages.
+BY_SMS = frozenset({MessageChannel.SMS})
 
 #: What the invitation must still be for its survey to go on: the pre survey belongs to an
 #: accepted invitation, the post survey to one marked attended.
@@ -96,20 +103,27 @@ def _plan(
     invitation: Invitation,
     conversation_id: uuid.UUID,
     step: str,
-) -> list[uuid.UUID]:
-    message_id = plan_one(
+    channels: frozenset[MessageChannel] | None = BY_SMS,
+) -> Planned:
+    person = session.get(Participant, invitation.participant_id)
+    assert person is not None  # the invitation's foreign key
+    return plan_messages(
         session=session,
         purpose=purpose,
-        participant_id=invitation.participant_id,
-        # With its invitation, so the sender knows the event (its city's quiet hours, its
-        # cancellation) and renders the link where a text has one.
-        invitation_id=invitation.id,
-        # Once per step of this conversation: a reply delivered twice asks nothing twice.
-        subject=KeySubject.CONVERSATION,
-        subject_id=str(conversation_id),
+        targets=[
+            Target(
+                participant=person,
+                # With its invitation, so the sender knows the event (its city's quiet hours,
+                # its cancellation) and renders the link where a text has one.
+                invitation_id=invitation.id,
+                # Once per step of this conversation: a reply delivered twice asks nothing twice.
+                subject=KeySubject.CONVERSATION,
+                subject_id=str(conversation_id),
+            )
+        ],
         version=step,
+        channels=channels,
     )
-    return [message_id] if message_id is not None else []
 
 
 def start_conversation(
@@ -119,8 +133,10 @@ def start_conversation(
     kind: SurveyKind,
     now: datetime,
     until: datetime | None = None,
+    channels: frozenset[MessageChannel] = BY_SMS,
 ) -> list[uuid.UUID]:
-    """Open the SMS survey and plan its first question; the ids of the planned messages.
+    """Open the survey conversation and plan its first question on `channels` (SMS unless
+    said otherwise); the ids of the planned messages.
 
     Nothing when the survey is already answered, or a conversation of this kind was opened
     for the invitation before (a second YES does not ask again). The caller queues the ids.
@@ -151,7 +167,8 @@ def start_conversation(
         invitation=invitation,
         conversation_id=conversation_id,
         step=f"question:{step}",
-    )
+        channels=channels,
+    ).all()
 
 
 def answer_by_sms(
@@ -182,7 +199,7 @@ def answer_by_sms(
             invitation=invitation,
             conversation_id=conversation.id,
             step=f"hint:{step}",
-        )
+        ).all()
     record_answers(
         session=session,
         event_id=invitation.event_id,
@@ -192,8 +209,51 @@ def answer_by_sms(
         channel=Channel.SMS,
         now=now,
     )
+    return _next_step(
+        session, conversation=conversation, invitation=invitation, now=now, channels=BY_SMS
+    ).all()
+
+
+def advance(*, session: Session, conversation: SurveyConversation, now: datetime) -> Planned:
+    """After an answer stored elsewhere (a Telegram button): the next question, or the thanks.
+
+    Nothing when the question asked last is still unanswered (the button answered an earlier
+    one), or the conversation is over: a second press, or a settle run twice, asks nothing.
+    The caller locks the conversation and queues the ids.
+    """
+    if conversation.finished_at is not None or conversation.expires_at <= now:
+        return Planned()
+    if end_if_moot(session=session, conversation=conversation, now=now):
+        return Planned()
+    invitation = session.get(Invitation, conversation.invitation_id)
+    assert invitation is not None  # the conversation's foreign key
     pending = unanswered(
-        session, event_id=invitation.event_id, participant_id=participant.id, kind=kind
+        session,
+        event_id=invitation.event_id,
+        participant_id=invitation.participant_id,
+        kind=SurveyKind(conversation.kind),
+    )
+    if current_question(conversation) in pending:
+        return Planned()
+    return _next_step(
+        session, conversation=conversation, invitation=invitation, now=now, channels=None
+    )
+
+
+def _next_step(
+    session: Session,
+    *,
+    conversation: SurveyConversation,
+    invitation: Invitation,
+    now: datetime,
+    channels: frozenset[MessageChannel] | None,
+) -> Planned:
+    """The question asked last is answered: plan the next unanswered one, or the thanks."""
+    kind = SurveyKind(conversation.kind)
+    questions = QUESTIONS[kind]
+    step = conversation.step
+    pending = unanswered(
+        session, event_id=invitation.event_id, participant_id=invitation.participant_id, kind=kind
     )
     following = next((later for later in questions[step + 1 :] if later in pending), None)
     if following is None:
@@ -206,6 +266,7 @@ def answer_by_sms(
             invitation=invitation,
             conversation_id=conversation.id,
             step="thanks",
+            channels=channels,
         )
     conversation.step = questions.index(following)
     session.flush()
@@ -215,4 +276,5 @@ def answer_by_sms(
         invitation=invitation,
         conversation_id=conversation.id,
         step=f"question:{conversation.step}",
+        channels=channels,
     )

@@ -10,9 +10,11 @@ The table is the schedule: every minute `surveys.send_due` plans
   (default 28), to every attendee who has not answered it: a link only, since its questions
   (the event's attitude items and the behavioural ones) are answered on the personal page.
 
-The links go by the person's channel, one message per person and wave: by e-mail to someone
-with an e-mail address and no phone, by SMS to everyone else (`survey_channel`). The reminder
-and the SMS questions need a phone, so they go to people with one only.
+The links go by the person's channel, one message per person and wave: by Telegram to someone
+whose first messenger is the bot (there the post survey's questions follow the link, each with
+a button per answer, whether or not SMS replies work), by e-mail to someone with an e-mail
+address and no phone, by SMS to everyone else (`survey_channel`). The reminder and the SMS
+questions need a phone, so they go to people with one only.
 
 Neither is planned during the quiet hours of the event city's local time: what comes due at
 night waits for the first tick after they end (by default the survey of an event that ended
@@ -32,12 +34,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session, aliased
 
+from birge_shared.channels import usable_orders
 from birge_shared.followup import (
     MAX_SURVEY_DELAY_MINUTES,
     SURVEY_REMINDER_AFTER,
     SURVEY_SEND_WINDOW,
 )
 from birge_shared.models import (
+    Channel,
     Event,
     EventStatus,
     Invitation,
@@ -50,7 +54,7 @@ from birge_shared.models import (
     SurveyConversation,
 )
 from birge_shared.outbound.channels import CHANNELS
-from birge_shared.outbound.plan import plan_one
+from birge_shared.outbound.plan import channels_for, plan_one
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
 from birge_shared.surveys import (
@@ -78,8 +82,12 @@ def _reachable(*, by_email: bool = False) -> list[ColumnElement[bool]]:
     return [Participant.erased_at.is_(None), Participant.opted_out_at.is_(None), address]
 
 
-def survey_channel(person: Participant) -> MessageChannel:
-    """The one channel a survey link goes by: e-mail when there is no phone to text."""
+def survey_channel(person: Participant, order: Sequence[Channel] = ()) -> MessageChannel:
+    """The one channel a survey link goes by: the person's first messenger when it is not SMS
+    (the Telegram bot), else e-mail when there is no phone to text, else SMS."""
+    first = channels_for(purpose=SURVEY_POST, participant=person, order=order)
+    if first and first[0].messenger and first[0].channel is not MessageChannel.SMS:
+        return first[0].channel
     if person.phone_encrypted is None and person.email_encrypted is not None:
         return MessageChannel.EMAIL
     return MessageChannel.SMS
@@ -107,7 +115,11 @@ def _attendees_without(
             ~exists().where(Message.invitation_id == Invitation.id, Message.purpose == purpose),
         )
     ).all()
-    return [(invitation, event, survey_channel(person)) for invitation, event, person in rows]
+    orders = usable_orders(session, [person for _, _, person in rows])
+    return [
+        (invitation, event, survey_channel(person, orders[person.id]))
+        for invitation, event, person in rows
+    ]
 
 
 def replies_work(session: Session, participant_id: uuid.UUID) -> bool:
@@ -159,14 +171,19 @@ def send_post_surveys(*, session: Session, now: datetime, settings: Settings) ->
         if link is None:
             continue
         group = [link]
-        # Without replies nobody could answer a question by SMS: the link is the survey.
-        if (
+        # Without replies nobody could answer a question by SMS: the link is the survey. The
+        # bot's buttons are answers that always arrive.
+        if channel is MessageChannel.TELEGRAM or (
             channel is MessageChannel.SMS
             and settings.sms_replies
             and replies_work(session, invitation.participant_id)
         ):
             group += start_conversation(
-                session=session, invitation=invitation, kind=SurveyKind.POST, now=now
+                session=session,
+                invitation=invitation,
+                kind=SurveyKind.POST,
+                now=now,
+                channels=frozenset({channel}),
             )
         groups.append((channel, group))
     return groups

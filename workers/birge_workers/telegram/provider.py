@@ -11,7 +11,9 @@ what an error means for the message:
   give up or fall back to the next channel.
 - 429 with `retry_after`: `TelegramRateLimitedError`; wait that long, then retry.
 - a network error, a time-out, a 5xx: `TelegramUnavailableError`, transient; retry with
-  backoff (after a time-out the outcome of a send is unknown).
+  backoff. After a time-out or a connection lost once the request was written the outcome of
+  a send is unknown (`may_have_been_sent`); a refused connection or a 5xx answer means
+  Telegram did not take it.
 
 A chat id is personal data: it is an argument here and nowhere else. No exception raised from
 this module names it, and the libraries' own request logs (whose URLs also hold the bot token)
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram import error as bot_error
 from telegram.request import HTTPXRequest
@@ -82,7 +85,18 @@ class TelegramRateLimitedError(TelegramError):
 
 
 class TelegramUnavailableError(TelegramError):
-    """The Bot API could not be reached or timed out; for a send, the outcome is unknown."""
+    """The Bot API could not be reached, timed out or failed (5xx).
+
+    `may_have_been_sent`: the request may have reached Telegram before the answer was lost.
+    """
+
+    def __init__(self, reason: str, *, may_have_been_sent: bool = False) -> None:
+        super().__init__(reason)
+        self.may_have_been_sent = may_have_been_sent
+
+
+#: Failures of the HTTP client after which the request surely never reached Telegram.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -115,7 +129,10 @@ def _translated(exc: bot_error.TelegramError) -> TelegramError:
         return TelegramRejectedError("401 the bot token was refused")
     if isinstance(exc, bot_error.BadRequest | bot_error.ChatMigrated | bot_error.Conflict):
         return TelegramRejectedError(f"400 {exc.message}")
-    return TelegramUnavailableError(type(exc).__name__)
+    cause = exc.__cause__
+    # No cause: Telegram answered (a 5xx) and so did not take the message.
+    unknown = cause is not None and not isinstance(cause, _NOT_SENT)
+    return TelegramUnavailableError(type(exc).__name__, may_have_been_sent=unknown)
 
 
 def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:

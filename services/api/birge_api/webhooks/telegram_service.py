@@ -3,7 +3,12 @@
 Each `update_id` is taken once (its row's primary key), so an update Telegram delivers again
 changes nothing. What the bot says back goes in the webhook's own response as one Bot API
 method call, as Telegram allows, so the request makes no call out; taking the buttons off an
-answered message is a worker's job, queued through the outbox.
+answered message (and, after a survey answer, asking the survey's next question) is a
+worker's job, queued through the outbox.
+
+A button answers an invitation (`respond`, as on the participant page) or one survey question
+(`record_answers`, the first answer to an item wins), so a button pressed twice, or a
+callback Telegram delivers again, answers once.
 
 A chat id is personal data: it reaches the database only encrypted or hashed, the webhook
 response that Telegram reads, and nothing else (no log line, no payload, no exception text).
@@ -16,6 +21,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram import CallbackQuery, Message, Update
 
@@ -29,13 +35,22 @@ from birge_shared.models import (
     Invitation,
     Language,
     Participant,
+    SurveyConversation,
     TelegramUpdate,
     utcnow,
 )
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
+from birge_shared.surveys import QUESTIONS, Question, SurveyAnswerError, SurveyKind, record_answers
+from birge_shared.surveys import Channel as AnswerChannel
 from birge_shared.tasks import TelegramAnswerSettle
-from birge_shared.telegram_links import LinkCodeRefusedError, redeem_link_code, resolve_callback
+from birge_shared.telegram_links import (
+    SURVEY_ANSWERED,
+    LinkCodeRefusedError,
+    redeem_link_code,
+    resolve_callback,
+    resolve_survey_callback,
+)
 from birge_shared.upsert import insert_ignoring_conflict
 
 log = logging.getLogger(__name__)
@@ -141,11 +156,34 @@ def _linked_to(session: Session, participant_id: uuid.UUID, chat_id: str) -> boo
     )
 
 
+def _settle_later(
+    session: Session,
+    *,
+    update_id: int,
+    participant_id: uuid.UUID,
+    chat_id: str,
+    query: CallbackQuery,
+    outcome: str,
+) -> None:
+    """Keep what the worker needs to tidy the chat (the chat id encrypted) and queue it."""
+    row = session.get(TelegramUpdate, update_id)
+    if row is None or query.message is None:
+        return
+    row.participant_id = participant_id
+    row.chat_id_encrypted = get_cipher().encrypt(chat_id)
+    row.message_id = query.message.message_id
+    row.outcome = outcome
+    enqueue(session=session, payload=TelegramAnswerSettle(update_id=update_id))
+
+
 def _callback(session: Session, settings: Settings, update_id: int, query: CallbackQuery) -> Reply:
-    guessed = texts.language_of(query.from_user.language_code)
-    resolved = resolve_callback(session=session, data=query.data or "")
     message = query.message
     chat_id = str(message.chat.id) if message is not None else str(query.from_user.id)
+    survey = resolve_survey_callback(session=session, data=query.data or "")
+    if survey is not None:
+        return _survey_answer(session, update_id, query, chat_id, survey)
+    guessed = texts.language_of(query.from_user.language_code)
+    resolved = resolve_callback(session=session, data=query.data or "")
     invitation = session.get(Invitation, resolved[0]) if resolved is not None else None
     if (
         resolved is None
@@ -177,13 +215,80 @@ def _callback(session: Session, settings: Settings, update_id: int, query: Callb
             "changed": outcome.changed,
         },
     )
-    row = session.get(TelegramUpdate, update_id)
-    if row is not None and message is not None:
-        row.participant_id = invitation.participant_id
-        row.chat_id_encrypted = get_cipher().encrypt(chat_id)
-        row.message_id = message.message_id
-        row.outcome = status.value
-        enqueue(session=session, payload=TelegramAnswerSettle(update_id=update_id))
+    _settle_later(
+        session,
+        update_id=update_id,
+        participant_id=invitation.participant_id,
+        chat_id=chat_id,
+        query=query,
+        outcome=status.value,
+    )
     session.flush()
     said = texts.ANSWERED.get(status, texts.ANSWER_CLOSED)
     return _answer_callback(query, texts.in_language(said, language))
+
+
+def _survey_answer(
+    session: Session,
+    update_id: int,
+    query: CallbackQuery,
+    chat_id: str,
+    survey: tuple[uuid.UUID, Question, int],
+) -> Reply:
+    """A survey question's button: the answer stored once, under the person's pseudonym."""
+    invitation_id, question, value = survey
+    guessed = texts.language_of(query.from_user.language_code)
+    invitation = session.get(Invitation, invitation_id)
+    if (
+        invitation is None
+        or invitation.participant.erased_at is not None
+        or not _linked_to(session, invitation.participant_id, chat_id)
+    ):
+        log.info("telegram button refused", extra={"update_id": update_id})
+        return _answer_callback(query, texts.in_language(texts.BUTTON_UNKNOWN, guessed))
+    person = invitation.participant
+    now = utcnow()
+    # The survey the question belongs to: the invitation's latest conversation asking it.
+    conversation = session.scalar(
+        select(SurveyConversation)
+        .where(SurveyConversation.invitation_id == invitation.id)
+        .order_by(SurveyConversation.started_at.desc(), SurveyConversation.id)
+        .limit(1)
+        .with_for_update()
+    )
+    if (
+        conversation is None
+        or conversation.expires_at <= now
+        or question not in QUESTIONS[SurveyKind(conversation.kind)]
+    ):
+        return _answer_callback(query, texts.in_language(texts.SURVEY_CLOSED, person.language))
+    try:
+        stored = record_answers(
+            session=session,
+            event_id=invitation.event_id,
+            participant=person,
+            kind=SurveyKind(conversation.kind),
+            answers={question: value},
+            channel=AnswerChannel.TELEGRAM,
+            now=now,
+        )
+    except SurveyAnswerError:
+        return _answer_callback(query, texts.in_language(texts.SURVEY_CLOSED, person.language))
+    log.info(
+        "telegram survey answer",
+        extra={
+            "invitation_id": str(invitation.id),
+            "question": question.value,
+            "changed": bool(stored.filled),
+        },
+    )
+    _settle_later(
+        session,
+        update_id=update_id,
+        participant_id=person.id,
+        chat_id=chat_id,
+        query=query,
+        outcome=SURVEY_ANSWERED,
+    )
+    session.flush()
+    return _answer_callback(query, texts.in_language(texts.SURVEY_SAVED, person.language))

@@ -23,6 +23,8 @@ HELP = N_(
 )
 BUTTON_UNKNOWN = N_("This button no longer works. Please use the link in your invitation.")
 ANSWER_CLOSED = N_("This invitation can no longer be answered.")
+SURVEY_SAVED = N_("Thank you! We've saved your answer to the survey.")
+SURVEY_CLOSED = N_("This survey question can no longer be answered.")
 
 ANSWERED: dict[InvitationStatus, str] = {
     InvitationStatus.ACCEPTED: N_("Thank you! We've saved your answer: you're coming."),
