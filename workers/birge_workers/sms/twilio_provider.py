@@ -26,7 +26,7 @@ from birge_workers.sms.provider import (
     TemporaryProviderError,
     same_text,
 )
-from birge_workers.sms.twilio_http import DEFAULT_TIMEOUT, RebasedHttpClient
+from birge_shared.providers.twilio_http import DEFAULT_TIMEOUT, RebasedHttpClient
 
 # Twilio accepts a ValidityPeriod from 1 to 36000 seconds; 36000 is also its default.
 LOOKUP_PAGE = 50
