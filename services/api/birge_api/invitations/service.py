@@ -20,7 +20,12 @@ from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.invitations import idempotency
 from birge_api.invitations.budget import over_budget
-from birge_api.invitations.cost import invitation_cost, invitation_samples, sms_recipient
+from birge_api.invitations.cost import (
+    invitation_cost,
+    invitation_samples,
+    sms_recipient,
+    split_by_channel,
+)
 from birge_api.invitations.schemas import (
     BatchCounts,
     BatchCreated,
@@ -38,6 +43,7 @@ from birge_api.invitations.schemas import (
     Mix,
     Price,
     Seats,
+    WhatsAppCost,
 )
 from birge_api.invitations.selection import Selection, check_request, select_people
 from birge_api.invitations.warnings import band_shortfall, invitation_warnings, nobody_detail
@@ -61,6 +67,7 @@ from birge_shared.models import (
     MessageStatus,
     Participant,
     Role,
+    TemplateCategory,
     utcnow,
 )
 from birge_shared.outbound.plan import queue_planned
@@ -116,8 +123,9 @@ def preview(
     require_open(event)
     selection = select_people(session=session, event=event, request=request, settings=settings)
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
+    split = split_by_channel(session=session, people=invited)
     recipients = [
-        sms_recipient(settings, person.language, person.phone_encrypted) for person in invited
+        sms_recipient(settings, person.language, person.phone_encrypted) for person in split.sms
     ]
     overrides = load_overrides(session)
     cost = invitation_cost(
@@ -172,6 +180,13 @@ def preview(
                 )
                 for sample in samples
             ],
+            whatsapp=WhatsAppCost(
+                messages=sum(split.whatsapp.values()),
+                utility=split.whatsapp[TemplateCategory.UTILITY],
+                marketing=split.whatsapp[TemplateCategory.MARKETING],
+                authentication=split.whatsapp[TemplateCategory.AUTHENTICATION],
+            ),
+            telegram_messages=split.other[MessageChannel.TELEGRAM],
         ),
         warnings=invitation_warnings(
             event=event, selection=selection, settings=settings, now=utcnow()
