@@ -10,72 +10,21 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from birge_shared.channels import ChannelChoice, set_channels
 from birge_shared.models import (
-    Channel,
-    ChannelOptInMethod,
     Event,
     InvitationBatch,
     Language,
-    MessageChannel,
-    Participant,
     TemplateApproval,
     TemplateCategory,
-    WhatsAppTemplate,
 )
-from birge_shared.outbound.channels import CHANNELS, ChannelSpec
-from birge_shared.tasks import SmsSend
-from birge_shared.whatsapp_templates import TEMPLATE_PURPOSES
 from tests.factories import make_event, make_participant
+from tests.integration.whatsapp import invitation_template as _template
+from tests.integration.whatsapp import on_whatsapp as _on_whatsapp
+from tests.integration.whatsapp import whatsapp_channel
+
+pytestmark = pytest.mark.usefixtures(whatsapp_channel.__name__)
 
 Headers = dict[str, str]
-
-
-@pytest.fixture(autouse=True)
-def whatsapp_channel(monkeypatch: pytest.MonkeyPatch) -> None:
-    """WhatsApp as a channel of the planner's table, where it is not one yet.
-
-    The preview plans nothing and queues nothing, so the send task is never called.
-    """
-    if MessageChannel.WHATSAPP not in CHANNELS:
-        monkeypatch.setitem(
-            CHANNELS,  # type: ignore[arg-type]  # a dict behind its Mapping type
-            MessageChannel.WHATSAPP,
-            ChannelSpec(
-                channel=MessageChannel.WHATSAPP,
-                purposes=TEMPLATE_PURPOSES,
-                reachable=lambda person: person.phone_encrypted is not None,
-                send_task=lambda ids: SmsSend(message_ids=ids),
-            ),
-        )
-
-
-def _on_whatsapp(db: Session, language: Language) -> Participant:
-    person = make_participant(db, language=language)
-    set_channels(
-        session=db,
-        participant=person,
-        choices=[ChannelChoice(Channel.WHATSAPP, opt_in=ChannelOptInMethod.PAPER_FORM)],
-    )
-    return person
-
-
-def _template(
-    db: Session, language: Language, category: TemplateCategory, approval: TemplateApproval
-) -> None:
-    db.add(
-        WhatsAppTemplate(
-            purpose="invitation",
-            language=language,
-            content_sid="HX" + language.value * 16,
-            friendly_name=f"invitation_{language.value}",
-            category=category,
-            variables=["title", "link"],
-            buttons=["accept", "decline"],
-            approval=approval,
-        )
-    )
-    db.flush()
 
 
 def _preview(client: TestClient, headers: Headers, event: Event, ids: list[str]) -> dict[str, Any]:
