@@ -184,7 +184,7 @@ def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> in
 def cmd_whatsapp_sync_templates(args: argparse.Namespace, settings: Settings) -> int:
     from birge_shared.db import session_scope
     from birge_shared.providers.twilio_content import content_api_from_settings
-    from birge_shared.whatsapp_template_sync import SyncFailed, sync_approvals
+    from birge_shared.whatsapp_template_sync import SyncFailedError, sync_approvals
 
     api = content_api_from_settings(settings)
     if api is None:
@@ -192,7 +192,7 @@ def cmd_whatsapp_sync_templates(args: argparse.Namespace, settings: Settings) ->
     try:
         with session_scope() as session:
             result = sync_approvals(session=session, source=api)
-    except SyncFailed as exc:
+    except SyncFailedError as exc:
         return fail(f"nothing was changed: {exc}")
     counts = ", ".join(f"{count} {approval}" for approval, count in result.approvals.items())
     say(f"Read {result.checked} templates, {result.changed} changed: {counts or 'none'}.")

@@ -34,7 +34,7 @@ class ApprovalSource(Protocol):
     def fetch_approval(self, content_sid: str) -> Approval: ...
 
 
-class SyncFailed(Exception):
+class SyncFailedError(Exception):
     """The approvals could not all be read; nothing was changed."""
 
 
@@ -58,7 +58,7 @@ def sync_approvals(
 ) -> SyncResult:
     """Read every registered template's approval and record it; the caller commits.
 
-    Raises `SyncFailed` (with the rows untouched) when any read failed.
+    Raises `SyncFailedError` (with the rows untouched) when any read failed.
     """
     moment = now or utcnow()
     rows = list(
@@ -72,7 +72,7 @@ def sync_approvals(
             fetched = dict(zip(sids, pool.map(source.fetch_approval, sids), strict=True))
     except ContentApiError as exc:
         log.warning("whatsapp template sync failed", extra={"reason": str(exc)})
-        raise SyncFailed(str(exc)) from None
+        raise SyncFailedError(str(exc)) from None
     changed = 0
     for row in rows:
         approval = fetched[row.content_sid]

@@ -41,9 +41,7 @@ def running_prism(
     `dynamic` answers with generated values instead of the contract's examples (whose sid is
     the same for every create); requests are checked against the contract either way.
     """
-    missing = [
-        str(path.relative_to(CONTRACT_DIR)) for path in (PRISM, spec) if not path.exists()
-    ]
+    missing = [str(path.relative_to(CONTRACT_DIR)) for path in (PRISM, spec) if not path.exists()]
     if missing:
         pytest.fail(
             f"Prism or Twilio's OpenAPI file is not installed (missing {', '.join(missing)} in "

@@ -35,7 +35,7 @@ from birge_shared.providers.twilio_content import (
 )
 from birge_shared.settings import Settings, get_settings
 from birge_shared.tasks import WHATSAPP_SYNC_TEMPLATES
-from birge_shared.whatsapp_template_sync import SyncFailed, sync_approvals
+from birge_shared.whatsapp_template_sync import SyncFailedError, sync_approvals
 from birge_shared.whatsapp_templates import approved_templates
 from birge_workers import whatsapp_templates as periodic
 from tests.ports import free_port
@@ -101,7 +101,7 @@ def test_the_path_read_is_the_contracts() -> None:
 def test_sync_now_records_the_approvals_read_through_the_sdk(
     prism_content_base_url: str, app: object, db: Session, admin_headers: dict[str, str]
 ) -> None:
-    invitation, survey = _templates(db)
+    invitation, _survey = _templates(db)
     db.commit()
     app.dependency_overrides[get_settings] = lambda: _settings(prism_content_base_url)  # type: ignore[attr-defined]
 
@@ -128,7 +128,7 @@ def test_an_unreachable_content_api_changes_nothing(db: Session) -> None:
     invitation, _survey = _templates(db)
     invitation.approval = TemplateApproval.PAUSED
 
-    with pytest.raises(SyncFailed, match="could not be reached"):
+    with pytest.raises(SyncFailedError, match="could not be reached"):
         sync_approvals(session=db, source=_api(f"http://127.0.0.1:{free_port()}"))
 
     assert (invitation.approval, invitation.synced_at) == (TemplateApproval.PAUSED, None)
@@ -193,7 +193,8 @@ def test_the_periodic_task_syncs_once_per_slot(
     first = periodic.whatsapp_sync_templates()
     second = periodic.whatsapp_sync_templates()
 
-    assert first is not None and first["checked"] == 2
+    assert first is not None
+    assert first["checked"] == 2
     assert second is None  # the slot was taken by the first run
     assert _approvals() == dict.fromkeys(SIDS, TemplateApproval.APPROVED)
 

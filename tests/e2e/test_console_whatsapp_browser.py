@@ -132,4 +132,3 @@ def test_the_page_is_accessible_in_each_language(
         assert_accessible(page)
     finally:
         context.close()
-

@@ -63,9 +63,7 @@ def test_whatsapp_people_with_an_approved_template_are_counted_by_category(
     assert cost["telegram_messages"] == 0
     texts = {(text["language"], text["people"]) for text in cost["texts"]}
     assert texts == {("en", 1), ("ru", 1)}
-    assert cost["segments"] == sum(
-        text["segments_each"] * text["people"] for text in cost["texts"]
-    )
+    assert cost["segments"] == sum(text["segments_each"] * text["people"] for text in cost["texts"])
 
 
 def test_without_approved_templates_everyone_is_counted_under_sms(

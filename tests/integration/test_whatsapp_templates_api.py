@@ -22,7 +22,7 @@ from birge_shared.models import (
     WhatsAppTemplate,
 )
 from birge_shared.providers.twilio_content import Approval, ContentApiError, approval_of
-from birge_shared.whatsapp_template_sync import SyncFailed, sync_approvals
+from birge_shared.whatsapp_template_sync import SyncFailedError, sync_approvals
 from birge_shared.whatsapp_templates import approved_template, approved_templates
 
 URL = "/v1/whatsapp-templates"
@@ -149,7 +149,10 @@ def test_survey_questions_take_their_answers_as_buttons(
     talk = client.post(
         URL,
         json=_body(
-            purpose="survey_question_talk", content_sid=OTHER_SID, variables=[], buttons=["yes", "no"]
+            purpose="survey_question_talk",
+            content_sid=OTHER_SID,
+            variables=[],
+            buttons=["yes", "no"],
         ),
         headers=admin_headers,
     )
@@ -199,12 +202,14 @@ def test_a_new_content_sid_is_unsubmitted_until_synced(
         f"{URL}/{template['id']}", json={"content_sid": OTHER_SID}, headers=admin_headers
     ).json()
 
-    assert (edited["approval"], edited["synced_at"], edited["usable"]) == ("unsubmitted", None, False)
+    assert (edited["approval"], edited["synced_at"], edited["usable"]) == (
+        "unsubmitted",
+        None,
+        False,
+    )
 
 
-def test_sync_now_without_twilio_is_refused(
-    client: TestClient, admin_headers: Headers
-) -> None:
+def test_sync_now_without_twilio_is_refused(client: TestClient, admin_headers: Headers) -> None:
     _assert_problem(client.post(f"{URL}/sync", headers=admin_headers), 409, "twilio-not-configured")
 
 
@@ -222,7 +227,9 @@ class _Source:
         return answer
 
 
-def _template(db: Session, purpose: MessagePurpose, language: Language, sid: str) -> WhatsAppTemplate:
+def _template(
+    db: Session, purpose: MessagePurpose, language: Language, sid: str
+) -> WhatsAppTemplate:
     row = WhatsAppTemplate(
         purpose=purpose.value,
         language=language,
@@ -259,7 +266,10 @@ def test_the_sync_records_each_review_and_only_approved_ones_are_used(db: Sessio
         TemplateApproval.APPROVED,
         TemplateCategory.MARKETING,
     )
-    assert (reminder.approval, reminder.rejection_reason) == (TemplateApproval.REJECTED, "Bad format")
+    assert (reminder.approval, reminder.rejection_reason) == (
+        TemplateApproval.REJECTED,
+        "Bad format",
+    )
     assert survey.approval is TemplateApproval.PENDING
     assert all(row.synced_at == result.synced_at for row in (invitation, reminder, survey))
     assert set(approved_templates(db)) == {("invitation", Language.RU)}
@@ -284,7 +294,7 @@ def test_a_failed_sync_changes_nothing(db: Session) -> None:
         }
     )
 
-    with pytest.raises(SyncFailed, match="503"):
+    with pytest.raises(SyncFailedError, match="503"):
         sync_approvals(session=db, source=source)
 
     assert (approved.approval, approved.synced_at) == (TemplateApproval.APPROVED, None)

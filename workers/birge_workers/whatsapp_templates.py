@@ -17,7 +17,7 @@ from birge_shared.models import utcnow
 from birge_shared.providers.twilio_content import content_api_from_settings
 from birge_shared.settings import get_settings
 from birge_shared.tasks import WHATSAPP_SYNC_TEMPLATES
-from birge_shared.whatsapp_template_sync import SyncFailed, sync_approvals
+from birge_shared.whatsapp_template_sync import SyncFailedError, sync_approvals
 from birge_workers.periodic import claim_slot
 from birge_workers.schedule import whatsapp_sync_interval
 
@@ -41,7 +41,7 @@ def whatsapp_sync_templates() -> dict[str, Any] | None:
             ):
                 return None
             result = sync_approvals(session=session, source=api, now=now)
-    except SyncFailed as exc:
+    except SyncFailedError as exc:
         # The slot's claim rolled back with the sync: the next beat tries again.
         return {"failed": str(exc)}
     return {**asdict(result), "synced_at": result.synced_at.isoformat()}

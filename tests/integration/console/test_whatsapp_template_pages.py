@@ -105,7 +105,11 @@ def test_an_administrator_registers_edits_and_deletes_a_template(
     )
     assert saved.status_code == 303
     db.refresh(row)
-    assert (row.friendly_name, row.variables, row.buttons) == ("invite_ky_v2", ["title", "link"], ["accept"])
+    assert (row.friendly_name, row.variables, row.buttons) == (
+        "invite_ky_v2",
+        ["title", "link"],
+        ["accept"],
+    )
 
     deleted = client.post(f"{PAGE}/{row.id}/delete", data={"csrf": client.csrf})
     assert deleted.status_code == 303
@@ -140,7 +144,9 @@ def test_sync_now_with_and_without_htmx(
     client = _admin(signed_in)
     _register(client)
     source = _Source(
-        approval_of({"status": "rejected", "category": "UTILITY", "rejection_reason": "INVALID_FORMAT"})
+        approval_of(
+            {"status": "rejected", "category": "UTILITY", "rejection_reason": "INVALID_FORMAT"}
+        )
     )
     monkeypatch.setattr(service, "content_api_from_settings", lambda settings: source)
 
@@ -151,7 +157,8 @@ def test_sync_now_with_and_without_htmx(
     assert fragment.status_code == 200
     assert fragment.text.startswith('<div id="wa-templates"')
     assert "Read 1 templates from Twilio; 1 changed." in fragment.text
-    assert "rejected" in fragment.text and "INVALID_FORMAT" in fragment.text
+    assert "rejected" in fragment.text
+    assert "INVALID_FORMAT" in fragment.text
 
     source.answer = approval_of({"status": "approved", "category": "UTILITY"})
     plain = client.post(f"{PAGE}/sync", data={"csrf": client.csrf})

@@ -20,10 +20,10 @@ import pytest
 
 from birge_shared.db import session_scope
 from birge_shared.models import MessageStatus, utcnow
+from birge_shared.providers.twilio_http import DEFAULT_TIMEOUT
 from birge_workers.outbound.lifecycle import Outcome
 from birge_workers.outbound.sweeper import Settled, sweep_in_flight
 from birge_workers.sms.channel import SmsChannel
-from birge_shared.providers.twilio_http import DEFAULT_TIMEOUT
 from birge_workers.sms.twilio_provider import TwilioProvider
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import FROM_NUMBER, Rows, Sender, settings_with

@@ -30,9 +30,9 @@ from birge_shared.models import (
 )
 from birge_shared.outbound.channels import ChannelSpec
 from birge_shared.outbound.plan import channels_for
-from birge_shared.whatsapp_templates import approved_templates
 from birge_shared.sms.render import personal_link, render_event_text
 from birge_shared.sms.segments import Encoding, count_segments, estimate_price
+from birge_shared.whatsapp_templates import approved_templates
 
 __all__ = [
     "PLACEHOLDER_TOKEN",
@@ -41,8 +41,8 @@ __all__ = [
     "SmsSample",
     "invitation_cost",
     "invitation_samples",
-    "split_by_channel",
     "sms_recipient",
+    "split_by_channel",
 ]
 
 

@@ -25,7 +25,7 @@ from birge_shared import audit
 from birge_shared.models import MessagePurpose, TemplateApproval, WhatsAppTemplate
 from birge_shared.providers.twilio_content import content_api_from_settings
 from birge_shared.settings import Settings
-from birge_shared.whatsapp_template_sync import SyncFailed, sync_approvals
+from birge_shared.whatsapp_template_sync import SyncFailedError, sync_approvals
 from birge_shared.whatsapp_templates import (
     TEMPLATE_PURPOSES,
     template_buttons,
@@ -65,7 +65,9 @@ def list_templates(*, session: Session) -> list[WhatsAppTemplate]:
     )
 
 
-def get_template(*, session: Session, template_id: uuid.UUID, lock: bool = False) -> WhatsAppTemplate:
+def get_template(
+    *, session: Session, template_id: uuid.UUID, lock: bool = False
+) -> WhatsAppTemplate:
     row = session.get(WhatsAppTemplate, template_id, with_for_update=lock)
     if row is None:
         raise not_found(WHAT)
@@ -189,7 +191,7 @@ def sync_now(*, session: Session, actor: Actor, settings: Settings) -> SyncRead:
         )
     try:
         result = sync_approvals(session=session, source=api, actor_id=actor.user_id)
-    except SyncFailed as exc:
+    except SyncFailedError as exc:
         raise Problem(
             status=502,
             type_="whatsapp-sync-failed",
