@@ -181,6 +181,24 @@ def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+def cmd_whatsapp_sync_templates(args: argparse.Namespace, settings: Settings) -> int:
+    from birge_shared.db import session_scope
+    from birge_shared.providers.twilio_content import content_api_from_settings
+    from birge_shared.whatsapp_template_sync import SyncFailedError, sync_approvals
+
+    api = content_api_from_settings(settings)
+    if api is None:
+        return fail("Twilio is not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+    try:
+        with session_scope() as session:
+            result = sync_approvals(session=session, source=api)
+    except SyncFailedError as exc:
+        return fail(f"nothing was changed: {exc}")
+    counts = ", ".join(f"{count} {approval}" for approval, count in result.approvals.items())
+    say(f"Read {result.checked} templates, {result.changed} changed: {counts or 'none'}.")
+    return 0
+
+
 def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     from birge_cli import demo, dev
     from birge_shared.migrate import upgrade
@@ -526,6 +544,18 @@ def _add_telegram(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     set_hook.set_defaults(handler=cmd_telegram_set_webhook)
 
 
+def _add_whatsapp(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    whatsapp = commands.add_parser("whatsapp", help="WhatsApp through Twilio.")
+    actions = whatsapp.add_subparsers(dest="whatsapp_command", required=True, metavar="ACTION")
+    sync = actions.add_parser(
+        "sync-templates",
+        help="Read every registered template's approval from Twilio's Content API now.",
+        description="Read WhatsApp's review of each registered template (approved, pending, "
+        "rejected, paused) from Twilio's Content API; a failure changes nothing.",
+    )
+    sync.set_defaults(handler=cmd_whatsapp_sync_templates)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="birge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -582,6 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sms(commands)
 
     _add_telegram(commands)
+    _add_whatsapp(commands)
 
     run_dev = add("dev", cmd_dev, "Run everything locally: migrate, demo data, API and worker.")
     run_dev.add_argument("--concurrency", type=int, default=2)

@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+    # Twilio's Content API, where WhatsApp templates' approvals are read; the SDK's host for it
+    # is another than the Messages API's, so a test double (Prism) is pointed at separately.
+    twilio_content_api_base: str = "https://content.twilio.com"
+    # How often the periodic task reads the approvals of the registered WhatsApp templates.
+    whatsapp_template_sync_minutes: int = Field(default=60, ge=1)
 
     # The Telegram bot. Without a token and a username the participant page offers no bot
     # link and the webhook refuses every update. TELEGRAM_API_BASE points the bot library at a

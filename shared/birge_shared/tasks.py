@@ -96,6 +96,8 @@ SURVEYS_SEND_DUE = "surveys.send_due"
 RETENTION_PURGE = "retention.purge"
 # Calendar answers read from the reply mailbox (a no-op when none is configured).
 CALENDAR_READ_REPLIES = "calendar.read_replies"
+# WhatsApp templates' approvals read from Twilio's Content API (a no-op without Twilio).
+WHATSAPP_SYNC_TEMPLATES = "whatsapp.sync_templates"
 
 PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
     {
@@ -108,6 +110,7 @@ PERIODIC_TASK_NAMES: frozenset[str] = frozenset(
         SURVEYS_SEND_DUE,
         RETENTION_PURGE,
         CALENDAR_READ_REPLIES,
+        WHATSAPP_SYNC_TEMPLATES,
     }
 )
 

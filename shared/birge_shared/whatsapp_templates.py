@@ -13,6 +13,59 @@ from sqlalchemy.orm import Session
 
 from birge_shared.models import Language, MessagePurpose, TemplateApproval, WhatsAppTemplate
 from birge_shared.models.whatsapp_template import TemplateCategory
+from birge_shared.sms.templates import PLACEHOLDERS
+
+#: The purposes that go to WhatsApp as templates: what Birge writes first, outside a person's
+#: 24-hour session window. Answers to a person's own text (help, opt-out, thanks) and a
+#: coordinator's own words go inside the window, as free text, and need none.
+TEMPLATE_PURPOSES: frozenset[MessagePurpose] = frozenset(
+    {
+        MessagePurpose.INVITATION,
+        MessagePurpose.INVITATION_WAITING,
+        MessagePurpose.ACCEPTED,
+        MessagePurpose.DECLINED,
+        MessagePurpose.WAITLISTED,
+        MessagePurpose.EVENT_CHANGED,
+        MessagePurpose.EVENT_CANCELLED,
+        MessagePurpose.REMINDER,
+        MessagePurpose.BUDDY_NUDGE,
+        MessagePurpose.SURVEY_QUESTION_ATTITUDE,
+        MessagePurpose.SURVEY_QUESTION_RATING,
+        MessagePurpose.SURVEY_QUESTION_TALK,
+        MessagePurpose.SURVEY_POST,
+        MessagePurpose.SURVEY_REMINDER,
+        MessagePurpose.SURVEY_FOLLOWUP,
+    }
+)
+
+
+def template_variables(purpose: MessagePurpose) -> frozenset[str]:
+    """The values a template of this purpose may name: those the SMS text is filled with.
+
+    None of them names a person: a template's text is reviewed by Meta and its values pass
+    through Twilio's logs, so a participant's name is never among them.
+    """
+    return PLACEHOLDERS.get(purpose.value, frozenset())
+
+
+_ANSWERS = frozenset({"accept", "decline"})
+_SCALE = frozenset(str(value) for value in range(1, 6))
+
+#: The quick-reply button ids a template of each purpose may carry: a button reply comes back
+#: with its id as the payload, which must answer the question the message asked.
+TEMPLATE_BUTTONS: dict[MessagePurpose, frozenset[str]] = {
+    MessagePurpose.INVITATION: _ANSWERS,
+    MessagePurpose.INVITATION_WAITING: _ANSWERS,
+    MessagePurpose.EVENT_CHANGED: _ANSWERS,
+    MessagePurpose.REMINDER: _ANSWERS,
+    MessagePurpose.SURVEY_QUESTION_ATTITUDE: _SCALE,
+    MessagePurpose.SURVEY_QUESTION_RATING: _SCALE,
+    MessagePurpose.SURVEY_QUESTION_TALK: frozenset({"yes", "no"}),
+}
+
+
+def template_buttons(purpose: MessagePurpose) -> frozenset[str]:
+    return TEMPLATE_BUTTONS.get(purpose, frozenset())
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,23 +22,26 @@ from tests.ports import free_port
 
 CONTRACT_DIR = Path(__file__).parent
 PRISM = CONTRACT_DIR / "node_modules" / ".bin" / "prism"
-TWILIO_SPEC = (
-    CONTRACT_DIR / "node_modules/@twilio-alpha/mcp/twilio-oai/spec/json/twilio_api_v2010.json"
-)
+SPEC_DIR = CONTRACT_DIR / "node_modules/@twilio-alpha/mcp/twilio-oai/spec/json"
+#: The Messages API (api.twilio.com) and the Content API (content.twilio.com, WhatsApp
+#: templates and their approval), as Twilio publishes them.
+TWILIO_SPEC = SPEC_DIR / "twilio_api_v2010.json"
+CONTENT_SPEC = SPEC_DIR / "twilio_content_v1.json"
 # Prism parses the whole 2010 API description before it listens; about 20 s on a slow machine.
 PRISM_START_SECONDS = 60.0
 
 
 @contextmanager
-def running_prism(folder: Path, *, dynamic: bool = False) -> Iterator[str]:
-    """The base URL of a Prism mock of Twilio's 2010 API, its log kept in `folder`.
+def running_prism(
+    folder: Path, *, dynamic: bool = False, spec: Path = TWILIO_SPEC
+) -> Iterator[str]:
+    """The base URL of a Prism mock of one of Twilio's APIs (the 2010 API unless `spec` says
+    another), its log kept in `folder`.
 
     `dynamic` answers with generated values instead of the contract's examples (whose sid is
     the same for every create); requests are checked against the contract either way.
     """
-    missing = [
-        str(path.relative_to(CONTRACT_DIR)) for path in (PRISM, TWILIO_SPEC) if not path.exists()
-    ]
+    missing = [str(path.relative_to(CONTRACT_DIR)) for path in (PRISM, spec) if not path.exists()]
     if missing:
         pytest.fail(
             f"Prism or Twilio's OpenAPI file is not installed (missing {', '.join(missing)} in "
@@ -53,7 +56,7 @@ def running_prism(folder: Path, *, dynamic: bool = False) -> Iterator[str]:
     with log_path.open("wb") as log:
         # A session of its own, so stopping it stops everything it started.
         process = subprocess.Popen(  # noqa: S603  # fixed arguments, no shell
-            [*arguments, "-p", str(port), "-h", "127.0.0.1", str(TWILIO_SPEC)],
+            [*arguments, "-p", str(port), "-h", "127.0.0.1", str(spec)],
             cwd=CONTRACT_DIR,
             stdout=log,
             stderr=subprocess.STDOUT,

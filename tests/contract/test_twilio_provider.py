@@ -11,8 +11,8 @@ import socket
 
 import pytest
 
+from birge_shared.providers.twilio_http import RebasedHttpClient
 from birge_workers.sms.provider import PermanentProviderError, TemporaryProviderError
-from birge_workers.sms.twilio_http import RebasedHttpClient
 from birge_workers.sms.twilio_provider import TwilioProvider
 from tests.fakes.fake_messages_api import FakeMessagesApi, ScriptedAnswer
 

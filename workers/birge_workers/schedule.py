@@ -16,6 +16,7 @@ from birge_shared.tasks import (
     REMINDERS_SEND_DUE,
     RETENTION_PURGE,
     SURVEYS_SEND_DUE,
+    WHATSAPP_SYNC_TEMPLATES,
 )
 
 RELAY_INTERVAL = timedelta(seconds=2)
@@ -47,12 +48,18 @@ INTERVALS: dict[str, timedelta] = {
 _STALE_AFTER = timedelta(minutes=1)
 
 
+def whatsapp_sync_interval(settings: Settings) -> timedelta:
+    """WhatsApp's review takes minutes to days; WHATSAPP_TEMPLATE_SYNC_MINUTES says how often."""
+    return timedelta(minutes=settings.whatsapp_template_sync_minutes)
+
+
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     # The reply mailbox is polled as often as its operator asks (CALENDAR_REPLY_POLL_SECONDS):
     # a provider may limit how often one account logs in.
     intervals = {
         **INTERVALS,
         CALENDAR_READ_REPLIES: timedelta(seconds=settings.calendar_reply_poll_seconds),
+        WHATSAPP_SYNC_TEMPLATES: whatsapp_sync_interval(settings),
     }
     return {
         name: {

@@ -41,6 +41,7 @@ from birge_workers.retention import register_retention_tasks
 from birge_workers.schedule import COMPLETE_PAST_INTERVAL, EXPIRE_DUE_INTERVAL, RELAY_INTERVAL
 from birge_workers.surveys.tasks import register_survey_tasks
 from birge_workers.telegram.tasks import register_telegram_tasks
+from birge_workers.whatsapp_templates import register_whatsapp_template_tasks
 
 log = logging.getLogger(__name__)
 
@@ -150,3 +151,4 @@ def register_tasks(app: Celery) -> None:
     register_retention_tasks(app)
     register_calendar_reply_tasks(app)
     register_telegram_tasks(app)
+    register_whatsapp_template_tasks(app)

@@ -20,7 +20,7 @@ from twilio.rest import Client
 
 from birge_cli.bench import BenchError
 from birge_cli.bench.fake_messages_api import FakeMessagesApi
-from birge_workers.sms.twilio_http import RebasedHttpClient
+from birge_shared.providers.twilio_http import RebasedHttpClient
 
 READY_SECONDS = 120.0
 POLL_SECONDS = 0.02

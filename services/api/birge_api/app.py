@@ -33,6 +33,7 @@ from birge_api.reports.router import router as reports_router
 from birge_api.users.router import router as users_router
 from birge_api.webhooks.router import router as webhooks_router
 from birge_api.webhooks.telegram_router import router as telegram_webhook_router
+from birge_api.whatsapp_templates.router import router as whatsapp_templates_router
 from birge_shared.settings import get_settings
 
 DESCRIPTION = """
@@ -76,6 +77,7 @@ def create_app() -> FastAPI:
     app.include_router(groups_router)
     app.include_router(buddies_router)
     app.include_router(message_templates_router)
+    app.include_router(whatsapp_templates_router)
     app.include_router(webhooks_router)
     app.include_router(telegram_webhook_router)
     app.include_router(participant_page_router)

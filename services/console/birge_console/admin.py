@@ -1,4 +1,5 @@
-"""Administration: staff accounts, SMS texts, budget approvals, the audit log, retention review.
+"""Administration: staff accounts, SMS texts, budget approvals, the audit log, retention review
+(WhatsApp templates in `birge_console.whatsapp_templates`).
 
 Administrators only (`require_admin`, as the API's `Admin` dependency). Every change goes
 through the API's service functions, which check and audit it; a refused change re-renders
@@ -47,6 +48,7 @@ ZONE = ZoneInfo(BISHKEK_TZ)
 SECTIONS: tuple[tuple[str, str], ...] = (
     (N_("Users"), "/console/admin/users"),
     (N_("Message templates"), "/console/admin/templates"),
+    (N_("WhatsApp templates"), "/console/admin/whatsapp"),
     (N_("Budget approvals"), "/console/admin/budget"),
     (N_("Audit log"), "/console/admin/audit"),
     (N_("Retention review"), "/console/admin/retention"),
@@ -61,7 +63,7 @@ def _cities(console: Console) -> list[City]:
     return list(console.db.scalars(select(City).order_by(City.name)))
 
 
-def _problem_errors(console: Console, problem: Problem) -> list[str]:
+def problem_errors(console: Console, problem: Problem) -> list[str]:
     if problem.type_ in api_texts.TEMPLATE_TITLES:
         with using(console.language):
             return [
@@ -76,7 +78,7 @@ def _problem_errors(console: Console, problem: Problem) -> list[str]:
     return [problem.title, *details]
 
 
-def _validation_errors(error: ValidationError) -> list[str]:
+def validation_errors(error: ValidationError) -> list[str]:
     return [
         f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()
     ]
@@ -151,7 +153,7 @@ def create_user(
     except ValueError as error:
         # ValidationError is a ValueError; so is an unknown role.
         errors = (
-            _validation_errors(error)
+            validation_errors(error)
             if isinstance(error, ValidationError)
             else ["role: unknown role"]
         )
@@ -160,7 +162,7 @@ def create_user(
     except Problem as problem:
         console.db.rollback()
         return _users_page(
-            console, errors=_problem_errors(console, problem), form=form, status_code=problem.status
+            console, errors=problem_errors(console, problem), form=form, status_code=problem.status
         )
     return RedirectResponse("/console/admin/users?saved=created", status_code=303)
 
@@ -194,14 +196,14 @@ def _update(console: Console, user_id: uuid.UUID, data: dict[str, Any]) -> Respo
     except ValidationError as error:
         console.db.rollback()
         user = users.get_user(session=console.db, user_id=user_id)
-        return _user_page(console, user, errors=_validation_errors(error), status_code=422)
+        return _user_page(console, user, errors=validation_errors(error), status_code=422)
     except Problem as problem:
         console.db.rollback()
         if problem.status == 404:
             raise
         user = users.get_user(session=console.db, user_id=user_id)
         return _user_page(
-            console, user, errors=_problem_errors(console, problem), status_code=problem.status
+            console, user, errors=problem_errors(console, problem), status_code=problem.status
         )
     return RedirectResponse("/console/admin/users?saved=changed", status_code=303)
 
@@ -295,7 +297,7 @@ def save_template(
             purpose,
             language,
             body=body,
-            errors=_problem_errors(console, problem),
+            errors=problem_errors(console, problem),
             status_code=problem.status,
         )
     return RedirectResponse("/console/admin/templates?saved=1", status_code=303)
@@ -335,7 +337,7 @@ def preview_template(
     except Problem as problem:
         if problem.status == 404:
             raise
-        errors = _problem_errors(console, problem)
+        errors = problem_errors(console, problem)
     if console.is_htmx():
         return console.render("admin/segments.html", segments=counted, errors=errors)
     return _template_page(console, purpose, language, body=body, errors=errors, counted=counted)

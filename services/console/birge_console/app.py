@@ -33,6 +33,7 @@ from birge_console import (
     report_dataset,
     reports,
     static_files,
+    whatsapp_templates,
 )
 
 
@@ -64,6 +65,7 @@ def create_app() -> FastAPI:
     app.include_router(reports.router)
     app.include_router(indicators.router)
     app.include_router(admin.router)
+    app.include_router(whatsapp_templates.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

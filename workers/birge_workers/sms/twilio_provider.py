@@ -20,13 +20,13 @@ from birge_shared.providers.twilio import (
     PERMANENT_REASONS,
     TEMPORARY_REASONS,
 )
+from birge_shared.providers.twilio_http import DEFAULT_TIMEOUT, RebasedHttpClient
 from birge_workers.sms.provider import (
     PermanentProviderError,
     SentMessage,
     TemporaryProviderError,
     same_text,
 )
-from birge_workers.sms.twilio_http import DEFAULT_TIMEOUT, RebasedHttpClient
 
 # Twilio accepts a ValidityPeriod from 1 to 36000 seconds; 36000 is also its default.
 LOOKUP_PAGE = 50

@@ -1,30 +1,102 @@
-"""What sending the invitation SMS of a proposal will cost, before anything is sent.
+"""What sending the invitations of a proposal will cost, before anything is sent.
 
-People are counted by language and route (`birge_shared.budget.Recipient`): an operator that
-does not join SMS parts gets every text in one segment, shortened or in Latin letters where
-needed, so its people cost one segment each and the preview shows the texts they would get.
+Each person's invitation goes on their first usable messenger (`channels_for`): WhatsApp when
+an approved template of their language is registered (counted by the template's category,
+which sets what WhatsApp charges), else the next channel; the SMS among them are counted by
+language and route (`birge_shared.budget.Recipient`): an operator that does not join SMS parts
+gets every text in one segment, shortened or in Latin letters where needed, so its people
+cost one segment each and the preview shows the texts they would get.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy.orm import Session
+
 from birge_shared.budget import PLACEHOLDER_TOKEN, Recipient, sms_recipient, sms_segments
-from birge_shared.models import Event, Language
+from birge_shared.channels import usable_orders
+from birge_shared.models import (
+    Channel,
+    Event,
+    Language,
+    MessageChannel,
+    MessagePurpose,
+    Participant,
+    TemplateCategory,
+)
+from birge_shared.outbound.channels import ChannelSpec
+from birge_shared.outbound.plan import channels_for
 from birge_shared.sms.render import personal_link, render_event_text
 from birge_shared.sms.segments import Encoding, count_segments, estimate_price
+from birge_shared.whatsapp_templates import approved_templates
 
 __all__ = [
     "PLACEHOLDER_TOKEN",
+    "ChannelSplit",
     "SmsCost",
     "SmsSample",
     "invitation_cost",
     "invitation_samples",
     "sms_recipient",
+    "split_by_channel",
 ]
+
+
+@dataclass
+class ChannelSplit:
+    """The people of a proposal by the channel their invitation would go on now."""
+
+    #: Those whose invitation goes by SMS: SMS is their first usable messenger, or their
+    #: WhatsApp has no approved template in their language and SMS comes next.
+    sms: list[Participant] = field(default_factory=list)
+    #: WhatsApp messages by the category of the approved template each would go as.
+    whatsapp: Counter[TemplateCategory] = field(default_factory=Counter)
+    #: Messages on another messenger (Telegram), which cost no SMS.
+    other: Counter[MessageChannel] = field(default_factory=Counter)
+
+
+def _messenger(specs: Sequence[ChannelSpec]) -> ChannelSpec | None:
+    return next((spec for spec in specs if spec.messenger), None)
+
+
+def split_by_channel(
+    *,
+    session: Session,
+    people: Sequence[Participant],
+    allowed: Collection[MessageChannel] | None = None,
+) -> ChannelSplit:
+    """Where each person's invitation would go, as the planner would choose it now, on the
+    channels a coordinator chose (`allowed`; None is all)."""
+    split = ChannelSplit()
+    templates = approved_templates(session)
+    orders = usable_orders(session, people)
+    purpose = MessagePurpose.INVITATION
+    for person in people:
+        order = orders[person.id]
+        spec = _messenger(
+            channels_for(purpose=purpose, participant=person, order=order, allowed=allowed)
+        )
+        if spec is not None and spec.channel is MessageChannel.WHATSAPP:
+            template = templates.get((purpose.value, person.language))
+            if template is not None:
+                split.whatsapp[template.category] += 1
+                continue
+            # An unapproved template is never used: the invitation goes on the next channel.
+            rest = [channel for channel in order if channel is not Channel.WHATSAPP]
+            spec = _messenger(
+                channels_for(purpose=purpose, participant=person, order=rest, allowed=allowed)
+            )
+        if spec is None:
+            continue
+        if spec.channel is MessageChannel.SMS:
+            split.sms.append(person)
+        else:
+            split.other[spec.channel] += 1
+    return split
 
 
 @dataclass(frozen=True)

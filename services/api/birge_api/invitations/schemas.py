@@ -116,8 +116,17 @@ class CostText(BaseModel):
     latin: bool = Field(description="Written in Latin letters to keep one segment")
 
 
+class WhatsAppCost(BaseModel):
+    """The invitations that go by WhatsApp, by the category of their approved template."""
+
+    messages: int = 0
+    utility: int = 0
+    marketing: int = 0
+    authentication: int = 0
+
+
 class Cost(BaseModel):
-    messages: int
+    messages: int = Field(description="The invitations that go by SMS")
     segments: int
     estimated_price: Price
     one_segment_messages: int = Field(
@@ -128,6 +137,12 @@ class Cost(BaseModel):
         default_factory=list,
         description="Each text by language and kind of operator, with the ones shortened",
     )
+    whatsapp: WhatsAppCost = Field(
+        default_factory=WhatsAppCost,
+        description="People whose first usable messenger is WhatsApp and whose language has "
+        "an approved template; the others are counted on their next channel",
+    )
+    telegram_messages: int = Field(default=0, description="Invitations that go by Telegram")
 
 
 class WarningCode(enum.StrEnum):

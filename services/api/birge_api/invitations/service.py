@@ -20,7 +20,12 @@ from birge_api.deps import Actor
 from birge_api.events.service import get_event
 from birge_api.invitations import idempotency
 from birge_api.invitations.budget import over_budget
-from birge_api.invitations.cost import invitation_cost, invitation_samples, sms_recipient
+from birge_api.invitations.cost import (
+    invitation_cost,
+    invitation_samples,
+    sms_recipient,
+    split_by_channel,
+)
 from birge_api.invitations.delivery import (
     ROSTER_STATUS,
     current_messenger,
@@ -43,6 +48,7 @@ from birge_api.invitations.schemas import (
     Mix,
     Price,
     Seats,
+    WhatsAppCost,
 )
 from birge_api.invitations.selection import Selection, check_request, select_people
 from birge_api.invitations.warnings import band_shortfall, invitation_warnings, nobody_detail
@@ -50,7 +56,6 @@ from birge_api.pagination import decode_cursor
 from birge_api.problems import Problem, conflict, invalid, not_found
 from birge_shared import audit, buddies
 from birge_shared.budget import Recipient, messages_of
-from birge_shared.channels import usable_orders
 from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     BatchKind,
@@ -64,14 +69,14 @@ from birge_shared.models import (
     Language,
     Message,
     MessageChannel,
-    MessagePurpose,
     MessageStatus,
     Participant,
     Role,
+    TemplateCategory,
     utcnow,
 )
 from birge_shared.models.invitation import new_token, token_hash
-from birge_shared.outbound.plan import channels_for, queue_planned
+from birge_shared.outbound.plan import queue_planned
 from birge_shared.outbox import enqueue
 from birge_shared.phones import mask
 from birge_shared.settings import Settings
@@ -125,7 +130,8 @@ def preview(
     require_open(event)
     selection = select_people(session=session, event=event, request=request, settings=settings)
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
-    recipients = _sms_recipients(session, settings, by_sms(session, invited, request.channels))
+    split = split_by_channel(session=session, people=invited, allowed=request.channels)
+    recipients = _sms_recipients(session, settings, split.sms)
     overrides = load_overrides(session)
     cost = invitation_cost(
         event=event,
@@ -179,6 +185,13 @@ def preview(
                 )
                 for sample in samples
             ],
+            whatsapp=WhatsAppCost(
+                messages=sum(split.whatsapp.values()),
+                utility=split.whatsapp[TemplateCategory.UTILITY],
+                marketing=split.whatsapp[TemplateCategory.MARKETING],
+                authentication=split.whatsapp[TemplateCategory.AUTHENTICATION],
+            ),
+            telegram_messages=split.other[MessageChannel.TELEGRAM],
         ),
         warnings=invitation_warnings(
             event=event, selection=selection, settings=settings, now=utcnow()
@@ -186,24 +199,14 @@ def preview(
     )
 
 
-def by_sms(
-    session: Session, people: Sequence[Participant], channels: Collection[MessageChannel] | None
-) -> list[Participant]:
-    """The people whose invitation would go by SMS on these channels: what the cost is of."""
-    orders = usable_orders(session, people)
-    return [
-        person
-        for person in people
-        if any(
-            spec.channel is MessageChannel.SMS
-            for spec in channels_for(
-                purpose=MessagePurpose.INVITATION,
-                participant=person,
-                order=orders[person.id],
-                allowed=channels,
-            )
-        )
-    ]
+def sms_budgeted(
+    people: Sequence[Participant], channels: Collection[MessageChannel] | None
+) -> Sequence[Participant]:
+    """Everyone whose invitation could end up an SMS, which the budget holds segments for: a
+    WhatsApp or Telegram message that fails for good falls back to SMS once."""
+    if channels is not None and MessageChannel.SMS not in channels:
+        return []
+    return people
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,7 @@ def create_batch(
     invited = [selection.people[person_id] for person_id in selection.proposal.invite]
     segments = invitation_cost(
         event=event,
-        recipients=_sms_recipients(session, settings, by_sms(session, invited, request.channels)),
+        recipients=_sms_recipients(session, settings, sms_budgeted(invited, request.channels)),
         overrides=load_overrides(session),
         public_base_url=settings.public_base_url,
         price_per_segment=settings.sms_price_per_segment,
