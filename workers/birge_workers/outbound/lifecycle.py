@@ -720,6 +720,7 @@ _ALIVE = (
     MessageStatus.QUEUED,
     MessageStatus.SENT,
     MessageStatus.DELIVERED,
+    MessageStatus.READ,
 )
 
 

@@ -16,6 +16,7 @@ from birge_shared.settings import get_settings
 from birge_workers.sending.pacing import Pacer, pacer_from_settings
 from birge_workers.sms.factory import provider_from_settings
 from birge_workers.sms.provider import SmsProvider
+from birge_workers.whatsapp.provider import WhatsAppProvider, whatsapp_provider_from_settings
 
 T = TypeVar("T")
 
@@ -41,11 +42,18 @@ class PerProcess(Generic[T]):
 
 
 _provider: PerProcess[SmsProvider] = PerProcess(lambda: provider_from_settings(get_settings()))
+_whatsapp: PerProcess[WhatsAppProvider] = PerProcess(
+    lambda: whatsapp_provider_from_settings(get_settings())
+)
 _pacer: PerProcess[Pacer] = PerProcess(lambda: pacer_from_settings(get_settings()))
 
 
 def sms_provider() -> SmsProvider:
     return _provider.get()
+
+
+def whatsapp_provider() -> WhatsAppProvider:
+    return _whatsapp.get()
 
 
 def send_pacer() -> Pacer:

@@ -26,7 +26,13 @@ from birge_shared.providers.twilio import (
     receipt_status,
 )
 from birge_shared.settings import Settings
-from birge_shared.sms.render import personal_link, render_event_text, render_plain_sms, route_for
+from birge_shared.sms.render import (
+    SmsRoute,
+    personal_link,
+    render_event_text,
+    render_plain_sms,
+    route_for,
+)
 from birge_shared.sms.segments import count_segments
 from birge_shared.surveys import SURVEY_PURPOSES
 from birge_workers.outbound.backoff import RETRY_FIRST, RETRY_MAX
@@ -103,7 +109,10 @@ class SmsChannel:
     ) -> Composed:
         to = self.address(facts.participant, facts.rows)
         assert to is not None  # the still-wanted rules refuse a person without a number
-        body = _render(message=message, facts=facts, settings=settings, to=to)
+        # Replies or not, and one segment for an operator that does not join parts.
+        body = render_text(
+            message=message, facts=facts, settings=settings, route=route_for(settings, to)
+        )
         event = facts.event
         return Composed(
             message_id=message.id,
@@ -176,13 +185,13 @@ class SmsChannel:
         """The provider is the process's own and outlives the chunk."""
 
 
-def _render(*, message: Message, facts: Facts, settings: Settings, to: str) -> str:
+def render_text(*, message: Message, facts: Facts, settings: Settings, route: SmsRoute) -> str:
+    """A messenger's text of the message for `route`: a coordinator's own words as stored,
+    else its purpose's text with the event's details. WhatsApp's free text is this too."""
     if message.purpose in FREE_TEXT_PURPOSES:
         assert message.body_encrypted is not None  # the still-wanted rules skip a purged text
         return get_cipher().decrypt(message.body_encrypted)
     person, invitation, event = facts.participant, facts.invitation, facts.event
-    # Replies or not, and one segment for an operator that does not join parts.
-    route = route_for(settings, to)
     if invitation is None or event is None:
         return render_plain_sms(
             purpose=message.purpose,

@@ -76,6 +76,8 @@ _DELIVERY: dict[MessageStatus, str] = {
     MessageStatus.QUEUED: "sent",
     MessageStatus.SENT: "sent",
     MessageStatus.DELIVERED: "delivered",
+    # Read on WhatsApp: delivered, and opened too.
+    MessageStatus.READ: "delivered",
     MessageStatus.FAILED: "failed",
     MessageStatus.UNDELIVERED: "failed",
     MessageStatus.SKIPPED: "skipped",
@@ -482,6 +484,8 @@ _ROSTER_DELIVERY: dict[MessageStatus, DeliveryStatus] = {
     MessageStatus.QUEUED: "queued",
     MessageStatus.SENT: "sent",
     MessageStatus.DELIVERED: "delivered",
+    # Read on WhatsApp: delivered, and opened too.
+    MessageStatus.READ: "delivered",
     MessageStatus.UNDELIVERED: "undelivered",
     MessageStatus.FAILED: "failed",
     MessageStatus.SKIPPED: "skipped",
