@@ -20,7 +20,12 @@ STATUS_CALLBACK = "https://birge.example.org/webhooks/twilio/status"
 RECIPIENT = "whatsapp:+996555123456"
 TEMPLATE = "HX" + "0123456789abcdef" * 2
 VARIABLES = json.dumps(
-    {"1": "Плов вместе", "2": "5 декабря, 19:00", "3": "Community kitchen", "4": "https://b.kg/p/x"},
+    {
+        "1": "Плов вместе",
+        "2": "5 декабря, 19:00",
+        "3": "Community kitchen",
+        "4": "https://b.kg/p/x",
+    },
     ensure_ascii=False,
 )
 
