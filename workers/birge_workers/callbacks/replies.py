@@ -316,12 +316,11 @@ def _queue(session: Session, message_ids: list[uuid.UUID]) -> None:
     confirmation, the next SMS survey question)."""
     if not message_ids:
         return
-    channels: dict[uuid.UUID, MessageChannel] = {
-        message_id: channel
-        for message_id, channel in session.execute(
-            select(Message.id, Message.channel).where(Message.id.in_(message_ids))
-        )
-    }
+    channels: dict[uuid.UUID, MessageChannel] = dict(
+        session.execute(select(Message.id, Message.channel).where(Message.id.in_(message_ids)))
+        .tuples()
+        .all()
+    )
     by_channel: dict[MessageChannel, list[uuid.UUID]] = {}
     for message_id in message_ids:  # in planning order: the confirmation before what follows
         by_channel.setdefault(channels[message_id], []).append(message_id)
