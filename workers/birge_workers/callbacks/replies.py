@@ -262,7 +262,7 @@ def handle_inbound(
         channel=channel,
     )
     log.info(
-        "inbound SMS understood",
+        "inbound message understood",
         extra={
             "callback_id": callback.id,
             "participant_id": str(participant.id),
@@ -316,11 +316,12 @@ def _queue(session: Session, message_ids: list[uuid.UUID]) -> None:
     confirmation, the next SMS survey question)."""
     if not message_ids:
         return
-    channels: dict[uuid.UUID, MessageChannel] = dict(
-        session.execute(select(Message.id, Message.channel).where(Message.id.in_(message_ids)))
-        .tuples()
-        .all()
-    )
+    channels: dict[uuid.UUID, MessageChannel] = {
+        row.id: row.channel
+        for row in session.execute(
+            select(Message.id, Message.channel).where(Message.id.in_(message_ids))
+        )
+    }
     by_channel: dict[MessageChannel, list[uuid.UUID]] = {}
     for message_id in message_ids:  # in planning order: the confirmation before what follows
         by_channel.setdefault(channels[message_id], []).append(message_id)
