@@ -1,5 +1,8 @@
 """Sending through Twilio's Messages API with the official SDK.
 
+`TwilioMessages` is the create and the lookup every Twilio channel shares (SMS here, WhatsApp
+in `birge_workers.whatsapp.provider`); `TwilioProvider` is SMS's parameters on top of it.
+
 Twilio's own error messages often quote the number they refused ("The 'To' number +996…
 is not a valid phone number"), so they are never passed on: errors are mapped to the Twilio
 code and a reason written here.
