@@ -39,7 +39,7 @@ from birge_shared.models import (
 )
 from birge_shared.outbound.plan import plan_one
 from birge_shared.settings import Settings, get_settings
-from birge_shared.tasks import MESSAGES_RELEASE_DUE, MESSAGES_SWEEP_IN_FLIGHT, SmsSend
+from birge_shared.tasks import MESSAGES_RELEASE_DUE, MESSAGES_SWEEP_IN_FLIGHT, SmsSend, WhatsAppSend
 from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.sms.channel import SmsChannel
@@ -187,22 +187,24 @@ class Rows:
                 )
             )
 
-    def queued_sends(self, *, take: bool = True) -> list[list[uuid.UUID]]:
-        """The `sms.send` payloads written to the outbox since the test began, oldest first;
-        `take` stamps them published, as the relay would."""
+    def queued_sends(
+        self, *, take: bool = True, task: type[SmsSend | WhatsAppSend] = SmsSend
+    ) -> list[list[uuid.UUID]]:
+        """The `task` payloads (`sms.send` unless told) written to the outbox since the test
+        began, oldest first; `take` stamps them published, as the relay would."""
         with Session(self.engine) as session:
             entries = list(
                 session.scalars(
                     select(OutboxEntry)
                     .where(
                         OutboxEntry.id > self.outbox_after,
-                        OutboxEntry.task_name == SmsSend.task_name,
+                        OutboxEntry.task_name == task.task_name,
                         OutboxEntry.published_at.is_(None),
                     )
                     .order_by(OutboxEntry.id)
                 )
             )
-            payloads = [SmsSend.model_validate(entry.payload).message_ids for entry in entries]
+            payloads = [task.model_validate(entry.payload).message_ids for entry in entries]
             if take and entries:
                 session.execute(
                     update(OutboxEntry)
@@ -296,12 +298,17 @@ class Sender:
 
 
 def drain(
-    rows: Rows, send: Callable[[list[uuid.UUID]], Counter[Outcome]], *, rounds: int = 10
+    rows: Rows,
+    send: Callable[[list[uuid.UUID]], Counter[Outcome]],
+    *,
+    rounds: int = 10,
+    task: type[SmsSend | WhatsAppSend] = SmsSend,
 ) -> Counter[Outcome]:
-    """Run every `sms.send` queued in the outbox, and those they queue, as workers would."""
+    """Run every `task` (`sms.send` unless told) queued in the outbox, and those they queue,
+    as workers would."""
     total: Counter[Outcome] = Counter()
     for _ in range(rounds):
-        queued = rows.queued_sends()
+        queued = rows.queued_sends(task=task)
         if not queued:
             return total
         for message_ids in queued:

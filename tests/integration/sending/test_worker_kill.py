@@ -4,50 +4,26 @@ The first worker sends a batch of 200 to the fake Messages API, which holds ever
 the 70th unanswered, so the kill lands inside the second chunk with creates in flight. A second
 worker finishes the queue; then the sweeper settles the messages left `sending` (by asking the
 API, not by sending again) and the release queues what the dead worker had claimed from the
-broker but not sent.
+broker but not sent (`kill_drill`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from birge_shared.db import session_scope
-from birge_shared.models import (
-    Event,
-    Invitation,
-    InvitationStatus,
-    Message,
-    MessageStatus,
-    utcnow,
-)
-from birge_shared.outbox import enqueue
-from birge_shared.settings import get_settings
-from birge_shared.tasks import InvitationsFanOut
-from birge_workers.outbound.release import release_due
-from birge_workers.outbound.sweeper import sweep_in_flight
+from birge_shared.models import Invitation, InvitationStatus, Message
 from birge_workers.sms.channel import SmsChannel
 from tests.conftest import redis_database_url
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.sending.conftest import Rows, twilio_for
-from tests.integration.sending.workers import (
-    OutboxRelay,
-    Worker,
-    redis_db,
-    unique_queue,
-    wait_for,
-    worker,
-    worker_env,
-)
+from tests.integration.sending.kill_drill import kill_mid_chunk
+from tests.integration.sending.workers import redis_db, worker_env
 
 pytestmark = pytest.mark.slow
 
@@ -62,38 +38,6 @@ def broker() -> Iterator[redis.Redis]:
     yield from redis_db(REDIS_URL)
 
 
-def statuses(engine: Engine, event: Event) -> Counter[MessageStatus]:
-    with Session(engine) as session:
-        return Counter(
-            session.scalars(
-                select(Message.status)
-                .join(Invitation, Message.invitation_id == Invitation.id)
-                .where(Invitation.event_id == event.id)
-            )
-        )
-
-
-#: kombu's Redis transport keeps each delivered, not yet acknowledged task in this hash.
-UNACKED = "unacked"
-
-
-def wait_until_settled(
-    broker: redis.Redis, queue: str, workers: list[Worker], *, dead_unacked: int
-) -> None:
-    """Until the second worker has taken and acknowledged every task it can.
-
-    Tasks are acknowledged after they ran (acks_late), so while the second worker still works
-    on one it is in the unacked hash beside those the dead worker will never acknowledge. The
-    queue empty and nothing unacknowledged but the dead worker's: the second worker is done,
-    however slowly the machine ran it.
-    """
-
-    def done() -> bool:
-        return broker.llen(queue) == 0 and broker.hlen(UNACKED) <= dead_unacked
-
-    wait_for(done, what="the second worker did not finish the queue", workers=workers)
-
-
 def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
     rows: Rows,
     raw_engine: Engine,
@@ -103,53 +47,24 @@ def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
 ) -> None:
     event = rows.event()
     batch, invitations = rows.batch(event, planned=INVITATIONS)
-    enqueue(session=rows.session, payload=InvitationsFanOut(batch_id=batch.id))
-    rows.session.commit()
-    # Creates past the kill point wait unanswered: the kill lands inside the second chunk,
-    # with sends in flight, however busy the machine is.
-    messages_api.hold_after = KILL_AFTER_CREATES
-    queue = unique_queue()
-    env = worker_env(messages_api, REDIS_URL, SMS_RATE_PER_SECOND="1000", SMS_CHUNK_SIZE=str(CHUNK))
 
-    with ExitStack() as running:
-        first = running.enter_context(worker(queue=queue, env=env, cwd=tmp_path, name="first"))
-        first.wait_until_ready()
-        relay = running.enter_context(OutboxRelay(raw_engine, broker_url=REDIS_URL, queue=queue))
-        wait_for(
-            lambda: messages_api.total_creates >= KILL_AFTER_CREATES,
-            what="the first worker did not start sending",
-            workers=[first],
-            relay=relay,
-        )
-        first.kill()
-        messages_api.release_held()
-        created_at_kill = messages_api.total_creates
-        # What the dead worker had taken from the queue stays unacknowledged for good.
-        dead_unacked = broker.hlen(UNACKED)
-        at_kill = statuses(raw_engine, event)
-        assert CHUNK < created_at_kill < 2 * CHUNK, "the kill did not land in the second chunk"
-        assert at_kill[MessageStatus.QUEUED] < INVITATIONS
-
-        second = running.enter_context(worker(queue=queue, env=env, cwd=tmp_path, name="second"))
-        wait_until_settled(broker, queue, [first, second], dead_unacked=dead_unacked)
-        left = statuses(raw_engine, event)
-        # Later, as beat would run them: the sweep settles what was in flight by asking the
-        # API; the release queues what the dead worker held but never claimed.
-        later = utcnow() + timedelta(minutes=15)
-        swept = sweep_in_flight(
-            transaction=session_scope,
-            channels=[SmsChannel(twilio_for(messages_api))],
-            settings=get_settings(),
-            now=later,
-        )
-        with session_scope() as session:
-            released = release_due(session=session, now=later, chunk_size=CHUNK)
-        wait_for(
-            lambda: statuses(raw_engine, event) == {MessageStatus.QUEUED: INVITATIONS},
-            what="not every invitation was sent",
-            workers=[first, second],
-            relay=relay,
-        )
+    drilled = kill_mid_chunk(
+        rows=rows,
+        engine=raw_engine,
+        api=messages_api,
+        broker=broker,
+        broker_url=REDIS_URL,
+        cwd=tmp_path,
+        env=worker_env(
+            messages_api, REDIS_URL, SMS_RATE_PER_SECOND="1000", SMS_CHUNK_SIZE=str(CHUNK)
+        ),
+        batch=batch,
+        event=event,
+        invitations=INVITATIONS,
+        chunk=CHUNK,
+        kill_after=KILL_AFTER_CREATES,
+        sweep=SmsChannel(twilio_for(messages_api)),
+    )
 
     assert messages_api.total_creates == INVITATIONS
     assert len(messages_api.creates_by_to) == INVITATIONS
@@ -165,12 +80,4 @@ def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
         ).all()
     assert len(set(sids)) == INVITATIONS
     assert set(sent) == {InvitationStatus.SENT}
-    print(  # noqa: T201 - the drill's figures, shown with -s
-        f"\nkill after {created_at_kill} creates; at the kill {named(at_kill)}; "
-        f"after the second worker {named(left)}; sweep {named(swept or Counter())}; "
-        f"released {released}"
-    )
-
-
-def named(counts: Counter[Any]) -> dict[str, int]:
-    return {str(key.value): count for key, count in counts.items()}
+    print(f"\n{drilled.figures()}")  # noqa: T201 - the drill's figures, shown with -s

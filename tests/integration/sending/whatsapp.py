@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from birge_shared.db import session_scope
@@ -17,7 +17,6 @@ from birge_shared.models import (
     Channel,
     ChannelOptInMethod,
     Language,
-    OutboxEntry,
     ParticipantChannel,
     TemplateApproval,
     WhatsAppTemplate,
@@ -32,7 +31,7 @@ from birge_workers.sending.pacing import LocalTokenBucket
 from birge_workers.sms.twilio_provider import TwilioMessages
 from birge_workers.whatsapp.channel import WhatsAppChannel
 from birge_workers.whatsapp.provider import TwilioWhatsApp
-from tests.integration.sending.conftest import FROM_NUMBER, Rows, any_hour_settings
+from tests.integration.sending.conftest import FROM_NUMBER, Rows, any_hour_settings, drain
 
 #: Twilio's WhatsApp sandbox number: the sender as WHATSAPP_FROM names it.
 WHATSAPP_FROM = "+14155238886"
@@ -117,43 +116,16 @@ def whatsapp_channel(
     return WhatsAppChannel(provider, templates=templates)
 
 
-def queued_whatsapp(rows: Rows) -> list[list[uuid.UUID]]:
-    """The `whatsapp.send` payloads written since the test began, stamped published."""
-    with Session(rows.engine) as session:
-        entries = list(
-            session.scalars(
-                select(OutboxEntry)
-                .where(
-                    OutboxEntry.id > rows.outbox_after,
-                    OutboxEntry.task_name == WhatsAppSend.task_name,
-                    OutboxEntry.published_at.is_(None),
-                )
-                .order_by(OutboxEntry.id)
-            )
-        )
-        if entries:
-            session.execute(
-                update(OutboxEntry)
-                .where(OutboxEntry.id.in_([entry.id for entry in entries]))
-                .values(published_at=utcnow())
-            )
-            session.commit()
-        return [WhatsAppSend.model_validate(entry.payload).message_ids for entry in entries]
-
-
-def drain_whatsapp(rows: Rows, channel: WhatsAppChannel, *, rounds: int = 10) -> Counter[Outcome]:
-    """Run every queued `whatsapp.send`, as a worker would."""
-    total: Counter[Outcome] = Counter()
-    for _ in range(rounds):
-        queued = queued_whatsapp(rows)
-        if not queued:
-            return total
-        for message_ids in queued:
-            total += send_chunk(
-                message_ids=message_ids,
-                transaction=session_scope,
-                channel=channel,
-                pacer=LocalTokenBucket(1000, capacity=1000),
-                settings=any_hour_settings(),
-            )
-    raise AssertionError(f"the outbox still had WhatsApp sends after {rounds} rounds")
+def drain_whatsapp(rows: Rows, channel: WhatsAppChannel) -> Counter[Outcome]:
+    """Run every queued `whatsapp.send`, and those they queue, as a worker would."""
+    return drain(
+        rows,
+        lambda message_ids: send_chunk(
+            message_ids=message_ids,
+            transaction=session_scope,
+            channel=channel,
+            pacer=LocalTokenBucket(1000, capacity=1000),
+            settings=any_hour_settings(),
+        ),
+        task=WhatsAppSend,
+    )
