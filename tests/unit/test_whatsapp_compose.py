@@ -88,7 +88,10 @@ def facts(
     )
     invitation = Invitation(id=uuid.uuid4(), event_id=event.id, participant_id=person.id)
     row = ParticipantChannel(
-        participant_id=person.id, channel=Channel.WHATSAPP, last_inbound_at=last_inbound_at
+        participant_id=person.id,
+        channel=Channel.WHATSAPP,
+        last_inbound_at=last_inbound_at,
+        opted_in_at=NOW - timedelta(days=30),
     )
     return (
         Facts(
@@ -307,3 +310,16 @@ def test_a_read_receipt_is_the_one_step_after_delivery_and_nothing_comes_after_i
     assert not moves_forward(MessageStatus.DELIVERED, MessageStatus.FAILED)
     assert not moves_forward(MessageStatus.DELIVERED, MessageStatus.SENT)
     assert reported_status("read") is MessageStatus.READ
+
+
+def test_a_person_who_switched_whatsapp_off_since_planning_is_written_to_elsewhere() -> None:
+    the_facts, _ = facts()
+    the_facts.rows[Channel.WHATSAPP].opted_out_at = NOW - timedelta(minutes=5)
+    with pytest.raises(PermanentProviderError) as refused:
+        channel({("invitation", Language.RU): INVITE}).compose(
+            message=message(MessagePurpose.INVITATION),
+            facts=the_facts,
+            settings=get_settings(),
+            now=NOW,
+        )
+    assert refused.value.falls_back
