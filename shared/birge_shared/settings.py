@@ -119,6 +119,13 @@ class Settings(BaseSettings):
     # How often the periodic task reads the approvals of the registered WhatsApp templates.
     whatsapp_template_sync_minutes: int = Field(default=60, ge=1)
 
+    # The WhatsApp sender, through the same Twilio account: its E.164 number ("+996555000000",
+    # sent as `whatsapp:+996555000000`) or a Messaging Service with a WhatsApp sender in its
+    # pool (wins when both are set). Unset, or without TWILIO_ACCOUNT_SID, WhatsApp is off:
+    # nothing is planned on it and people who opted in get SMS, as before.
+    whatsapp_from: str | None = None
+    whatsapp_messaging_service_sid: str | None = None
+
     # The Telegram bot. Without a token and a username the participant page offers no bot
     # link and the webhook refuses every update. TELEGRAM_API_BASE points the bot library at a
     # Bot API double (the tests' fake, a staging stand-in).
@@ -205,6 +212,8 @@ class Settings(BaseSettings):
         "twilio_account_sid",
         "twilio_from_number",
         "twilio_messaging_service_sid",
+        "whatsapp_from",
+        "whatsapp_messaging_service_sid",
         "smtp_url",
         "calendar_reply_address",
         "calendar_reply_imap_host",
@@ -248,6 +257,16 @@ class Settings(BaseSettings):
         raise ValueError(
             "TWILIO_FROM_NUMBER must be an E.164 number (+996555000000) or an alphanumeric "
             "sender ID of at most 11 letters, digits and spaces with at least one letter"
+        )
+
+    @field_validator("whatsapp_from")
+    @classmethod
+    def _check_whatsapp_sender(cls, value: str | None) -> str | None:
+        if value is None or is_phone_sender(value):
+            return value
+        raise ValueError(
+            "WHATSAPP_FROM must be the E.164 number of the WhatsApp sender (+996555000000), "
+            "without the whatsapp: prefix"
         )
 
     @field_validator("sms_single_segment_operators", mode="before")
@@ -406,6 +425,11 @@ class Settings(BaseSettings):
     @property
     def uses_twilio(self) -> bool:
         return bool(self.twilio_account_sid)
+
+    @property
+    def uses_whatsapp(self) -> bool:
+        """WhatsApp is on: Twilio is configured and a WhatsApp sender is named."""
+        return self.uses_twilio and bool(self.whatsapp_from or self.whatsapp_messaging_service_sid)
 
     @property
     def reads_calendar_replies(self) -> bool:

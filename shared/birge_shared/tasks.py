@@ -51,6 +51,13 @@ class SmsSend(TaskPayload):
     message_ids: list[uuid.UUID]
 
 
+class WhatsAppSend(TaskPayload):
+    """Send these planned WhatsApp messages (templates, or free text in the session window)."""
+
+    task_name: ClassVar[str] = "whatsapp.send"
+    message_ids: list[uuid.UUID]
+
+
 class EmailSend(TaskPayload):
     """Send these planned e-mails (calendar invitations, updates, cancellations), each once."""
 
@@ -122,6 +129,7 @@ OUTBOX_TASKS: dict[str, type[TaskPayload]] = {
         EventChanged,
         InvitationsFanOut,
         SmsSend,
+        WhatsAppSend,
         EmailSend,
         TelegramSend,
         CallbackReceived,

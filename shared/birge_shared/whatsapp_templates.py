@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from birge_shared.models import Language, MessagePurpose, TemplateApproval, WhatsAppTemplate
 from birge_shared.models.whatsapp_template import TemplateCategory
+from birge_shared.sms.keywords import Intent
 from birge_shared.sms.templates import PLACEHOLDERS
 
 #: The purposes that go to WhatsApp as templates: what Birge writes first, outside a person's
@@ -66,6 +67,14 @@ TEMPLATE_BUTTONS: dict[MessagePurpose, frozenset[str]] = {
 
 def template_buttons(purpose: MessagePurpose) -> frozenset[str]:
     return TEMPLATE_BUTTONS.get(purpose, frozenset())
+
+
+#: The ids of the quick-reply buttons of an invitation's templates (its reminder's, its change
+#: notice's): a tap answers the invitation as YES or NO would. A survey question's buttons
+#: carry the answer itself ("1"…"5", or YES and NO), read as the typed answer would be.
+ACCEPT_BUTTON = "accept"
+DECLINE_BUTTON = "decline"
+BUTTON_INTENTS: dict[str, Intent] = {ACCEPT_BUTTON: Intent.ACCEPT, DECLINE_BUTTON: Intent.DECLINE}
 
 
 @dataclass(frozen=True, slots=True)

@@ -280,6 +280,38 @@ _FAILURES = {
     "the message body exceeds 1600 characters": N_("The message is longer than 1600 characters."),
     "Twilio is rate-limiting requests": N_("Twilio is limiting how fast messages go out."),
     "Twilio's answer could not be read": N_("Twilio's answer could not be read."),
+    "WhatsApp is rate-limiting this sender": N_("WhatsApp is limiting how fast messages go out."),
+    "the number is not on WhatsApp": N_("The number is not on WhatsApp."),
+    "outside WhatsApp's 24-hour window, and no approved template was used": N_(
+        "The person has not written on WhatsApp within 24 hours, and no approved template fits."
+    ),
+    "WhatsApp does not accept this recipient": N_("WhatsApp does not accept this recipient."),
+    "the WhatsApp template does not exist for this language": N_(
+        "The WhatsApp template does not exist in this language."
+    ),
+    "the WhatsApp template takes a different number of values": N_(
+        "The WhatsApp template takes a different number of values."
+    ),
+    "WhatsApp does not deliver marketing templates to this number": N_(
+        "WhatsApp does not deliver marketing templates to this number."
+    ),
+    "WhatsApp refused the message under its policy": N_(
+        "WhatsApp refused the message under its policy."
+    ),
+    "Twilio does not know the template (ContentSid)": N_("Twilio does not know the template."),
+    "Twilio refused the template's values (ContentVariables)": N_(
+        "Twilio refused the template's values."
+    ),
+    "WhatsApp chose not to deliver this marketing template": N_(
+        "WhatsApp chose not to deliver this marketing template."
+    ),
+    "no approved WhatsApp template for this message and language, "
+    "and the person has not written within 24 hours": N_(
+        "No approved WhatsApp template for this message and language, and the person has not "
+        "written within 24 hours."
+    ),
+    "the person switched WhatsApp off": N_("The person switched WhatsApp off."),
+    "WhatsApp is not configured (WHATSAPP_FROM)": N_("WhatsApp is not configured."),
 }
 _FAILURE_PHRASES = (
     _phrase(

@@ -79,6 +79,7 @@ MESSAGE_STATUS_NAMES = {
     MessageStatus.QUEUED: N_("Queued"),
     MessageStatus.SENT: N_("Sent"),
     MessageStatus.DELIVERED: N_("Delivered"),
+    MessageStatus.READ: N_("Read"),
     MessageStatus.UNDELIVERED: N_("Not delivered"),
     MessageStatus.FAILED: N_("Failed"),
     MessageStatus.READ: N_("Read"),

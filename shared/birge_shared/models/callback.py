@@ -9,7 +9,7 @@ from birge_shared.models.base import Base, utcnow
 
 
 class ProviderCallback(Base):
-    """A verified webhook from the SMS provider, stored as received and handled by a worker.
+    """A verified Twilio webhook (SMS or WhatsApp), stored as received and handled by a worker.
 
     The webhook only stores (so it answers Twilio quickly); `dedupe_key` makes a callback
     delivered several times, also concurrently, one row and so one effect. The sender's number
@@ -38,6 +38,11 @@ class ProviderCallback(Base):
     from_hash: Mapped[str | None] = mapped_column(String(64))
     from_encrypted: Mapped[str | None] = mapped_column(Text)
     body_encrypted: Mapped[str | None] = mapped_column(Text)
+    #: `whatsapp` for an inbound message from a `whatsapp:` address; None for SMS.
+    channel: Mapped[str | None] = mapped_column(String(20))
+    #: A WhatsApp quick-reply: the tapped button's id, and the sid of the message it was under.
+    button_payload: Mapped[str | None] = mapped_column(String(128))
+    replied_sid: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)

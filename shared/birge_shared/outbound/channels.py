@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from birge_shared.models.enums import MessageChannel, MessagePurpose
 from birge_shared.models.participant import Participant
-from birge_shared.tasks import EmailSend, SmsSend, TaskPayload, TelegramSend
+from birge_shared.settings import get_settings
+from birge_shared.tasks import EmailSend, SmsSend, TaskPayload, TelegramSend, WhatsAppSend
 
 #: What the calendar e-mail has texts for (see `birge_shared.mail.texts`).
 CALENDAR_PURPOSES = frozenset(
@@ -47,6 +48,8 @@ TELEGRAM_PURPOSES = frozenset(
         MessagePurpose.WAITLISTED,
     }
 )
+#: What a messenger has texts for: every outbound purpose (the `reply:` ones are inbound).
+MESSENGER_PURPOSES = frozenset(p for p in MessagePurpose if not p.value.startswith("reply:"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +70,19 @@ class ChannelSpec:
     #: A messenger (SMS, WhatsApp, Telegram) is one of the alternatives: a purpose goes on the
     #: first of them in the person's order. E-mail is not: a calendar entry comes beside it.
     messenger: bool = True
+    #: Is the channel switched on in this installation (its provider configured)? A channel
+    #: that is off is passed over, so its purposes go on the person's next channel.
+    available: Callable[[], bool] = lambda: True
 
 
 def _registered(person: Participant) -> bool:
     # Everyone registers with a number. An erased person's message is still planned: the
     # sender then finds nobody to send it to and, for an invitation, frees its seat.
     return True
+
+
+def _has_phone(person: Participant) -> bool:
+    return person.phone_encrypted is not None and person.erased_at is None
 
 
 def _has_email(person: Participant) -> bool:
@@ -82,7 +92,7 @@ def _has_email(person: Participant) -> bool:
 CHANNELS: Mapping[MessageChannel, ChannelSpec] = {
     MessageChannel.SMS: ChannelSpec(
         channel=MessageChannel.SMS,
-        purposes=frozenset(p for p in MessagePurpose if not p.value.startswith("reply:")),
+        purposes=MESSENGER_PURPOSES,
         reachable=_registered,
         send_task=lambda ids: SmsSend(message_ids=ids),
     ),
@@ -93,6 +103,16 @@ CHANNELS: Mapping[MessageChannel, ChannelSpec] = {
         purposes=TELEGRAM_PURPOSES,
         reachable=_registered,
         send_task=lambda ids: TelegramSend(message_ids=ids),
+    ),
+    # Every purpose: a template where one is approved, free text inside the person's 24-hour
+    # window, else a refusal that sends the message on the person's next channel. Usable
+    # only after the person's explicit opt-in (`birge_shared.channels`).
+    MessageChannel.WHATSAPP: ChannelSpec(
+        channel=MessageChannel.WHATSAPP,
+        purposes=MESSENGER_PURPOSES,
+        reachable=_has_phone,
+        send_task=lambda ids: WhatsAppSend(message_ids=ids),
+        available=lambda: get_settings().uses_whatsapp,
     ),
     MessageChannel.EMAIL: ChannelSpec(
         channel=MessageChannel.EMAIL,

@@ -186,6 +186,7 @@ def channels_for(
         if purpose in spec.purposes
         and (allowed is None or spec.channel in allowed)
         and spec.reachable(participant)
+        and spec.available()
     ]
     messenger = next((spec for spec in usable if spec.messenger), None)
     sms = CHANNELS[MessageChannel.SMS]

@@ -1,6 +1,7 @@
 """Twilio's words: webhook paths, status names, error codes and limits of its Messages API.
 
-A second Twilio channel (WhatsApp) reuses these; another provider gets a module of its own.
+SMS and WhatsApp both go through the Messages API and share these; WhatsApp adds its address
+prefix, its error codes and its `read` status. Another provider gets a module of its own.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ STATUS_VALUES: dict[str, str] = {
     "sending": "queued",
     "sent": "sent",
     "delivered": "delivered",
-    "read": "delivered",
+    # WhatsApp's read receipt (sent only while the person has read receipts switched on).
+    "read": "read",
     "undelivered": "undelivered",
     "failed": "failed",
     # Twilio cancels only messages scheduled with it; for us such a message will never arrive.
@@ -57,6 +59,25 @@ PERMANENT_REASONS: dict[int, str] = {
 }
 TEMPORARY_REASONS: dict[int, str] = {
     20429: "Twilio is rate-limiting requests",
+    63018: "WhatsApp is rate-limiting this sender",
+}
+
+#: A WhatsApp address is the number behind this prefix, in `To`, `From` and webhooks alike.
+WHATSAPP_PREFIX = "whatsapp:"
+
+#: WhatsApp's refusals that are the channel's, not the message's: the person is not on
+#: WhatsApp, the session window is closed and no template was used, the template is missing
+#: or its variables do not fit. The message then goes once on the person's next channel.
+WHATSAPP_REFUSALS: dict[int, str] = {
+    63003: "the number is not on WhatsApp",
+    63016: "outside WhatsApp's 24-hour window, and no approved template was used",
+    63024: "WhatsApp does not accept this recipient",
+    63027: "the WhatsApp template does not exist for this language",
+    63028: "the WhatsApp template takes a different number of values",
+    63032: "WhatsApp does not deliver marketing templates to this number",
+    63013: "WhatsApp refused the message under its policy",
+    21655: "Twilio does not know the template (ContentSid)",
+    21656: "Twilio refused the template's values (ContentVariables)",
 }
 
 #: Twilio's delivery error codes (https://www.twilio.com/docs/api/errors), in our own words: the
@@ -69,7 +90,21 @@ DELIVERY_REASONS: dict[str, str] = {
     "30007": "the carrier filtered the message",
     "30008": "the carrier reported an unknown error",
     UNSUBSCRIBED: "the recipient has unsubscribed (replied STOP)",
+    **{str(code): reason for code, reason in WHATSAPP_REFUSALS.items()},
+    "63049": "WhatsApp chose not to deliver this marketing template",
 }
+
+
+def whatsapp_address(number: str) -> str:
+    """The WhatsApp address of an E.164 number: `whatsapp:+996…`."""
+    return WHATSAPP_PREFIX + number
+
+
+def whatsapp_number(address: str) -> str | None:
+    """The number of a `whatsapp:+…` address; None for an address of another channel (SMS)."""
+    if address.lower().startswith(WHATSAPP_PREFIX):
+        return address[len(WHATSAPP_PREFIX) :].strip()
+    return None
 
 
 def reported_status(provider_status: str | None) -> MessageStatus | None:

@@ -131,18 +131,48 @@ def render_event_text(
     what a change notice is about (`time`, `place`, `title`).
     """
     body = pick_text(purpose, language, overrides or {}, two_way=route.two_way)
-    values = {
+    values = event_values(
+        language=language,
+        title=title,
+        venue=venue,
+        starts_at=starts_at,
+        timezone=timezone,
+        link=link,
+        reason=reason,
+        changes=changes,
+    )
+    if not route.one_segment:
+        return SmsText(fill(body, values))
+    return fit_one_segment(_wordings(purpose, language, body, two_way=route.two_way), values)
+
+
+def event_values(
+    *,
+    language: Language,
+    title: Mapping[str, str],
+    venue: str,
+    starts_at: datetime,
+    timezone: str,
+    link: str,
+    reason: str | None = None,
+    changes: Sequence[str] = (),
+) -> dict[str, str]:
+    """The values an event's texts are filled with, in the person's language and city time.
+
+    `starts` is the date and time together, for a text (a WhatsApp template) that has one
+    place for both.
+    """
+    date, clock = local_date(starts_at, timezone, language), local_time(starts_at, timezone)
+    return {
         "title": in_language(title, language),
-        "date": local_date(starts_at, timezone, language),
-        "time": local_time(starts_at, timezone),
+        "date": date,
+        "time": clock,
+        "starts": f"{date}, {clock}",
         "venue": venue,
         "link": link,
         "reason": reason_sentence(reason, language),
         "changes": describe_changes(changes, language),
     }
-    if not route.one_segment:
-        return SmsText(fill(body, values))
-    return fit_one_segment(_wordings(purpose, language, body, two_way=route.two_way), values)
 
 
 def render_plain_sms(

@@ -46,6 +46,7 @@ from birge_shared.tasks import (
     EmailSend,
     SmsSend,
     TelegramSend,
+    WhatsAppSend,
 )
 from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.sending.pacing import LocalTokenBucket
@@ -54,6 +55,9 @@ from birge_workers.sms.twilio_provider import TwilioProvider
 from tests.contract.prism import running_prism
 from tests.factories import unique_phone
 from tests.fakes.fake_messages_api import FakeMessagesApi
+
+#: The send tasks a test reads from the outbox.
+SendTask = SmsSend | EmailSend | TelegramSend | WhatsAppSend
 
 FROM_NUMBER = "+15005550006"
 
@@ -217,7 +221,7 @@ class Rows:
             )
 
     def queued_sends(
-        self, *, take: bool = True, task: type[SmsSend | EmailSend | TelegramSend] = SmsSend
+        self, *, take: bool = True, task: type[SendTask] = SmsSend
     ) -> list[list[uuid.UUID]]:
         """The `task` (`sms.send` unless told) payloads written to the outbox since the test
         began, oldest first; `take` stamps them published, as the relay would."""
@@ -331,7 +335,7 @@ def drain(
     send: Callable[[list[uuid.UUID]], Counter[Outcome]],
     *,
     rounds: int = 10,
-    task: type[SmsSend | EmailSend] = SmsSend,
+    task: type[SendTask] = SmsSend,
 ) -> Counter[Outcome]:
     """Run every `task` (`sms.send` unless told) queued in the outbox, and those they queue,
     as workers would."""

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from birge_shared import channels
 from birge_shared.db import session_scope
-from birge_shared.models import Invitation, InvitationStatus, MessageStatus, utcnow
+from birge_shared.models import Invitation, InvitationStatus, MessageChannel, MessageStatus, utcnow
 from birge_shared.outbox import enqueue
 from birge_shared.settings import get_settings
 from birge_shared.tasks import InvitationsFanOut
@@ -38,13 +38,9 @@ from birge_workers.telegram.provider import TelegramProvider
 from tests.conftest import redis_database_url
 from tests.fakes.fake_bot_api import BOT_USERNAME, FakeBotApi
 from tests.fakes.fake_messages_api import FakeMessagesApi
+from tests.integration.drills.channels import statuses
 from tests.integration.sending.conftest import Rows
-from tests.integration.sending.test_worker_kill import (
-    UNACKED,
-    named,
-    statuses,
-    wait_until_settled,
-)
+from tests.integration.sending.test_worker_kill import UNACKED, named, wait_until_settled
 from tests.integration.sending.workers import (
     OutboxRelay,
     redis_db,
@@ -123,12 +119,12 @@ def test_a_worker_killed_mid_chunk_sends_no_chat_a_message_twice(
         fake_bot.release_held()
         sent_at_kill = fake_bot.total_sent
         dead_unacked = broker.hlen(UNACKED)
-        at_kill = statuses(raw_engine, event)
+        at_kill = statuses(raw_engine, event, MessageChannel.TELEGRAM)
         assert CHUNK < sent_at_kill < 2 * CHUNK, "the kill did not land in the second chunk"
 
         second = running.enter_context(worker(queue=queue, env=env, cwd=tmp_path, name="second"))
         wait_until_settled(broker, queue, [first, second], dead_unacked=dead_unacked)
-        left = statuses(raw_engine, event)
+        left = statuses(raw_engine, event, MessageChannel.TELEGRAM)
         later = utcnow() + timedelta(minutes=15)
         swept = sweep_in_flight(
             transaction=session_scope,
@@ -139,7 +135,10 @@ def test_a_worker_killed_mid_chunk_sends_no_chat_a_message_twice(
         with session_scope() as session:
             released = release_due(session=session, now=later, chunk_size=CHUNK)
         wait_for(
-            lambda: statuses(raw_engine, event) == {MessageStatus.SENT: INVITATIONS},
+            lambda: (
+                statuses(raw_engine, event, MessageChannel.TELEGRAM)
+                == {MessageStatus.SENT: INVITATIONS}
+            ),
             what="not every invitation was settled as sent",
             workers=[first, second],
             relay=relay,

@@ -1,4 +1,5 @@
-"""Inbound SMS: a participant's answer, an opt-out or opt-in, a request for help, or a note.
+"""Inbound SMS and WhatsApp: a participant's answer, an opt-out or opt-in, a request for help,
+or a note.
 
 A reply answers the question it replies to. The question is the most recent SMS that asked
 this number something: an invitation, a reminder or change notice of it (answered YES or NO),
@@ -39,9 +40,17 @@ What is answered, and why:
 An opted-out person's YES or NO still counts (it is their answer, as on the personal link)
 but is not confirmed: after STOP they get nothing but the HELP, STOP and START replies.
 
-Replies are only planned here, with a dedupe key per inbound message, and sent by `sms.send`
-(queued through the outbox in the same transaction), which renders them in the participant's
-language at sending time.
+Replies are only planned here, with a dedupe key per inbound message, and sent by the send
+task of the channel the message came by (queued through the outbox in the same transaction),
+which renders them in the participant's language at sending time.
+
+A WhatsApp message (Twilio posts it to the same webhook, from `whatsapp:+…`) is matched to the
+person by its number as an SMS is, and opens their 24-hour session window
+(`participant_channel.last_inbound_at`). A tapped quick-reply button answers the question of
+the message it was under (`OriginalRepliedMessageSid`): Accept and Decline its invitation, a
+survey answer its survey question. A typed reply is read as an SMS reply is, against the latest
+question asked on WhatsApp. The answers go back on WhatsApp, inside the window just opened. No
+SMS survey question follows a WhatsApp YES: the participant page asks it.
 """
 
 from __future__ import annotations
@@ -65,6 +74,7 @@ from birge_shared.invitations import (
     latest_answerable,
     respond,
 )
+from birge_shared.models import Channel as ChannelName
 from birge_shared.models import (
     Event,
     EventStatus,
@@ -76,9 +86,11 @@ from birge_shared.models import (
     MessagePurpose,
     MessageStatus,
     Participant,
+    ParticipantChannel,
     ProviderCallback,
     SurveyConversation,
 )
+from birge_shared.outbound.channels import CHANNELS
 from birge_shared.outbound.dedupe import KeySubject
 from birge_shared.outbound.plan import plan_one
 from birge_shared.outbox import enqueue
@@ -92,8 +104,8 @@ from birge_shared.surveys import (
     SURVEY_REPLIES,
     SurveyKind,
 )
-from birge_shared.tasks import SmsSend
 from birge_shared.upsert import insert_ignoring_conflict
+from birge_shared.whatsapp_templates import BUTTON_INTENTS
 from birge_workers.surveys.conversation import (
     answer_by_sms,
     current_question,
@@ -133,6 +145,7 @@ _HANDED_OVER = (
     MessageStatus.QUEUED,
     MessageStatus.SENT,
     MessageStatus.DELIVERED,
+    MessageStatus.READ,
 )
 
 #: Kept inbound purposes the coordinator's inbox lists.
@@ -180,17 +193,42 @@ def handle_inbound(
     now: datetime,
     over_invite: float = 1.0,
 ) -> ReplyOutcome:
-    """Act on one inbound SMS and plan its answer; the caller commits."""
+    """Act on one inbound SMS or WhatsApp message and plan its answer; the caller commits."""
+    channel = (
+        MessageChannel.WHATSAPP
+        if callback.channel == MessageChannel.WHATSAPP.value
+        else MessageChannel.SMS
+    )
     people = _senders(session, callback.from_hash)
     if not people:
-        log.info("inbound SMS from an unknown number", extra={"callback_id": callback.id})
-        _keep_inbound(session=session, callback=callback, participant_id=None, purpose=UNMATCHED)
+        log.info("inbound message from an unknown number", extra={"callback_id": callback.id})
+        _keep_inbound(
+            session=session,
+            callback=callback,
+            participant_id=None,
+            purpose=UNMATCHED,
+            channel=channel,
+        )
         session.flush()
         return ReplyOutcome.UNKNOWN_SENDER
 
     text = get_cipher().decrypt(callback.body_encrypted) if callback.body_encrypted else ""
-    intent = parse_reply(text)
-    asked = last_question(session, [person.id for person in people], now=now)
+    ids = [person.id for person in people]
+    asked: Asked | None = None
+    intent: Intent | None = None
+    if channel is MessageChannel.WHATSAPP:
+        opened_window(session, ids, at=callback.received_at)
+        if callback.button_payload:
+            # A button's id is the answer (its label is only what the person saw): Accept,
+            # Decline, or a survey answer's number.
+            text = callback.button_payload
+            intent = BUTTON_INTENTS.get(text)
+        if callback.replied_sid:
+            # It answers the message it was under, whatever was asked since.
+            asked = question_replied_to(session, ids, sid=callback.replied_sid)
+    intent = intent or parse_reply(text)
+    if asked is None:
+        asked = last_question(session, ids, now=now, channel=channel)
     participant = _asked_row(people, asked)
     if intent in (Intent.STOP, Intent.START, Intent.HELP):
         decision = _keyword_for_number(
@@ -221,9 +259,10 @@ def handle_inbound(
         else MessagePurpose(f"reply:{intent.value}"),
         invitation_id=decision.invitation_id,
         keep_text=not decision.survey,
+        channel=channel,
     )
     log.info(
-        "inbound SMS understood",
+        "inbound message understood",
         extra={
             "callback_id": callback.id,
             "participant_id": str(participant.id),
@@ -243,6 +282,7 @@ def handle_inbound(
             # One answer per text received, on the channel it came by.
             subject=KeySubject.REPLY,
             subject_id=str(callback.id),
+            channel=channel,
         )
         if message_id is not None:
             message_ids.append(message_id)
@@ -253,17 +293,84 @@ def handle_inbound(
             answered=decision.invitation_id,
             callback=callback,
             now=now,
+            channel=channel,
         )
-    # Without replies (SMS_TWO_WAY=false) no survey is asked by SMS: the page asks it.
-    if decision.ask_pre is not None and get_settings().sms_replies:
+    # Without replies (SMS_TWO_WAY=false) no survey is asked by SMS: the page asks it. Nor
+    # after a WhatsApp answer, which says nothing of whether SMS replies work.
+    if (
+        decision.ask_pre is not None
+        and channel is MessageChannel.SMS
+        and get_settings().sms_replies
+    ):
         # Planned after the confirmation, so it arrives last, in the same chunk.
         message_ids += _ask_pre(session=session, invitation=decision.ask_pre, now=now)
-    if message_ids:
-        enqueue(session=session, payload=SmsSend(message_ids=message_ids))
+    _queue(session, message_ids)
     session.flush()
     if decision.purpose is None and not message_ids:
         return ReplyOutcome.KEPT
     return ReplyOutcome.ANSWERED
+
+
+def _queue(session: Session, message_ids: list[uuid.UUID]) -> None:
+    """The send tasks of the planned answers, by the channel each was planned on (a WhatsApp
+    confirmation, the next SMS survey question)."""
+    if not message_ids:
+        return
+    channels: dict[uuid.UUID, MessageChannel] = {
+        row.id: row.channel
+        for row in session.execute(
+            select(Message.id, Message.channel).where(Message.id.in_(message_ids))
+        )
+    }
+    by_channel: dict[MessageChannel, list[uuid.UUID]] = {}
+    for message_id in message_ids:  # in planning order: the confirmation before what follows
+        by_channel.setdefault(channels[message_id], []).append(message_id)
+    for channel, ids in by_channel.items():
+        enqueue(session=session, payload=CHANNELS[channel].send_task(ids))
+
+
+def opened_window(session: Session, participant_ids: Sequence[uuid.UUID], *, at: datetime) -> None:
+    """The person wrote on WhatsApp: their 24-hour window runs from now (every row of the
+    number; never moved back by a message that arrives late)."""
+    rows = session.scalars(
+        select(ParticipantChannel)
+        .where(
+            ParticipantChannel.participant_id.in_(participant_ids),
+            ParticipantChannel.channel == ChannelName.WHATSAPP,
+        )
+        .with_for_update()
+    )
+    for row in rows:
+        if row.last_inbound_at is None or row.last_inbound_at < at:
+            row.last_inbound_at = at
+
+
+def question_replied_to(
+    session: Session, participant_ids: Sequence[uuid.UUID], *, sid: str
+) -> Asked | None:
+    """The question of the message a WhatsApp button was under, if it was one of ours to
+    these rows about an invitation."""
+    found = session.execute(
+        select(
+            Message.invitation_id,
+            Message.participant_id,
+            Message.purpose,
+            func.coalesce(Message.sent_at, Message.created_at),
+        ).where(
+            Message.provider_sid == sid,
+            Message.direction == MessageDirection.OUTBOUND,
+            Message.participant_id.in_(participant_ids),
+            Message.purpose.in_(INVITATION_QUESTIONS | SURVEY_QUESTIONS),
+        )
+    ).first()
+    if found is None or found[0] is None or found[1] is None:
+        return None
+    return Asked(
+        invitation_id=found[0],
+        participant_id=found[1],
+        at=found[3],
+        survey=found[2] in SURVEY_QUESTIONS,
+    )
 
 
 def _senders(session: Session, from_hash: str | None) -> list[Participant]:
@@ -283,16 +390,21 @@ def _senders(session: Session, from_hash: str | None) -> list[Participant]:
 
 
 def last_question(
-    session: Session, participant_ids: Sequence[uuid.UUID], *, now: datetime
+    session: Session,
+    participant_ids: Sequence[uuid.UUID],
+    *,
+    now: datetime,
+    channel: MessageChannel = MessageChannel.SMS,
 ) -> Asked | None:
-    """The most recent SMS that asked one of these rows something, or None if none did."""
+    """The most recent message on `channel` that asked one of these rows something, or None
+    if none did."""
     moment = func.coalesce(Message.sent_at, Message.created_at)
     message = session.execute(
         select(Message.invitation_id, Message.participant_id, Message.purpose, moment)
         .where(
             Message.participant_id.in_(participant_ids),
             Message.direction == MessageDirection.OUTBOUND,
-            Message.channel == MessageChannel.SMS,
+            Message.channel == channel,
             Message.invitation_id.is_not(None),
             Message.purpose.in_(INVITATION_QUESTIONS | SURVEY_QUESTIONS),
             or_(
@@ -509,6 +621,7 @@ def _also_waiting(
     answered: uuid.UUID | None,
     callback: ProviderCallback,
     now: datetime,
+    channel: MessageChannel,
 ) -> list[uuid.UUID]:
     """The link of the latest other invitation still waiting for an answer, if there is one."""
     waiting = latest_answerable(
@@ -527,6 +640,7 @@ def _also_waiting(
         invitation_id=waiting.id,
         subject=KeySubject.REPLY,
         subject_id=str(callback.id),
+        channel=channel,
     )
     return [message_id] if message_id is not None else []
 
@@ -606,6 +720,7 @@ def _keep_inbound(
     purpose: MessagePurpose,
     invitation_id: uuid.UUID | None = None,
     keep_text: bool = True,
+    channel: MessageChannel = MessageChannel.SMS,
 ) -> None:
     # Insert-or-nothing on the provider's sid: the callback row is locked and processed once,
     # but a message already stored must never make the callback fail for good.
@@ -615,7 +730,7 @@ def _keep_inbound(
         {
             "id": uuid.uuid4(),
             "direction": MessageDirection.INBOUND,
-            "channel": MessageChannel.SMS,
+            "channel": channel,
             # A survey answer's intent (1 reads as YES) and text would tell the answer.
             "purpose": purpose,
             "dedupe_key": callback.dedupe_key,

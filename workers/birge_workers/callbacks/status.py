@@ -2,9 +2,11 @@
 
 Twilio posts each report once per status, but not always in order, sometimes twice, and a
 report can be retried after a later one arrived. So a report is applied only when it moves the
-message forward: queued < sent < delivered, and a final status (delivered, undelivered,
+message forward: queued < sent < delivered < read, and a final status (read, undelivered,
 failed) is never replaced. `delivered` arriving before `sent` leaves the message delivered, and
-a `failed` after `delivered` is ignored, since the recipient already has the text.
+a `failed` after `delivered` is ignored, since the recipient already has the text. WhatsApp's
+`read` is the one step past `delivered`; a `read` that overtakes `delivered` marks the message
+delivered too, and the late `delivered` is ignored.
 
 A failed invitation frees its seat for the waitlist; an "unsubscribed" failure (21610) means
 the person replied STOP at the carrier, which Birge respects as an opt-out of its own.
@@ -56,6 +58,9 @@ def delivery_reason(error_code: str | None, status: MessageStatus) -> str:
 
 def moves_forward(current: MessageStatus, reported: MessageStatus) -> bool:
     """May `reported` replace `current`? Final statuses stay; others only move forward."""
+    if current is MessageStatus.DELIVERED:
+        # Only a read receipt follows delivery; a late failure does not undo it.
+        return reported is MessageStatus.READ
     if current not in _PROGRESS:
         return False
     if reported not in _PROGRESS:
@@ -90,9 +95,10 @@ def apply_status(
         return StatusOutcome.IGNORED
 
     message.status = reported
-    if reported in (MessageStatus.SENT, MessageStatus.DELIVERED) and message.sent_at is None:
+    arrived = (MessageStatus.DELIVERED, MessageStatus.READ)
+    if reported in (MessageStatus.SENT, *arrived) and message.sent_at is None:
         message.sent_at = callback.received_at
-    if reported is MessageStatus.DELIVERED:
+    if reported in arrived and message.delivered_at is None:
         message.delivered_at = callback.received_at
     if reported in _NOT_DELIVERED:
         _record_failure(

@@ -788,6 +788,7 @@ _ALIVE = (
     MessageStatus.QUEUED,
     MessageStatus.SENT,
     MessageStatus.DELIVERED,
+    MessageStatus.READ,
 )
 
 

@@ -1,8 +1,9 @@
 """The task edges of the outbound pipeline: parse the ids, hand the work to one function.
 
 The functions they call open their own short transactions (a provider call must never sit
-inside one), through `session_scope`, which commits each. `sms.send`, `email.send` and
-`telegram.send` differ only in the channel (and the pacer) they hand to the one lifecycle.
+inside one), through `session_scope`, which commits each. `sms.send`, `whatsapp.send`,
+`email.send` and `telegram.send` keep their names (outbox rows already written carry them) and
+differ only in the channel (and the pacer) they hand to the one lifecycle.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from birge_shared.tasks import (
     InvitationsFanOut,
     SmsSend,
     TelegramSend,
+    WhatsAppSend,
 )
+from birge_shared.whatsapp_templates import approved_templates
 from birge_workers.mail.channel import EmailChannel
 from birge_workers.mail.transport import transport_from_settings
 from birge_workers.outbound.channel import Channel
@@ -37,10 +40,16 @@ from birge_workers.relay import publish_committed
 from birge_workers.schedule import MESSAGES_RELEASE_INTERVAL, MESSAGES_SWEEP_INTERVAL
 from birge_workers.sending.fanout import fan_out
 from birge_workers.sending.pacing import Pacer
-from birge_workers.sending.runtime import send_pacer, sms_provider, telegram_pacer
+from birge_workers.sending.runtime import (
+    send_pacer,
+    sms_provider,
+    telegram_pacer,
+    whatsapp_provider,
+)
 from birge_workers.sms.channel import SmsChannel
 from birge_workers.telegram.channel import TelegramChannel
 from birge_workers.telegram.provider import TelegramProvider
+from birge_workers.whatsapp.channel import WhatsAppChannel
 
 
 def invitations_fan_out(task: Task[Any, Any], batch_id: str) -> int:
@@ -89,6 +98,19 @@ def sms_send(message_ids: list[str]) -> dict[str, int]:
     return _send(SmsChannel(sms_provider()), payload.message_ids)
 
 
+def whatsapp_channel() -> WhatsAppChannel:
+    """WhatsApp with the approved templates as they are now, loaded once for the chunk."""
+    with session_scope() as session:
+        templates = approved_templates(session)
+    return WhatsAppChannel(whatsapp_provider(), templates=templates)
+
+
+def whatsapp_send(message_ids: list[str]) -> dict[str, int]:
+    """Send these planned WhatsApp messages, each at most once."""
+    payload = WhatsAppSend.model_validate({"message_ids": message_ids})
+    return _send(whatsapp_channel(), payload.message_ids)
+
+
 def email_send(message_ids: list[str]) -> dict[str, int]:
     """Send these planned e-mails, each at most once, over one SMTP session."""
     payload = EmailSend.model_validate({"message_ids": message_ids})
@@ -127,6 +149,8 @@ def messages_sweep_in_flight() -> dict[str, int] | None:
         transaction=session_scope,
         channels=[
             SmsChannel(sms_provider()),
+            # Settling asks Twilio by number and time; it needs no template.
+            WhatsAppChannel(whatsapp_provider(), templates={}),
             EmailChannel(transport_from_settings(settings)),
             telegram_channel(),
         ],
@@ -147,6 +171,7 @@ def messages_sweep_in_flight() -> dict[str, int] | None:
 def register_outbound_tasks(app: Celery) -> None:
     app.task(name=InvitationsFanOut.task_name, bind=True)(invitations_fan_out)
     app.task(name=SmsSend.task_name)(sms_send)
+    app.task(name=WhatsAppSend.task_name)(whatsapp_send)
     app.task(name=EmailSend.task_name)(email_send)
     app.task(name=TelegramSend.task_name)(telegram_send)
     app.task(name=MESSAGES_RELEASE_DUE)(messages_release_due)

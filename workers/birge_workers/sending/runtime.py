@@ -17,6 +17,7 @@ from birge_workers.sending.pacing import Pacer, pacer_from_settings
 from birge_workers.sms.factory import provider_from_settings
 from birge_workers.sms.provider import SmsProvider
 from birge_workers.telegram.provider import MESSAGES_PER_SECOND
+from birge_workers.whatsapp.provider import WhatsAppProvider, whatsapp_provider_from_settings
 
 #: The Telegram bot's own bucket: its limit is per bot, not Twilio's per account.
 TELEGRAM_BUCKET_KEY = "birge:telegram:bucket"
@@ -45,6 +46,9 @@ class PerProcess(Generic[T]):
 
 
 _provider: PerProcess[SmsProvider] = PerProcess(lambda: provider_from_settings(get_settings()))
+_whatsapp: PerProcess[WhatsAppProvider] = PerProcess(
+    lambda: whatsapp_provider_from_settings(get_settings())
+)
 _pacer: PerProcess[Pacer] = PerProcess(lambda: pacer_from_settings(get_settings()))
 _telegram_pacer: PerProcess[Pacer] = PerProcess(
     lambda: pacer_from_settings(get_settings(), rate=MESSAGES_PER_SECOND, key=TELEGRAM_BUCKET_KEY)
@@ -53,6 +57,10 @@ _telegram_pacer: PerProcess[Pacer] = PerProcess(
 
 def sms_provider() -> SmsProvider:
     return _provider.get()
+
+
+def whatsapp_provider() -> WhatsAppProvider:
+    return _whatsapp.get()
 
 
 def send_pacer() -> Pacer:

@@ -189,8 +189,8 @@ def render_text(*, message: Message, facts: Facts, settings: Settings, route: Sm
     """The message's text in the person's language for a route: its template (or the
     administrators' edit) filled with the event as it is now, or a coordinator's own words.
 
-    The text every messenger sends; a channel without replies (Telegram, whose buttons are
-    the answer path) asks for a route without them.
+    The text every messenger sends (WhatsApp's free text too); a channel without replies
+    (Telegram, whose buttons are the answer path) asks for a route without them.
     """
     if message.purpose in FREE_TEXT_PURPOSES:
         assert message.body_encrypted is not None  # the still-wanted rules skip a purged text

@@ -1,5 +1,8 @@
 """Sending through Twilio's Messages API with the official SDK.
 
+`TwilioMessages` is the create and the lookup every Twilio channel shares (SMS here, WhatsApp
+in `birge_workers.whatsapp.provider`); `TwilioProvider` is SMS's parameters on top of it.
+
 Twilio's own error messages often quote the number they refused ("The 'To' number +996…
 is not a valid phone number"), so they are never passed on: errors are mapped to the Twilio
 code and a reason written here.
@@ -8,6 +11,7 @@ code and a reason written here.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import requests
@@ -19,6 +23,7 @@ from birge_shared.providers.twilio import (
     MAX_VALIDITY_PERIOD,
     PERMANENT_REASONS,
     TEMPORARY_REASONS,
+    WHATSAPP_REFUSALS,
 )
 from birge_shared.providers.twilio_http import DEFAULT_TIMEOUT, RebasedHttpClient
 from birge_workers.sms.provider import (
@@ -31,6 +36,88 @@ from birge_workers.sms.provider import (
 # Twilio accepts a ValidityPeriod from 1 to 36000 seconds; 36000 is also its default.
 LOOKUP_PAGE = 50
 _FIRST_TWILIO_CODE = 10000
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A message Twilio lists for a number: its receipt and, to match it by, its text."""
+
+    receipt: SentMessage
+    body: str = field(repr=False)
+
+
+class TwilioMessages:
+    """The SDK's Messages resource, its answers and failures in Birge's words.
+
+    What SMS and WhatsApp share: one create, one list of a number's messages since a moment.
+    Each channel's provider builds the parameters that are its own.
+    """
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        api_base: str = "https://api.twilio.com",
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    ) -> None:
+        # An empty environment: the SDK would otherwise read TWILIO_* variables itself, and
+        # settings are read in one place only.
+        self._client = Client(
+            account_sid,
+            auth_token or None,
+            http_client=RebasedHttpClient(api_base, timeout=timeout),
+            environment={},
+        )
+        # The SDK imports its Messages resource on first use, which takes about 0.2 s. Done
+        # here, that pause falls before the first send's pacing token instead of after it,
+        # where it would bunch that send up with the next process's.
+        self._messages = self._client.messages
+
+    def create(self, params: dict[str, object]) -> SentMessage:
+        try:
+            message = self._messages.create(**params)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise map_twilio_error(status=int(exc.status), code=exc.code) from None
+        except requests.RequestException as exc:
+            raise map_transport_error(exc) from None
+        except json.JSONDecodeError:
+            raise TemporaryProviderError(
+                None, "Twilio's answer could not be read", may_have_been_sent=True
+            ) from None
+        return SentMessage(
+            sid=str(message.sid),
+            status=str(message.status),
+            segments=_as_int(message.num_segments),
+        )
+
+    def created_since(self, *, to: str, sent_after: datetime) -> list[Listed]:
+        """The messages to `to` created at or after `sent_after`, newest first."""
+        # Filtered by To only, and by creation time here: Twilio's date filter is on DateSent,
+        # which stays empty while a message waits in Twilio's queue, the very case to find.
+        try:
+            messages = self._messages.list(to=to, limit=LOOKUP_PAGE, page_size=LOOKUP_PAGE)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise map_twilio_error(status=int(exc.status), code=exc.code) from None
+        except TwilioException as exc:
+            # A list page that is not a 200 comes as a bare TwilioException holding the answer.
+            raise _page_error(exc) from None
+        except requests.RequestException as exc:
+            raise map_transport_error(exc) from None
+        except json.JSONDecodeError:
+            raise TemporaryProviderError(None, "Twilio's answer could not be read") from None
+        return [
+            Listed(
+                receipt=SentMessage(
+                    sid=str(message.sid),
+                    status=str(message.status),
+                    segments=_as_int(message.num_segments),
+                ),
+                body=str(message.body or ""),
+            )
+            for message in messages
+            if isinstance(message.date_created, datetime) and message.date_created >= sent_after
+        ]
 
 
 class TwilioProvider:
@@ -50,18 +137,9 @@ class TwilioProvider:
             )
         self._from_number = from_number
         self._messaging_service_sid = messaging_service_sid
-        # An empty environment: the SDK would otherwise read TWILIO_* variables itself, and
-        # settings are read in one place only.
-        self._client = Client(
-            account_sid,
-            auth_token or None,
-            http_client=RebasedHttpClient(api_base, timeout=timeout),
-            environment={},
+        self._api = TwilioMessages(
+            account_sid=account_sid, auth_token=auth_token, api_base=api_base, timeout=timeout
         )
-        # The SDK imports its Messages resource on first use, which takes about 0.2 s. Done
-        # here, that pause falls before the first send's pacing token instead of after it,
-        # where it would bunch that send up with the next process's.
-        self._messages = self._client.messages
 
     def send(
         self,
@@ -82,46 +160,13 @@ class TwilioProvider:
             params["status_callback"] = status_callback
         if validity_period is not None:
             params.update(_validity(validity_period))
-        try:
-            message = self._messages.create(**params)
-        except (TwilioRestException, TwilioServiceException) as exc:
-            raise map_twilio_error(status=int(exc.status), code=exc.code) from None
-        except requests.RequestException as exc:
-            raise map_transport_error(exc) from None
-        except json.JSONDecodeError:
-            raise TemporaryProviderError(
-                None, "Twilio's answer could not be read", may_have_been_sent=True
-            ) from None
-        return SentMessage(
-            sid=str(message.sid),
-            status=str(message.status),
-            segments=_as_int(message.num_segments),
-        )
+        return self._api.create(params)
 
     def find_sent(self, *, to: str, body: str, sent_after: datetime) -> list[SentMessage]:
-        # Filtered by To only, and by creation time here: Twilio's date filter is on DateSent,
-        # which stays empty while a message waits in Twilio's queue, the very case to find.
-        try:
-            messages = self._messages.list(to=to, limit=LOOKUP_PAGE, page_size=LOOKUP_PAGE)
-        except (TwilioRestException, TwilioServiceException) as exc:
-            raise map_twilio_error(status=int(exc.status), code=exc.code) from None
-        except TwilioException as exc:
-            # A list page that is not a 200 comes as a bare TwilioException holding the answer.
-            raise _page_error(exc) from None
-        except requests.RequestException as exc:
-            raise map_transport_error(exc) from None
-        except json.JSONDecodeError:
-            raise TemporaryProviderError(None, "Twilio's answer could not be read") from None
         return [
-            SentMessage(
-                sid=str(message.sid),
-                status=str(message.status),
-                segments=_as_int(message.num_segments),
-            )
-            for message in messages
-            if isinstance(message.date_created, datetime)
-            and message.date_created >= sent_after
-            and same_text(body, str(message.body or ""))
+            listed.receipt
+            for listed in self._api.created_since(to=to, sent_after=sent_after)
+            if same_text(body, listed.body)
         ]
 
 
@@ -144,6 +189,9 @@ def map_twilio_error(
         return TemporaryProviderError(label, reason)
     if twilio_code in PERMANENT_REASONS:
         return PermanentProviderError(label, PERMANENT_REASONS[twilio_code])
+    if twilio_code in WHATSAPP_REFUSALS:
+        # WhatsApp failed for good, not the message: it goes on the person's next channel.
+        return PermanentProviderError(label, WHATSAPP_REFUSALS[twilio_code], falls_back=True)
     if status in (401, 403):
         return PermanentProviderError(label, "Twilio refused the account credentials")
     return PermanentProviderError(label, f"Twilio refused the request (HTTP {status})")

@@ -71,7 +71,12 @@ from birge_workers.surveys.conversation import start_conversation
 log = logging.getLogger(__name__)
 
 #: A survey link the provider took (or delivered): only then is a reminder meaningful.
-_HANDED_OVER = (MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED)
+_HANDED_OVER = (
+    MessageStatus.QUEUED,
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+    MessageStatus.READ,
+)
 
 
 def _reachable(*, by_email: bool = False) -> list[ColumnElement[bool]]:

@@ -1,4 +1,4 @@
-"""Twilio's webhooks: delivery status reports and inbound SMS, verified before anything else."""
+"""Twilio's webhooks: delivery reports and inbound SMS and WhatsApp, verified before anything."""
 
 from __future__ import annotations
 
@@ -82,7 +82,13 @@ def inbound_message(form: SignedForm, session: SessionDep) -> Response:
     sid = _sid(form)
     _require({"MessageSid": sid, "From": form.get("From", "")})
     service.record_inbound(
-        session=session, message_sid=sid, sender=form["From"], body=form.get("Body", "")
+        session=session,
+        message_sid=sid,
+        sender=form["From"],
+        body=form.get("Body", ""),
+        # A WhatsApp quick-reply: the button's id and the message it was under.
+        button_payload=form.get("ButtonPayload"),
+        replied_sid=form.get("OriginalRepliedMessageSid"),
     )
     # Empty TwiML: no automatic reply; answers are sent by a worker once the text is understood.
     return Response(content=EMPTY_TWIML, media_type="text/xml")

@@ -9,9 +9,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
-from birge_shared.models import ProviderCallback, utcnow
+from birge_shared.models import MessageChannel, ProviderCallback, utcnow
 from birge_shared.outbox import enqueue
 from birge_shared.phones import InvalidPhoneError, normalise_mobile
+from birge_shared.providers.twilio import whatsapp_number
 from birge_shared.tasks import CallbackReceived
 from birge_shared.upsert import insert_ignoring_conflict
 
@@ -43,11 +44,22 @@ def record_status(
     )
 
 
-def record_inbound(*, session: Session, message_sid: str, sender: str, body: str) -> bool:
-    """Store one inbound SMS, the sender and text encrypted; False for a repeated delivery."""
+def record_inbound(
+    *,
+    session: Session,
+    message_sid: str,
+    sender: str,
+    body: str,
+    button_payload: str | None = None,
+    replied_sid: str | None = None,
+) -> bool:
+    """Store one inbound SMS or WhatsApp message, the sender and text encrypted; False for a
+    repeated delivery. A WhatsApp sender (`whatsapp:+…`) is stored as its number, so it
+    matches the person's phone."""
     cipher = get_cipher()
+    number = whatsapp_number(sender)
     try:
-        normalised = normalise_mobile(sender)
+        normalised = normalise_mobile(number if number is not None else sender)
     except InvalidPhoneError:
         # Kept as given so the worker can still log that an unknown sender wrote.
         normalised = sender.strip()
@@ -60,5 +72,8 @@ def record_inbound(*, session: Session, message_sid: str, sender: str, body: str
             "from_hash": cipher.lookup_hash("phone", normalised),
             "from_encrypted": cipher.encrypt(normalised),
             "body_encrypted": cipher.encrypt(body),
+            "channel": MessageChannel.WHATSAPP.value if number is not None else None,
+            "button_payload": (button_payload or None) and button_payload[:128],
+            "replied_sid": (replied_sid or None) and replied_sid[:64],
         },
     )

@@ -1,0 +1,1 @@
+"""WhatsApp through Twilio as a channel of the one outbound pipeline."""
