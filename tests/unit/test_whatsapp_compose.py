@@ -37,6 +37,7 @@ from birge_workers.outbound.provider import (
     SentMessage,
     TemporaryProviderError,
 )
+from birge_workers.outbound.wanted import channel_on
 from birge_workers.sms.channel import render_text
 from birge_workers.sms.twilio_provider import map_twilio_error
 from birge_workers.whatsapp.channel import SESSION_WINDOW, Templates, WhatsAppChannel
@@ -313,13 +314,11 @@ def test_a_read_receipt_is_the_one_step_after_delivery_and_nothing_comes_after_i
 
 
 def test_a_person_who_switched_whatsapp_off_since_planning_is_written_to_elsewhere() -> None:
+    # The still-wanted rules skip it (and plan it once on the next channel), before composing.
     the_facts, _ = facts()
+    assert channel_on(MessageChannel.WHATSAPP, the_facts.rows)
     the_facts.rows[Channel.WHATSAPP].opted_out_at = NOW - timedelta(minutes=5)
-    with pytest.raises(PermanentProviderError) as refused:
-        channel({("invitation", Language.RU): INVITE}).compose(
-            message=message(MessagePurpose.INVITATION),
-            facts=the_facts,
-            settings=get_settings(),
-            now=NOW,
-        )
-    assert refused.value.falls_back
+    assert not channel_on(MessageChannel.WHATSAPP, the_facts.rows)
+    # Without its own opt-in row WhatsApp is never on; SMS is, by the registration.
+    assert not channel_on(MessageChannel.WHATSAPP, {})
+    assert channel_on(MessageChannel.SMS, {})

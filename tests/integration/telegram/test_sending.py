@@ -50,8 +50,9 @@ from birge_shared.surveys import QUESTIONS, SurveyKind
 from birge_shared.tasks import SmsSend, TelegramAnswerSettle, TelegramSend
 from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.outbound.sweeper import Settled, sweep_in_flight
+from birge_workers.outbound.wanted import CHANNEL_OFF
 from birge_workers.sending.pacing import LocalTokenBucket
-from birge_workers.telegram.channel import BLOCKED, CHAT_NOT_FOUND, SWITCHED_OFF, TelegramChannel
+from birge_workers.telegram.channel import BLOCKED, CHAT_NOT_FOUND, TelegramChannel
 from birge_workers.telegram.provider import TelegramProvider
 from birge_workers.telegram.settle import settle_answer
 from tests.fakes.fake_bot_api import FakeBotApi
@@ -125,10 +126,13 @@ def plan(rows: Rows, invitation: Invitation) -> None:
 
 
 def message_of(rows: Rows, invitation: Invitation, purpose: str) -> Message:
+    """The message first planned for the purpose (not a fallback planned after it)."""
     with Session(rows.engine, expire_on_commit=False) as session:
         return session.scalars(
             select(Message).where(
-                Message.invitation_id == invitation.id, Message.purpose == purpose
+                Message.invitation_id == invitation.id,
+                Message.purpose == purpose,
+                Message.fallback_of_id.is_(None),
             )
         ).one()
 
@@ -220,11 +224,17 @@ def test_stop_switches_telegram_off_and_later_messages_go_by_sms(
     stopped = post(webhook, text_update_of(chat_id or 0, "/stop"))
     assert stopped["method"] == "sendMessage"
 
-    # Planned before the /stop: refused when its turn comes, marked to go on the next channel.
-    assert send(settings, chunk) == Counter({Outcome.FAILED: 1})
-    refused = message_of(rows, earlier, MessagePurpose.INVITATION)
-    assert refused.error_code == SWITCHED_OFF
+    # Planned before the /stop: skipped when its turn comes, and planned once on the next
+    # channel instead.
+    assert send(settings, chunk) == Counter({Outcome.SKIPPED: 1})
+    skipped = message_of(rows, earlier, MessagePurpose.INVITATION)
+    assert skipped.error_reason == CHANNEL_OFF
     assert fake_bot.sent_to(chat_id or 0) == []
+    fallback = rows.session.scalars(
+        select(Message).where(Message.fallback_of_id == skipped.id)
+    ).one()
+    assert fallback.channel is MessageChannel.SMS
+    assert len(queued(rows, SmsSend)) == 1
 
     # Planned after it: by SMS.
     rows.session.expire_all()

@@ -43,10 +43,19 @@ PERSON_GONE = frozenset({ERASED, OPTED_OUT, NO_ADDRESS, CHANNEL_OFF})
 EXPECTING = frozenset({InvitationStatus.PLANNED, InvitationStatus.SENT, InvitationStatus.ACCEPTED})
 
 
+#: Channels usable only through their own opt-in row (WhatsApp's explicit opt-in, the linked
+#: Telegram chat); SMS and e-mail are implied by the registration when no row says otherwise.
+_OWN_OPT_IN = frozenset({MessageChannel.WHATSAPP, MessageChannel.TELEGRAM})
+
+
 def channel_on(channel: MessageChannel, rows: Mapping[Channel, ParticipantChannel]) -> bool:
-    """Is the channel not switched off in the person's channel rows? (No row: never was.)"""
+    """Is the channel on for the person: not switched off since the message was planned?"""
     row = rows.get(Channel(channel.value))
-    return row is None or row.opted_out_at is None
+    if row is None:
+        return channel not in _OWN_OPT_IN
+    if channel in _OWN_OPT_IN:
+        return row.usable
+    return row.opted_out_at is None
 
 
 def unwanted(

@@ -93,7 +93,6 @@ TELEGRAM_MAX_ATTEMPTS = 6
 #: The codes a refusal is recorded with (`message.error_code`).
 BLOCKED = "blocked"
 CHAT_NOT_FOUND = "chat_not_found"
-SWITCHED_OFF = "switched_off"
 REJECTED = "rejected"
 RATE_LIMITED = "429"
 UNAVAILABLE = "unavailable"
@@ -151,16 +150,10 @@ class TelegramChannel:
     def compose(
         self, *, message: Message, facts: Facts, settings: Settings, now: datetime
     ) -> Composed:
-        row = facts.rows.get(ChannelName.TELEGRAM)
         chat_id = self.address(facts.participant, facts.rows)
-        # The still-wanted rules checked that the row has a chat.
-        assert row is not None
+        # The still-wanted rules checked that the chat is linked and on (a /stop or a blocked
+        # bot since it was planned sends the message to the person's next channel there).
         assert chat_id is not None
-        if not row.usable:
-            # /stop or a blocked bot since it was planned: the person's next channel has it.
-            raise PermanentProviderError(
-                SWITCHED_OFF, "the person switched Telegram off", falls_back=True
-            )
         text = render_text(message=message, facts=facts, settings=settings, route=ROUTE)
         session = object_session(message)
         assert session is not None  # claimed in the chunk's transaction

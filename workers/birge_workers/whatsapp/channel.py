@@ -135,13 +135,8 @@ class WhatsAppChannel:
     ) -> Composed:
         to = self.address(facts.participant, facts.rows)
         assert to is not None  # the still-wanted rules refuse a person without a number
-        row = facts.rows.get(ChannelName.WHATSAPP)
-        if row is None or not row.usable:
-            # Switched off since the message was planned: the person is still reachable, on
-            # their next channel.
-            raise PermanentProviderError(
-                "whatsapp-off", "the person switched WhatsApp off", falls_back=True
-            )
+        # Switched off since it was planned, the message went to the next channel in the
+        # still-wanted rules.
         callback = status_callback_url(settings)
         # A coordinator's own words have no template: they go only inside the window.
         template = (
