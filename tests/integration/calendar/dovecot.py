@@ -22,13 +22,34 @@ from pathlib import Path
 
 import pytest
 from imap_tools import AND, BaseMailBox, MailBoxUnencrypted
+from pydantic import SecretStr
 
+from birge_shared.settings import get_settings
 from tests.ports import free_port
 from tests.waiting import wait_until
 
 DOVECOT = Path("/usr/sbin/dovecot")
 INSTALL_HINT = "Install it with `bash tests/install_dovecot.sh` (apt-get install -y dovecot-imapd)."
 USER = "replies"
+
+
+def reply_mailbox(
+    server: ImapServer, monkeypatch: pytest.MonkeyPatch, *, address: str
+) -> ImapServer:
+    """The server emptied and configured as the reply mailbox for one test."""
+    server.empty()
+    settings = get_settings()
+    for name, value in {
+        "calendar_reply_address": address,
+        "calendar_reply_imap_host": server.host,
+        "calendar_reply_imap_port": server.port,
+        "calendar_reply_imap_user": server.user,
+        "calendar_reply_imap_password": SecretStr(server.password),
+        "calendar_reply_imap_tls": False,
+        "calendar_reply_imap_folder": server.folder,
+    }.items():
+        monkeypatch.setattr(settings, name, value)
+    return server
 
 
 @dataclass(frozen=True)

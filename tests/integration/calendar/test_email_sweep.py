@@ -6,10 +6,12 @@ sweeper sends again an e-mail that never reached it, and counts as sent one that
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 
@@ -18,11 +20,12 @@ from birge_shared.models import MessageStatus, utcnow
 from birge_shared.settings import get_settings
 from birge_shared.tasks import EmailSend
 from birge_workers.mail.channel import EmailChannel
-from birge_workers.outbound.lifecycle import send_chunk
+from birge_workers.mail.transport import SmtpTransport, parse_smtp_url
+from birge_workers.outbound.lifecycle import Outcome, send_chunk
 from birge_workers.outbound.sweeper import STUCK_AFTER, Settled, sweep_in_flight
 from birge_workers.outbound.tasks import email_send
 from birge_workers.sending.pacing import LocalTokenBucket
-from tests.integration.calendar.conftest import CalendarRows, Mailbox
+from tests.integration.calendar.conftest import CalendarRows, Mailbox, start_controller
 from tests.integration.calendar.test_smtp import planned_invitation_email
 
 
@@ -106,3 +109,48 @@ def test_an_email_handed_to_data_counts_as_sent_and_is_not_sent_twice(
     assert _sweep() == {}
     assert email_send([message_id]) == {"not_planned": 1}
     assert smtp.to("after@example.org") == []
+
+
+class SlowToAnswerData(Mailbox):
+    """A server that takes the message and answers DATA too late for the client (a slow
+    content filter): it has the e-mail, and the sender never heard so."""
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(STALL_SECONDS)
+        return answer
+
+
+STALL_SECONDS = 5.0
+
+
+def test_an_email_whose_data_went_unanswered_is_left_for_the_sweeper_not_sent_again(
+    rows: CalendarRows,
+) -> None:
+    message_id = planned_invitation_email(rows, "slow@example.org")
+    mailbox = SlowToAnswerData()
+    controller, port = start_controller(mailbox)
+    try:
+        transport = SmtpTransport(parse_smtp_url(f"smtp://127.0.0.1:{port}"), timeout=1.0)
+        outcomes = send_chunk(
+            channel=EmailChannel(transport),
+            message_ids=[uuid.UUID(message_id)],
+            transaction=session_scope,
+            pacer=LocalTokenBucket(1000),
+            settings=get_settings(),
+        )
+    finally:
+        controller.stop()
+    # Timed out after DATA: the server may have it, so it is not retried.
+    assert outcomes == {Outcome.IN_DOUBT: 1}
+    stuck = rows.message(message_id)
+    assert stuck.status is MessageStatus.SENDING
+    assert stuck.sent_at is not None
+    assert rows.outbox(EmailSend) == []
+    assert len(mailbox.to("slow@example.org")) == 1
+
+    assert _sweep() == {Settled.FOUND: 1}
+    assert rows.message(message_id).status is MessageStatus.SENT
+    assert rows.outbox(EmailSend) == []

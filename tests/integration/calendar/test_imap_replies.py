@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from imap_tools import MailBoxUnencrypted
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from birge_shared.calendar import event_uid
@@ -34,7 +33,7 @@ from birge_shared.settings import get_settings
 from birge_workers.calendar_replies import calendar_read_replies, read_replies
 from tests.factories import make_invitation
 from tests.integration.calendar.conftest import REPLY_ADDRESS, CalendarRows
-from tests.integration.calendar.dovecot import ImapServer, dovecot
+from tests.integration.calendar.dovecot import ImapServer, dovecot, reply_mailbox
 from tests.integration.calendar.replies import (
     apple_reply,
     gmail_reply,
@@ -52,19 +51,7 @@ Reply = Callable[..., bytes]
 @pytest.fixture
 def mailbox(dovecot: ImapServer, monkeypatch: pytest.MonkeyPatch) -> ImapServer:
     """The reply mailbox configured for this test, and empty."""
-    dovecot.empty()
-    settings = get_settings()
-    for name, value in {
-        "calendar_reply_address": REPLY_ADDRESS,
-        "calendar_reply_imap_host": dovecot.host,
-        "calendar_reply_imap_port": dovecot.port,
-        "calendar_reply_imap_user": dovecot.user,
-        "calendar_reply_imap_password": SecretStr(dovecot.password),
-        "calendar_reply_imap_tls": False,
-        "calendar_reply_imap_folder": dovecot.folder,
-    }.items():
-        monkeypatch.setattr(settings, name, value)
-    return dovecot
+    return reply_mailbox(dovecot, monkeypatch, address=REPLY_ADDRESS)
 
 
 def invited(

@@ -33,17 +33,21 @@ channel joins every drill with one class, decorated with `@registered`. A harnes
 An `Inbound` provides `stored_by` (the start of the SQL statement that stores it; the drill
 cuts the connection just before it, or before its commit), `deliver()` (hand it over once, as
 the provider does; True when the provider will hand it over again: a 5xx, a reply left
-unread) and `stored()` (what was stored of it, as counts of rows by table).
+unread) and `stored()` (what was stored of it, as counts of rows by kind: each must be 1 once
+it was stored, and there must be none after the cut).
 
 A `Delivery` (the running provider) provides `deliveries()` (a `Counter` of deliveries per
-address), `hold_after(n)`/`release_held()` (hold every send past the n-th unanswered, then
-refuse it), `hang(seconds, lose=address)` (answer every send only after `seconds`, and let the
-send to `lose` never arrive), `worker_env()` (the settings a worker process needs to reach it),
-`channel()` (the worker's channel object for it, with the timeouts workers use) and
-`sweep_channels()` (every channel the drill's people get messages on, for the sweeper).
+address) and `total()` (their sum), `hold_after(n)`/`release_held()` (hold every send past
+the n-th unanswered, then refuse it), `hang(seconds, lose=address)` (answer every send only
+after `seconds`, and let the send to `lose` never arrive; `lost()` counts those that did not),
+`worker_env()` (the settings a worker process needs to reach it), `channel()` (the worker's
+channel object for it, with the timeouts workers use) and `sweep_channels()` (every channel
+the drill's people get messages on, for the sweeper).
 
-WhatsApp (Twilio with `whatsapp:` addresses) reuses `SmsDelivery` over the same fake Messages
-API; Telegram's harness starts tests/fakes/fake_bot_api.py.
+WhatsApp (Twilio with `whatsapp:` addresses) is a Delivery over the same fake Messages API like
+`SmsDelivery`, counting the `whatsapp:` addresses, with the WhatsApp channel as `channel()`;
+its people carry their WhatsApp opt-in. Telegram's harness starts tests/fakes/fake_bot_api.py
+and counts sends per chat.
 """
 
 from __future__ import annotations
@@ -59,7 +63,6 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
@@ -78,7 +81,6 @@ from birge_shared.models import (
     ProviderCallback,
     utcnow,
 )
-from birge_shared.settings import get_settings
 from birge_shared.tasks import CallbackReceived, EmailSend, SmsSend
 from birge_workers.calendar_replies import calendar_read_replies
 from birge_workers.mail.channel import EmailChannel
@@ -92,7 +94,7 @@ from birge_workers.sms.twilio_provider import TwilioProvider
 from tests.factories import make_invitation
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.calendar.conftest import REPLY_ADDRESS, Mailbox, start_controller
-from tests.integration.calendar.dovecot import ImapServer
+from tests.integration.calendar.dovecot import ImapServer, reply_mailbox
 from tests.integration.calendar.replies import outlook_reply
 from tests.integration.sending.conftest import FROM_NUMBER, Rows, twilio_for
 from tests.integration.test_webhooks import STATUS_URL, sign, status_params
@@ -395,20 +397,11 @@ class EmailHarness:
         )
 
     def inbound(self, request: pytest.FixtureRequest, rows: Rows) -> Inbound:
-        server: ImapServer = request.getfixturevalue("dovecot")
-        monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
-        server.empty()
-        settings = get_settings()
-        for name, value in {
-            "calendar_reply_address": REPLY_ADDRESS,
-            "calendar_reply_imap_host": server.host,
-            "calendar_reply_imap_port": server.port,
-            "calendar_reply_imap_user": server.user,
-            "calendar_reply_imap_password": SecretStr(server.password),
-            "calendar_reply_imap_tls": False,
-            "calendar_reply_imap_folder": server.folder,
-        }.items():
-            monkeypatch.setattr(settings, name, value)
+        server = reply_mailbox(
+            request.getfixturevalue("dovecot"),
+            request.getfixturevalue("monkeypatch"),
+            address=REPLY_ADDRESS,
+        )
         event = rows.event()
         address = f"p-{uuid.uuid4().hex[:12]}@example.org"
         person = rows.participant(email=address)

@@ -112,6 +112,7 @@ def test_a_redis_restart_mid_fan_out_loses_nothing_and_sends_nothing_twice(
                 what="the worker did not start sending",
                 workers=workers,
                 relay=relay,
+                progress=delivery.total,
             )
             broker.crash()
             created_at_crash = delivery.total()
@@ -133,6 +134,7 @@ def test_a_redis_restart_mid_fan_out_loses_nothing_and_sends_nothing_twice(
                     what="the worker did not settle after the restart",
                     workers=workers,
                     relay=relay,
+                    progress=delivery.total,
                 )
                 later = utcnow() + timedelta(minutes=15 * rounds)
                 sweep_in_flight(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -76,7 +76,12 @@ UNACKED = "unacked"
 
 
 def wait_until_settled(
-    broker: redis.Redis, queue: str, workers: list[Worker], *, dead_unacked: int
+    broker: redis.Redis,
+    queue: str,
+    workers: list[Worker],
+    *,
+    dead_unacked: int,
+    progress: Callable[[], object],
 ) -> None:
     """Until the second worker has taken and acknowledged every task it can.
 
@@ -89,7 +94,12 @@ def wait_until_settled(
     def done() -> bool:
         return broker.llen(queue) == 0 and broker.hlen(UNACKED) <= dead_unacked
 
-    wait_for(done, what="the second worker did not finish the queue", workers=workers)
+    wait_for(
+        done,
+        what="the second worker did not finish the queue",
+        workers=workers,
+        progress=progress,
+    )
 
 
 def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
@@ -142,7 +152,9 @@ def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
         assert at_kill[harness.delivered] < INVITATIONS
 
         second = running.enter_context(worker(queue=queue, env=env, cwd=tmp_path, name="second"))
-        wait_until_settled(broker, queue, [first, second], dead_unacked=dead_unacked)
+        wait_until_settled(
+            broker, queue, [first, second], dead_unacked=dead_unacked, progress=delivery.total
+        )
         left = statuses(raw_engine, event, channel)
         # Later, as beat would run them: the sweep settles what was in flight by asking the
         # provider; the release queues what the dead worker held but never claimed.
@@ -161,6 +173,7 @@ def test_a_worker_killed_mid_chunk_sends_nothing_twice_and_nothing_is_lost(
             what="not every invitation was sent",
             workers=[first, second],
             relay=relay,
+            progress=delivery.total,
         )
 
     delivered = delivery.deliveries()

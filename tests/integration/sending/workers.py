@@ -189,13 +189,21 @@ def wait_for(
     what: str,
     workers: list[Worker],
     relay: OutboxRelay | None = None,
+    progress: Callable[[], object] | None = None,
 ) -> None:
+    """Until `condition` holds, for at most WAIT_SECONDS; with `progress`, WAIT_SECONDS since
+    what it returns last changed (deliveries so far): a loaded machine working through a long
+    queue is slow, not stuck."""
     deadline = time.monotonic() + WAIT_SECONDS
+    seen = progress() if progress is not None else None
     while time.monotonic() < deadline:
         if relay is not None and relay.error is not None:
             pytest.fail(f"the outbox relay failed: {relay.error!r}")
         if condition():
             return
         time.sleep(0.1)
+        if progress is not None and (now := progress()) != seen:
+            seen = now
+            deadline = time.monotonic() + WAIT_SECONDS
     logs = "\n".join(f"--- {w.log.name}\n{w.tail()}" for w in workers)
     pytest.fail(f"{what} within {WAIT_SECONDS}s; worker logs:\n{logs}")
