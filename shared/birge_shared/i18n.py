@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -146,6 +146,9 @@ _EVENT_DAY: dict[Language, str] = {
 }
 
 
+# Pure and asked the same few questions for every message of a chunk (one event, a few
+# languages), while formatting with babel costs as much as the rest of rendering the text.
+@lru_cache(maxsize=1024)
 def format_event_day(
     value: datetime, language: Language, time_zone: str, *, weekday: bool = False
 ) -> str:
@@ -156,6 +159,7 @@ def format_event_day(
     )
 
 
+@lru_cache(maxsize=1024)
 def format_clock(value: datetime, time_zone: str) -> str:
     """`18:00` in the city's zone: the same digits and 24-hour clock in ky, ru and en."""
     return babel_dates.format_datetime(

@@ -164,8 +164,10 @@ def test_a_committed_batch_is_published_later_and_runs_once(
                 relay=relay,
             )
             # Both deliveries of the fan-out have run (one worker, in order): nothing more comes.
+            # The fan-out publishes its chunks' send rows itself as each commits, through the
+            # relay's claim, so the relay may have none left to publish: the outbox is empty.
             wait_for(
-                lambda: relay.published >= 1 and not pending(raw_engine),
+                lambda: not pending(raw_engine),
                 what="the outbox did not drain",
                 workers=[running],
                 relay=relay,
