@@ -102,7 +102,10 @@ def test_two_workers_together_stay_under_the_rate(
     closest = min(later - earlier for earlier, later in itertools.pairwise(ordered))
     peak = most_in_one_second(times)
     gaps = [round(later - earlier, 3) for earlier, later in itertools.pairwise(ordered)]
-    assert peak <= RATE, gaps
+    # The fake stamps a create when its thread gets to it: on a busy machine one create taken
+    # under a token at the end of one second can be stamped in the next. Two workers with a
+    # rate each would show twice the rate.
+    assert peak <= RATE + 1, gaps
     span = max(times) - min(times)
     print(  # noqa: T201 - the drill's figures, shown with -s
         f"\n{INVITATIONS} creates by two workers {sent_by} in {span:.2f} s "
