@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -16,29 +18,21 @@ from birge_shared.models import (
     TemplateCategory,
     WhatsAppTemplate,
 )
-from birge_shared.outbound.channels import CHANNELS, ChannelSpec
-from birge_shared.tasks import SmsSend
-from birge_shared.whatsapp_templates import TEMPLATE_PURPOSES
+from birge_shared.outbound.channels import CHANNELS
 from tests.factories import make_participant
 
 
 @pytest.fixture
 def whatsapp_channel(monkeypatch: pytest.MonkeyPatch) -> None:
-    """WhatsApp as a channel of the planner's table, where the sending side has none yet.
+    """WhatsApp switched on in the planner's table, as in a deployment with a WhatsApp sender.
 
-    The previews plan and queue nothing, so the send task is never called.
+    The previews plan and queue nothing, so no message is ever sent.
     """
-    if MessageChannel.WHATSAPP not in CHANNELS:
-        monkeypatch.setitem(
-            CHANNELS,  # type: ignore[arg-type]  # a dict behind its Mapping type
-            MessageChannel.WHATSAPP,
-            ChannelSpec(
-                channel=MessageChannel.WHATSAPP,
-                purposes=TEMPLATE_PURPOSES,
-                reachable=lambda person: person.phone_encrypted is not None,
-                send_task=lambda ids: SmsSend(message_ids=ids),
-            ),
-        )
+    monkeypatch.setitem(
+        CHANNELS,  # type: ignore[arg-type]  # a dict behind its Mapping type
+        MessageChannel.WHATSAPP,
+        replace(CHANNELS[MessageChannel.WHATSAPP], available=lambda: True),
+    )
 
 
 def on_whatsapp(db: Session, language: Language) -> Participant:
