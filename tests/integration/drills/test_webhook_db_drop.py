@@ -48,7 +48,8 @@ class ConnectionCutter:
     def before_insert(
         self, connection: Connection, _cursor: object, statement: str, *_context: object
     ) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO PROVIDER_CALLBACK"):
+        # The callback's insert, alone or (on PostgreSQL) in the CTE that also queues it.
+        if "INSERT INTO PROVIDER_CALLBACK" in statement.upper():
             self._terminate(connection)
 
     def before_commit(self, connection: Connection) -> None:
