@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from birge_shared import db
 from tests.conftest import PG_ADMIN_URL
 
 
-def _backend_pid(engine: object) -> int:
-    with engine.connect() as connection:  # type: ignore[attr-defined]
+def _backend_pid(engine: Engine) -> int:
+    with engine.connect() as connection:
         return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
 
@@ -33,9 +33,14 @@ def test_an_idle_connection_cut_by_the_server_is_replaced_before_use(
 
 def test_a_connection_back_in_the_pool_a_moment_ago_is_not_pinged(database_url: str) -> None:
     engine = db.make_engine(database_url)
-    pings = []
+    pings: list[object] = []
     original = engine.dialect.do_ping
-    engine.dialect.do_ping = lambda connection: pings.append(1) or original(connection)  # type: ignore[method-assign]
+
+    def counted(connection: object) -> bool:
+        pings.append(connection)
+        return original(connection)
+
+    engine.dialect.do_ping = counted  # type: ignore[method-assign,assignment]
     try:
         for _ in range(3):
             _backend_pid(engine)

@@ -91,9 +91,15 @@ class _Connection:
         self.writer.close()
 
 
+async def _connect(host: str, port: int) -> _Connection:
+    return _Connection(*await asyncio.open_connection(host, port))
+
+
 async def _drive(host: str, port: int, rate: int, requests: Sequence[bytes]) -> Step:
     step = Step(offered=rate)
-    idle = [_Connection(*await asyncio.open_connection(host, port)) for _ in range(WARM_CONNECTIONS)]
+    idle = [
+        _Connection(*await asyncio.open_connection(host, port)) for _ in range(WARM_CONNECTIONS)
+    ]
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.05
 
@@ -104,12 +110,12 @@ async def _drive(host: str, port: int, rate: int, requests: Sequence[bytes]) -> 
         began = time.perf_counter()
         try:
             if connection is None:
-                connection = _Connection(*await asyncio.open_connection(host, port))
+                connection = await _connect(host, port)
             status, keep = await asyncio.wait_for(
                 connection.exchange(requests[index]), TIMEOUT_SECONDS
             )
             ok = status < 300
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
             keep = False
         took = time.perf_counter() - began
         if connection is not None:
