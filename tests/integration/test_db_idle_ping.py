@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
 
 from birge_shared import db
 from tests.conftest import PG_ADMIN_URL
@@ -36,7 +37,7 @@ def test_a_connection_back_in_the_pool_a_moment_ago_is_not_pinged(database_url: 
     pings: list[object] = []
     original = engine.dialect.do_ping
 
-    def counted(connection: object) -> bool:
+    def counted(connection: DBAPIConnection) -> bool:
         pings.append(connection)
         return original(connection)
 

@@ -32,6 +32,16 @@ def get_session() -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
+
+async def get_settings_inline() -> Settings:
+    """The settings, read on the event loop: FastAPI runs a plain function dependency such as
+    `get_settings` in the thread pool, a hop per request that the providers' webhooks (hundreds
+    a second) cannot afford for reading a cached object. Overridden on its own in tests."""
+    return get_settings()
+
+
+InlineSettingsDep = Annotated[Settings, Depends(get_settings_inline)]
+
 #: Opens the request's transaction: committed when the block ends, rolled back on error.
 UnitOfWork = Callable[[], AbstractContextManager[Session]]
 

@@ -16,7 +16,7 @@ from anyio.lowlevel import RunVar
 from fastapi import APIRouter, Depends, Header, Request, Response
 from sqlalchemy.orm import Session
 
-from birge_api.deps import SettingsDep, UnitOfWork, UnitOfWorkDep
+from birge_api.deps import InlineSettingsDep, UnitOfWork, UnitOfWorkDep
 from birge_api.problems import Problem
 from birge_api.webhooks import service
 from birge_api.webhooks.signature import is_signed, public_url
@@ -63,7 +63,7 @@ def _form_fields(content_type: str | None, body: bytes) -> dict[str, str | list[
 
 async def verified_form(
     request: Request,
-    settings: SettingsDep,
+    settings: InlineSettingsDep,
     x_twilio_signature: Annotated[str | None, Header()] = None,
 ) -> dict[str, str]:
     """The form fields of a request signed by the provider; a 403 problem otherwise."""
