@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -59,13 +60,14 @@ for _name in ("TWILIO_ACCOUNT_SID", "SMTP_URL"):
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
 import redis  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Connection, create_engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from birge_api.app import create_app  # noqa: E402
 from birge_api.auth import tokens  # noqa: E402
-from birge_api.deps import get_session  # noqa: E402
+from birge_api.deps import UnitOfWork, get_session, get_unit_of_work  # noqa: E402
 from birge_shared.db import get_engine, normalise_database_url  # noqa: E402
 from birge_shared.logs import JsonFormatter  # noqa: E402
 from birge_shared.migrate import upgrade  # noqa: E402
@@ -196,11 +198,11 @@ def db(db_connection: Connection) -> Iterator[Session]:
     session.close()
 
 
-@pytest.fixture
-def app(db: Session) -> object:
-    application = create_app()
+def use_test_session(application: FastAPI, db: Session) -> None:
+    """Route the application's request transactions (either dependency) to the test's `db`."""
 
-    def _session() -> Iterator[Session]:
+    @contextmanager
+    def _unit_of_work() -> Iterator[Session]:
         try:
             yield db
             db.commit()
@@ -208,7 +210,21 @@ def app(db: Session) -> object:
             db.rollback()
             raise
 
+    def _session() -> Iterator[Session]:
+        with _unit_of_work() as session:
+            yield session
+
+    async def _units() -> UnitOfWork:
+        return _unit_of_work
+
     application.dependency_overrides[get_session] = _session
+    application.dependency_overrides[get_unit_of_work] = _units
+
+
+@pytest.fixture
+def app(db: Session) -> object:
+    application = create_app()
+    use_test_session(application, db)
     return application
 
 

@@ -27,6 +27,9 @@ def run_api(*, settings: Settings, host: str, port: int | None) -> None:
         proxy_headers=False,
         # Logging is already set up as JSON; uvicorn's own config would replace it.
         log_config=None,
+        # Requests are logged by the application, without query strings (a query can carry a
+        # phone number); uvicorn's own access log is disabled anyway, so skip even the call.
+        access_log=False,
         server_header=False,
     )
 

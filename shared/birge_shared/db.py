@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from birge_shared.private_files import private_file, private_folder
@@ -48,7 +50,41 @@ def make_engine(raw_url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+    _ping_when_idle(engine)
+    return engine
+
+
+#: A pooled connection unused for this long is pinged before it is handed out again.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection only when it has been idle a while (SQLAlchemy's recipe for
+    pessimistic disconnect handling, narrowed).
+
+    `pool_pre_ping` pings on every checkout: one more round trip for every request, the
+    webhooks' hundreds a second included. A connection back in the pool a moment ago is as
+    alive as a ping would show; one idle for long may have been cut (a restart, a failover,
+    an idle timeout). A connection that drops anyway fails its statement, and SQLAlchemy then
+    discards every connection of the pool that is as old.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            # The pool discards this connection and hands out another (or a new one).
+            raise DisconnectionError from exc
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from birge_api.app import create_app
+from birge_api.deps import get_settings_inline
 from birge_api.webhooks.router import router as webhooks_router
 from birge_cli import sms
 from birge_shared.crypto import get_cipher
@@ -37,6 +38,7 @@ def _serving(listener: socket.socket, settings: Settings) -> Iterator[None]:
     """The application served on `listener` with `settings`, in a thread, until the block ends."""
     app = create_app()
     app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[get_settings_inline] = lambda: settings
     server = uvicorn.Server(
         uvicorn.Config(app, http="h11", ws="none", lifespan="off", log_level="warning")
     )

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import ImmutableMultiDict
 from twilio.request_validator import RequestValidator
 
 from birge_api.app import create_app
@@ -84,6 +85,24 @@ def test_a_signed_status_callback_is_stored_once_and_queued_once(
         select(OutboxEntry).where(OutboxEntry.task_name == "callbacks.process")
     ).all()
     assert sum(row.payload == {"callback_id": rows[0].id} for row in queued) == 1
+
+
+def test_a_repeated_field_is_signed_with_each_value(client: TestClient, db: Session) -> None:
+    # Twilio signs every value of a repeated field; a forged one is refused, not a 500.
+    body = "MessageSid=SMa&MessageSid=SMb&MessageStatus=sent"
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    forged = client.post(STATUS_URL, content=body, headers={**headers, "X-Twilio-Signature": "x"})
+    assert forged.status_code == 403
+    assert forged.headers["content-type"] == "application/problem+json"
+    validator = RequestValidator(get_settings().twilio_auth_token.get_secret_value())
+    fields = ImmutableMultiDict(
+        [("MessageSid", "SMa"), ("MessageSid", "SMb"), ("MessageStatus", "sent")]
+    )
+    signature = validator.compute_signature(get_settings().public_base_url + STATUS_URL, fields)
+    signed = client.post(
+        STATUS_URL, content=body, headers={**headers, "X-Twilio-Signature": signature}
+    )
+    assert signed.status_code == 204
 
 
 def test_the_signature_covers_the_query_string(client: TestClient, db: Session) -> None:

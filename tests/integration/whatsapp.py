@@ -29,7 +29,7 @@ def whatsapp_channel(monkeypatch: pytest.MonkeyPatch) -> None:
     The previews plan and queue nothing, so no message is ever sent.
     """
     monkeypatch.setitem(
-        CHANNELS,  # type: ignore[arg-type]  # a dict behind its Mapping type
+        CHANNELS,
         MessageChannel.WHATSAPP,
         replace(CHANNELS[MessageChannel.WHATSAPP], available=lambda: True),
     )

@@ -65,6 +65,10 @@ def create_app() -> FastAPI:
     # Last added, so outermost: every answer gets the headers, the 413 refusal included.
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
+    # Routes are matched in order: the providers' webhooks, the hottest routes, come before
+    # the hundred others (their paths are their own, so no route is shadowed).
+    app.include_router(webhooks_router)
+    app.include_router(telegram_webhook_router)
     app.include_router(metrics.router)
     app.include_router(auth_router)
     app.include_router(events_router)
@@ -78,8 +82,6 @@ def create_app() -> FastAPI:
     app.include_router(buddies_router)
     app.include_router(message_templates_router)
     app.include_router(whatsapp_templates_router)
-    app.include_router(webhooks_router)
-    app.include_router(telegram_webhook_router)
     app.include_router(participant_page_router)
     app.include_router(calendars_router)
     app.include_router(users_router)

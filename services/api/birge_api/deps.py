@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -30,6 +31,33 @@ def get_session() -> Iterator[Session]:
 # callback that was never stored, and a client would be told of a batch that does not exist.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_settings_inline() -> Settings:
+    """The settings, read on the event loop: FastAPI runs a plain function dependency such as
+    `get_settings` in the thread pool, a hop per request that the providers' webhooks (hundreds
+    a second) cannot afford for reading a cached object. Overridden on its own in tests."""
+    return get_settings()
+
+
+InlineSettingsDep = Annotated[Settings, Depends(get_settings_inline)]
+
+#: Opens the request's transaction: committed when the block ends, rolled back on error.
+UnitOfWork = Callable[[], AbstractContextManager[Session]]
+
+
+async def get_unit_of_work() -> UnitOfWork:
+    """The request's transaction for an async route that does all its database work in one
+    thread-pool call, opened, used and committed there.
+
+    `SessionDep` is a sync generator, which FastAPI enters in one thread-pool call and closes
+    in another, around the endpoint's own: three hops a request where a hot route (the
+    provider's webhooks) needs one. The commit still happens before the response is sent.
+    """
+    return session_scope
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 

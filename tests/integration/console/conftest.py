@@ -15,10 +15,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from birge_api.deps import get_session
 from birge_console.app import create_app
 from birge_shared.models import Role, User
-from tests.conftest import TEST_PASSWORD, UserFactory
+from tests.conftest import TEST_PASSWORD, UserFactory, use_test_session
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
@@ -32,16 +31,7 @@ class ConsoleClient(TestClient):
 @pytest.fixture
 def console_app(db: Session) -> FastAPI:
     application = create_app()
-
-    def _session() -> Iterator[Session]:
-        try:
-            yield db
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-
-    application.dependency_overrides[get_session] = _session
+    use_test_session(application, db)
     return application
 
 

@@ -30,7 +30,7 @@ channel joins every drill with one class, decorated with `@registered`. A harnes
   a calendar answer in the reply mailbox (IMAP, Dovecot) for e-mail. `request` gives the
   fixtures it needs (`request.getfixturevalue`).
 
-An `Inbound` provides `stored_by` (the start of the SQL statement that stores it; the drill
+An `Inbound` provides `stored_by` (what the SQL statement that stores it contains; the drill
 cuts the connection just before it, or before its commit), `deliver()` (hand it over once, as
 the provider does; True when the provider will hand it over again: a 5xx, a reply left
 unread) and `stored()` (what was stored of it, as counts of rows by kind: each must be 1 once

@@ -49,7 +49,8 @@ class ConnectionCutter:
     def before_insert(
         self, connection: Connection, _cursor: object, statement: str, *_context: object
     ) -> None:
-        if statement.lstrip().upper().startswith(self._statement):
+        # The storing insert, alone or (on PostgreSQL) inside the CTE that also queues it.
+        if self._statement in statement.upper():
             self._terminate(connection)
 
     def before_commit(self, connection: Connection) -> None:

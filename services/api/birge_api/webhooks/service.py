@@ -10,21 +10,16 @@ from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
 from birge_shared.models import MessageChannel, ProviderCallback, utcnow
-from birge_shared.outbox import enqueue
+from birge_shared.outbox import insert_once_and_enqueue
 from birge_shared.phones import InvalidPhoneError, normalise_mobile
 from birge_shared.providers.twilio import whatsapp_number
 from birge_shared.tasks import CallbackReceived
-from birge_shared.upsert import insert_ignoring_conflict
 
 
 def _store(session: Session, values: dict[str, object]) -> bool:
     values.setdefault("received_at", utcnow())
     values.setdefault("attempts", 0)
-    callback_id = insert_ignoring_conflict(session, ProviderCallback, values)
-    if callback_id is None:
-        return False
-    enqueue(session=session, payload=CallbackReceived(callback_id=callback_id))
-    return True
+    return insert_once_and_enqueue(session, ProviderCallback, values, CallbackReceived)
 
 
 def record_status(
