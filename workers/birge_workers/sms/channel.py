@@ -67,6 +67,21 @@ def status_callback_url(settings: Settings) -> str:
     return settings.public_base_url + STATUS_PATH
 
 
+def settle_at_twilio(
+    in_flight: InFlight, find_sent: Callable[[str, datetime], list[SentMessage]]
+) -> Settlement:
+    """Settle an in-flight message by Twilio's own record of what it sent (SMS, WhatsApp):
+    `find_sent(address, created_after)` lists the matching messages."""
+    if in_flight.address is None:
+        raise PermanentProviderError(
+            "erased", "whether it was sent is unknown, and the number was erased"
+        )
+    try:
+        return find_sent(in_flight.address, in_flight.started_at - CLOCK_MARGIN)
+    except ProviderError as error:
+        raise LookupUnavailableError(error.reason) from None
+
+
 def validity_period(starts_at: datetime | None, now: datetime) -> int | None:
     """How long the provider may hold the message: until the event starts, or its default.
 
@@ -148,19 +163,15 @@ class SmsChannel:
         return receipt_status(receipt.status)
 
     def settle(self, in_flight: InFlight) -> Settlement:
-        if in_flight.address is None or in_flight.body is None:
+        if in_flight.body is None:
             raise PermanentProviderError(
-                "erased", "whether it was sent is unknown, and the number was erased"
+                "erased", "whether it was sent is unknown, and the text was purged"
             )
-        try:
-            found = self._provider.find_sent(
-                to=in_flight.address,
-                body=in_flight.body,
-                sent_after=in_flight.started_at - CLOCK_MARGIN,
-            )
-        except ProviderError as error:
-            raise LookupUnavailableError(error.reason) from None
-        return found
+        body = in_flight.body
+        return settle_at_twilio(
+            in_flight,
+            lambda to, after: self._provider.find_sent(to=to, body=body, sent_after=after),
+        )
 
     def after_refusal(
         self,

@@ -34,11 +34,15 @@ from birge_workers.outbound.channel import (
     Composed,
     Facts,
     InFlight,
-    LookupUnavailableError,
     Settlement,
 )
-from birge_workers.outbound.provider import PermanentProviderError, ProviderError, SentMessage
-from birge_workers.sms.channel import CLOCK_MARGIN, CONCURRENCY, render_text, status_callback_url
+from birge_workers.outbound.provider import PermanentProviderError, SentMessage
+from birge_workers.sms.channel import (
+    CONCURRENCY,
+    render_text,
+    settle_at_twilio,
+    status_callback_url,
+)
 from birge_workers.whatsapp.provider import WhatsAppContent, WhatsAppProvider
 
 #: WhatsApp lets a business write free text only this long after the person's last message.
@@ -184,18 +188,13 @@ class WhatsAppChannel:
         return receipt_status(receipt.status)
 
     def settle(self, in_flight: InFlight) -> Settlement:
-        if in_flight.address is None:
-            raise PermanentProviderError(
-                "erased", "whether it was sent is unknown, and the number was erased"
-            )
-        try:
-            return self._provider.find_sent(
-                to=in_flight.address,
-                body=in_flight.body,
-                sent_after=in_flight.started_at - CLOCK_MARGIN,
-            )
-        except ProviderError as error:
-            raise LookupUnavailableError(error.reason) from None
+        # Free text is found by its text; a template (no text stored) by number and time.
+        return settle_at_twilio(
+            in_flight,
+            lambda to, after: self._provider.find_sent(
+                to=to, body=in_flight.body, sent_after=after
+            ),
+        )
 
     def after_refusal(
         self,
