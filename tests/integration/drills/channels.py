@@ -550,7 +550,16 @@ class WhatsAppHarness:
     def start(self, stack: ExitStack, messages_api: FakeMessagesApi) -> Delivery:
         # The invitation's template approved (the drills' people are outside the 24-hour window).
         stack.enter_context(approved_invitation_templates(get_engine()))
-        return WhatsAppDelivery(SmsDelivery(messages_api))
+        delivery = WhatsAppDelivery(SmsDelivery(messages_api))
+        # WhatsApp is on where Twilio is configured and a WhatsApp sender named.
+        twilio = {
+            "TWILIO_ACCOUNT_SID": messages_api.account_sid,
+            "TWILIO_AUTH_TOKEN": messages_api.auth_token,
+            "TWILIO_API_BASE": messages_api.base_url,
+            "TWILIO_FROM_NUMBER": FROM_NUMBER,
+        }
+        settings_from(stack, {**twilio, **delivery.worker_env()})
+        return delivery
 
     def inbound(self, request: pytest.FixtureRequest, rows: Rows) -> Inbound:
         # WhatsApp's delivery reports come to Twilio's status webhook, as SMS's do.
@@ -591,7 +600,9 @@ class TelegramHarness:
 
     def start(self, stack: ExitStack, messages_api: FakeMessagesApi) -> Delivery:
         bot = stack.enter_context(running_fake_bot_api(TOKEN))
-        return TelegramDelivery(bot=bot, sms=SmsDelivery(messages_api))
+        delivery = TelegramDelivery(bot=bot, sms=SmsDelivery(messages_api))
+        settings_from(stack, delivery.worker_env())
+        return delivery
 
     def inbound(self, request: pytest.FixtureRequest, rows: Rows) -> Inbound:
         request.getfixturevalue("database_url")
@@ -613,6 +624,16 @@ class TelegramHarness:
         request.addfinalizer(found.cleanup)
         request.addfinalizer(lambda: client.__exit__(None, None, None))
         return found
+
+
+def settings_from(stack: ExitStack, env: dict[str, str]) -> None:
+    """The test process's settings with the workers' `env`: planning and the still-wanted
+    rules refuse a channel the deployment has not switched on."""
+    monkeypatch = stack.enter_context(pytest.MonkeyPatch.context())
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    stack.callback(get_settings.cache_clear)
 
 
 def twilio_status_inbound(request: pytest.FixtureRequest, rows: Rows) -> Inbound:
