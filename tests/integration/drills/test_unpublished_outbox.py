@@ -164,8 +164,9 @@ def test_a_committed_batch_is_published_later_and_runs_once(
                 relay=relay,
             )
             # Both deliveries of the fan-out have run (one worker, in order): nothing more comes.
+            # Whether the relay or the worker published the sends depends on the channel.
             wait_for(
-                lambda: relay.published >= 1 and not pending(raw_engine),
+                lambda: not pending(raw_engine),
                 what="the outbox did not drain",
                 workers=[running],
                 relay=relay,
