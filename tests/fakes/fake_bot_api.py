@@ -3,9 +3,10 @@
 It answers `POST /bot<token>/<method>` the way Telegram does (`{"ok": true, "result": …}`, or
 `{"ok": false, "error_code": …, "description": …}`), records every call with its parameters,
 and can be told that a chat blocked the bot (Telegram's 403), that a chat is gone (400 "chat
-not found"), that the bot is flooding (429 with `retry_after`), that the API fails (502), or
-to hold every send past a count unanswered, so a drill can kill a worker at an exact point of
-its chunk. Parameters arrive as JSON or as a form, as the library sends them.
+not found"), that the bot is flooding (429 with `retry_after`), that the API fails (502), or to
+hold every send past a count unanswered, so a drill can kill a worker at an exact point of its
+chunk, or to answer every send late and lose some (a hung Bot API). Parameters arrive as JSON
+or as a form, as the library sends them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +46,12 @@ class FakeBotApi:
     #: Once this many messages were sent, hold every further sendMessage unanswered until
     #: `release_held()`, then answer it 502: nothing is delivered for it.
     hold_after: int | None = None
+    #: Answer every sendMessage only after this many seconds (a hung Bot API).
+    delay: float = 0.0
+    #: A sendMessage to a chat here fails after the delay instead of delivering (once per
+    #: chat): the request the client gave up on never reached Telegram.
+    lose: set[str] = field(default_factory=set)
+    lost: int = 0
     #: The messages delivered, per chat.
     sent_by_chat: Counter[str] = field(default_factory=Counter)
     webhook: dict[str, Any] = field(default_factory=dict)
@@ -95,6 +103,14 @@ class FakeBotApi:
             if self.hold_after is not None and self.total_sent >= self.hold_after:
                 self._released.wait(timeout=120)
                 return _bad_gateway()
+            if self.delay:
+                time.sleep(self.delay)
+            chat = str(params.get("chat_id", ""))
+            with self._lock:
+                if chat in self.lose:
+                    self.lose.discard(chat)
+                    self.lost += 1
+                    return _bad_gateway()
             with self._lock:
                 if self.failing > 0:
                     self.failing -= 1

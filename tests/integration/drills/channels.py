@@ -44,10 +44,11 @@ after `seconds`, and let the send to `lose` never arrive; `lost()` counts those 
 channel object for it, with the timeouts workers use) and `sweep_channels()` (every channel
 the drill's people get messages on, for the sweeper).
 
-WhatsApp (Twilio with `whatsapp:` addresses) is a Delivery over the same fake Messages API like
+WhatsApp (Twilio with `whatsapp:` addresses) is a Delivery over the same fake Messages API as
 `SmsDelivery`, counting the `whatsapp:` addresses, with the WhatsApp channel as `channel()`;
-its people carry their WhatsApp opt-in. Telegram's harness starts tests/fakes/fake_bot_api.py
-and counts sends per chat.
+its people carry their explicit WhatsApp opt-in, and the approved templates are in the
+database while it runs. Telegram's harness starts tests/fakes/fake_bot_api.py and counts sends
+per chat; its people have pressed Start (a linked chat).
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from birge_api.app import create_app
+from birge_shared import channels
 from birge_shared.calendar import event_uid
+from birge_shared.db import get_engine, session_scope
 from birge_shared.models import (
     CalendarReply,
     Event,
@@ -78,10 +81,15 @@ from birge_shared.models import (
     MessageStatus,
     OutboxEntry,
     Participant,
+    ParticipantChannel,
     ProviderCallback,
+    TelegramUpdate,
     utcnow,
 )
-from birge_shared.tasks import CallbackReceived, EmailSend, SmsSend
+from birge_shared.models import Channel as ChannelName
+from birge_shared.settings import get_settings
+from birge_shared.tasks import CallbackReceived, EmailSend, SmsSend, TelegramSend, WhatsAppSend
+from birge_shared.whatsapp_templates import approved_templates
 from birge_workers.calendar_replies import calendar_read_replies
 from birge_workers.mail.channel import EmailChannel
 from birge_workers.mail.transport import SMTP_TIMEOUT, SmtpTransport, parse_smtp_url
@@ -90,13 +98,20 @@ from birge_workers.outbound.lifecycle import Outcome
 from birge_workers.outbound.sweeper import Settled
 from birge_workers.sms.channel import SmsChannel
 from birge_workers.sms.twilio_http import DEFAULT_TIMEOUT
-from birge_workers.sms.twilio_provider import TwilioProvider
+from birge_workers.sms.twilio_provider import TwilioMessages, TwilioProvider
+from birge_workers.telegram.channel import CONCURRENCY, TelegramChannel
+from birge_workers.telegram.provider import TIMEOUT, TelegramProvider
+from birge_workers.whatsapp.channel import Templates, WhatsAppChannel
+from birge_workers.whatsapp.provider import TwilioWhatsApp
 from tests.factories import make_invitation
+from tests.fakes.fake_bot_api import BOT_USERNAME, FakeBotApi, running_fake_bot_api
 from tests.fakes.fake_messages_api import FakeMessagesApi
 from tests.integration.calendar.conftest import REPLY_ADDRESS, Mailbox, start_controller
 from tests.integration.calendar.dovecot import ImapServer, reply_mailbox
 from tests.integration.calendar.replies import outlook_reply
-from tests.integration.sending.conftest import FROM_NUMBER, Rows, twilio_for
+from tests.integration.sending.conftest import FROM_NUMBER, Rows, SendTask, twilio_for
+from tests.integration.sending.whatsapp import WHATSAPP_FROM, approved_invitation_templates, opt_in
+from tests.integration.telegram.conftest import SECRET, TOKEN, WEBHOOK, new_chat_id, text_update
 from tests.integration.test_webhooks import STATUS_URL, sign, status_params
 
 #: The longest a held send waits for `release_held()`.
@@ -300,10 +315,101 @@ class EmailDelivery:
         return [*self.sms.sweep_channels(), self.channel()]
 
 
+@dataclass
+class WhatsAppDelivery:
+    """Twilio's Messages API, faked, counting only the creates to `whatsapp:` addresses."""
+
+    sms: SmsDelivery
+
+    def deliveries(self) -> Counter[str]:
+        return +Counter(
+            {to: n for to, n in self.sms.deliveries().items() if to.startswith("whatsapp:")}
+        )
+
+    def total(self) -> int:
+        return sum(self.deliveries().values())
+
+    def hold_after(self, count: int) -> None:
+        # Nobody here gets an SMS: every create the API counts is a WhatsApp message.
+        self.sms.hold_after(count)
+
+    def release_held(self) -> None:
+        self.sms.release_held()
+
+    def hang(self, seconds: float, *, lose: str) -> None:
+        self.sms.hang(seconds, lose=lose)
+
+    def lost(self) -> int:
+        return self.sms.lost()
+
+    def worker_env(self) -> dict[str, str]:
+        return {"WHATSAPP_FROM": WHATSAPP_FROM}
+
+    def _channel(self, templates: Templates) -> WhatsAppChannel:
+        api = self.sms.api
+        messages = TwilioMessages(
+            account_sid=api.account_sid, auth_token=api.auth_token, api_base=api.base_url
+        )
+        return WhatsAppChannel(TwilioWhatsApp(messages, sender=WHATSAPP_FROM), templates=templates)
+
+    def channel(self) -> Channel:
+        # As `whatsapp.send` builds it: the SDK's default timeouts, the approved templates now.
+        with session_scope() as session:
+            return self._channel(approved_templates(session))
+
+    def sweep_channels(self) -> list[Channel]:
+        # The sweeper settles by the number's messages at Twilio: no template needed.
+        return [*self.sms.sweep_channels(), self._channel({})]
+
+
+@dataclass
+class TelegramDelivery:
+    """The fake Bot API on loopback, counting the messages delivered per chat."""
+
+    bot: FakeBotApi
+    sms: SmsDelivery
+
+    def deliveries(self) -> Counter[str]:
+        with self.bot._lock:
+            return Counter(self.bot.sent_by_chat)
+
+    def total(self) -> int:
+        return self.bot.total_sent
+
+    def hold_after(self, count: int) -> None:
+        self.bot.hold_after = count
+
+    def release_held(self) -> None:
+        self.bot.release_held()
+
+    def hang(self, seconds: float, *, lose: str) -> None:
+        self.bot.delay = seconds
+        if lose:
+            self.bot.lose.add(lose)
+
+    def lost(self) -> int:
+        return self.bot.lost
+
+    def worker_env(self) -> dict[str, str]:
+        return {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BOT_USERNAME": BOT_USERNAME,
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TELEGRAM_API_BASE": self.bot.base_url,
+        }
+
+    def channel(self) -> Channel:
+        # As `TelegramProvider.from_settings` builds it for workers: TIMEOUT.
+        return TelegramChannel(lambda: TelegramProvider(token=TOKEN, api_base=self.bot.base_url))
+
+    def sweep_channels(self) -> list[Channel]:
+        return [*self.sms.sweep_channels(), self.channel()]
+
+
 class ChannelHarness(Protocol):
     name: ClassVar[str]
     channel: ClassVar[MessageChannel]
-    send_task: ClassVar[type[SmsSend | EmailSend]]
+    send_task: ClassVar[type[SendTask]]
     delivered: ClassVar[MessageStatus]
     send_timeout: ClassVar[float]
     hang_send: ClassVar[Counter[Outcome]]
@@ -335,7 +441,7 @@ def registered(harness: _Harness) -> _Harness:
 class SmsHarness:
     name: ClassVar[str] = "sms"
     channel: ClassVar[MessageChannel] = MessageChannel.SMS
-    send_task: ClassVar[type[SmsSend | EmailSend]] = SmsSend
+    send_task: ClassVar[type[SendTask]] = SmsSend
     delivered: ClassVar[MessageStatus] = MessageStatus.QUEUED
     send_timeout: ClassVar[float] = DEFAULT_TIMEOUT[1]
     # Both hung creates time out in doubt; Twilio, asked, has one of them and not the other.
@@ -354,20 +460,14 @@ class SmsHarness:
         return SmsDelivery(messages_api)
 
     def inbound(self, request: pytest.FixtureRequest, rows: Rows) -> Inbound:
-        request.getfixturevalue("database_url")
-        client = TestClient(create_app(), raise_server_exceptions=False)
-        client.__enter__()
-        found = TwilioStatusInbound(client=client, engine=rows.engine)
-        request.addfinalizer(found.cleanup)
-        request.addfinalizer(lambda: client.__exit__(None, None, None))
-        return found
+        return twilio_status_inbound(request, rows)
 
 
 @registered
 class EmailHarness:
     name: ClassVar[str] = "email"
     channel: ClassVar[MessageChannel] = MessageChannel.EMAIL
-    send_task: ClassVar[type[SmsSend | EmailSend]] = EmailSend
+    send_task: ClassVar[type[SendTask]] = EmailSend
     delivered: ClassVar[MessageStatus] = MessageStatus.SENT
     send_timeout: ClassVar[float] = SMTP_TIMEOUT
     # The one hung at DATA may be at the server (it is: the server took it and answered late):
@@ -421,6 +521,175 @@ class EmailHarness:
             )
         )
         return ReplyMailboxInbound(server=server, engine=rows.engine, invitation_id=invitation.id)
+
+
+@registered
+class WhatsAppHarness:
+    name: ClassVar[str] = "whatsapp"
+    channel: ClassVar[MessageChannel] = MessageChannel.WHATSAPP
+    send_task: ClassVar[type[SendTask]] = WhatsAppSend
+    delivered: ClassVar[MessageStatus] = MessageStatus.QUEUED
+    send_timeout: ClassVar[float] = DEFAULT_TIMEOUT[1]
+    # Twilio, as for SMS: both hung creates in doubt, and asked, it has one and not the other.
+    hang_send: ClassVar[Counter[Outcome]] = Counter({Outcome.IN_DOUBT: 2})
+    hang_sweep: ClassVar[Counter[Settled]] = Counter({Settled.FOUND: 1, Settled.RETRY: 1})
+    # Every message in flight at the kill is found at Twilio or planned again.
+    doubt_at_kill: ClassVar[int] = 0
+
+    def person(self, rows: Rows) -> PersonMaker:
+        def make(**options: Any) -> Participant:
+            participant = rows.participant(**options)
+            opt_in(rows.session, participant.id)
+            return participant
+
+        return make
+
+    def address(self, rows: Rows, participant_id: uuid.UUID) -> str:
+        return f"whatsapp:{rows.phones[participant_id]}"
+
+    def start(self, stack: ExitStack, messages_api: FakeMessagesApi) -> Delivery:
+        # The invitation's template approved (the drills' people are outside the 24-hour window).
+        stack.enter_context(approved_invitation_templates(get_engine()))
+        delivery = WhatsAppDelivery(SmsDelivery(messages_api))
+        # WhatsApp is on where Twilio is configured and a WhatsApp sender named.
+        twilio = {
+            "TWILIO_ACCOUNT_SID": messages_api.account_sid,
+            "TWILIO_AUTH_TOKEN": messages_api.auth_token,
+            "TWILIO_API_BASE": messages_api.base_url,
+            "TWILIO_FROM_NUMBER": FROM_NUMBER,
+        }
+        settings_from(stack, {**twilio, **delivery.worker_env()})
+        return delivery
+
+    def inbound(self, request: pytest.FixtureRequest, rows: Rows) -> Inbound:
+        # WhatsApp's delivery reports come to Twilio's status webhook, as SMS's do.
+        return twilio_status_inbound(request, rows)
+
+
+@registered
+class TelegramHarness:
+    name: ClassVar[str] = "telegram"
+    channel: ClassVar[MessageChannel] = MessageChannel.TELEGRAM
+    send_task: ClassVar[type[SendTask]] = TelegramSend
+    delivered: ClassVar[MessageStatus] = MessageStatus.SENT
+    send_timeout: ClassVar[float] = TIMEOUT
+    # The hand-over mark is committed before every sendMessage, and the Bot API cannot be
+    # asked: both hung sends are in doubt and both count as sent by their mark. The one whose
+    # request never reached Telegram is lost, never sent twice (at most once).
+    hang_send: ClassVar[Counter[Outcome]] = Counter({Outcome.IN_DOUBT: 2})
+    hang_sweep: ClassVar[Counter[Settled]] = Counter({Settled.FOUND: 2})
+    # At most one marked, unanswered sendMessage per sending thread when the worker died.
+    doubt_at_kill: ClassVar[int] = CONCURRENCY
+
+    def __init__(self) -> None:
+        self.chats: dict[uuid.UUID, str] = {}
+
+    def person(self, rows: Rows) -> PersonMaker:
+        def make(**options: Any) -> Participant:
+            participant = rows.participant(**options)
+            chat_id = str(new_chat_id())
+            channels.link_telegram(session=rows.session, participant=participant, chat_id=chat_id)
+            rows.session.commit()
+            self.chats[participant.id] = chat_id
+            return participant
+
+        return make
+
+    def address(self, rows: Rows, participant_id: uuid.UUID) -> str:
+        return self.chats[participant_id]
+
+    def start(self, stack: ExitStack, messages_api: FakeMessagesApi) -> Delivery:
+        bot = stack.enter_context(running_fake_bot_api(TOKEN))
+        delivery = TelegramDelivery(bot=bot, sms=SmsDelivery(messages_api))
+        settings_from(stack, delivery.worker_env())
+        return delivery
+
+    def inbound(self, request: pytest.FixtureRequest, rows: Rows) -> Inbound:
+        request.getfixturevalue("database_url")
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("TELEGRAM_BOT_USERNAME", BOT_USERNAME)
+        monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+        get_settings.cache_clear()
+        request.addfinalizer(get_settings.cache_clear)
+        participant = self.person(rows)()
+        client = TestClient(create_app(), raise_server_exceptions=False)
+        client.__enter__()
+        found = TelegramStopInbound(
+            client=client,
+            engine=rows.engine,
+            chat_id=int(self.chats[participant.id]),
+            participant_id=participant.id,
+        )
+        request.addfinalizer(found.cleanup)
+        request.addfinalizer(lambda: client.__exit__(None, None, None))
+        return found
+
+
+def settings_from(stack: ExitStack, env: dict[str, str]) -> None:
+    """The test process's settings with the workers' `env`: planning and the still-wanted
+    rules refuse a channel the deployment has not switched on."""
+    monkeypatch = stack.enter_context(pytest.MonkeyPatch.context())
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    stack.callback(get_settings.cache_clear)
+
+
+def twilio_status_inbound(request: pytest.FixtureRequest, rows: Rows) -> Inbound:
+    request.getfixturevalue("database_url")
+    client = TestClient(create_app(), raise_server_exceptions=False)
+    client.__enter__()
+    found = TwilioStatusInbound(client=client, engine=rows.engine)
+    request.addfinalizer(found.cleanup)
+    request.addfinalizer(lambda: client.__exit__(None, None, None))
+    return found
+
+
+@dataclass
+class TelegramStopInbound:
+    """A linked person's /stop on the bot's webhook: the update and the switched-off chat."""
+
+    client: TestClient
+    engine: Engine
+    chat_id: int
+    participant_id: uuid.UUID
+    update: dict[str, Any] = field(init=False)
+    stored_by: ClassVar[str] = "INSERT INTO TELEGRAM_UPDATE"
+
+    def __post_init__(self) -> None:
+        # One update, handed over again with the same id, as Telegram repeats it.
+        self.update = text_update(self.chat_id, "/stop")
+
+    def deliver(self) -> bool:
+        answer = self.client.post(
+            WEBHOOK, json=self.update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        )
+        if answer.status_code >= 500:
+            return True  # Telegram delivers it again
+        assert answer.status_code == 200, answer.text
+        return False
+
+    def stored(self) -> Counter[str]:
+        with Session(self.engine) as session:
+            updates = session.scalar(
+                select(func.count()).where(TelegramUpdate.update_id == self.update["update_id"])
+            )
+            stopped = session.scalar(
+                select(func.count()).where(
+                    ParticipantChannel.participant_id == self.participant_id,
+                    ParticipantChannel.channel == ChannelName.TELEGRAM,
+                    ParticipantChannel.opted_out_at.is_not(None),
+                )
+            )
+        return +Counter({"telegram_update": updates or 0, "stopped": stopped or 0})
+
+    def cleanup(self) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                delete(TelegramUpdate).where(TelegramUpdate.update_id == self.update["update_id"])
+            )
+            session.commit()
 
 
 @dataclass

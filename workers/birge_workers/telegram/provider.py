@@ -45,6 +45,8 @@ MAX_CALLBACK_DATA_BYTES = 64
 WEBHOOK_PATH = "/webhooks/telegram"
 #: The update kinds Birge's webhook acts on; Telegram sends no others.
 ALLOWED_UPDATES = ("message", "callback_query")
+#: Seconds to connect, and to wait for Telegram's answer, before a request gives up.
+TIMEOUT = 10.0
 
 # httpx logs every request URL at INFO, and a Bot API URL carries the bot token; the library
 # logs request parameters (chat ids) at DEBUG.
@@ -155,7 +157,7 @@ class TelegramProvider:
     per thread, and `close()` it when done.
     """
 
-    def __init__(self, *, token: str, api_base: str, timeout: float = 10.0) -> None:
+    def __init__(self, *, token: str, api_base: str, timeout: float = TIMEOUT) -> None:
         # Both request objects are ours, so `close()` can close their connection pools (the
         # library's own shutdown does so only after `initialize()`, which costs a getMe).
         self._requests = (
