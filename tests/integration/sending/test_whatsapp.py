@@ -227,3 +227,44 @@ def test_without_a_whatsapp_sender_whatsapp_is_off_and_sms_carries_the_invitatio
         planned = plan_invitations(session=session, invitation_ids=[invitation.id])
     assert planned.of(MessageChannel.WHATSAPP) == []
     assert len(planned.of(MessageChannel.SMS)) == 1
+
+
+def test_a_late_whatsapp_refusal_sends_the_invitation_once_by_sms_and_keeps_the_seat(
+    rows: Rows, whatsapp: FakeMessagesApi, raw_engine: Engine, callbacks: list[str]
+) -> None:
+    event = rows.event()
+    _, (invitation,) = rows.batch(event, planned=1)
+    opt_in(rows.session, invitation.participant_id)
+    with session_scope() as session:
+        planned = plan_invitations(session=session, invitation_ids=[invitation.id])
+        queue_planned(session=session, planned=planned)
+    channel = whatsapp_channel(
+        account_sid=whatsapp.account_sid,
+        auth_token=whatsapp.auth_token,
+        api_base=whatsapp.base_url,
+    )
+    assert drain_whatsapp(rows, channel) == {Outcome.SENT: 1}
+    [message_id] = planned.of(MessageChannel.WHATSAPP)
+    sid = rows.message(message_id).provider_sid
+    assert sid is not None
+
+    # Twilio accepted it, then WhatsApp reports 63016 (outside the window) as a late status.
+    def refused(status: str) -> CallbackOutcome:
+        callbacks.append(sid)
+        with Session(raw_engine) as session:
+            record_status(session=session, message_sid=sid, status=status, error_code="63016")
+            session.commit()
+            callback_id = stored(session, f"status:{sid}:{status}").id
+        return apply(raw_engine, callback_id)
+
+    assert refused("undelivered") is CallbackOutcome.PROCESSED
+    assert refused("failed") is CallbackOutcome.PROCESSED  # a later report changes nothing
+
+    with Session(raw_engine) as session:
+        fallbacks = session.scalars(
+            select(Message).where(Message.fallback_of_id == message_id)
+        ).all()
+    assert [m.channel for m in fallbacks] == [MessageChannel.SMS]
+    assert rows.message(message_id).status is MessageStatus.UNDELIVERED
+    # The seat stays the person's while the SMS may still reach them.
+    assert rows.invitation(invitation.id).status is InvitationStatus.SENT

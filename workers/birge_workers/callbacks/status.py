@@ -9,7 +9,9 @@ a `failed` after `delivered` is ignored, since the recipient already has the tex
 delivered too, and the late `delivered` is ignored.
 
 A failed invitation frees its seat for the waitlist; an "unsubscribed" failure (21610) means
-the person replied STOP at the carrier, which Birge respects as an opt-out of its own.
+the person replied STOP at the carrier, which Birge respects as an opt-out of its own. A
+WhatsApp failure that is the channel's (`WHATSAPP_REFUSALS`) sends the message once on the
+person's next channel instead.
 """
 
 from __future__ import annotations
@@ -25,11 +27,18 @@ from birge_shared.invitations import close_unanswered
 from birge_shared.models import (
     InvitationStatus,
     Message,
+    MessageChannel,
     MessagePurpose,
     MessageStatus,
     ProviderCallback,
 )
-from birge_shared.providers.twilio import DELIVERY_REASONS, UNSUBSCRIBED, reported_status
+from birge_shared.outbound.fallback import plan_fallback
+from birge_shared.providers.twilio import (
+    DELIVERY_REASONS,
+    UNSUBSCRIBED,
+    WHATSAPP_REFUSALS,
+    reported_status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +128,18 @@ def _record_failure(
     reason = delivery_reason(code, message.status)
     message.error_code = code
     message.error_reason = reason[:300]
+    if (
+        message.channel is MessageChannel.WHATSAPP
+        and code is not None
+        and code.isdigit()
+        and int(code) in WHATSAPP_REFUSALS
+        and plan_fallback(session=session, message=message) is not None
+    ):
+        # WhatsApp refused the channel, not the message (63016, outside the window, arrives
+        # only as a late status): the message goes once on the person's next channel, and the
+        # invitation keeps its seat while that one may still reach them.
+        log.info("whatsapp refusal falls back", extra={"message_id": str(message.id)})
+        return
     if message.purpose == MessagePurpose.INVITATION and message.invitation_id is not None:
         # Nobody will answer an invitation that never arrived: its seat goes to the waitlist.
         # An invitation answered meanwhile (through the page) keeps its answer.
