@@ -95,15 +95,14 @@ def validity_period(starts_at: datetime | None, now: datetime) -> int | None:
     return max(seconds, 1)
 
 
-class SmsChannel:
-    channel = MessageChannel.SMS
+class PhoneChannel:
+    """What the channels sent through Twilio to the person's phone share (SMS, WhatsApp):
+    it rings the phone (quiet hours), Twilio's rate is per account (paced), its attempts and
+    backoff, and the registered number as the address."""
+
     quiet_hours = True
     paced = True
     keeps_calendar = False
-
-    def __init__(self, provider: SmsProvider, *, concurrency: int = CONCURRENCY) -> None:
-        self._provider = provider
-        self.concurrency = concurrency
 
     def max_attempts(self, settings: Settings) -> int:
         return settings.sms_max_attempts
@@ -114,10 +113,21 @@ class SmsChannel:
     def has_address(self, participant: Participant, rows: ChannelRows) -> bool:
         return participant.phone_encrypted is not None
 
-    def address(self, participant: Participant, rows: ChannelRows) -> str | None:
+    def phone(self, participant: Participant) -> str | None:
         if participant.phone_encrypted is None:
             return None
         return get_cipher().decrypt(participant.phone_encrypted)
+
+
+class SmsChannel(PhoneChannel):
+    channel = MessageChannel.SMS
+
+    def __init__(self, provider: SmsProvider, *, concurrency: int = CONCURRENCY) -> None:
+        self._provider = provider
+        self.concurrency = concurrency
+
+    def address(self, participant: Participant, rows: ChannelRows) -> str | None:
+        return self.phone(participant)
 
     def compose(
         self, *, message: Message, facts: Facts, settings: Settings, now: datetime

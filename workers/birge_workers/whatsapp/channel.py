@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from birge_shared.crypto import get_cipher
 from birge_shared.free_text import FREE_TEXT_PURPOSES
 from birge_shared.models import Channel as ChannelName
 from birge_shared.models import Language, Message, MessageChannel, MessageStatus, Participant
@@ -28,7 +27,6 @@ from birge_shared.providers.twilio import receipt_status, whatsapp_address
 from birge_shared.settings import Settings
 from birge_shared.sms.render import SmsRoute, event_values, personal_link
 from birge_shared.whatsapp_templates import ApprovedTemplate
-from birge_workers.outbound.backoff import RETRY_FIRST, RETRY_MAX
 from birge_workers.outbound.channel import (
     ChannelRows,
     Composed,
@@ -39,6 +37,7 @@ from birge_workers.outbound.channel import (
 from birge_workers.outbound.provider import PermanentProviderError, SentMessage
 from birge_workers.sms.channel import (
     CONCURRENCY,
+    PhoneChannel,
     render_text,
     settle_at_twilio,
     status_callback_url,
@@ -102,11 +101,8 @@ def message_values(*, message: Message, facts: Facts, settings: Settings) -> dic
     )
 
 
-class WhatsAppChannel:
+class WhatsAppChannel(PhoneChannel):
     channel = MessageChannel.WHATSAPP
-    quiet_hours = True
-    paced = True
-    keeps_calendar = False
 
     def __init__(
         self,
@@ -120,19 +116,9 @@ class WhatsAppChannel:
         self._templates = templates
         self.concurrency = concurrency
 
-    def max_attempts(self, settings: Settings) -> int:
-        return settings.sms_max_attempts
-
-    def backoff(self) -> tuple[timedelta, timedelta]:
-        return RETRY_FIRST, RETRY_MAX
-
-    def has_address(self, participant: Participant, rows: ChannelRows) -> bool:
-        return participant.phone_encrypted is not None
-
     def address(self, participant: Participant, rows: ChannelRows) -> str | None:
-        if participant.phone_encrypted is None:
-            return None
-        return whatsapp_address(get_cipher().decrypt(participant.phone_encrypted))
+        number = self.phone(participant)
+        return whatsapp_address(number) if number is not None else None
 
     def compose(
         self, *, message: Message, facts: Facts, settings: Settings, now: datetime
