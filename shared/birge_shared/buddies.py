@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, object_session
 
 from birge_shared.balance import Proposal
+from birge_shared.bulk import among
 from birge_shared.models import (
     BuddyPair,
     Event,
@@ -44,7 +45,7 @@ def partners(session: Session, participant_ids: Iterable[uuid.UUID]) -> dict[uui
     for pair in session.scalars(
         select(BuddyPair).where(
             BuddyPair.ended_at.is_(None),
-            or_(BuddyPair.host_id.in_(ids), BuddyPair.migrant_id.in_(ids)),
+            or_(among(session, BuddyPair.host_id, ids), among(session, BuddyPair.migrant_id, ids)),
         )
     ):
         found[pair.host_id] = pair.migrant_id

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from birge_shared.bulk import among
 from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     Channel,
@@ -150,7 +151,9 @@ def rows_of(
     for start in range(0, len(ids), _QUERY_IDS):
         for row in session.scalars(
             select(ParticipantChannel)
-            .where(ParticipantChannel.participant_id.in_(ids[start : start + _QUERY_IDS]))
+            .where(
+                among(session, ParticipantChannel.participant_id, ids[start : start + _QUERY_IDS])
+            )
             .order_by(ParticipantChannel.participant_id, ParticipantChannel.position)
         ):
             rows.setdefault(row.participant_id, []).append(row)

@@ -25,6 +25,7 @@ from birge_shared.balance import (
     why_seat_is_open,
 )
 from birge_shared.budget import release
+from birge_shared.bulk import among
 from birge_shared.models import (
     BatchKind,
     Community,
@@ -119,7 +120,7 @@ def invitation_history(
     query = (
         select(Invitation.participant_id, func.count(), func.max(Invitation.created_at))
         .where(
-            Invitation.participant_id.in_(ids),
+            among(session, Invitation.participant_id, ids),
             Invitation.status != InvitationStatus.WAITLISTED,
         )
         .group_by(Invitation.participant_id)

@@ -175,6 +175,11 @@ class Scheme:
     #: The wide shape (migration 0031): a distribution's counts per value are columns of its
     #: moments row, and a pair row counts its rises; before it, a row per value.
     wide: bool = False
+    #: On PostgreSQL, invitations are counted once per statement (migration 0036), not once
+    #: per row: a batch of ten thousand invitations, inserted or marked sent 500 rows a
+    #: statement, then adds to its cell's row twenty times instead of ten thousand, and holds
+    #: that row's lock for one statement's upsert.
+    invitations_per_statement: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -192,7 +197,9 @@ class Scheme:
         )
 
 
-CURRENT = Scheme(SURVEY_ITEMS, PAIRED_ITEMS, wide=True)
+#: The wide shape's scheme (0031), invitations counted per row.
+WIDE = Scheme(SURVEY_ITEMS, PAIRED_ITEMS, wide=True)
+CURRENT = Scheme(SURVEY_ITEMS, PAIRED_ITEMS, wide=True, invitations_per_statement=True)
 #: The item bank's scheme (0028), a row per distribution value.
 ITEM_BANK = Scheme(SURVEY_ITEMS, PAIRED_ITEMS)
 FIRST = Scheme(FIRST_ITEMS, FIRST_PAIRS)
@@ -407,6 +414,75 @@ def _summed_per_status(status_sql: str, sign: int) -> str:
     )
 
 
+def _invitation_rows_share(rows: str, sign: int) -> str:
+    """Per cell, the invitations of a transition table (`new_rows`, `old_rows`)."""
+    return _invitation_upsert(
+        f"SELECT r.event_id, {_community('p.community')}, {_summed_per_status('r.status', sign)} "
+        f"FROM {rows} AS r JOIN participant AS p ON p.id = r.participant_id GROUP BY 1, 2"
+    )
+
+
+def _invitation_changes_share() -> str:
+    """Per cell, what an UPDATE statement moved: each changed row out of its old cell and
+    status, into its new ones. Rows whose counted columns stayed add nothing."""
+    changed = (
+        "FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id "
+        "WHERE (o.event_id, o.participant_id, o.status) "
+        "IS DISTINCT FROM (n.event_id, n.participant_id, n.status)"
+    )
+    moved = (
+        f"SELECT o.event_id, o.participant_id, o.status, -1 AS sign {changed} "
+        f"UNION ALL SELECT n.event_id, n.participant_id, n.status, 1 AS sign {changed}"
+    )
+    counts = ", ".join(
+        f"sum(CASE WHEN CAST(d.status AS TEXT) = '{status}' THEN d.sign ELSE 0 END)"
+        for status in STATUSES
+    )
+    return _invitation_upsert(
+        f"SELECT d.event_id, {_community('p.community')}, {counts} "
+        f"FROM ({moved}) AS d JOIN participant AS p ON p.id = d.participant_id GROUP BY 1, 2"
+    )
+
+
+def _invitation_triggers(dialect: str, scheme: Scheme) -> tuple[Trigger, ...]:
+    if dialect == "postgresql" and scheme.invitations_per_statement:
+        return (
+            Trigger(
+                "invitation_insert",
+                "invitation",
+                "INSERT",
+                (_invitation_rows_share("new_rows", 1),),
+                per_statement=True,
+            ),
+            # A statement trigger cannot name columns (PostgreSQL refuses transition tables
+            # with a column list): every UPDATE fires it, and it counts only the changes.
+            Trigger(
+                "invitation_update",
+                "invitation",
+                "UPDATE",
+                (_invitation_changes_share(),),
+                per_statement=True,
+            ),
+            Trigger(
+                "invitation_delete",
+                "invitation",
+                "DELETE",
+                (_invitation_rows_share("old_rows", -1),),
+                per_statement=True,
+            ),
+        )
+    return (
+        Trigger("invitation_insert", "invitation", "INSERT", (_invitation_share("NEW", 1),)),
+        Trigger(
+            "invitation_update",
+            "invitation",
+            "UPDATE OF event_id, participant_id, status",
+            (_invitation_share("OLD", -1), _invitation_share("NEW", 1)),
+        ),
+        Trigger("invitation_delete", "invitation", "DELETE", (_invitation_share("OLD", -1),)),
+    )
+
+
 def _community_move(row: str, sign: int) -> str:
     # GROUP BY: one participant has many invitations, and an upsert may touch a row once.
     return _invitation_upsert(
@@ -462,18 +538,12 @@ def _answer_triggers(dialect: str, scheme: Scheme) -> tuple[Trigger, ...]:
 
 
 def triggers(dialect: str, scheme: Scheme = CURRENT) -> tuple[Trigger, ...]:
-    """Every rollup trigger for `postgresql` or `sqlite`. Invitations and participants need
-    no other row than their own (and the participant's), so row triggers serve both."""
+    """Every rollup trigger for `postgresql` or `sqlite`. A participant's community move
+    needs no other row than its own, so a row trigger serves both; SQLite has no transition
+    tables, so there every trigger is a row trigger."""
     return (
         *_answer_triggers(dialect, scheme),
-        Trigger("invitation_insert", "invitation", "INSERT", (_invitation_share("NEW", 1),)),
-        Trigger(
-            "invitation_update",
-            "invitation",
-            "UPDATE OF event_id, participant_id, status",
-            (_invitation_share("OLD", -1), _invitation_share("NEW", 1)),
-        ),
-        Trigger("invitation_delete", "invitation", "DELETE", (_invitation_share("OLD", -1),)),
+        *_invitation_triggers(dialect, scheme),
         Trigger(
             "participant_community",
             "participant",

@@ -19,7 +19,9 @@ from birge_shared.tasks import (
     WHATSAPP_SYNC_TEMPLATES,
 )
 
-RELAY_INTERVAL = timedelta(seconds=2)
+# The relay is what starts a coordinator's batch (the API never talks to the broker), so its tick
+# is the wait between "Send" and the first message: half a second.
+RELAY_INTERVAL = timedelta(seconds=0.5)
 COMPLETE_PAST_INTERVAL = timedelta(minutes=5)
 # Expiry frees seats for the waitlist, so a freed seat waits at most a minute.
 EXPIRE_DUE_INTERVAL = timedelta(minutes=1)

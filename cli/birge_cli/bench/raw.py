@@ -52,11 +52,13 @@ class RawTiming:
 
 
 def send_loop(target: RawTarget, numbers: Sequence[str], ready: Barrier, go: Event) -> None:
-    """One baseline process: the same SDK, HTTP client and form fields as the worker's sends."""
+    """One baseline process: the same SDK, host and form fields as the worker's sends."""
     client = Client(
         target.account_sid,
         target.auth_token,
-        http_client=RebasedHttpClient(target.api_base),
+        # The SDK's client as shipped: it reads the environment on every call, as the worker's
+        # does not.
+        http_client=RebasedHttpClient(target.api_base, environment_per_request=True),
         environment={},
     )
     messages = client.messages  # its first use imports the resource: do it before the clock

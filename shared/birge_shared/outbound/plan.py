@@ -21,9 +21,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from birge_shared.bulk import among, insert_rows
 from birge_shared.channels import usable_orders
 from birge_shared.models import (
     Channel,
@@ -240,19 +240,9 @@ def plan_one(
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert the rows whose dedupe key is free, in one statement; the ids inserted.
-
-    The rows go as parameters of one cached statement (SQLAlchemy sends them as one
-    multi-row INSERT): rows written into the statement itself would make a new statement to
-    compile for every chunk, which costs more than the database's work.
-    """
-    if not rows:
-        return set()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    """Insert the rows whose dedupe key is free, in one statement; the ids inserted."""
     table = cast(Table, Message.__table__)
-    statement = insert(table).on_conflict_do_nothing().returning(table.c.id)
-    return set(session.execute(statement, rows).scalars())
+    return set(insert_rows(session, table, rows, returning=table.c.id, skip_conflicts=True))
 
 
 def plan_invitations(
@@ -272,7 +262,7 @@ def plan_invitations(
         select(Invitation.id, Participant, Event.sequence)
         .join(Participant, Invitation.participant_id == Participant.id)
         .join(Event, Invitation.event_id == Event.id)
-        .where(Invitation.id.in_(list(invitation_ids)))
+        .where(among(session, Invitation.id, invitation_ids))
         .order_by(Invitation.id)
     ).all()
     return plan_messages(

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from birge_shared.budget import not_held
+from birge_shared.bulk import among, update_rows
 from birge_shared.channels import rows_of
 from birge_shared.crypto import get_cipher
 from birge_shared.db import take_sqlite_write_lock
@@ -153,7 +154,7 @@ def claim_chunk(
         for message in session.scalars(
             select(Message)
             .where(
-                Message.id.in_(ids),
+                among(session, Message.id, ids),
                 Message.status == MessageStatus.PLANNED,
                 Message.direction == MessageDirection.OUTBOUND,
                 Message.channel == channel.channel,
@@ -202,19 +203,18 @@ def claim_chunk(
         # Written below in one statement for the chunk; the object is told, not made dirty.
         for name, value in sending.items():
             set_committed_value(message, name, value)
-        marks.append({"b_id": message.id, **{f"b_{name}": v for name, v in sending.items()}})
+        marks.append({"id": message.id, **sending})
         claim.claimed.append(
             Claimed(message_id=message.id, attempts=message.attempts, composed=outcome)
         )
     session.flush()
-    if marks:
-        table = cast(Table, Message.__table__)
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values({name: bindparam(f"b_{name}") for name in _SENDING_COLUMNS}),
-            marks,
-        )
+    update_rows(
+        session,
+        cast(Table, Message.__table__),
+        marks,
+        keys=["id"],
+        values=lambda p: {name: p(name) for name in _SENDING_COLUMNS},
+    )
     return claim
 
 
@@ -289,7 +289,10 @@ def _by_id(
     wanted = {value for value in ids if value is not None}
     if not wanted:
         return {}
-    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}
+    return {
+        row.id: row
+        for row in session.scalars(select(model).where(among(session, model.id, wanted)))
+    }
 
 
 def _claim_one(
@@ -551,7 +554,7 @@ def record_receipts(
         for message_id, purpose, invitation_id, tries in session.execute(
             select(Message.id, Message.purpose, Message.invitation_id, Message.attempts)
             .where(
-                Message.id.in_([message_id for message_id, *_ in receipts]),
+                among(session, Message.id, [message_id for message_id, *_ in receipts]),
                 Message.status == MessageStatus.SENDING,
             )
             .with_for_update(of=Message)
@@ -559,8 +562,8 @@ def record_receipts(
     }
     rows = [
         {
-            "b_id": message_id,
-            "b_attempts": tries,
+            "id": message_id,
+            "attempts": tries,
             "provider_sid": receipt.sid,
             "status": channel.receipt_status(receipt),
             "sent_at": at,
@@ -577,21 +580,22 @@ def record_receipts(
         return 0
     log.info("handed to the provider", extra={"channel": channel.channel, "count": len(rows)})
     table = cast(Table, Message.__table__)
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.attempts == bindparam("b_attempts"))
-        .values(
-            provider_sid=bindparam("provider_sid"),
-            status=bindparam("status"),
-            sent_at=bindparam("sent_at"),
-            # The provider's count is what is billed; ours stays where it gave none.
-            segments=func.coalesce(bindparam("segments"), table.c.segments),
-            error_code=None,
-            error_reason=None,
-            not_before=None,
-            updated_at=bindparam("updated_at"),
-        ),
+    update_rows(
+        session,
+        table,
         rows,
+        keys=["id", "attempts"],
+        values=lambda p: {
+            "provider_sid": p("provider_sid"),
+            "status": p("status"),
+            "sent_at": p("sent_at"),
+            # The provider's count is what is billed; ours stays where it gave none.
+            "segments": func.coalesce(p("segments"), table.c.segments),
+            "error_code": None,
+            "error_reason": None,
+            "not_before": None,
+            "updated_at": p("updated_at"),
+        },
     )
     sent = {
         message_id: at
@@ -622,7 +626,7 @@ def _mark_invitations_sent(
         select(Invitation.id, Event)
         .join(Event, Invitation.event_id == Event.id)
         .where(
-            Invitation.id.in_(list(invitations)),
+            among(session, Invitation.id, invitations),
             # Answered, withdrawn or closed meanwhile: that decision stands.
             Invitation.status == InvitationStatus.PLANNED,
         )
@@ -632,25 +636,27 @@ def _mark_invitations_sent(
         return
     # One statement for the chunk: the rows are locked above, so none changes in between.
     table = cast(Table, Invitation.__table__)
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.status == InvitationStatus.PLANNED)
-        .values(
-            status=InvitationStatus.SENT,
-            sent_at=bindparam("b_sent_at"),
-            expires_at=bindparam("b_expires_at"),
-            updated_at=bindparam("b_sent_at"),
-        ),
+    update_rows(
+        session,
+        table,
         [
             {
-                "b_id": invitation_id,
-                "b_sent_at": invitations[invitation_id],
-                "b_expires_at": deadline_for(
+                "id": invitation_id,
+                "sent_at": invitations[invitation_id],
+                "expires_at": deadline_for(
                     event=event, sent_at=invitations[invitation_id], settings=settings
                 ),
             }
             for invitation_id, event in rows
         ],
+        keys=["id"],
+        where=lambda _: [table.c.status == InvitationStatus.PLANNED],
+        values=lambda p: {
+            "status": InvitationStatus.SENT,
+            "sent_at": p("sent_at"),
+            "expires_at": p("expires_at"),
+            "updated_at": p("sent_at"),
+        },
     )
 
 

@@ -19,6 +19,7 @@ from birge_api.invitations.schemas import Criteria, InvitationRequest
 from birge_api.problems import Problem, invalid
 from birge_shared import buddies
 from birge_shared.balance import Candidate, Held, Proposal, propose, seat_limit
+from birge_shared.bulk import among
 from birge_shared.invitations import candidates_for, held_seats
 from birge_shared.models import Event, Invitation, InvitationStatus, Participant, utcnow
 from birge_shared.settings import Settings
@@ -155,7 +156,7 @@ def _named(session: Session, event: Event, ids: Sequence[uuid.UUID]) -> list[Par
     found = list(
         session.scalars(
             _columns(select(Participant)).where(
-                Participant.id.in_(wanted), Participant.city_code == event.city_code
+                among(session, Participant.id, wanted), Participant.city_code == event.city_code
             )
         )
     )

@@ -11,8 +11,9 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,7 @@ from birge_api.pagination import decode_cursor
 from birge_api.problems import Problem, conflict, invalid, not_found
 from birge_shared import audit, buddies
 from birge_shared.budget import Recipient, messages_of
+from birge_shared.bulk import among, insert_rows
 from birge_shared.crypto import get_cipher
 from birge_shared.models import (
     BatchKind,
@@ -388,7 +390,7 @@ def _sms_recipients(
     for start in range(0, len(ids), _PHONES_PER_QUERY):
         rows = session.execute(
             select(Participant.id, Participant.phone_encrypted).where(
-                Participant.id.in_(ids[start : start + _PHONES_PER_QUERY])
+                among(session, Participant.id, ids[start : start + _PHONES_PER_QUERY])
             )
         )
         phones.update((person_id, phone) for person_id, phone in rows)
@@ -423,8 +425,9 @@ def _add_invitations(
         )
     # Rows, not ORM objects: a batch of ten thousand would otherwise spend most of the request
     # building, tracking and flushing objects nothing here reads again.
+    table = cast(Table, Invitation.__table__)
     for start in range(0, len(rows), _INVITATIONS_PER_INSERT):
-        session.execute(insert(Invitation), rows[start : start + _INVITATIONS_PER_INSERT])
+        insert_rows(session, table, rows[start : start + _INVITATIONS_PER_INSERT])
 
 
 def _replay(*, session: Session, batch: InvitationBatch, fp: str) -> CreatedBatch:

@@ -4,7 +4,7 @@ The rating distribution read a row per rating value of every cell and pivoted th
 now each distribution item's moments row holds its counts per value (`at_1` … `at_5`), so
 the distribution is one pass over one row per cell. Each pair row also counts the people
 whose value rose (`positive`), the evidence figure of the share reporting a positive change.
-The per-value rows go: the triggers are re-created from `birge_shared.rollups.CURRENT` and
+The per-value rows go: the triggers are re-created from `birge_shared.rollups.WIDE` and
 the rollups rebuilt from the answers; the measure index covers the new columns.
 
 Revision ID: 0031
@@ -40,9 +40,9 @@ def upgrade() -> None:
         for column in _NEW:
             batch.add_column(sa.Column(column, sa.BigInteger(), nullable=False, server_default="0"))
     op.create_index(_INDEX, rollups.TABLE, _INDEXED, postgresql_include=[*_SUMS, *_NEW])
-    for statement in rollups.create_statements(dialect, rollups.CURRENT):
+    for statement in rollups.create_statements(dialect, rollups.WIDE):
         op.execute(statement)
-    rollups.rebuild(connection, rollups.CURRENT)
+    rollups.rebuild(connection, rollups.WIDE)
 
 
 def downgrade() -> None:
