@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
+from phonenumbers import carrier
 from pydantic import ValidationError
 
 from birge_shared.settings import Settings
@@ -113,3 +115,22 @@ def test_a_public_address_too_long_for_a_one_segment_link_is_refused(
         Settings()
     monkeypatch.setenv("SMS_SINGLE_SEGMENT_OPERATORS", "")
     assert Settings().public_base_url.startswith("https://aaa")
+
+
+def test_reading_an_e164_number_directly_finds_what_parsing_finds() -> None:
+    # Every three-digit prefix of a Kyrgyz number, and numbers too short or too long: the
+    # direct reading of a stored number must name the operator `parse` would.
+    phones = [f"+996{prefix:03d}123456" for prefix in range(1000)]
+    phones += ["+99677012345", "+9967701234567", "+996077012345", "+99831234567"]
+    for phone in phones:
+        number = phonenumbers.parse(phone)
+        expected = next(
+            (
+                code
+                for code, operator in OPERATORS.items()
+                if operator.region == phonenumbers.region_code_for_number(number)
+                and operator.carrier_name == carrier.name_for_number(number, "en")
+            ),
+            None,
+        )
+        assert operator_of(phone) == expected, phone
