@@ -25,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.roles import ColumnsClauseRole
 
 T = TypeVar("T")
@@ -38,12 +38,15 @@ def on_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def among(session: Session, column: ColumnElement[T], values: Iterable[T]) -> ColumnElement[bool]:
+def among(
+    session: Session, column: ColumnElement[T] | QueryableAttribute[T], values: Iterable[T]
+) -> ColumnElement[bool]:
     """`column` is one of `values`: one array parameter on PostgreSQL, an `IN` list elsewhere."""
     listed = list(values)
+    expression = column.expression
     if on_postgres(session):
-        return column == any_(literal(listed, postgresql.ARRAY(column.type)))
-    return column.in_(listed)
+        return expression == any_(literal(listed, postgresql.ARRAY(expression.type)))
+    return expression.in_(listed)
 
 
 def _unnest(table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> Any:

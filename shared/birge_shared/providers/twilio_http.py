@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from requests.adapters import HTTPAdapter
@@ -22,8 +23,49 @@ DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
 
 # The SDK logs every request at INFO (URL and headers, never the form body). That is noise in
 # our JSON logs; its warnings and errors still come through.
-_sdk_logger = logging.getLogger("birge_shared.providers.twilio_sdk")
-_sdk_logger.setLevel(logging.WARNING)
+SDK_LOGGER = logging.getLogger("birge_shared.providers.twilio_sdk")
+SDK_LOGGER.setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True, slots=True)
+class Rebase:
+    """Where the SDK's `https://api.twilio.com/...` URLs go instead: `TWILIO_API_BASE`."""
+
+    scheme: str
+    netloc: str
+    path_prefix: str
+
+    @classmethod
+    def of(cls, api_base: str) -> Rebase:
+        base = urlsplit(api_base)
+        if base.scheme not in ("http", "https") or not base.netloc:
+            raise ValueError("TWILIO_API_BASE must be an http(s) URL with a host")
+        return cls(base.scheme, base.netloc, base.path.rstrip("/"))
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        return urlunsplit(
+            (self.scheme, self.netloc, self.path_prefix + parts.path, parts.query, "")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """The proxy and CA bundle the environment names for a base URL, read once.
+
+    requests looks them up on every call, a quarter of a send's CPU at fan-out rates; Birge's
+    clients read them here once, with requests' own rules (NO_PROXY included).
+    """
+
+    proxies: dict[str, str]
+    ca_bundle: str | None
+
+    @classmethod
+    def of(cls, api_base: str) -> Environment:
+        return cls(
+            proxies=dict(get_environ_proxies(api_base)),
+            ca_bundle=os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE"),
+        )
 
 
 class RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK ships no type hints
@@ -35,40 +77,26 @@ class RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK ship
         pool_size: int = 16,
         environment_per_request: bool = False,
     ) -> None:
-        base = urlsplit(api_base)
-        if base.scheme not in ("http", "https") or not base.netloc:
-            raise ValueError("TWILIO_API_BASE must be an http(s) URL with a host")
+        self._base = Rebase.of(api_base)
         # The SDK's constructor only accepts a single number as timeout; requests also takes
         # the (connect, read) pair, which the request method below passes on unchanged.
-        super().__init__(pool_connections=True, timeout=None, logger=_sdk_logger)
+        super().__init__(pool_connections=True, timeout=None, logger=SDK_LOGGER)
         self.timeout = timeout
-        self._scheme = base.scheme
-        self._netloc = base.netloc
-        self._path_prefix = base.path.rstrip("/")
         # The SDK only mounts a pooled adapter for https; a plain-http base (Prism, a local
         # double) deserves the same connection reuse.
         self.session.mount("http://", HTTPAdapter(pool_maxsize=pool_size))
         self.session.mount("https://", HTTPAdapter(pool_maxsize=pool_size))
         if not environment_per_request:
-            self._read_environment_once(api_base)
-
-    def _read_environment_once(self, api_base: str) -> None:
-        # requests looks up proxy and CA-bundle variables in the environment on every call, a
-        # quarter of a send's CPU at fan-out rates. They are read here once, with requests' own
-        # rules (NO_PROXY included), and the session told not to look again. The SDK as
-        # shipped keeps looking (`environment_per_request=True`), which the fan-out benchmark's
-        # baseline uses.
-        self.session.proxies.update(get_environ_proxies(api_base))
-        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        if bundle:
-            self.session.verify = bundle
-        self.session.trust_env = False
+            # The SDK as shipped keeps looking on every call (`environment_per_request`), which
+            # the fan-out benchmark's baseline uses.
+            environment = Environment.of(api_base)
+            self.session.proxies.update(environment.proxies)
+            if environment.ca_bundle:
+                self.session.verify = environment.ca_bundle
+            self.session.trust_env = False
 
     def rebase(self, url: str) -> str:
-        parts = urlsplit(url)
-        return urlunsplit(
-            (self._scheme, self._netloc, self._path_prefix + parts.path, parts.query, "")
-        )
+        return self._base.url(url)
 
     # The SDK passes everything after method and URL by keyword.
     def request(

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import aiohttp
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.rest import Client
@@ -31,6 +32,11 @@ from birge_workers.sms.provider import (
     SentMessage,
     TemporaryProviderError,
     same_text,
+)
+from birge_workers.sms.twilio_async import (
+    ProviderLoop,
+    RebasedAsyncHttpClient,
+    map_async_transport_error,
 )
 
 # Twilio accepts a ValidityPeriod from 1 to 36000 seconds; 36000 is also its default.
@@ -73,14 +79,22 @@ class TwilioMessages:
         # here, that pause falls before the first send's pacing token instead of after it,
         # where it would bunch that send up with the next process's.
         self._messages = self._client.messages
+        # Creates go through the SDK's async interface on the process's event loop: a quarter
+        # of the CPU of the requests client (`twilio_async`). Lists, rare, stay synchronous.
+        self._async_http = RebasedAsyncHttpClient(api_base, timeout=timeout)
+        self._async_messages = Client(
+            account_sid, auth_token or None, http_client=self._async_http, environment={}
+        ).messages
 
     def create(self, params: dict[str, object]) -> SentMessage:
         try:
-            message = self._messages.create(**params)
+            message = ProviderLoop.get().run(
+                self._async_messages.create_async(**params), timeout=self._async_http.longest_wait
+            )
         except (TwilioRestException, TwilioServiceException) as exc:
             raise map_twilio_error(status=int(exc.status), code=exc.code) from None
-        except requests.RequestException as exc:
-            raise map_transport_error(exc) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise map_async_transport_error(exc) from None
         except json.JSONDecodeError:
             raise TemporaryProviderError(
                 None, "Twilio's answer could not be read", may_have_been_sent=True
