@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -180,6 +182,52 @@ def test_a_refused_connection_is_temporary_and_nothing_was_sent() -> None:
     assert caught.value.code is None
     assert not caught.value.may_have_been_sent
     assert caught.value.reason == "could not connect to Twilio"
+
+
+def test_a_connection_closed_before_the_answer_says_the_message_may_have_gone() -> None:
+    # A server that reads the request and hangs up: Twilio may have taken the message.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def hang_up() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+
+    thread = threading.Thread(target=hang_up, daemon=True)
+    thread.start()
+    provider = TwilioProvider(
+        account_sid="AC" + "1" * 32,
+        auth_token="token",
+        api_base=f"http://127.0.0.1:{port}",
+        from_number="+15005550006",
+    )
+    try:
+        with pytest.raises(TemporaryProviderError) as caught:
+            send(provider)
+    finally:
+        thread.join(timeout=10)
+        listener.close()
+    assert caught.value.may_have_been_sent
+    assert caught.value.reason == "the connection to Twilio broke before it answered"
+
+
+def test_creates_from_many_threads_share_the_process_loop(
+    messages_api: FakeMessagesApi,
+) -> None:
+    # The lifecycle's sending threads each hand their create to the one event loop.
+    provider = provider_for(messages_api)
+    numbers = [f"+99670011{index:04d}" for index in range(40)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(
+            pool.map(
+                lambda to: provider.send(
+                    to=to, body=BODY, status_callback=CALLBACK, validity_period=600
+                ),
+                numbers,
+            )
+        )
+    assert messages_api.creates_by_to == dict.fromkeys(numbers, 1)
 
 
 def test_every_twilio_url_is_moved_to_the_configured_base() -> None:
