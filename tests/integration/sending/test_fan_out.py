@@ -6,7 +6,7 @@ import threading
 
 from birge_shared.db import session_scope
 from birge_shared.models import InvitationStatus, MessageStatus
-from birge_workers.sending.fanout import fan_out
+from birge_workers.sending.fanout import fan_out, plan_chunk
 from tests.integration.sending.conftest import Rows, Sender
 
 
@@ -76,3 +76,18 @@ def test_a_fanned_out_batch_is_sent(rows: Rows, sender: Sender) -> None:
     assert sender.api.total_creates == 5
     assert set(sender.api.creates_by_to.values()) == {1}
     assert {rows.invitation(i.id).status for i in invitations} == {InvitationStatus.SENT}
+
+
+def test_a_run_after_a_partial_one_plans_only_the_rest(rows: Rows) -> None:
+    # A run that stopped after its first chunk (a worker lost mid-batch): the next run walks
+    # the batch again, skips the invitations that have their message and plans the others.
+    event = rows.event()
+    batch, _ = rows.batch(event, planned=9)
+    with session_scope() as session:
+        taken, planned = plan_chunk(session=session, batch_id=batch.id, chunk_size=4)
+    assert (taken, planned) == (4, 4)
+
+    assert fan_out(batch_id=batch.id, chunk_size=2, transaction=session_scope) == 5
+    messages = rows.messages_of(event)
+    assert len(messages) == 9
+    assert len({m.invitation_id for m in messages}) == 9
