@@ -68,6 +68,7 @@ class Channel(enum.StrEnum):
     PAGE = "page"
     SMS = "sms"
     TELEGRAM = "telegram"  # a survey question's button in the bot's chat
+    WHATSAPP = "whatsapp"  # a survey question's button, or a typed number, on WhatsApp
 
 
 #: The questions of each survey, in the order the SMS conversation asks them. The follow-up

@@ -54,7 +54,7 @@ class SurveyResponse(Base):
     comment_hidden_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL")
     )
-    channel: Mapped[str] = mapped_column(String(10))  # "page" or "sms"
+    channel: Mapped[str] = mapped_column(String(10))  # a `surveys.Channel` value
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -27,11 +27,14 @@ from birge_shared.models import (
     Participant,
     ParticipantChannel,
     ProviderCallback,
+    SurveyResponse,
     utcnow,
 )
 from birge_shared.settings import get_settings
+from birge_shared.surveys import SurveyKind
 from birge_shared.tasks import WhatsAppSend
 from birge_workers.callbacks.process import CallbackOutcome
+from birge_workers.surveys.conversation import start_conversation
 from tests.factories import make_event, make_invitation, make_participant, unique_phone
 from tests.integration.callbacks.conftest import new_sid, outbound, process
 
@@ -199,3 +202,41 @@ def test_a_whatsapp_message_from_an_unknown_number_is_kept_unmatched(db: Session
         MessagePurpose.REPLY_UNMATCHED.value,
         None,
     )
+
+
+def test_a_survey_answered_on_whatsapp_goes_on_on_whatsapp(db: Session) -> None:
+    person = on_whatsapp(db)
+    invitation, _ = invited(db, person, sent_ago=timedelta(hours=1))
+    invitation.status = InvitationStatus.ACCEPTED
+    db.flush()
+    first = start_conversation(
+        session=db,
+        invitation=invitation,
+        kind=SurveyKind.PRE,
+        now=utcnow(),
+        channels=frozenset({MessageChannel.WHATSAPP}),
+    )
+    question = db.get(Message, first[0])
+    assert question is not None
+    assert question.channel is MessageChannel.WHATSAPP
+    question.provider_sid = new_sid()
+    question.status = MessageStatus.READ
+    question.sent_at = utcnow()
+    db.flush()
+
+    # The first answer button under the question: its number is the answer.
+    tapped = whatsapp_message(db, phone(person), "4", payload="4", under=question.provider_sid)
+    assert process(db, tapped) is CallbackOutcome.PROCESSED
+
+    answer = db.scalars(
+        select(SurveyResponse).where(
+            SurveyResponse.event_id == invitation.event_id,
+            SurveyResponse.kind == SurveyKind.PRE.value,
+        )
+    ).one()
+    assert answer.channel == "whatsapp"
+    following = [m for m in outbound(db, person) if m.created_at >= question.created_at]
+    after = [m for m in following if m.id != question.id]
+    assert after, "the next question or the thanks is planned"
+    assert {m.channel for m in after} == {MessageChannel.WHATSAPP}
+    assert all(queued_on_whatsapp(db, m) for m in after)

@@ -49,8 +49,9 @@ person by its number as an SMS is, and opens their 24-hour session window
 (`participant_channel.last_inbound_at`). A tapped quick-reply button answers the question of
 the message it was under (`OriginalRepliedMessageSid`): Accept and Decline its invitation, a
 survey answer its survey question. A typed reply is read as an SMS reply is, against the latest
-question asked on WhatsApp. The answers go back on WhatsApp, inside the window just opened. No
-SMS survey question follows a WhatsApp YES: the participant page asks it.
+question asked on WhatsApp. The answers go back on WhatsApp, inside the window just opened,
+the next survey question too. No SMS survey question follows a WhatsApp YES: the participant
+page asks it.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ from birge_shared.surveys import (
 from birge_shared.upsert import insert_ignoring_conflict
 from birge_shared.whatsapp_templates import BUTTON_INTENTS
 from birge_workers.surveys.conversation import (
-    answer_by_sms,
+    answer_reply,
     current_question,
     end_if_moot,
     start_conversation,
@@ -249,6 +250,7 @@ def handle_inbound(
             intent=intent,
             now=now,
             over_invite=over_invite,
+            channel=channel,
         )
     _keep_inbound(
         session=session,
@@ -492,6 +494,7 @@ def _reply_to(
     intent: Intent,
     now: datetime,
     over_invite: float,
+    channel: MessageChannel,
 ) -> _Decision:
     if asked is None:
         return _nothing_to_answer(people=people, participant=participant, intent=intent, now=now)
@@ -505,6 +508,7 @@ def _reply_to(
             intent=intent,
             now=now,
             over_invite=over_invite,
+            channel=channel,
         )
     return _invitation_reply(
         session=session,
@@ -527,6 +531,7 @@ def _survey_reply(
     intent: Intent,
     now: datetime,
     over_invite: float,
+    channel: MessageChannel,
 ) -> _Decision:
     """The reply to a survey question (or link) of this invitation."""
     conversation = session.scalar(
@@ -549,12 +554,13 @@ def _survey_reply(
         assert conversation is not None  # for mypy: is_open says so
         fits = survey_answer(current_question(conversation), text) is not None
         if fits or not pre or intent not in _ANSWERS:
-            planned = answer_by_sms(
+            planned = answer_reply(
                 session=session,
                 conversation=conversation,
                 participant=participant,
                 text=text,
                 now=now,
+                channel=channel,
             )
             return _Decision(invitation_id=invitation_id, survey=True, survey_messages=planned)
     if pre:

@@ -10,10 +10,11 @@ ends when its invitation changes (declined after the YES, corrected to no-show).
 
 Questions the person already answered on the page are not asked again. Every message is
 planned with a key made of the conversation and the step, so a reply processed twice plans
-nothing twice. A conversation answered by SMS goes on by SMS (its caller queues SMS sends);
-one answered with a Telegram button (`advance`, after the webhook stored the answer) goes on
-the person's first messenger that carries it, which is Telegram while it stays linked, where
-a question comes with a button per answer.
+nothing twice. A conversation answered by SMS goes on by SMS, and one answered on WhatsApp (a
+button or a typed number) goes on on WhatsApp, inside the window the answer opened (its caller
+queues the sends of the channel); one answered with a Telegram button (`advance`, after the
+webhook stored the answer) goes on the person's first messenger that carries it, which is
+Telegram while it stays linked, where a question comes with a button per answer.
 """
 
 from __future__ import annotations
@@ -171,15 +172,17 @@ def start_conversation(
     ).all()
 
 
-def answer_by_sms(
+def answer_reply(
     *,
     session: Session,
     conversation: SurveyConversation,
     participant: Participant,
     text: str,
     now: datetime,
+    channel: MessageChannel = MessageChannel.SMS,
 ) -> list[uuid.UUID]:
-    """Take one reply to the open conversation (locked by the caller); the messages planned.
+    """Take one reply to the open conversation (locked by the caller); the messages planned,
+    on the channel the reply came by (SMS, or WhatsApp inside the window it just opened).
 
     A number on the question's scale is stored under the person's pseudonym and the next
     unanswered question follows, or the thank-you after the last one. Anything else gets the
@@ -199,6 +202,7 @@ def answer_by_sms(
             invitation=invitation,
             conversation_id=conversation.id,
             step=f"hint:{step}",
+            channels=frozenset({channel}),
         ).all()
     record_answers(
         session=session,
@@ -206,11 +210,15 @@ def answer_by_sms(
         participant=participant,
         kind=kind,
         answers={question: number},
-        channel=Channel.SMS,
+        channel=Channel(channel.value),
         now=now,
     )
     return _next_step(
-        session, conversation=conversation, invitation=invitation, now=now, channels=BY_SMS
+        session,
+        conversation=conversation,
+        invitation=invitation,
+        now=now,
+        channels=frozenset({channel}),
     ).all()
 
 
