@@ -21,9 +21,12 @@ def transport_options(settings: Settings) -> dict[str, Any]:
         folder = settings.broker_folder.resolve()
         # Owner-only like the rest of `var/`: the task files name the messages being sent.
         private_folder(folder, narrow_existing=True)
-        for sub in ("queue", "processed", "control"):
+        for sub in ("queue", "staging", "processed", "control"):
             private_folder(folder / sub, narrow_existing=True)
         return {
+            # Where a message is written before it is renamed into the queue, whole
+            # (`birge_workers.file_broker`).
+            "staging_folder": str(folder / "staging"),
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from celery import Celery
 
-from birge_shared.broker import transport_options
+from birge_shared.broker import is_filesystem, transport_options
 from birge_shared.settings import Settings, get_settings
-from birge_workers import signals
+from birge_workers import file_broker, signals
 from birge_workers.schedule import beat_schedule
 from birge_workers.tasks import register_tasks
 
@@ -19,6 +19,8 @@ def create_celery(settings: Settings) -> Celery:
     app.conf.update(
         broker_url=settings.broker_url,
         broker_transport_options=transport_options(settings),
+        # The embedded broker's messages are renamed into its queue whole.
+        broker_transport=file_broker.TRANSPORT if is_filesystem(settings.broker_url) else None,
         broker_connection_retry_on_startup=True,
         # JSON only: a pickled message from a compromised broker could run code.
         task_serializer="json",

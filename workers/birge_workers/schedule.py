@@ -20,8 +20,9 @@ from birge_shared.tasks import (
 )
 
 # The relay is what starts a coordinator's batch (the API never talks to the broker), so its tick
-# is the wait between "Send" and the first message: half a second.
-RELAY_INTERVAL = timedelta(seconds=0.5)
+# is the wait between "Send" and the first message. A second: beat keeps whole seconds, and a
+# shorter interval only sends two ticks at once, the second finding its slot taken.
+RELAY_INTERVAL = timedelta(seconds=1)
 COMPLETE_PAST_INTERVAL = timedelta(minutes=5)
 # Expiry frees seats for the waitlist, so a freed seat waits at most a minute.
 EXPIRE_DUE_INTERVAL = timedelta(minutes=1)

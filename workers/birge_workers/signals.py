@@ -16,7 +16,7 @@ _tokens: dict[str, Token[str | None]] = {}
 
 
 class QuietTicks(logging.Filter):
-    """Drops Celery's routine INFO lines about the relay's tick every half second.
+    """Drops Celery's routine INFO lines about the relay's tick every second.
 
     They would be most of the log and say nothing: the relay logs what it published and what
     failed itself, and warnings and errors about the tick still come through.

@@ -207,7 +207,7 @@ def test_the_embedded_default_runs_the_whole_chain_without_servers(tmp_path: Pat
         messages = [str(line.get("msg")) for line in log_lines(log)]
         assert "outbox rows published" in messages
         assert any("events.cancelled" in message for message in messages)
-        # The relay's tick every half second does not fill the log with Celery's routine lines.
+        # The relay's tick every second does not fill the log with Celery's routine lines.
         assert not [message for message in messages if "outbox.relay" in message]
     finally:
         engine.dispose()
