@@ -38,6 +38,11 @@ TELEGRAM_CHAT = "telegram-chat"
 COORDINATOR_OPT_INS = frozenset(
     {ChannelOptInMethod.PAPER_FORM, ChannelOptInMethod.VERBAL, ChannelOptInMethod.WEB_FORM}
 )
+#: Switch-offs a coordinator may undo: their own, and the provider's "no account there" (the
+#: person may have joined since). What the person switched off only they can switch on.
+COORDINATOR_UNDOES = frozenset(
+    {ChannelOptOutMethod.COORDINATOR, ChannelOptOutMethod.NOT_ON_CHANNEL}
+)
 
 
 class ChannelChoiceError(ValueError):
@@ -226,7 +231,7 @@ def _check(
     person_said_stop = (
         row is not None
         and row.opted_out_at is not None
-        and row.opt_out_method is not ChannelOptOutMethod.COORDINATOR
+        and row.opt_out_method not in COORDINATOR_UNDOES
     )
     if person_said_stop and not choice.opted_out:
         raise ChannelChoiceError(
@@ -267,7 +272,7 @@ def set_channels(
             row.opted_in_at, row.opt_in_method = moment, choice.opt_in
         if choice.opted_out and row.opted_out_at is None:
             row.opted_out_at, row.opt_out_method = moment, ChannelOptOutMethod.COORDINATOR
-        elif not choice.opted_out and row.opt_out_method is ChannelOptOutMethod.COORDINATOR:
+        elif not choice.opted_out and row.opt_out_method in COORDINATOR_UNDOES:
             row.opted_out_at, row.opt_out_method = None, None
     listed = [rows[choice.channel] for choice in choices]
     rest = sorted(

@@ -132,6 +132,40 @@ def test_a_channel_the_person_stopped_is_not_switched_back_on_by_a_coordinator(
     assert response.json()["errors"][0]["field"] == "channels.0.opted_out"
 
 
+def test_whatsapp_the_provider_found_no_account_on_is_switched_on_again_by_a_coordinator(
+    client: TestClient, db: Session, osh_headers: dict[str, str]
+) -> None:
+    # The person has joined WhatsApp since Twilio answered "not on WhatsApp" (63003).
+    participant = make_participant(db)
+    db.commit()
+    client.put(
+        _url(participant.id),
+        json=_order([{"channel": "whatsapp", "opt_in": "verbal"}]),
+        headers=osh_headers,
+    )
+    channels.opt_out(
+        session=db,
+        participant_id=participant.id,
+        channel=Channel.WHATSAPP,
+        method=ChannelOptOutMethod.NOT_ON_CHANNEL,
+    )
+    db.commit()
+    before = client.get(_url(participant.id), headers=osh_headers).json()["channels"]
+    assert (before[0]["channel"], before[0]["usable"], before[0]["opt_out_method"]) == (
+        "whatsapp",
+        False,
+        "not_on_channel",
+    )
+    back = client.put(
+        _url(participant.id), json=_order([{"channel": "whatsapp"}]), headers=osh_headers
+    ).json()["channels"]
+    assert (back[0]["channel"], back[0]["usable"], back[0]["opt_out_method"]) == (
+        "whatsapp",
+        True,
+        None,
+    )
+
+
 def test_viewers_and_other_cities_see_nothing(
     client: TestClient,
     db: Session,

@@ -19,7 +19,12 @@ from birge_api.participants import channels as api_channels
 from birge_console.context import ConsoleDep
 from birge_console.i18n import N_
 from birge_console.routing import console_router
-from birge_shared.channels import COORDINATOR_OPT_INS, ChannelChoice, ChannelState
+from birge_shared.channels import (
+    COORDINATOR_OPT_INS,
+    COORDINATOR_UNDOES,
+    ChannelChoice,
+    ChannelState,
+)
 from birge_shared.models import Channel, ChannelOptInMethod, ChannelOptOutMethod
 
 router = console_router()
@@ -41,6 +46,7 @@ OPT_OUT_NAMES = {
     ChannelOptOutMethod.TELEGRAM_STOP: N_("Sent /stop to the bot"),
     ChannelOptOutMethod.BLOCKED: N_("Blocked the bot"),
     ChannelOptOutMethod.COORDINATOR: N_("Switched off by a coordinator"),
+    ChannelOptOutMethod.NOT_ON_CHANNEL: N_("Not on this messenger, the provider said"),
 }
 ACTIONS = ("up", "off", "on", "opt_in", "add")
 
@@ -55,7 +61,7 @@ def section_context(states: Sequence[ChannelState]) -> dict[str, Any]:
         "opt_out_names": OPT_OUT_NAMES,
         "coordinator_opt_ins": sorted(COORDINATOR_OPT_INS, key=list(ChannelOptInMethod).index),
         "whatsapp_listed": Channel.WHATSAPP in listed,
-        "coordinator_off": ChannelOptOutMethod.COORDINATOR,
+        "coordinator_undoes": COORDINATOR_UNDOES,
     }
 
 
@@ -70,7 +76,7 @@ def _choices(
         at = order.index(channel)
         order[at - 1], order[at] = order[at], order[at - 1]
     stopped = [state for state in states if state.opted_out_at is not None]
-    off = {s.channel for s in stopped if s.opt_out_method is ChannelOptOutMethod.COORDINATOR}
+    off = {s.channel for s in stopped if s.opt_out_method in COORDINATOR_UNDOES}
     person_off = {s.channel for s in stopped if s.channel not in off}
     if action == "off":
         off.add(channel)

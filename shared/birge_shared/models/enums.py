@@ -174,3 +174,4 @@ class ChannelOptOutMethod(enum.StrEnum):
     TELEGRAM_STOP = "telegram_stop"  # the person sent /stop to the bot
     BLOCKED = "blocked"  # the provider says the person blocked us (Telegram's 403)
     COORDINATOR = "coordinator"  # a coordinator recorded the person's wish
+    NOT_ON_CHANNEL = "not_on_channel"  # the provider found no account (WhatsApp's 63003)

@@ -65,11 +65,14 @@ TEMPORARY_REASONS: dict[int, str] = {
 #: A WhatsApp address is the number behind this prefix, in `To`, `From` and webhooks alike.
 WHATSAPP_PREFIX = "whatsapp:"
 
+#: "Not on WhatsApp": the person's, not the message's; their WhatsApp is switched off.
+NOT_ON_WHATSAPP = 63003
+
 #: WhatsApp's refusals that are the channel's, not the message's: the person is not on
 #: WhatsApp, the session window is closed and no template was used, the template is missing
 #: or its variables do not fit. The message then goes once on the person's next channel.
 WHATSAPP_REFUSALS: dict[int, str] = {
-    63003: "the number is not on WhatsApp",
+    NOT_ON_WHATSAPP: "the number is not on WhatsApp",
     63016: "outside WhatsApp's 24-hour window, and no approved template was used",
     63024: "WhatsApp does not accept this recipient",
     63027: "the WhatsApp template does not exist for this language",

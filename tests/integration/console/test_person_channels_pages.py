@@ -69,6 +69,36 @@ def test_whatsapp_is_added_and_its_opt_in_recorded(signed_in: SignedIn, db: Sess
     assert whatsapp.opt_in_method is ChannelOptInMethod.VERBAL
 
 
+def test_whatsapp_the_provider_found_no_account_on_says_so_and_is_switched_on_again(
+    signed_in: SignedIn, db: Session
+) -> None:
+    person = make_participant(db, city="bishkek")
+    db.commit()
+    client = signed_in(Role.COORDINATOR, ("bishkek",))
+    url = f"{LIST}/{person.id}/channels"
+    client.post(url, data={"csrf": client.csrf, "action": "add", "channel": "whatsapp"})
+    client.post(
+        url,
+        data={"csrf": client.csrf, "action": "opt_in", "channel": "whatsapp", "method": "verbal"},
+    )
+    channels.opt_out(
+        session=db,
+        participant_id=person.id,
+        channel=Channel.WHATSAPP,
+        method=ChannelOptOutMethod.NOT_ON_CHANNEL,
+    )
+    db.commit()
+    page = client.get(f"{LIST}/{person.id}").text
+    assert "Нет в этом мессенджере, по словам провайдера" in page  # the coordinator reads Russian
+    assert 'value="on"' in page
+
+    on = client.post(url, data={"csrf": client.csrf, "action": "on", "channel": "whatsapp"})
+    assert on.status_code == 303
+    db.expire_all()
+    whatsapp = channels.channels_of(db, person)[-1]
+    assert (whatsapp.channel, whatsapp.usable) == (Channel.WHATSAPP, True)
+
+
 def test_without_the_form_token_another_city_or_as_a_viewer_nothing_changes(
     signed_in: SignedIn, db: Session
 ) -> None:

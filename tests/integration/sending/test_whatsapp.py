@@ -16,12 +16,14 @@ from birge_api.webhooks.service import record_inbound, record_status
 from birge_shared.db import session_scope
 from birge_shared.models import (
     Channel,
+    ChannelOptOutMethod,
     InvitationStatus,
     Message,
     MessageChannel,
     MessageDirection,
     MessagePurpose,
     MessageStatus,
+    Participant,
     ParticipantChannel,
     ProviderCallback,
     utcnow,
@@ -29,7 +31,7 @@ from birge_shared.models import (
 from birge_shared.outbound.plan import plan_invitations, queue_planned
 from birge_workers.callbacks.process import CallbackOutcome, process_callback
 from birge_workers.outbound.lifecycle import Outcome
-from tests.fakes.fake_messages_api import FakeMessagesApi
+from tests.fakes.fake_messages_api import FakeMessagesApi, ScriptedAnswer
 from tests.integration.sending.conftest import Rows
 from tests.integration.sending.whatsapp import (
     INVITATION_SID,
@@ -81,10 +83,12 @@ def apply(engine: Engine, callback_id: int) -> CallbackOutcome:
         return outcome
 
 
-def report(engine: Engine, sids: list[str], sid: str, status: str) -> CallbackOutcome:
+def report(
+    engine: Engine, sids: list[str], sid: str, status: str, error_code: str | None = None
+) -> CallbackOutcome:
     sids.append(sid)
     with Session(engine) as session:
-        record_status(session=session, message_sid=sid, status=status, error_code=None)
+        record_status(session=session, message_sid=sid, status=status, error_code=error_code)
         session.commit()
         callback_id = stored(session, f"status:{sid}:{status}").id
     return apply(engine, callback_id)
@@ -268,3 +272,59 @@ def test_a_late_whatsapp_refusal_sends_the_invitation_once_by_sms_and_keeps_the_
     assert rows.message(message_id).status is MessageStatus.UNDELIVERED
     # The seat stays the person's while the SMS may still reach them.
     assert rows.invitation(invitation.id).status is InvitationStatus.SENT
+
+
+@pytest.mark.parametrize("when", ["at sending", "in a later status"])
+def test_not_on_whatsapp_switches_the_persons_whatsapp_off_for_their_next_messages(
+    rows: Rows, whatsapp: FakeMessagesApi, raw_engine: Engine, callbacks: list[str], when: str
+) -> None:
+    _, (invitation,) = rows.batch(rows.event(), planned=1)
+    opt_in(rows.session, invitation.participant_id)
+    with session_scope() as session:
+        planned = plan_invitations(session=session, invitation_ids=[invitation.id])
+        queue_planned(session=session, planned=planned)
+    channel = whatsapp_channel(
+        account_sid=whatsapp.account_sid,
+        auth_token=whatsapp.auth_token,
+        api_base=whatsapp.base_url,
+    )
+    [message_id] = planned.of(MessageChannel.WHATSAPP)
+    # WhatsApp says the number has no account (63003): when Twilio is asked, or afterwards.
+    if when == "at sending":
+        whatsapp.refuse_number(
+            "whatsapp:" + rows.phones[invitation.participant_id],
+            ScriptedAnswer(400, 63003, "Channel could not find To address"),
+        )
+        assert drain_whatsapp(rows, channel) == {Outcome.FAILED: 1}
+    else:
+        assert drain_whatsapp(rows, channel) == {Outcome.SENT: 1}
+        sid = rows.message(message_id).provider_sid
+        assert sid is not None
+        outcome = report(raw_engine, callbacks, sid, "undelivered", error_code="63003")
+        assert outcome is CallbackOutcome.PROCESSED
+
+    with Session(raw_engine) as session:
+        row = session.scalars(
+            select(ParticipantChannel).where(
+                ParticipantChannel.participant_id == invitation.participant_id,
+                ParticipantChannel.channel == Channel.WHATSAPP,
+            )
+        ).one()
+        fallbacks = session.scalars(
+            select(Message.channel).where(Message.fallback_of_id == message_id)
+        ).all()
+    assert row.opt_out_method is ChannelOptOutMethod.NOT_ON_CHANNEL
+    assert row.opted_out_at is not None
+    assert fallbacks == [MessageChannel.SMS]
+
+    # The person's next invitation does not pay for a second refusal: it goes by SMS at once.
+    person = rows.participant_row(invitation.participant_id)
+
+    def same_person(**_: object) -> Participant:
+        return person
+
+    _, (second,) = rows.batch(rows.event(), planned=1, person=same_person)
+    with session_scope() as session:
+        again = plan_invitations(session=session, invitation_ids=[second.id])
+    assert again.of(MessageChannel.WHATSAPP) == []
+    assert len(again.of(MessageChannel.SMS)) == 1

@@ -11,7 +11,7 @@ delivered too, and the late `delivered` is ignored.
 A failed invitation frees its seat for the waitlist; an "unsubscribed" failure (21610) means
 the person replied STOP at the carrier, which Birge respects as an opt-out of its own. A
 WhatsApp failure that is the channel's (`WHATSAPP_REFUSALS`) sends the message once on the
-person's next channel instead.
+person's next channel instead, and "not on WhatsApp" switches the person's WhatsApp off.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from birge_shared.providers.twilio import (
     WHATSAPP_REFUSALS,
     reported_status,
 )
+from birge_workers.whatsapp.channel import note_refusal
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,8 @@ def _record_failure(
     reason = delivery_reason(code, message.status)
     message.error_code = code
     message.error_reason = reason[:300]
+    if message.channel is MessageChannel.WHATSAPP:
+        note_refusal(session=session, message=message, code=code, now=callback.received_at)
     if (
         message.channel is MessageChannel.WHATSAPP
         and code is not None

@@ -20,10 +20,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from birge_shared import channels
 from birge_shared.free_text import FREE_TEXT_PURPOSES
 from birge_shared.models import Channel as ChannelName
-from birge_shared.models import Language, Message, MessageChannel, MessageStatus, Participant
-from birge_shared.providers.twilio import receipt_status, whatsapp_address
+from birge_shared.models import (
+    ChannelOptOutMethod,
+    Language,
+    Message,
+    MessageChannel,
+    MessageStatus,
+    Participant,
+)
+from birge_shared.providers.twilio import NOT_ON_WHATSAPP, receipt_status, whatsapp_address
 from birge_shared.settings import Settings
 from birge_shared.sms.render import SmsRoute, event_values, personal_link
 from birge_shared.whatsapp_templates import ApprovedTemplate
@@ -52,6 +60,24 @@ TWO_WAY = SmsRoute(two_way=True)
 EMPTY_VALUE = "-"
 
 Templates = Mapping[tuple[str, Language], ApprovedTemplate]
+
+
+def note_refusal(*, session: Session, message: Message, code: str | None, now: datetime) -> None:
+    """A WhatsApp refusal, at sending or in a later status, that concerns the person.
+
+    "Not on WhatsApp" (63003) would refuse every later message too, each one a paid attempt
+    and a delay before the fallback: the person's WhatsApp is switched off, so the next
+    messages go straight to their next channel. A coordinator switches it on again once the
+    person has joined WhatsApp.
+    """
+    if code == str(NOT_ON_WHATSAPP) and message.participant_id is not None:
+        channels.opt_out(
+            session=session,
+            participant_id=message.participant_id,
+            channel=ChannelName.WHATSAPP,
+            method=ChannelOptOutMethod.NOT_ON_CHANNEL,
+            now=now,
+        )
 
 
 def in_window(rows: ChannelRows, now: datetime) -> bool:
@@ -192,7 +218,8 @@ class WhatsAppChannel(PhoneChannel):
         settings: Settings,
     ) -> None:
         """WhatsApp has no carrier STOP: a refusal concerns this message (or the channel, and
-        the lifecycle sends it on the next one)."""
+        the lifecycle sends it on the next one); "not on WhatsApp" concerns the person."""
+        note_refusal(session=session, message=message, code=error.code, now=now)
 
     def close(self) -> None:
         """The provider is the process's own and outlives the chunk."""
