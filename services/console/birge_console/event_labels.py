@@ -11,7 +11,14 @@ import re
 from typing import Any
 
 from birge_console.i18n import N_, _
-from birge_shared.models import ActivityType, Event, EventStatus, EventVisibility, Language
+from birge_shared.models import (
+    ActivityType,
+    Event,
+    EventStatus,
+    EventVisibility,
+    Language,
+    MessagePurpose,
+)
 
 ACTIVITY_NAMES: dict[ActivityType, str] = {
     ActivityType.SPORT: N_("Sport"),
@@ -112,6 +119,32 @@ _REASONS = {
         "Inviting this person would move the mix outside the band."
     ),
 }
+#: What each outbound message is for, as administrators read it beside its template.
+PURPOSE: dict[MessagePurpose, str] = {
+    MessagePurpose.INVITATION: N_("Invitation"),
+    MessagePurpose.INVITATION_WAITING: N_("Invitation while another waits for an answer"),
+    MessagePurpose.ACCEPTED: N_("Acceptance confirmed"),
+    MessagePurpose.DECLINED: N_("Decline confirmed"),
+    MessagePurpose.WAITLISTED: N_("Put on the waiting list"),
+    MessagePurpose.OPTED_OUT: N_("Opt-out confirmed"),
+    MessagePurpose.OPTED_IN: N_("Opt-in confirmed"),
+    MessagePurpose.HELP: N_("Help"),
+    MessagePurpose.REPLY_HINT: N_("How to answer"),
+    MessagePurpose.EVENT_CHANGED: N_("Event changed"),
+    MessagePurpose.EVENT_CANCELLED: N_("Event cancelled"),
+    MessagePurpose.REMINDER: N_("Reminder"),
+    MessagePurpose.SURVEY_QUESTION_ATTITUDE: N_("Survey: attitude question"),
+    MessagePurpose.SURVEY_QUESTION_RATING: N_("Survey: rating question"),
+    MessagePurpose.SURVEY_QUESTION_TALK: N_("Survey: conversation question"),
+    MessagePurpose.SURVEY_POST: N_("Survey invitation"),
+    MessagePurpose.SURVEY_REMINDER: N_("Survey reminder"),
+    MessagePurpose.SURVEY_FOLLOWUP: N_("Follow-up survey"),
+    MessagePurpose.SURVEY_THANKS: N_("Survey thanks"),
+    MessagePurpose.SURVEY_HINT: N_("Survey: how to answer"),
+    MessagePurpose.EVENT_MESSAGE: N_("Coordinator's message"),
+    MessagePurpose.COORDINATOR_REPLY: N_("Coordinator's answer"),
+    MessagePurpose.BUDDY_NUDGE: N_("Buddy nudge"),
+}
 #: What the invitation preview warns of, by its stable code (the API's detail is English).
 WARNINGS = {
     "nobody": N_("Nobody in this selection can be invited now."),
@@ -138,6 +171,16 @@ def delivery_label(code: str) -> str:
 def channel_label(code: object) -> str:
     value = str(getattr(code, "value", code))
     return _(CHANNEL.get(value, value))
+
+
+def purpose_label(code: object) -> str:
+    """A purpose in the reader's words; a code the console has no name for stays the code."""
+    value = str(getattr(code, "value", code))
+    try:
+        name = PURPOSE.get(MessagePurpose(value))
+    except ValueError:
+        name = None
+    return _(name) if name is not None else value
 
 
 def community_label(code: object) -> str:

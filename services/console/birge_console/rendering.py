@@ -75,7 +75,9 @@ def _money(value: Decimal | None, currency: str) -> str:
 env = translated_environment(TEMPLATES, autoescape=("html", "svg"))
 env.filters.update(date=_date, day=_day, time=_time, number=_number, percent=_percent, money=_money)
 env.filters.update(import_detail=api_texts.import_detail, failure_reason=api_texts.failure_reason)
-env.filters.update(channel_label=event_labels.channel_label)
+env.filters.update(
+    channel_label=event_labels.channel_label, purpose_label=event_labels.purpose_label
+)
 env.globals.update(asset=asset_url, language_names=LANGUAGE_NAMES)
 
 

@@ -8,12 +8,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from birge_console.event_labels import PURPOSE, purpose_label
 from birge_shared.models import (
     AuditEntry,
     BatchKind,
     BatchStatus,
     InvitationBatch,
     InvitationStatus,
+    MessagePurpose,
     MessageTemplate,
     Role,
     User,
@@ -264,6 +266,26 @@ def test_a_template_is_edited_counted_and_restored(signed_in: SignedIn, db: Sess
     assert reset.status_code == 303
     db.expire_all()
     assert db.get(MessageTemplate, ("help", "en")) is None
+
+
+def test_templates_are_named_by_what_they_are_for_in_the_readers_language(
+    signed_in: SignedIn,
+) -> None:
+    client = signed_in(Role.ADMIN, ())
+    client.headers["Accept-Language"] = "ru"
+
+    listing = client.get("/console/admin/templates").text
+    # The name is the reader's; the code stays beside it, as the API and the files know it.
+    assert "Напоминание об опросе" in listing
+    assert '<code class="muted">survey_reminder</code>' in listing
+    page = client.get("/console/admin/templates/survey_reminder/ky").text
+    assert "<h1>Напоминание об опросе" in page
+
+
+def test_every_outbound_purpose_has_a_name() -> None:
+    outbound = {purpose for purpose in MessagePurpose if not purpose.value.startswith("reply:")}
+    assert outbound == set(PURPOSE)
+    assert purpose_label("something_new") == "something_new"
 
 
 def test_an_unknown_placeholder_is_refused_with_the_services_error(
