@@ -91,6 +91,11 @@ class _Connection:
         self.writer.close()
 
 
+def _answered_nothing(exc: BaseException) -> bool:
+    """Did the connection end before a byte of the answer came back?"""
+    return not isinstance(exc, asyncio.IncompleteReadError) or not exc.partial
+
+
 async def _connect(host: str, port: int) -> _Connection:
     return _Connection(*await asyncio.open_connection(host, port))
 
@@ -107,13 +112,26 @@ async def _drive(host: str, port: int, rate: int, requests: Sequence[bytes]) -> 
         lag = loop.time() - due
         ok = False
         connection = idle.pop() if idle else None
+        reused = connection is not None
         began = time.perf_counter()
         try:
             if connection is None:
                 connection = await _connect(host, port)
-            status, keep = await asyncio.wait_for(
-                connection.exchange(requests[index]), TIMEOUT_SECONDS
-            )
+            try:
+                status, keep = await asyncio.wait_for(
+                    connection.exchange(requests[index]), TIMEOUT_SECONDS
+                )
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                if not (reused and _answered_nothing(exc)):
+                    raise
+                # The server closed this idle connection (its keep-alive timeout) as the
+                # request went out: HTTP clients send it again on a new connection, and so
+                # does this one, once, rather than count a failure the server never made.
+                connection.close()
+                connection = await _connect(host, port)
+                status, keep = await asyncio.wait_for(
+                    connection.exchange(requests[index]), TIMEOUT_SECONDS
+                )
             ok = status < 300
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
             keep = False
