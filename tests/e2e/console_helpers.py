@@ -8,11 +8,12 @@ injected script may run, which is why `checked_context` is used for axe runs alo
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,21 @@ PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1280, "height": 800}
 #: The impacts a page may not have (axe's "minor" and "moderate" are reported, not failed).
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+#: How long a form's post and its redirect may take on a busy machine.
+LANDING_MS = 30_000
+
+
+def double_click_lands(
+    page: Page, button: str, url: re.Pattern[str] | str, *, ms: int = LANDING_MS
+) -> None:
+    """Double-click a form's button and wait until the page is where the form leads.
+
+    The second click's post aborts the first one's navigation in the browser (ERR_ABORTED),
+    so waiting for "the" navigation can catch the aborted one; the address the page ends up
+    on is what counts, and the server's one Idempotency-Key is what the test checks after.
+    """
+    page.locator(button).dblclick()
+    expect(page).to_have_url(url, timeout=ms)
 
 
 class ConsoleUsers:

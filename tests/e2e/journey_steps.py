@@ -34,7 +34,7 @@ from birge_shared.models import (
     User,
 )
 from tests.e2e.birge_stack import BirgeStack
-from tests.e2e.console_helpers import sign_in
+from tests.e2e.console_helpers import double_click_lands, sign_in
 from tests.factories import unique_phone
 from tests.waiting import wait_until
 
@@ -293,13 +293,13 @@ def step_invite_with_wizard(journey: Journey) -> list[Person]:
     page.get_by_label("People of the city who match these criteria", exact=True).check()
     page.get_by_role("button", name="See the proposal").click()
     expect(page.get_by_role("heading", name="The invitation SMS")).to_be_visible(timeout=STEP_MS)
-    send = page.get_by_role("button", name="Send invitations")
+    landing = re.compile(r"/console/events/[0-9a-f-]{36}\?batch=")
     if journey.javascript:
         # A double click sends one batch: the form carries one Idempotency-Key.
-        send.dblclick()
+        double_click_lands(page, "role=button[name='Send invitations']", landing, ms=STEP_MS)
     else:
-        send.click()
-    page.wait_for_url(re.compile(r"/console/events/[0-9a-f-]{36}\?batch="), timeout=STEP_MS)
+        page.get_by_role("button", name="Send invitations").click()
+        page.wait_for_url(landing, timeout=STEP_MS)
     invited = invited_people(journey)
     assert invited, "the proposal invited nobody"
     assert batches_of(journey.stack, journey.event_id) == 1

@@ -30,6 +30,7 @@ from tests.e2e.console_helpers import (
     PHONE,
     ConsoleUsers,
     assert_accessible,
+    double_click_lands,
     new_context,
     screenshot,
     sign_in,
@@ -249,8 +250,9 @@ def test_the_inbox_answer_one_person_and_mark_handled(
             page.fill("#reply-text", "Ж" * 140)
             expect(page.locator("#reply-count")).to_contain_text("Too long")
             page.fill("#reply-text", "Да, конечно! Ждём вас.")
-        page.get_by_role("button", name="Send the answer").dblclick()
-        page.wait_for_url(f"{live_server}/console/inbox?answered=1")
+        double_click_lands(
+            page, "role=button[name='Send the answer']", f"{live_server}/console/inbox?answered=1"
+        )
         expect(page.locator(".alert.ok")).to_be_visible()
         assert _answers(committed, question) == 1
 

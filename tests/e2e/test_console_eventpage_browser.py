@@ -16,6 +16,7 @@ from tests.e2e.console_helpers import (
     PHONE,
     ConsoleUsers,
     assert_accessible,
+    double_click_lands,
     new_context,
     screenshot,
     sign_in,
@@ -103,8 +104,7 @@ def test_the_wizard_invites_hand_picked_people_once(
         if javascript and viewport is LAPTOP:
             screenshot(page, "invite-wizard")
         # A double-click posts the form twice with one Idempotency-Key: one batch.
-        page.dblclick("button.send")
-        page.wait_for_url(re.compile(r".*/console/events/[^/]+\?batch=.*"))
+        double_click_lands(page, "button.send", re.compile(r".*/console/events/[^/]+\?batch=.*"))
         expect(page.locator(".alert.ok")).to_contain_text("2 invited")
         assert committed.batches_of(roster.event) == 1
         # Back to the proposal (reloaded): everyone is invited already, nobody is checked.
