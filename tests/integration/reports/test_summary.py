@@ -185,7 +185,7 @@ def test_event_reports_are_for_every_role_within_its_cities(
     "path",
     [
         "/v1/reports/summary",
-        f"/v1/reports/events/{uuid.uuid4()}",
+        "/v1/reports/events/7f1c2a9e-4b6d-4e8a-9c3f-2d5e6a7b8c90",
         "/v1/reports/export.csv",
         "/v1/reports/export.xlsx",
         "/v1/retention/review",
