@@ -57,8 +57,12 @@ chromium:
 dovecot:
 	bash tests/install_dovecot.sh
 
+# Two processes, whole files to each: every process is a run of its own (tests/conftest.py),
+# with its own database and redis-server, so they cannot see each other's rows or keys.
+PYTEST_PROCESSES ?= 2
+
 test: install node services chromium dovecot lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --numprocesses=$(PYTEST_PROCESSES) --dist=loadfile
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
