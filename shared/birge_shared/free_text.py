@@ -1,23 +1,42 @@
-"""SMS whose text a coordinator wrote: a message to an event's confirmed people, or an answer
-to one person who wrote to Birge (from the inbox).
+"""Messages whose text a coordinator wrote: a message to an event's confirmed people, or an
+answer to one person who wrote to Birge (from the inbox).
 
-Every other SMS is rendered from a template when it is sent. A coordinator's own words have no
-template, so the text is stored encrypted when the message is planned and the sender sends it
-as it stands. It goes through the outbox and the sender like every SMS: quiet hours, opt-outs,
-the event having started or been cancelled all still stop it.
+Every other message is rendered from a template when it is sent. A coordinator's own words have
+no template, so the text is stored encrypted when the message is planned and the sender sends it
+as it stands. It goes through the outbox and the sender like every message: quiet hours,
+opt-outs, the event having started or been cancelled all still stop it.
+
+A message to the confirmed people goes on each person's first messenger that can carry free
+text now (`free_text_channels`): Telegram, WhatsApp only inside the person's 24-hour window
+(no template holds a coordinator's words), else SMS. If that messenger refuses it after all,
+the one fallback sends it on the next one; an SMS to an operator that does not join parts is
+fitted to one segment when it is sent.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from birge_shared.bulk import among
+from birge_shared.channels import usable_orders
 from birge_shared.crypto import get_cipher
-from birge_shared.models import MessagePurpose
+from birge_shared.models import (
+    Channel,
+    MessageChannel,
+    MessagePurpose,
+    Participant,
+    ParticipantChannel,
+)
+from birge_shared.outbound.channels import CHANNELS
 from birge_shared.outbound.dedupe import KeySubject
 from birge_shared.outbound.plan import plan_one
 from birge_shared.sms.segments import count_segments
+from birge_shared.whatsapp_window import window_open
 
 #: The purpose of a coordinator's message to the people confirmed for an event.
 EVENT_MESSAGE = MessagePurpose.EVENT_MESSAGE
@@ -27,7 +46,53 @@ COORDINATOR_REPLY = MessagePurpose.COORDINATOR_REPLY
 FREE_TEXT_PURPOSES = frozenset({EVENT_MESSAGE, COORDINATOR_REPLY})
 
 
-def plan_free_text_sms(
+def free_text_channels(
+    *,
+    session: Session,
+    people: Sequence[Participant],
+    purpose: MessagePurpose,
+    now: datetime,
+) -> dict[uuid.UUID, MessageChannel]:
+    """The messenger a coordinator's words go on, for each person: the first in their order
+    that carries the purpose, can reach them and can carry free text now; SMS when none can
+    (the sender then records why nobody was written to, as for every purpose)."""
+    orders = usable_orders(session, people)
+    windows = _whatsapp_windows(session, [person.id for person in people])
+    chosen: dict[uuid.UUID, MessageChannel] = {}
+    for person in people:
+        chosen[person.id] = MessageChannel.SMS
+        for channel in orders[person.id]:
+            spec = CHANNELS.get(MessageChannel(channel.value))
+            if (
+                spec is None
+                or not spec.messenger
+                or purpose not in spec.purposes
+                or not spec.reachable(person)
+                or not spec.available()
+            ):
+                continue
+            if channel is Channel.WHATSAPP and not window_open(windows.get(person.id), now):
+                continue
+            chosen[person.id] = spec.channel
+            break
+    return chosen
+
+
+def _whatsapp_windows(
+    session: Session, participant_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, datetime | None]:
+    if not participant_ids:
+        return {}
+    rows = session.execute(
+        select(ParticipantChannel.participant_id, ParticipantChannel.last_inbound_at).where(
+            ParticipantChannel.channel == Channel.WHATSAPP,
+            among(session, ParticipantChannel.participant_id, participant_ids),
+        )
+    )
+    return {row.participant_id: row.last_inbound_at for row in rows}
+
+
+def plan_free_text(
     *,
     session: Session,
     purpose: MessagePurpose,
@@ -35,15 +100,16 @@ def plan_free_text_sms(
     invitation_id: uuid.UUID | None,
     text: str,
     version: str,
+    channel: MessageChannel = MessageChannel.SMS,
     subject: KeySubject = KeySubject.INVITATION,
     subject_id: str | None = None,
 ) -> uuid.UUID | None:
-    """Plan one SMS with this text; None when one with this key exists already.
+    """Plan one message with this text on `channel`; None when one with this key exists.
 
     The one way a coordinator's words become a message: to the confirmed people of an event
     (`invitation_id` given, keyed by the invitation) and as an answer from the inbox alike
-    (keyed by `subject` and `subject_id`, the coordinator). The segments are counted now, so
-    the city's budget counts the message before it is sent.
+    (keyed by `subject` and `subject_id`, the coordinator). An SMS's segments are counted
+    now, so the city's budget counts the message before it is sent.
     """
     if purpose not in FREE_TEXT_PURPOSES:
         raise ValueError(f"{purpose!r} is rendered from a template, not free text")
@@ -55,7 +121,8 @@ def plan_free_text_sms(
         invitation_id=invitation_id,
         subject=subject,
         subject_id=subject_id,
+        channel=channel,
         version=version,
         body_encrypted=get_cipher().encrypt(text),
-        segments=count_segments(text).segments,
+        segments=count_segments(text).segments if channel is MessageChannel.SMS else None,
     )

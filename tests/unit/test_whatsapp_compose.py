@@ -30,6 +30,7 @@ from birge_shared.providers.twilio import reported_status
 from birge_shared.settings import get_settings
 from birge_shared.sms.render import SmsRoute, personal_link
 from birge_shared.whatsapp_templates import ApprovedTemplate
+from birge_shared.whatsapp_window import SESSION_WINDOW
 from birge_workers.callbacks.status import moves_forward
 from birge_workers.outbound.channel import Facts
 from birge_workers.outbound.provider import (
@@ -40,7 +41,7 @@ from birge_workers.outbound.provider import (
 from birge_workers.outbound.wanted import channel_on
 from birge_workers.sms.channel import render_text
 from birge_workers.sms.twilio_provider import map_twilio_error
-from birge_workers.whatsapp.channel import SESSION_WINDOW, Templates, WhatsAppChannel
+from birge_workers.whatsapp.channel import Templates, WhatsAppChannel
 from birge_workers.whatsapp.provider import WhatsAppContent
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from birge_shared import channels
 from birge_shared.free_text import EVENT_MESSAGE
 from birge_shared.models import (
     BatchKind,
@@ -246,6 +247,28 @@ def test_the_message_cost_is_counted_live_and_the_message_sent_once(
         select(func.count()).select_from(Message).where(Message.purpose == EVENT_MESSAGE)
     )
     assert count == 1  # one confirmed person, once
+
+
+def test_the_message_cost_says_who_gets_it_on_a_messenger_outside_the_sms_segments(
+    english: SignedIn, db: Session
+) -> None:
+    event = make_event(db, city="osh", min_share=0)
+    on_telegram = make_participant(db, city="osh")
+    channels.link_telegram(session=db, participant=on_telegram, chat_id="800900100")
+    for person in (on_telegram, make_participant(db, city="osh")):
+        make_invitation(db, event=event, participant=person, status=InvitationStatus.ACCEPTED)
+    db.commit()
+    client = english(Role.COORDINATOR, ("osh",))
+
+    page = client.get(f"/console/events/{event.id}").text
+    assert "Each person gets it on their first messenger" in page
+    estimate = client.post(
+        f"/console/events/{event.id}/message/estimate",
+        data={"text": "Room 204", "csrf": client.csrf},
+        headers={"HX-Request": "true"},
+    ).text
+    assert "1 people: 1 segments" in estimate
+    assert "Besides, 0 on WhatsApp and 1 on Telegram, not counted in SMS segments." in estimate
 
 
 def test_the_message_form_says_the_people_inside_do_not_get_it(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from birge_api.app import create_app
 from birge_shared import channels
 from birge_shared.db import session_scope
+from birge_shared.free_text import EVENT_MESSAGE, free_text_channels, plan_free_text
 from birge_shared.logs import JsonFormatter
 from birge_shared.models import (
     Channel,
@@ -474,3 +475,40 @@ def test_a_refused_connection_is_not_sent_and_is_retried(rows: Rows, settings: S
     retried = message_of(rows, invitation, MessagePurpose.INVITATION)
     assert retried.status is MessageStatus.PLANNED
     assert retried.sent_at is None
+
+
+def test_a_coordinators_message_to_a_linked_person_goes_by_telegram_as_written(
+    rows: Rows, fake_bot: FakeBotApi, settings: Settings
+) -> None:
+    invitation, chat_id = invite(rows)
+    rows.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id)
+        .values(status=InvitationStatus.ACCEPTED)
+    )
+    person = rows.session.get_one(Participant, invitation.participant_id)
+    (channel,) = free_text_channels(
+        session=rows.session, people=[person], purpose=EVENT_MESSAGE, now=utcnow()
+    ).values()
+    assert channel is MessageChannel.TELEGRAM
+    text = "Кабинет 204, не 105: встречаемся у входа со двора в 18:00, возьмите с собой паспорт."
+    message_id = plan_free_text(
+        session=rows.session,
+        purpose=EVENT_MESSAGE,
+        participant_id=person.id,
+        invitation_id=invitation.id,
+        text=text,
+        version="room",
+        channel=channel,
+    )
+    rows.session.commit()
+    assert message_id is not None
+
+    assert send(settings, [message_id]) == Counter({Outcome.SENT: 1})
+    assert send(settings, [message_id]) == Counter({Outcome.NOT_PLANNED: 1})
+
+    (call,) = fake_bot.sent_to(chat_id or 0)
+    # As written, whole: no segments, no buttons; a coordinator's words ask no answer.
+    assert call.params["text"] == text
+    assert "reply_markup" not in call.params
+    assert rows.message(message_id).status is MessageStatus.SENT

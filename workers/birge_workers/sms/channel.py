@@ -27,7 +27,9 @@ from birge_shared.providers.twilio import (
 )
 from birge_shared.settings import Settings
 from birge_shared.sms.render import (
+    OneSegmentError,
     SmsRoute,
+    free_text_for,
     personal_link,
     render_event_text,
     render_plain_sms,
@@ -52,6 +54,8 @@ from birge_workers.sms.provider import SmsProvider
 CONCURRENCY = 8
 #: The provider's clock and ours may differ, and its creation times have whole seconds.
 CLOCK_MARGIN = timedelta(minutes=2)
+#: The refusal of a coordinator's words too long for an operator that does not join parts.
+TOO_LONG_FOR_OPERATOR = "no-one-segment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +219,16 @@ def render_text(*, message: Message, facts: Facts, settings: Settings, route: Sm
     """
     if message.purpose in FREE_TEXT_PURPOSES:
         assert message.body_encrypted is not None  # the still-wanted rules skip a purged text
-        return get_cipher().decrypt(message.body_encrypted)
+        words = get_cipher().decrypt(message.body_encrypted)
+        try:
+            # Planned for SMS, the words were fitted then; planned for a messenger that fell
+            # back to SMS, they are fitted here, for an operator that does not join parts.
+            return free_text_for(words, route).text
+        except OneSegmentError:
+            raise PermanentProviderError(
+                TOO_LONG_FOR_OPERATOR,
+                "the coordinator's text does not fit the one segment this operator takes",
+            ) from None
     person, invitation, event = facts.participant, facts.invitation, facts.event
     if invitation is None or event is None:
         return render_plain_sms(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from birge_shared.providers.twilio import NOT_ON_WHATSAPP, receipt_status, whats
 from birge_shared.settings import Settings
 from birge_shared.sms.render import SmsRoute, event_values, personal_link
 from birge_shared.whatsapp_templates import ApprovedTemplate
+from birge_shared.whatsapp_window import window_open
 from birge_workers.outbound.channel import (
     ChannelRows,
     Composed,
@@ -52,8 +53,6 @@ from birge_workers.sms.channel import (
 )
 from birge_workers.whatsapp.provider import WhatsAppContent, WhatsAppProvider
 
-#: WhatsApp lets a business write free text only this long after the person's last message.
-SESSION_WINDOW = timedelta(hours=24)
 #: Free text on WhatsApp can be answered, whatever SMS_TWO_WAY says of the SMS sender.
 TWO_WAY = SmsRoute(two_way=True)
 #: WhatsApp refuses a template value that is empty (a cancellation without a reason).
@@ -83,11 +82,7 @@ def note_refusal(*, session: Session, message: Message, code: str | None, now: d
 def in_window(rows: ChannelRows, now: datetime) -> bool:
     """Has the person written to us on WhatsApp within the last 24 hours?"""
     row = rows.get(ChannelName.WHATSAPP)
-    return (
-        row is not None
-        and row.last_inbound_at is not None
-        and now - row.last_inbound_at < SESSION_WINDOW
-    )
+    return row is not None and window_open(row.last_inbound_at, now)
 
 
 def template_variables(template: ApprovedTemplate, values: Mapping[str, str]) -> str:

@@ -23,7 +23,7 @@ from birge_api.problems import Problem, forbidden, invalid, not_found
 from birge_shared import audit
 from birge_shared.budget import over_budget
 from birge_shared.crypto import get_cipher
-from birge_shared.free_text import COORDINATOR_REPLY, plan_free_text_sms
+from birge_shared.free_text import COORDINATOR_REPLY, plan_free_text
 from birge_shared.models import (
     Message,
     MessageChannel,
@@ -170,7 +170,7 @@ def reply(
             type_="over-budget",
             title="The city's SMS budget for today is used up; answer tomorrow",
         )
-    answer_id = plan_free_text_sms(
+    answer_id = plan_free_text(
         session=session,
         purpose=COORDINATOR_REPLY,
         participant_id=person.id,

@@ -1,17 +1,22 @@
-"""A coordinator's own SMS to everyone confirmed for an event ("the room changed to 204").
+"""A coordinator's own message to everyone confirmed for an event ("the room changed to 204").
 
-The text is counted into segments as carriers bill it and planned as one message per confirmed
-person, released as one batch under the rule every bulk send follows (`budget.hold_or_queue`):
-within the city's daily SMS budget it is queued through the outbox, past it the batch waits
-for an administrator's approval like a held invitation batch. The sender sends it like every
-SMS (quiet hours, opt-outs and a started or cancelled event still stop it, an approval too late
-included). The Idempotency-Key makes a double-click or a reload plan each person's message once.
+Each confirmed person gets it on their first messenger that can carry a coordinator's words
+now (`birge_shared.free_text.free_text_channels`): Telegram, WhatsApp inside their 24-hour
+window, else SMS. The SMS texts are counted into segments as carriers bill them (in Latin
+letters, one segment, for an operator that does not join parts). It is planned as one message
+per person, released as one batch under the rule every bulk send follows
+(`budget.hold_or_queue`): within the city's daily SMS budget it is queued through the outbox,
+past it the batch waits for an administrator's approval like a held invitation batch. The
+sender sends it like every message (quiet hours, opt-outs and a started or cancelled event
+still stop it, an approval too late included). The Idempotency-Key makes a double-click or a
+reload plan each person's message once, whichever channel it went on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import uuid
+from collections import Counter
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,8 +28,9 @@ from birge_api.invitations.schemas import MessageEstimate, MessageSent, Price
 from birge_api.problems import Problem, invalid
 from birge_shared import audit
 from birge_shared.budget import hold_or_queue
+from birge_shared.bulk import among
 from birge_shared.crypto import get_cipher
-from birge_shared.free_text import EVENT_MESSAGE, plan_free_text_sms
+from birge_shared.free_text import EVENT_MESSAGE, free_text_channels, plan_free_text
 from birge_shared.invitations import is_eligible
 from birge_shared.models import (
     BatchKind,
@@ -56,6 +62,8 @@ from birge_shared.sms.segments import count_segments, estimate_price
 ONE_SEGMENT_LATIN = 160
 
 MAX_KEY_LENGTH = 100
+#: The messengers a coordinator's words may go on, in the order the answers list them.
+MESSENGERS = (MessageChannel.WHATSAPP, MessageChannel.TELEGRAM, MessageChannel.SMS)
 
 
 def _recipients(session: Session, event: Event) -> list[tuple[Invitation, Participant]]:
@@ -88,9 +96,13 @@ def _clean(text: str, settings: Settings) -> str:
 
 
 def _texts(
-    settings: Settings, recipients: list[tuple[Invitation, Participant]], text: str
+    settings: Settings,
+    recipients: list[tuple[Invitation, Participant]],
+    channels: dict[uuid.UUID, MessageChannel],
+    text: str,
 ) -> list[SmsText]:
-    """The text each recipient gets: in Latin letters where their operator needs one segment.
+    """The text each recipient gets: as written on a messenger, and by SMS in Latin letters
+    where their operator needs one segment.
 
     Refused (422) when it cannot fit one segment for such an operator even then: a coordinator's
     words are not shortened for them, and parts would arrive apart.
@@ -98,6 +110,9 @@ def _texts(
     cipher = get_cipher()
     texts = []
     for _invitation, person in recipients:
+        if channels[person.id] is not MessageChannel.SMS:
+            texts.append(SmsText(text))
+            continue
         assert person.phone_encrypted is not None  # _recipients keeps people with a number
         route = route_for(settings, cipher.decrypt(person.phone_encrypted))
         try:
@@ -112,6 +127,22 @@ def _texts(
     return texts
 
 
+def _channels(
+    session: Session, recipients: list[tuple[Invitation, Participant]]
+) -> dict[uuid.UUID, MessageChannel]:
+    return free_text_channels(
+        session=session,
+        people=[person for _, person in recipients],
+        purpose=EVENT_MESSAGE,
+        now=utcnow(),
+    )
+
+
+def _by_channel(channels: dict[uuid.UUID, MessageChannel]) -> dict[str, int]:
+    counts = Counter(channel.value for channel in channels.values())
+    return {channel.value: counts[channel.value] for channel in MESSENGERS if counts[channel.value]}
+
+
 def estimate(
     *, session: Session, actor: Actor, settings: Settings, event_id: uuid.UUID, text: str
 ) -> MessageEstimate:
@@ -120,9 +151,11 @@ def estimate(
     cleaned = text.strip()
     count = count_segments(cleaned)
     people = _recipients(session, event)
+    channels = _channels(session, people)
+    by_sms = [person for _, person in people if channels[person.id] is MessageChannel.SMS]
     cipher = get_cipher()
     one_segment = 0
-    for _invitation, person in people:
+    for person in by_sms:
         assert person.phone_encrypted is not None  # _recipients keeps people with a number
         one_segment += route_for(settings, cipher.decrypt(person.phone_encrypted)).one_segment
     fitted: SmsText | None = None
@@ -131,11 +164,12 @@ def estimate(
             fitted = free_text_for(
                 cleaned, SmsRoute(two_way=settings.sms_replies, one_segment=True)
             )
-    segments = count.segments * (len(people) - one_segment) + (
+    segments = count.segments * (len(by_sms) - one_segment) + (
         count_segments(fitted.text).segments * one_segment if fitted is not None else 0
     )
     return MessageEstimate(
         recipients=len(people),
+        channels=_by_channel(channels),
         encoding=count.encoding,
         characters=count.characters,
         segments_each=count.segments,
@@ -163,8 +197,9 @@ def message_confirmed(
 ) -> MessageSent:
     """Plan `text` to every confirmed person who can be written to, and queue it.
 
-    Past the city's daily SMS budget the messages are planned but held, in a batch awaiting an
-    administrator's approval (`held` in the answer).
+    Each person gets it on their first messenger that can carry it now (`free_text_channels`).
+    Past the city's daily SMS budget the messages are planned but held, in a batch awaiting
+    an administrator's approval (`held` in the answer).
     """
     body = _clean(text, settings)
     key = idempotency_key or uuid.uuid4().hex
@@ -177,60 +212,59 @@ def message_confirmed(
         raise Problem(
             status=409, type_="nobody-confirmed", title="Nobody confirmed can be written to"
         )
-    texts = _texts(settings, recipients, body)
-    segments = sum(count_segments(each.text).segments for each in texts)
+    earlier = _earlier_batch(session, recipients, key)
+    if earlier is not None:
+        # The same key again: everything was planned by the first request, in its batch, on
+        # the channels chosen then (a WhatsApp window that closed since changes nothing).
+        return MessageSent(
+            recipients=len(recipients),
+            planned=0,
+            segments=earlier.segments,
+            estimated_price=Price(
+                amount=estimate_price(earlier.segments, settings.sms_price_per_segment),
+                currency=settings.sms_price_currency,
+            ),
+            batch_id=earlier.id,
+            held=earlier.status is BatchStatus.AWAITING_APPROVAL,
+        )
+    channels = _channels(session, recipients)
+    texts = _texts(settings, recipients, channels, body)
+    segments = sum(
+        count_segments(each.text).segments
+        for (_, person), each in zip(recipients, texts, strict=True)
+        if channels[person.id] is MessageChannel.SMS
+    )
     price = Price(
         amount=estimate_price(segments, settings.sms_price_per_segment),
         currency=settings.sms_price_currency,
     )
-    keys = [
-        str(
-            DedupeKey(
-                subject=KeySubject.INVITATION,
-                subject_id=str(invitation.id),
-                channel=MessageChannel.SMS,
-                purpose=EVENT_MESSAGE,
-                version=key,
-            )
+    planned = Planned()
+    for (invitation, person), each in zip(recipients, texts, strict=True):
+        channel = channels[person.id]
+        message_id = plan_free_text(
+            session=session,
+            purpose=EVENT_MESSAGE,
+            participant_id=invitation.participant_id,
+            invitation_id=invitation.id,
+            text=each.text,
+            version=key,
+            channel=channel,
         )
-        for invitation, _ in recipients
-    ]
-    planned = [
-        message_id
-        for (invitation, _person), each in zip(recipients, texts, strict=True)
-        if (
-            message_id := plan_free_text_sms(
-                session=session,
-                purpose=EVENT_MESSAGE,
-                participant_id=invitation.participant_id,
-                invitation_id=invitation.id,
-                text=each.text,
-                version=key,
-            )
-        )
-        is not None
-    ]
+        if message_id is not None:
+            planned.add(channel, message_id)
     if not planned:
-        # The same key again: everything was planned by the first request, in its batch.
-        earlier = session.scalar(
-            select(InvitationBatch)
-            .join(Message, Message.batch_id == InvitationBatch.id)
-            .where(Message.dedupe_key.in_(keys))
-            .limit(1)
-        )
         return MessageSent(
             recipients=len(recipients),
             planned=0,
             segments=segments,
             estimated_price=price,
-            batch_id=earlier.id if earlier is not None else None,
-            held=earlier is not None and earlier.status is BatchStatus.AWAITING_APPROVAL,
+            channels=_by_channel(channels),
         )
     batch = hold_or_queue(
         session=session,
         event=event,
         kind=BatchKind.MESSAGE,
-        planned=Planned({MessageChannel.SMS: planned}),
+        planned=planned,
         segments=segments,
         budget=settings.sms_daily_segment_budget,
         created_by_id=actor.user_id,
@@ -246,7 +280,8 @@ def message_confirmed(
         # Counts only: the text itself is personal enough to stay out of the audit log.
         details={
             "recipients": len(recipients),
-            "planned": len(planned),
+            "planned": len(planned.all()),
+            "channels": _by_channel(channels),
             "segments": segments,
             "batch_id": str(batch.id),
             "held": held,
@@ -254,9 +289,35 @@ def message_confirmed(
     )
     return MessageSent(
         recipients=len(recipients),
-        planned=len(planned),
+        planned=len(planned.all()),
+        channels=_by_channel(channels),
         segments=segments,
         estimated_price=price,
         batch_id=batch.id,
         held=held,
+    )
+
+
+def _earlier_batch(
+    session: Session, recipients: list[tuple[Invitation, Participant]], key: str
+) -> InvitationBatch | None:
+    """The batch a request with this Idempotency-Key made already, on whichever messenger."""
+    keys = [
+        str(
+            DedupeKey(
+                subject=KeySubject.INVITATION,
+                subject_id=str(invitation.id),
+                channel=channel,
+                purpose=EVENT_MESSAGE,
+                version=key,
+            )
+        )
+        for invitation, _ in recipients
+        for channel in MESSENGERS
+    ]
+    return session.scalar(
+        select(InvitationBatch)
+        .join(Message, Message.batch_id == InvitationBatch.id)
+        .where(among(session, Message.dedupe_key, keys))
+        .limit(1)
     )

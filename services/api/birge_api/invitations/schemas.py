@@ -358,15 +358,24 @@ class MessageText(_Strict):
     text: str = Field(min_length=1, max_length=480)
 
 
+_CHANNELS = (
+    "The recipients by the messenger their message goes on (`whatsapp`, `telegram`, `sms`): "
+    "the first in each person's order that can carry a coordinator's words now, WhatsApp only "
+    "within 24 hours of their last message there."
+)
+
+
 class MessageEstimate(BaseModel):
     recipients: int = Field(description="Confirmed people who can be written to")
+    channels: dict[str, int] = Field(default_factory=dict, description=_CHANNELS)
     encoding: Literal["GSM-7", "UCS-2"]
     characters: int
     segments_each: int
-    segments: int
+    segments: int = Field(description="SMS segments of the recipients written to by SMS")
     estimated_price: Price
     one_segment_recipients: int = Field(
-        default=0, description="Of the recipients, those on operators that do not join parts"
+        default=0,
+        description="Of the recipients by SMS, those on operators that do not join parts",
     )
     one_segment_operators: str = Field(default="", description="Those operators' names")
     one_segment_text: str | None = Field(
@@ -383,7 +392,10 @@ class MessageEstimate(BaseModel):
 class MessageSent(BaseModel):
     recipients: int
     planned: int = Field(description="New messages planned; 0 when this key was used already")
-    segments: int
+    channels: dict[str, int] = Field(
+        default_factory=dict, description=_CHANNELS + " Empty when this key was used already."
+    )
+    segments: int = Field(description="SMS segments of the recipients written to by SMS")
     estimated_price: Price
     batch_id: uuid.UUID | None = Field(
         default=None,
