@@ -17,6 +17,7 @@ from birge_shared.db import session_scope
 from birge_shared.models import (
     Channel,
     ChannelOptOutMethod,
+    Invitation,
     InvitationStatus,
     Message,
     MessageChannel,
@@ -31,6 +32,7 @@ from birge_shared.models import (
 from birge_shared.outbound.plan import plan_invitations, queue_planned
 from birge_workers.callbacks.process import CallbackOutcome, process_callback
 from birge_workers.outbound.lifecycle import Outcome
+from birge_workers.whatsapp.channel import WhatsAppChannel
 from tests.fakes.fake_messages_api import FakeMessagesApi, ScriptedAnswer
 from tests.integration.sending.conftest import Rows
 from tests.integration.sending.whatsapp import (
@@ -233,22 +235,30 @@ def test_without_a_whatsapp_sender_whatsapp_is_off_and_sms_carries_the_invitatio
     assert len(planned.of(MessageChannel.SMS)) == 1
 
 
-def test_a_late_whatsapp_refusal_sends_the_invitation_once_by_sms_and_keeps_the_seat(
-    rows: Rows, whatsapp: FakeMessagesApi, raw_engine: Engine, callbacks: list[str]
-) -> None:
-    event = rows.event()
-    _, (invitation,) = rows.batch(event, planned=1)
+def _planned_on_whatsapp(
+    rows: Rows, whatsapp: FakeMessagesApi
+) -> tuple[Invitation, uuid.UUID, WhatsAppChannel]:
+    """One invitation of an opted-in person, planned and queued on WhatsApp, and the channel
+    as workers build it to send it."""
+    _, (invitation,) = rows.batch(rows.event(), planned=1)
     opt_in(rows.session, invitation.participant_id)
     with session_scope() as session:
         planned = plan_invitations(session=session, invitation_ids=[invitation.id])
         queue_planned(session=session, planned=planned)
+    [message_id] = planned.of(MessageChannel.WHATSAPP)
     channel = whatsapp_channel(
         account_sid=whatsapp.account_sid,
         auth_token=whatsapp.auth_token,
         api_base=whatsapp.base_url,
     )
+    return invitation, message_id, channel
+
+
+def test_a_late_whatsapp_refusal_sends_the_invitation_once_by_sms_and_keeps_the_seat(
+    rows: Rows, whatsapp: FakeMessagesApi, raw_engine: Engine, callbacks: list[str]
+) -> None:
+    invitation, message_id, channel = _planned_on_whatsapp(rows, whatsapp)
     assert drain_whatsapp(rows, channel) == {Outcome.SENT: 1}
-    [message_id] = planned.of(MessageChannel.WHATSAPP)
     sid = rows.message(message_id).provider_sid
     assert sid is not None
 
@@ -278,17 +288,7 @@ def test_a_late_whatsapp_refusal_sends_the_invitation_once_by_sms_and_keeps_the_
 def test_not_on_whatsapp_switches_the_persons_whatsapp_off_for_their_next_messages(
     rows: Rows, whatsapp: FakeMessagesApi, raw_engine: Engine, callbacks: list[str], when: str
 ) -> None:
-    _, (invitation,) = rows.batch(rows.event(), planned=1)
-    opt_in(rows.session, invitation.participant_id)
-    with session_scope() as session:
-        planned = plan_invitations(session=session, invitation_ids=[invitation.id])
-        queue_planned(session=session, planned=planned)
-    channel = whatsapp_channel(
-        account_sid=whatsapp.account_sid,
-        auth_token=whatsapp.auth_token,
-        api_base=whatsapp.base_url,
-    )
-    [message_id] = planned.of(MessageChannel.WHATSAPP)
+    invitation, message_id, channel = _planned_on_whatsapp(rows, whatsapp)
     # WhatsApp says the number has no account (63003): when Twilio is asked, or afterwards.
     if when == "at sending":
         whatsapp.refuse_number(
