@@ -58,24 +58,58 @@ def free_text_channels(
     (the sender then records why nobody was written to, as for every purpose)."""
     orders = usable_orders(session, people)
     windows = _whatsapp_windows(session, [person.id for person in people])
-    chosen: dict[uuid.UUID, MessageChannel] = {}
-    for person in people:
-        chosen[person.id] = MessageChannel.SMS
-        for channel in orders[person.id]:
-            spec = CHANNELS.get(MessageChannel(channel.value))
-            if (
-                spec is None
-                or not spec.messenger
-                or purpose not in spec.purposes
-                or not spec.reachable(person)
-                or not spec.available()
-            ):
-                continue
-            if channel is Channel.WHATSAPP and not window_open(windows.get(person.id), now):
-                continue
-            chosen[person.id] = spec.channel
-            break
-    return chosen
+    return {
+        person.id: next(
+            (
+                MessageChannel(channel.value)
+                for channel in orders[person.id]
+                if _carries(channel, person, purpose, windows.get(person.id), now)
+            ),
+            MessageChannel.SMS,
+        )
+        for person in people
+    }
+
+
+def answer_channel(
+    *,
+    session: Session,
+    person: Participant,
+    wrote_on: MessageChannel,
+    purpose: MessagePurpose,
+    now: datetime,
+) -> MessageChannel:
+    """Where an answer to the person's own message goes: back on the messenger it came on
+    while that can carry free text to them (WhatsApp within their 24-hour window), else SMS."""
+    if wrote_on is MessageChannel.SMS:
+        return MessageChannel.SMS
+    channel = Channel(wrote_on.value)
+    usable = channel in usable_orders(session, [person])[person.id]
+    window = _whatsapp_windows(session, [person.id]).get(person.id)
+    return (
+        wrote_on
+        if usable and _carries(channel, person, purpose, window, now)
+        else (MessageChannel.SMS)
+    )
+
+
+def _carries(
+    channel: Channel,
+    person: Participant,
+    purpose: MessagePurpose,
+    whatsapp_last_inbound: datetime | None,
+    now: datetime,
+) -> bool:
+    """Can this usable channel carry a coordinator's words to the person now?"""
+    spec = CHANNELS.get(MessageChannel(channel.value))
+    return (
+        spec is not None
+        and spec.messenger
+        and purpose in spec.purposes
+        and spec.reachable(person)
+        and spec.available()
+        and (channel is not Channel.WHATSAPP or window_open(whatsapp_last_inbound, now))
+    )
 
 
 def _whatsapp_windows(

@@ -1,8 +1,10 @@
-"""Answering one person from the inbox: one SMS through the outbox, against the budget, once."""
+"""Answering one person from the inbox: one message through the outbox, once; by SMS against
+the budget, or back on WhatsApp while the person's window is open."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -12,10 +14,21 @@ from sqlalchemy.orm import Session
 
 from birge_shared.crypto import get_cipher
 from birge_shared.free_text import COORDINATOR_REPLY
-from birge_shared.models import AuditEntry, Message, MessageDirection, OutboxEntry, utcnow
+from birge_shared.models import (
+    AuditEntry,
+    Channel,
+    Language,
+    Message,
+    MessageChannel,
+    MessageDirection,
+    OutboxEntry,
+    ParticipantChannel,
+    utcnow,
+)
 from birge_shared.settings import Settings, get_settings
-from birge_shared.tasks import SmsSend
+from birge_shared.tasks import SmsSend, WhatsAppSend
 from tests.factories import make_inbound, make_participant
+from tests.integration.whatsapp import on_whatsapp, whatsapp_channel
 
 Headers = dict[str, str]
 BEELINE = "+996770555123"
@@ -216,3 +229,74 @@ def test_an_answer_to_a_beeline_number_goes_in_one_segment_or_not_at_all(
     assert too_long.status_code == 422
     assert too_long.json()["type"].endswith("too-long-for-operator")
     assert len(_answers(db)) == 1
+
+
+def test_the_same_key_again_for_a_beeline_answer_in_latin_letters_is_the_first_answer(
+    client: TestClient, osh_headers: Headers, db: Session
+) -> None:
+    inbound = make_inbound(db, participant=make_participant(db, city="osh", phone=BEELINE))
+    db.commit()
+    headers = {**osh_headers, "Idempotency-Key": "beeline-1"}
+    text = "Да, приходите вдвоём! Вход со стороны двора, второй этаж, аудитория 204."
+
+    first = client.post(_url(inbound), json={"text": text}, headers=headers)
+    again = client.post(_url(inbound), json={"text": text}, headers=headers)
+
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200, again.text
+    assert again.json()["replayed"] is True
+    assert again.json()["id"] == first.json()["id"]
+    assert len(_answers(db)) == 1
+
+
+def _wrote_on_whatsapp(db: Session, *, hours_ago: float) -> Message:
+    """A text the person sent on WhatsApp, which they opted in to, `hours_ago`."""
+    person = on_whatsapp(db, Language.RU)
+    person.city_code = "osh"
+    wrote_at = utcnow() - timedelta(hours=hours_ago)
+    db.scalars(
+        select(ParticipantChannel).where(
+            ParticipantChannel.participant_id == person.id,
+            ParticipantChannel.channel == Channel.WHATSAPP,
+        )
+    ).one().last_inbound_at = wrote_at
+    inbound = make_inbound(db, participant=person)
+    inbound.channel = MessageChannel.WHATSAPP
+    db.commit()
+    return inbound
+
+
+@pytest.mark.usefixtures(whatsapp_channel.__name__)
+def test_a_text_that_came_on_whatsapp_is_answered_on_whatsapp_outside_the_sms_segments(
+    client: TestClient, osh_headers: Headers, db: Session
+) -> None:
+    inbound = _wrote_on_whatsapp(db, hours_ago=1)
+
+    response = client.post(
+        _url(inbound), json={"text": "Да, приходите вдвоём!"}, headers=osh_headers
+    )
+
+    assert response.status_code == 201, response.text
+    assert (response.json()["channel"], response.json()["segments"]) == ("whatsapp", 0)
+    [answer] = _answers(db)
+    assert answer.channel is MessageChannel.WHATSAPP
+    assert answer.segments is None
+    sends = db.scalars(
+        select(OutboxEntry).where(OutboxEntry.task_name == WhatsAppSend.task_name)
+    ).all()
+    assert [entry.payload["message_ids"] for entry in sends] == [[str(answer.id)]]
+    assert _queued(db) == []
+
+
+@pytest.mark.usefixtures(whatsapp_channel.__name__)
+def test_a_whatsapp_text_older_than_the_window_is_answered_by_sms(
+    client: TestClient, osh_headers: Headers, db: Session
+) -> None:
+    inbound = _wrote_on_whatsapp(db, hours_ago=30)
+
+    response = client.post(_url(inbound), json={"text": "Да, приходите!"}, headers=osh_headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["channel"] == "sms"
+    [answer] = _answers(db)
+    assert _queued(db) == [str(answer.id)]

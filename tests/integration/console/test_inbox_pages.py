@@ -10,7 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from birge_shared.free_text import COORDINATOR_REPLY
-from birge_shared.models import Message, MessageDirection, Participant, Role, utcnow
+from birge_shared.models import (
+    Message,
+    MessageChannel,
+    MessageDirection,
+    Participant,
+    Role,
+    utcnow,
+)
 from tests.factories import make_inbound, make_participant
 from tests.integration.console.conftest import SignedIn
 
@@ -186,3 +193,19 @@ def test_another_citys_text_is_404_and_a_viewer_sees_nothing_and_cannot_write(
     db.refresh(texts["osh"])
     assert texts["osh"].handled_at is None
     assert db.scalar(select(Participant).where(Participant.id == texts["osh"].participant_id))
+
+
+def test_the_answer_form_says_where_the_answer_to_a_whatsapp_text_goes(
+    signed_in: SignedIn, texts: dict[str, Message], db: Session
+) -> None:
+    texts["osh"].channel = MessageChannel.WHATSAPP
+    db.commit()
+    client = signed_in(Role.COORDINATOR, ("osh",))
+
+    whatsapp = client.get(f"/console/inbox/{texts['osh'].id}/reply").text
+    stop = client.get(f"/console/inbox/{texts['stop'].id}/reply").text
+
+    assert "It goes back on WhatsApp while the person's 24-hour window there is open" in whatsapp
+    assert "<h1>Answer</h1>" in whatsapp
+    assert "<h1>Answer by SMS</h1>" in stop
+    assert "goes back on WhatsApp" not in stop

@@ -1,6 +1,8 @@
-"""Answering one person from the inbox with a short SMS a coordinator wrote.
+"""Answering one person from the inbox with a short message a coordinator wrote.
 
-The answer goes out like every SMS: a planned message sent by the workers through the outbox,
+The answer goes back on the messenger the text came on while that can carry free text
+(WhatsApp within the person's 24-hour window, which their text opened), else by SMS. It goes
+out like every message: planned, and sent by the workers through the outbox; an SMS answer is
 counted against the city's daily segment budget (and refused when it would pass it, since an
 answer is not a notice that must go out). Nobody who opted out is written to. An
 Idempotency-Key makes a retried post (a double click, a reload) return the first answer
@@ -23,20 +25,21 @@ from birge_api.problems import Problem, forbidden, invalid, not_found
 from birge_shared import audit
 from birge_shared.budget import over_budget
 from birge_shared.crypto import get_cipher
-from birge_shared.free_text import COORDINATOR_REPLY, plan_free_text
+from birge_shared.free_text import COORDINATOR_REPLY, answer_channel, plan_free_text
 from birge_shared.models import (
     Message,
     MessageChannel,
     MessageStatus,
+    Participant,
     Role,
 )
+from birge_shared.outbound.channels import CHANNELS
 from birge_shared.outbound.dedupe import DedupeKey, KeySubject
 from birge_shared.outbox import enqueue
 from birge_shared.settings import Settings
 from birge_shared.sms.operators import brands
 from birge_shared.sms.render import OneSegmentError, free_text_for, route_for
 from birge_shared.sms.segments import count_segments
-from birge_shared.tasks import SmsSend
 
 #: An answer is short: two segments at most (306 Latin or 134 Cyrillic characters).
 MAX_SEGMENTS = 2
@@ -58,30 +61,67 @@ class ReplyRead(BaseModel):
     id: uuid.UUID
     inbox_message_id: uuid.UUID
     participant_id: uuid.UUID
+    channel: MessageChannel = Field(description="`whatsapp` back where the text came, or `sms`")
     status: MessageStatus
-    segments: int
+    segments: int = Field(description="SMS segments; 0 for an answer on WhatsApp")
     replayed: bool = Field(description="An earlier request with the same Idempotency-Key sent it")
 
 
-def _dedupe_key(actor: Actor, key: str) -> str:
-    return str(
-        DedupeKey(
-            subject=KeySubject.INBOX_ANSWER,
-            subject_id=str(actor.user_id),
-            channel=MessageChannel.SMS,
-            purpose=COORDINATOR_REPLY,
-            version=key,
+#: The channels an answer may go on: back on WhatsApp, or by SMS.
+ANSWER_CHANNELS = (MessageChannel.WHATSAPP, MessageChannel.SMS)
+
+
+def _dedupe_keys(actor: Actor, key: str) -> list[str]:
+    """The answer's dedupe key on each channel it may have gone on."""
+    return [
+        str(
+            DedupeKey(
+                subject=KeySubject.INBOX_ANSWER,
+                subject_id=str(actor.user_id),
+                channel=channel,
+                purpose=COORDINATOR_REPLY,
+                version=key,
+            )
         )
-    )
+        for channel in ANSWER_CHANNELS
+    ]
+
+
+def _as_sent(text: str, *, channel: MessageChannel, settings: Settings, person: Participant) -> str:
+    """The answer as it goes on `channel`: as written on WhatsApp; by SMS, in one segment
+    (Latin letters if that is what fits) for an operator that does not join parts, or not at
+    all (422): parts would arrive apart."""
+    if channel is not MessageChannel.SMS:
+        return text
+    assert person.phone_encrypted is not None  # checked before: SMS needs the number
+    route = route_for(settings, get_cipher().decrypt(person.phone_encrypted))
+    try:
+        return free_text_for(text, route).text
+    except OneSegmentError:
+        raise invalid(
+            "text",
+            f"the person's operator ({brands(settings.sms_single_segment_operators)}) does not "
+            "join SMS parts: keep the answer to one segment (160 Latin characters)",
+            type_="too-long-for-operator",
+        ) from None
 
 
 def _replay(
-    earlier: Message, *, inbox_message_id: uuid.UUID, participant_id: uuid.UUID, text: str
+    earlier: Message,
+    *,
+    inbox_message_id: uuid.UUID,
+    person: Participant,
+    text: str,
+    settings: Settings,
 ) -> ReplyRead:
+    try:
+        sent = _as_sent(text, channel=earlier.channel, settings=settings, person=person)
+    except Problem:
+        sent = None
     same = (
-        earlier.participant_id == participant_id
+        earlier.participant_id == person.id
         and earlier.body_encrypted is not None
-        and get_cipher().decrypt(earlier.body_encrypted) == text
+        and get_cipher().decrypt(earlier.body_encrypted) == sent
     )
     if not same:
         raise invalid(
@@ -92,7 +132,8 @@ def _replay(
     return ReplyRead(
         id=earlier.id,
         inbox_message_id=inbox_message_id,
-        participant_id=participant_id,
+        participant_id=person.id,
+        channel=earlier.channel,
         status=earlier.status,
         segments=earlier.segments or 0,
         replayed=True,
@@ -130,12 +171,17 @@ def reply(
             type_="unknown-number",
             title="The text came from a number of no participant; there is no one to answer",
         )
-    dedupe_key = _dedupe_key(actor, idempotency_key) if idempotency_key else None
-    if dedupe_key is not None:
-        earlier = session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
+    if idempotency_key:
+        earlier = session.scalar(
+            select(Message).where(Message.dedupe_key.in_(_dedupe_keys(actor, idempotency_key)))
+        )
         if earlier is not None:
             return _replay(
-                earlier, inbox_message_id=inbound.id, participant_id=person.id, text=data.text
+                earlier,
+                inbox_message_id=inbound.id,
+                person=person,
+                text=data.text,
+                settings=settings,
             )
     if person.opted_out_at is not None:
         raise Problem(
@@ -145,20 +191,16 @@ def reply(
         )
     if person.phone_encrypted is None:
         raise Problem(status=409, type_="no-phone", title="The person has no phone number")
-    # An operator that does not join parts gets the answer in one segment (Latin letters if
-    # that is what fits), or not at all: parts would arrive apart.
-    route = route_for(settings, get_cipher().decrypt(person.phone_encrypted))
-    try:
-        text = free_text_for(data.text, route).text
-    except OneSegmentError:
-        raise invalid(
-            "text",
-            f"the person's operator ({brands(settings.sms_single_segment_operators)}) does not "
-            "join SMS parts: keep the answer to one segment (160 Latin characters)",
-            type_="too-long-for-operator",
-        ) from None
-    segments = count_segments(text).segments
-    if over_budget(
+    channel = answer_channel(
+        session=session,
+        person=person,
+        wrote_on=inbound.channel,
+        purpose=COORDINATOR_REPLY,
+        now=now,
+    )
+    text = _as_sent(data.text, channel=channel, settings=settings, person=person)
+    segments = count_segments(text).segments if channel is MessageChannel.SMS else 0
+    if segments and over_budget(
         session=session,
         city_code=person.city_code,
         segments=segments,
@@ -180,6 +222,7 @@ def reply(
         subject_id=str(actor.user_id),
         # Without a key each answer is its own message.
         version=idempotency_key or uuid.uuid4().hex,
+        channel=channel,
     )
     if answer_id is None:
         # The same key, just used by this user for an answer to another text.
@@ -188,20 +231,21 @@ def reply(
             "this key was already used for a different answer; use a new key",
             type_="idempotency-key-reused",
         )
-    enqueue(session=session, payload=SmsSend(message_ids=[answer_id]))
+    enqueue(session=session, payload=CHANNELS[channel].send_task([answer_id]))
     audit.record(
         session=session,
         actor_id=actor.user_id,
         action="inbox.reply",
         object_type="message",
         object_id=inbound.id,
-        details={"reply_id": str(answer_id), "segments": segments},
+        details={"reply_id": str(answer_id), "channel": channel.value, "segments": segments},
     )
     mark_handled(session=session, actor=actor, message_id=inbound.id, now=now)
     return ReplyRead(
         id=answer_id,
         inbox_message_id=inbound.id,
         participant_id=person.id,
+        channel=channel,
         status=MessageStatus.PLANNED,
         segments=segments,
         replayed=False,

@@ -10,7 +10,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from birge_shared.crypto import get_cipher
-from birge_shared.models import Message, Participant
+from birge_shared.models import Message, MessageChannel, Participant
 from birge_shared.phones import mask
 
 
@@ -34,6 +34,9 @@ class InboxItem(BaseModel):
     kind: InboxKind
     received_at: datetime
     participant_id: uuid.UUID | None = Field(description="Null for an unknown number.")
+    channel: MessageChannel = Field(
+        default=MessageChannel.SMS, description="What it came on: `sms` or `whatsapp`"
+    )
     city: str | None
     phone_masked: str | None
     text: str | None = Field(description="Null once retention or erasure purged it.")
@@ -53,6 +56,7 @@ def inbox_item(message: Message, participant: Participant | None) -> InboxItem:
         kind=PURPOSE_KINDS[message.purpose],
         received_at=message.created_at,
         participant_id=participant.id if participant is not None else None,
+        channel=message.channel,
         city=participant.city_code if participant is not None else None,
         phone_masked=mask(phone) if phone is not None else None,
         text=cipher.decrypt(message.body_encrypted) if message.body_encrypted else None,
